@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// Says in one line what the test suite needs that npm cannot install.
+'use strict';
+const { execFileSync } = require('node:child_process');
+
+const missing = [];
+function has(command, args) {
+  try {
+    execFileSync(command, args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+if (!has('flatc', ['--version'])) missing.push('flatc (Debian package flatbuffers-compiler)');
+if (missing.length > 0) {
+  console.error(`npm test needs: ${missing.join('; ')}. Install it and run npm test again.`);
+  process.exit(1);
+}

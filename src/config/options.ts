@@ -1,0 +1,173 @@
+// The typed configuration of every command: the single definition from which
+// flags, TICKFLOW_* variables, config-file keys, --help and
+// docs/configuration.md are all derived.
+
+import { availableParallelism } from 'node:os';
+import { formatDuration, parseDuration } from './duration';
+import { choice, custom, decimal, flag, integer, text, type Option } from './option';
+
+const ENGINE = ['serve', 'replay'] as const;
+
+function durationOption(spec: { flag: string; default: number; description: string; commands: readonly ('serve' | 'replay' | 'gen')[] }): Option<number> {
+  return custom({
+    ...spec,
+    kind: 'duration',
+    expected: 'a duration such as 500ms, 30s, 5m or 1h',
+    parse: (raw) => (typeof raw === 'number' ? (Number.isSafeInteger(raw) && raw > 0 ? raw : undefined) : typeof raw === 'string' ? parseDuration(raw) : undefined),
+    show: formatDuration,
+  });
+}
+
+export const options = {
+  config: text({
+    flag: 'config', default: '', defaultText: '(none)', cliOnly: true, commands: ['serve', 'replay', 'gen'],
+    description: 'JSON file of option values keyed by flag name; flags and TICKFLOW_* variables override it.',
+  }),
+  partitions: integer({
+    flag: 'partitions', min: 1, max: 256, commands: ENGINE,
+    default: () => Math.max(1, availableParallelism() - 1), defaultText: 'CPU cores - 1, at least 1',
+    description: 'Partition worker threads; each owns the symbols that hash to it.',
+  }),
+  pin: flag({
+    flag: 'pin', default: true, commands: ENGINE,
+    description: 'Pin each partition worker to its own CPU core (--no-pin to let the OS schedule them).',
+  }),
+  intervals: custom<readonly number[]>({
+    flag: 'intervals', default: [1000, 60_000, 300_000], commands: ENGINE,
+    kind: 'durations', expected: 'a comma-separated list of distinct durations such as 1s,1m,5m',
+    description: 'Tumbling bar intervals, aligned to the epoch.',
+    parse: (raw) => {
+      if (typeof raw !== 'string') return undefined;
+      const list = raw.split(',').map((part) => parseDuration(part));
+      if (list.length === 0 || list.some((ms) => ms === undefined)) return undefined;
+      const ms = list as number[];
+      return new Set(ms).size === ms.length ? ms : undefined;
+    },
+    show: (list) => list.map(formatDuration).join(','),
+  }),
+  latenessMs: integer({
+    flag: 'lateness-ms', min: 0, default: 5000, commands: ENGINE,
+    description: 'Allowed out-of-orderness: a symbol\'s watermark trails its newest tick by this much.',
+  }),
+  idleCloseMs: integer({
+    flag: 'idle-close-ms', min: 0, default: 2000, commands: ['serve'],
+    description: 'Processing time after a symbol\'s last tick before its watermark advances with the clock (0 disables).',
+  }),
+  barUpdateMs: integer({
+    flag: 'bar-update-ms', min: 0, default: 100, commands: ['serve'],
+    description: 'Forming-bar updates to live subscribers are conflated to at most one per bar per this period.',
+  }),
+  alertWindow: durationOption({
+    flag: 'alert-window', default: 300_000, commands: ENGINE,
+    description: 'Trailing event-time window of the trade and quote statistics behind alerts.',
+  }),
+  indicatorWindow: durationOption({
+    flag: 'indicator-window', default: 300_000, commands: ENGINE,
+    description: 'Length of the sliding indicator windows; a multiple of --indicator-slide.',
+  }),
+  indicatorSlide: durationOption({
+    flag: 'indicator-slide', default: 30_000, commands: ENGINE,
+    description: 'Step between the starts of consecutive indicator windows.',
+  }),
+  spikeZscore: decimal({
+    flag: 'spike-zscore', min: 0, default: 3.0, commands: ENGINE,
+    description: 'PRICE_SPIKE when a trade\'s price z-score exceeds this.',
+  }),
+  surgeRatio: decimal({
+    flag: 'surge-ratio', min: 0, default: 5.0, commands: ENGINE,
+    description: 'VOLUME_SURGE when a trade\'s volume exceeds this multiple of the mean volume.',
+  }),
+  combinedZscore: decimal({
+    flag: 'combined-zscore', min: 0, default: 2.0, commands: ENGINE,
+    description: 'COMBINED_ANOMALY needs a price z-score above this ...',
+  }),
+  combinedRatio: decimal({
+    flag: 'combined-ratio', min: 0, default: 3.0, commands: ENGINE,
+    description: '... and a volume ratio above this.',
+  }),
+  spreadRatio: decimal({
+    flag: 'spread-ratio', min: 0, default: 2.0, commands: ENGINE,
+    description: 'SPREAD_WIDENING when a quote\'s spread exceeds this multiple of the mean spread.',
+  }),
+  volatilityThreshold: decimal({
+    flag: 'volatility-threshold', min: 0, default: 0.02, commands: ENGINE,
+    description: 'HIGH_VOLATILITY when an indicator window\'s (max - min) / mean exceeds this.',
+  }),
+  alertCooldownMs: integer({
+    flag: 'alert-cooldown-ms', min: 0, default: 0, commands: ENGINE,
+    description: 'Event time during which a repeat alert of the same symbol and type is suppressed (0: every match alerts).',
+  }),
+  ringKib: integer({
+    flag: 'ring-kib', min: 4, max: 1 << 20, default: 1024, commands: ENGINE,
+    description: 'Capacity of each ring buffer in KiB, rounded up to a power of two.',
+  }),
+  format: choice<'auto' | 'ndjson' | 'csv' | 'fb'>({
+    flag: 'format', choices: ['auto', 'ndjson', 'csv', 'fb'], default: 'auto', commands: ['replay'],
+    description: 'Input encoding; auto picks by file extension (.csv, .fb) and content, else NDJSON.',
+  }),
+  out: text({
+    flag: 'out', default: '-', commands: ['replay', 'gen'],
+    description: 'Output file, or - for standard output.',
+  }),
+  deadLetter: text({
+    flag: 'dead-letter', default: '', defaultText: '(counted only)', allowEmpty: true, commands: ['replay'],
+    description: 'NDJSON file for rejected, duplicate and late ticks, each with its reason.',
+  }),
+  symbols: integer({
+    flag: 'symbols', min: 1, max: 1_000_000, default: 50, commands: ['gen'],
+    description: 'Number of synthetic symbols.',
+  }),
+  rate: integer({
+    flag: 'rate', min: 1, max: 100_000_000, default: 1000, commands: ['gen'],
+    description: 'Ticks per second of event time (and of wall time with --realtime).',
+  }),
+  duration: durationOption({
+    flag: 'duration', default: 60_000, commands: ['gen'],
+    description: 'Event time the feed covers; ticks = rate x duration unless --count is given.',
+  }),
+  count: integer({
+    flag: 'count', min: 0, default: 0, defaultText: '(rate x duration)', commands: ['gen'],
+    description: 'Exact number of ticks to write; overrides --duration.',
+  }),
+  seed: integer({
+    flag: 'seed', min: 0, max: 0xffffffff, default: 1, commands: ['gen'],
+    description: 'Seed of the generator: the same seed and flags give the same bytes.',
+  }),
+  genFormat: choice<'ndjson' | 'csv' | 'fb'>({
+    flag: 'format', choices: ['ndjson', 'csv', 'fb'], default: 'ndjson', commands: ['gen'],
+    description: 'Output encoding (fb: one FlatBuffers TickBatch per 4096 ticks, each size-prefixed).',
+  }),
+  start: integer({
+    flag: 'start', min: 946_684_800_000, max: 4_102_444_799_999, default: 1_704_205_800_000,
+    defaultText: '1704205800000 (2024-01-02T14:30:00Z); now with --realtime', commands: ['gen'],
+    description: 'Event time of the first tick, ms since the epoch.',
+  }),
+  tradeRatio: decimal({
+    flag: 'trade-ratio', min: 0, default: 0.5, commands: ['gen'],
+    description: 'Share of ticks that are trades; the rest are quotes and BBOs.',
+  }),
+  anomalyRate: decimal({
+    flag: 'anomaly-rate', min: 0, default: 0, commands: ['gen'],
+    description: 'Probability per tick of an injected anomaly: a price spike, a volume surge or a spread blow-out.',
+  }),
+  duplicateRate: decimal({
+    flag: 'duplicate-rate', min: 0, default: 0, commands: ['gen'],
+    description: 'Probability per tick of re-sending a recent tick (same exchange, symbol and seq).',
+  }),
+  lateRate: decimal({
+    flag: 'late-rate', min: 0, default: 0, commands: ['gen'],
+    description: 'Probability per tick of a tick stamped far behind its symbol\'s watermark.',
+  }),
+  invalidRate: decimal({
+    flag: 'invalid-rate', min: 0, default: 0, commands: ['gen'],
+    description: 'Probability per tick of a malformed record (bad type, range or syntax).',
+  }),
+  realtime: flag({
+    flag: 'realtime', default: false, commands: ['gen'],
+    description: 'Pace the output in wall-clock time at --rate, stamped with the current time.',
+  }),
+} as const;
+
+export type Options = typeof options;
+export type OptionKey = keyof Options;
+export type ValueOf<K extends OptionKey> = ReturnType<Options[K]['defaultValue']>;
