@@ -1,0 +1,44 @@
+// The slice of the configuration the partition workers need. It crosses the
+// thread boundary in workerData, so it is plain data.
+
+import { formatDuration } from '../config/duration';
+import type { Config } from '../config/load';
+import { ConfigError } from '../errors';
+
+export interface AnalyticsConfig {
+  readonly intervals: readonly number[];
+  readonly latenessMs: number;
+  /** Processing time before a quiet symbol's watermark follows the clock; 0 disables. */
+  readonly idleCloseMs: number;
+  readonly alertWindowMs: number;
+  readonly indicatorWindowMs: number;
+  readonly indicatorSlideMs: number;
+  readonly spikeZscore: number;
+  readonly surgeRatio: number;
+  readonly combinedZscore: number;
+  readonly combinedRatio: number;
+  readonly spreadRatio: number;
+  readonly volatilityThreshold: number;
+  readonly alertCooldownMs: number;
+}
+
+export function analyticsConfig(config: Config, live: boolean): AnalyticsConfig {
+  if (config.indicatorWindow % config.indicatorSlide !== 0) {
+    throw new ConfigError(`invalid configuration: --indicator-window = ${formatDuration(config.indicatorWindow)}: expected a multiple of --indicator-slide (${formatDuration(config.indicatorSlide)})`);
+  }
+  return {
+    intervals: config.intervals,
+    latenessMs: config.latenessMs,
+    idleCloseMs: live ? config.idleCloseMs : 0,
+    alertWindowMs: config.alertWindow,
+    indicatorWindowMs: config.indicatorWindow,
+    indicatorSlideMs: config.indicatorSlide,
+    spikeZscore: config.spikeZscore,
+    surgeRatio: config.surgeRatio,
+    combinedZscore: config.combinedZscore,
+    combinedRatio: config.combinedRatio,
+    spreadRatio: config.spreadRatio,
+    volatilityThreshold: config.volatilityThreshold,
+    alertCooldownMs: config.alertCooldownMs,
+  };
+}

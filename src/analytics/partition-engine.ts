@@ -1,0 +1,199 @@
+// The analytics of one partition: per-symbol watermarks, de-duplication,
+// tumbling bars, sliding indicators and anomaly alerts, exactly as SPEC §1
+// defines them. Single-threaded and free of I/O: a partition worker feeds it
+// ticks from its ring and forwards what it emits; tests drive it directly.
+
+import type { AnalyticsConfig } from './analytics-config';
+import { AlertFields, AnomalyType } from './anomaly';
+import type { BarWindow } from './tumbling-bars';
+import type { IndicatorWindow } from './sliding-indicators';
+import { SymbolState } from './symbol-state';
+import { EventType, TickFields } from './tick-fields';
+import { WindowStats } from './trailing-series';
+
+export type DropReason = 'duplicate' | 'late';
+
+/** Where the engine's results go. Arguments are reused: copy what you keep. */
+export interface ResultSink {
+  bar(symbol: SymbolState, label: string, bar: BarWindow, final: boolean): void;
+  indicator(symbol: SymbolState, window: IndicatorWindow): void;
+  alert(symbol: SymbolState, alert: AlertFields): void;
+  dropped(symbol: SymbolState, reason: DropReason, message: string, tick: TickFields): void;
+}
+
+export class EngineCounters {
+  accepted = 0;
+  duplicate = 0;
+  late = 0;
+  bars = 0;
+  indicators = 0;
+  alerts = 0;
+}
+
+export class PartitionEngine {
+  readonly counters = new EngineCounters();
+  /** Indexed by symbol id; ids are dense, assigned by the ingest thread. */
+  private readonly symbols: Array<SymbolState | undefined> = [];
+  private readonly stats = new WindowStats();
+  private readonly alertScratch = new AlertFields();
+  private readonly emitBar: (bar: BarWindow, final: boolean) => void;
+  private readonly emitIndicator: (window: IndicatorWindow) => void;
+  /** The symbol whose windows are being closed, for the two listeners above. */
+  private closing: SymbolState | undefined;
+  private closingLabel = '';
+
+  constructor(private readonly config: AnalyticsConfig, private readonly sink: ResultSink) {
+    this.emitBar = (bar, final) => {
+      this.counters.bars++;
+      this.sink.bar(this.closing as SymbolState, this.closingLabel, bar, final);
+    };
+    this.emitIndicator = (window) => this.onIndicator(this.closing as SymbolState, window);
+  }
+
+  registerSymbol(id: number, name: string): void {
+    if (this.symbols[id] === undefined) this.symbols[id] = new SymbolState(id, name, this.config);
+  }
+
+  symbol(id: number): SymbolState | undefined {
+    return this.symbols[id];
+  }
+
+  /** One validated tick, in arrival order for its symbol. `now` is processing time in ms. */
+  process(tick: TickFields, now = 0): void {
+    const state = this.symbols[tick.symbolId];
+    if (state === undefined) throw new Error(`tick for unregistered symbol id ${tick.symbolId}`);
+    const ts = tick.timestamp;
+    const watermark = state.watermark;
+    if (ts < watermark) {
+      this.counters.late++;
+      this.sink.dropped(state, 'late', `timestamp ${ts} is behind the watermark ${watermark} of ${state.name}`, tick);
+      return;
+    }
+    if (tick.seq >= 0) {
+      if (state.seqs.has(tick.exchangeId, tick.seq)) {
+        this.counters.duplicate++;
+        this.sink.dropped(state, 'duplicate', `seq ${tick.seq} of ${state.name} was already accepted`, tick);
+        return;
+      }
+      state.seqs.remember(tick.exchangeId, tick.seq, ts);
+    }
+    this.counters.accepted++;
+    state.lastArrival = now;
+    if (ts > state.maxTimestamp) state.maxTimestamp = ts;
+
+    if (tick.eventType === EventType.TRADE) this.onTrade(state, tick);
+    else this.onQuote(state, tick);
+
+    const next = state.maxTimestamp - this.config.latenessMs;
+    if (next > state.watermark) this.advance(state, next);
+  }
+
+  /** Finalises every open window of every symbol, as at the end of an input. */
+  flush(): void {
+    for (const state of this.symbols) {
+      if (state === undefined) continue;
+      let last = state.indicators.lastEnd();
+      for (const bars of state.bars) last = Math.max(last, bars.lastEnd());
+      this.closeWindows(state, Infinity);
+      // Those windows are final now: a later tick in any of them is late.
+      if (last > state.watermark) state.watermark = last;
+    }
+  }
+
+  /**
+   * Processing-time closing for `serve`: once a symbol has had no tick for
+   * idleCloseMs, its watermark moves with the clock, so its last bar closes.
+   */
+  advanceIdle(now: number): void {
+    const idleCloseMs = this.config.idleCloseMs;
+    if (idleCloseMs <= 0) return;
+    for (const state of this.symbols) {
+      if (state === undefined || state.maxTimestamp === -Infinity) continue;
+      const idle = now - state.lastArrival;
+      if (idle < idleCloseMs) continue;
+      const next = state.maxTimestamp - this.config.latenessMs + idle;
+      if (next > state.watermark) this.advance(state, next);
+    }
+  }
+
+  private advance(state: SymbolState, watermark: number): void {
+    state.watermark = watermark;
+    this.closeWindows(state, watermark);
+    state.seqs.forgetBefore(watermark);
+    // Future ticks are at or after the watermark, so their trailing windows
+    // start at or after watermark - window.
+    const bound = watermark - this.config.alertWindowMs;
+    state.trades.evictBefore(bound);
+    state.quotes.evictBefore(bound);
+  }
+
+  private closeWindows(state: SymbolState, watermark: number): void {
+    this.closing = state;
+    for (const bars of state.bars) {
+      this.closingLabel = bars.label;
+      bars.closeUpTo(watermark, this.emitBar);
+    }
+    state.indicators.closeUpTo(watermark, this.emitIndicator);
+    this.closing = undefined;
+  }
+
+  private onTrade(state: SymbolState, tick: TickFields): void {
+    const { timestamp: ts, price, volume } = tick;
+    for (const bars of state.bars) bars.add(ts, price, volume);
+    state.indicators.add(ts, price);
+
+    const index = state.trades.insert(ts, price, volume);
+    const s = state.trades.stats(ts - this.config.alertWindowMs, index, this.stats);
+    const std = Math.sqrt(s.variance);
+    const zscore = std > 0 ? Math.abs(price - s.mean) / std : null;
+    const volumeRatio = s.meanV > 0 ? volume / s.meanV : null;
+    const c = this.config;
+    let type: AnomalyType | undefined;
+    if (zscore !== null && zscore > c.spikeZscore) type = AnomalyType.PRICE_SPIKE;
+    else if (volumeRatio !== null && volumeRatio > c.surgeRatio) type = AnomalyType.VOLUME_SURGE;
+    else if (zscore !== null && volumeRatio !== null && zscore > c.combinedZscore && volumeRatio > c.combinedRatio) {
+      type = AnomalyType.COMBINED_ANOMALY;
+    }
+    if (type === undefined || !this.offCooldown(state, type, ts)) return;
+    const alert = this.alertScratch.set(type, ts);
+    alert.price = price;
+    alert.volume = volume;
+    alert.priceZscore = zscore;
+    alert.volumeRatio = volumeRatio;
+    this.counters.alerts++;
+    this.sink.alert(state, alert);
+  }
+
+  private onQuote(state: SymbolState, tick: TickFields): void {
+    const ts = tick.timestamp;
+    const spread = tick.ask - tick.bid;
+    const index = state.quotes.insert(ts, spread, 0);
+    const meanSpread = state.quotes.stats(ts - this.config.alertWindowMs, index, this.stats).mean;
+    if (!(meanSpread > 0)) return;
+    const ratio = spread / meanSpread;
+    if (ratio <= this.config.spreadRatio || !this.offCooldown(state, AnomalyType.SPREAD_WIDENING, ts)) return;
+    const alert = this.alertScratch.set(AnomalyType.SPREAD_WIDENING, ts);
+    alert.spreadRatio = ratio;
+    this.counters.alerts++;
+    this.sink.alert(state, alert);
+  }
+
+  private onIndicator(state: SymbolState, window: IndicatorWindow): void {
+    this.counters.indicators++;
+    this.sink.indicator(state, window);
+    if (window.volatility <= this.config.volatilityThreshold) return;
+    if (!this.offCooldown(state, AnomalyType.HIGH_VOLATILITY, window.end)) return;
+    const alert = this.alertScratch.set(AnomalyType.HIGH_VOLATILITY, window.end);
+    alert.volatility = window.volatility;
+    this.counters.alerts++;
+    this.sink.alert(state, alert);
+  }
+
+  /** Applies the per-(symbol, type) cooldown; records the alert when it passes. */
+  private offCooldown(state: SymbolState, type: AnomalyType, ts: number): boolean {
+    const cooldown = this.config.alertCooldownMs;
+    if (cooldown > 0 && ts - (state.lastAlert[type] as number) < cooldown) return false;
+    state.lastAlert[type] = ts;
+    return true;
+  }
+}

@@ -1,0 +1,27 @@
+// A validated tick as the partition engine sees it: interned ids instead of
+// strings and sentinels instead of nulls (see fbs/ring.fbs). One instance is
+// refilled per tick, so the hot path allocates nothing for it.
+
+import { EventType } from '../fb/generated/tickflow/fb/event-type';
+
+export { EventType };
+
+export class TickFields {
+  symbolId = 0;
+  exchangeId = 0;
+  eventType: EventType = EventType.TRADE;
+  timestamp = 0;
+  /** 0 when absent. */
+  price = 0;
+  volume = 0;
+  /** 0 when absent. */
+  bid = 0;
+  /** 0 when absent. */
+  ask = 0;
+  /** -1 when absent. */
+  seq = -1;
+  /** 1-based input line or tick index; 0 when unknown. */
+  sourceLine = 0;
+}
+
+export const EVENT_TYPE_NAMES: readonly string[] = ['TRADE', 'QUOTE', 'BBO'];

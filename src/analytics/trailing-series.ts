@@ -1,0 +1,195 @@
+// A symbol's trailing event-time series of (timestamp, x, v), kept sorted by
+// timestamp (ties in arrival order), answering "count, mean and population
+// variance of x, and mean of v, over the entries in [from, entry i]" in O(1).
+//
+// It holds prefix sums of (x - K), (x - K)^2 and v, where K is a shift chosen
+// near the data at each rebuild: with K close to the mean, (x - K) is exact
+// (Sterbenz) and the variance S2/n - (S1/n)^2 suffers no cancellation, so
+// prices near 1e4 with a variance of 1e-8 stay exact enough for z-scores. A
+// prefix count of value changes decides "all values equal" exactly, so such a
+// window has variance exactly 0 rather than a rounding residue.
+//
+// Costs: an in-order insert and a query are O(1) amortised. An out-of-order
+// insert shifts, and re-sums, the entries newer than it: at most those within
+// the lateness of the newest one. Memory is the entries newer than the
+// eviction bound, which the caller keeps at (watermark - window).
+
+const INITIAL_CAPACITY = 64;
+
+export class WindowStats {
+  count = 0;
+  mean = 0;
+  variance = 0;
+  meanV = 0;
+}
+
+export class TrailingSeries {
+  private capacity = INITIAL_CAPACITY;
+  private ts = new Float64Array(INITIAL_CAPACITY);
+  private x = new Float64Array(INITIAL_CAPACITY);
+  private v = new Float64Array(INITIAL_CAPACITY);
+  // q*[j] sums entries [0, j) (minus whatever was there at the last rebuild);
+  // a range [a, b] is q*[b + 1] - q*[a].
+  private q1 = new Float64Array(INITIAL_CAPACITY + 1);
+  private q2 = new Float64Array(INITIAL_CAPACITY + 1);
+  private qv = new Float64Array(INITIAL_CAPACITY + 1);
+  private qc = new Float64Array(INITIAL_CAPACITY + 1);
+  private start = 0;
+  private end = 0;
+  private shift = 0;
+  private cursor = 0;
+
+  get size(): number {
+    return this.end - this.start;
+  }
+
+  /** Drops entries with timestamp < `bound`. */
+  evictBefore(bound: number): void {
+    while (this.start < this.end && (this.ts[this.start] as number) < bound) this.start++;
+    if (this.start === this.end) {
+      this.start = 0;
+      this.end = 0;
+    }
+    if (this.cursor < this.start) this.cursor = this.start;
+  }
+
+  /** Inserts after every entry with timestamp <= t; returns its index for stats(). */
+  insert(t: number, xValue: number, vValue: number): number {
+    if (this.end === this.capacity) this.rebuild();
+    else if (this.end === this.start) this.shift = xValue;
+    let i = this.end;
+    while (i > this.start && (this.ts[i - 1] as number) > t) i--;
+    if (i < this.end) {
+      this.ts.copyWithin(i + 1, i, this.end);
+      this.x.copyWithin(i + 1, i, this.end);
+      this.v.copyWithin(i + 1, i, this.end);
+    }
+    this.ts[i] = t;
+    this.x[i] = xValue;
+    this.v[i] = vValue;
+    this.end++;
+    this.resum(i);
+    return i;
+  }
+
+  /**
+   * Fills `out` with the statistics of the entries with timestamp >= `from`
+   * up to and including index `last` (as returned by insert()).
+   */
+  stats(from: number, last: number, out: WindowStats): WindowStats {
+    const first = this.lowerBound(from, last);
+    const n = last - first + 1;
+    out.count = n;
+    if (n <= 0) {
+      out.mean = 0;
+      out.variance = 0;
+      out.meanV = 0;
+      return out;
+    }
+    const s1 = (this.q1[last + 1] as number) - (this.q1[first] as number);
+    const s2 = (this.q2[last + 1] as number) - (this.q2[first] as number);
+    const sv = (this.qv[last + 1] as number) - (this.qv[first] as number);
+    const changes = (this.qc[last + 1] as number) - (this.qc[first + 1] as number);
+    out.meanV = sv / n;
+    if (changes === 0) {
+      out.mean = this.x[last] as number;
+      out.variance = 0;
+    } else {
+      const m = s1 / n;
+      out.mean = this.shift + m;
+      const variance = s2 / n - m * m;
+      out.variance = variance > 0 ? variance : 0;
+    }
+    return out;
+  }
+
+  /** First index in [start, last] with timestamp >= from (last + 1 if none). */
+  private lowerBound(from: number, last: number): number {
+    let c = this.cursor;
+    if (c < this.start) c = this.start;
+    if (c > last + 1) c = last + 1;
+    if (c > this.start && (this.ts[c - 1] as number) >= from) {
+      // Moving back (an out-of-order tick): binary search below the cursor.
+      let lo = this.start;
+      let hi = c - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((this.ts[mid] as number) >= from) hi = mid;
+        else lo = mid + 1;
+      }
+      c = lo;
+    } else {
+      let steps = 0;
+      while (c <= last && (this.ts[c] as number) < from && steps < 16) {
+        c++;
+        steps++;
+      }
+      if (c <= last && (this.ts[c] as number) < from) {
+        let lo = c;
+        let hi = last + 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if ((this.ts[mid] as number) >= from) hi = mid;
+          else lo = mid + 1;
+        }
+        c = lo;
+      }
+    }
+    this.cursor = c;
+    return c;
+  }
+
+  /** Recomputes the prefix sums from index `from` to the end. */
+  private resum(from: number): void {
+    const { x, v, q1, q2, qv, qc, shift } = this;
+    for (let j = from; j < this.end; j++) {
+      const xj = x[j] as number;
+      const d = xj - shift;
+      q1[j + 1] = (q1[j] as number) + d;
+      q2[j + 1] = (q2[j] as number) + d * d;
+      qv[j + 1] = (qv[j] as number) + (v[j] as number);
+      qc[j + 1] = (qc[j] as number) + (j > this.start && xj !== x[j - 1] ? 1 : 0);
+    }
+  }
+
+  /**
+   * Makes room at the end: moves the live entries to index 0 (growing the
+   * arrays when they are more than half full), re-centres the shift on the
+   * newest value and re-sums from scratch. Runs once per capacity/2 inserts at
+   * most, so its cost is O(1) amortised; it also bounds the growth of the
+   * prefix sums, and with it their rounding.
+   */
+  private rebuild(): void {
+    const live = this.end - this.start;
+    if (live * 2 > this.capacity) {
+      const capacity = this.capacity * 2;
+      this.ts = grow(this.ts, capacity, this.start, this.end);
+      this.x = grow(this.x, capacity, this.start, this.end);
+      this.v = grow(this.v, capacity, this.start, this.end);
+      this.q1 = new Float64Array(capacity + 1);
+      this.q2 = new Float64Array(capacity + 1);
+      this.qv = new Float64Array(capacity + 1);
+      this.qc = new Float64Array(capacity + 1);
+      this.capacity = capacity;
+    } else {
+      this.ts.copyWithin(0, this.start, this.end);
+      this.x.copyWithin(0, this.start, this.end);
+      this.v.copyWithin(0, this.start, this.end);
+    }
+    this.cursor = Math.max(0, this.cursor - this.start);
+    this.start = 0;
+    this.end = live;
+    this.shift = live > 0 ? (this.x[live - 1] as number) : 0;
+    this.q1[0] = 0;
+    this.q2[0] = 0;
+    this.qv[0] = 0;
+    this.qc[0] = 0;
+    this.resum(0);
+  }
+}
+
+function grow(from: Float64Array<ArrayBuffer>, capacity: number, start: number, end: number): Float64Array<ArrayBuffer> {
+  const to = new Float64Array(capacity);
+  to.set(from.subarray(start, end));
+  return to;
+}
