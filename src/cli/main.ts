@@ -1,0 +1,63 @@
+// The `tickflow` command line: dispatches to serve, replay and gen. Errors
+// users can fix exit non-zero with one line on stderr.
+
+import type { CommandName } from '../config/option';
+import { loadConfig } from '../config/load';
+import { TickflowError } from '../errors';
+import { runGen } from './gen';
+import { commandHelp, mainHelp } from './help';
+import { runReplay } from './replay';
+import { runServe } from './serve';
+
+const COMMANDS: readonly CommandName[] = ['serve', 'replay', 'gen'];
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+async function run(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(mainHelp());
+    return command === undefined ? 1 : 0;
+  }
+  if (!COMMANDS.includes(command as CommandName)) {
+    log(`tickflow: unknown command ${JSON.stringify(command)}; commands are ${COMMANDS.join(', ')} (tickflow --help)`);
+    return 2;
+  }
+  const name = command as CommandName;
+  const loaded = loadConfig(name, rest);
+  if (loaded.help) {
+    process.stdout.write(commandHelp(name));
+    return 0;
+  }
+  switch (name) {
+    case 'replay':
+      await runReplay(loaded, log);
+      return 0;
+    case 'gen':
+      await runGen(loaded, log);
+      return 0;
+    case 'serve':
+      return runServe(loaded, log);
+  }
+}
+
+export function main(argv: readonly string[]): void {
+  run(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      if (err instanceof TickflowError) {
+        log(`tickflow: ${err.message}`);
+        process.exitCode = 2;
+      } else {
+        log(`tickflow: ${(err as Error).stack ?? String(err)}`);
+        process.exitCode = 1;
+      }
+    },
+  );
+}
+
+if (require.main === module) main(process.argv.slice(2));

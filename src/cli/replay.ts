@@ -1,0 +1,178 @@
+// `tickflow replay FILE|-`: the engine's pipeline over a file, as fast as it
+// goes. The main thread reads and validates input, hands ticks to the
+// partition rings, and turns the workers' results into NDJSON, all without
+// returning to the event loop except between input chunks.
+
+import { analyticsConfig } from '../analytics/analytics-config';
+import type { Loaded } from '../config/load';
+import { ConfigError, InputError } from '../errors';
+import type { DecodedSink } from '../ingest/decoded-sink';
+import { Dispatcher } from '../ingest/dispatcher';
+import type { Rejection } from '../ingest/rejection';
+import type { ValidTick } from '../ingest/tick-validator';
+import { ByteBuffer } from 'flatbuffers';
+import { PartitionReport } from '../fb/generated/tickflow/ring/partition-report';
+import { PartitionPool } from '../partition/partition-pool';
+import { Msg } from '../partition/protocol';
+import { RecordJson, rejectionJson } from '../records/record-json';
+import type { StatsRecord } from '../records/records';
+import { createDecoder, formatFromName, sniffFormat, type InputFormat } from './input-format';
+import { SyncWriter, closeFd, openInput, openOutput, readChunk } from './sync-io';
+
+const CHUNK_BYTES = 1 << 20;
+
+export interface ReplayResult {
+  readonly stats: StatsRecord;
+  readonly warnings: readonly string[];
+}
+
+class Totals {
+  rejected = 0;
+  accepted = 0;
+  duplicate = 0;
+  late = 0;
+  bars = 0;
+  indicators = 0;
+  alerts = 0;
+  reports = 0;
+}
+
+export async function runReplay(loaded: Loaded, log: (line: string) => void): Promise<ReplayResult> {
+  const { config, positionals } = loaded;
+  if (positionals.length !== 1) {
+    throw new ConfigError(`tickflow replay takes one input (a file, or - for standard input), got ${positionals.length}; see tickflow replay --help`);
+  }
+  const input = positionals[0] as string;
+  const analytics = analyticsConfig(config, false);
+
+  let inFd: number;
+  try {
+    inFd = openInput(input);
+  } catch (err) {
+    throw new InputError(`cannot open input ${JSON.stringify(input)}: ${(err as Error).message}`);
+  }
+  const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  let length = readChunk(inFd, chunk);
+  const format: InputFormat = config.format === 'auto' ? (formatFromName(input) ?? sniffFormat(chunk.subarray(0, length))) : config.format;
+
+  const out = new SyncWriter(openOutput(config.out));
+  const deadLetters = config.deadLetter === '' ? null : new SyncWriter(openOutput(config.deadLetter));
+  const pool = await PartitionPool.start({
+    partitions: config.partitions, pin: config.pin, ringBytes: config.ringKib * 1024, analytics,
+  });
+  for (const warning of pool.warnings) log(`tickflow replay: warning: ${warning}`);
+
+  const totals = new Totals();
+  const json = pool.outputs.map((ring) => new RecordJson(ring.bytes));
+  const reportBuffers = pool.outputs.map((ring) => new ByteBuffer(ring.bytes));
+  const dispatcher = new Dispatcher(pool.inputs);
+  let partition = 0;
+
+  const onResult = (type: number, offset: number, size: number): void => {
+    const records = json[partition] as RecordJson;
+    switch (type) {
+      case Msg.BAR: out.line(records.barAt(offset)); break;
+      case Msg.INDICATOR: out.line(records.indicatorAt(offset)); break;
+      case Msg.ALERT: out.line(records.alertAt(offset)); break;
+      case Msg.DEAD_LETTER: deadLetters?.line(records.deadLetterAt(offset)); break;
+      case Msg.FLUSHED: {
+        const bb = reportBuffers[partition] as ByteBuffer;
+        bb.setPosition(offset);
+        const r = PartitionReport.getRootAsPartitionReport(bb);
+        totals.accepted += r.accepted();
+        totals.duplicate += r.duplicate();
+        totals.late += r.late();
+        totals.bars += r.bars();
+        totals.indicators += r.indicators();
+        totals.alerts += r.alerts();
+        totals.reports++;
+        break;
+      }
+      case Msg.FATAL: {
+        const message = Buffer.from(pool.outputs[partition]?.bytes.subarray(offset, offset + size) ?? []).toString('utf8');
+        throw new Error(`partition ${partition} failed: ${message}`);
+      }
+      default: break;
+    }
+  };
+  const drain = (): number => {
+    let handled = 0;
+    for (partition = 0; partition < pool.partitions; partition++) handled += (pool.outputs[partition])?.poll(onResult) ?? 0;
+    return handled;
+  };
+  const waitForSpace = (p: number): void => {
+    drain();
+    pool.inputs[p]?.waitForSpace(64, 1);
+  };
+
+  const sink: DecodedSink = {
+    tick(tick: ValidTick, line: number): void {
+      for (;;) {
+        const result = dispatcher.dispatch(tick, line);
+        if (result >= 0) return;
+        waitForSpace(-1 - result);
+      }
+    },
+    reject(rejection: Rejection, line: number, raw: string | null, fields: Record<string, unknown> | null): void {
+      totals.rejected++;
+      deadLetters?.line(rejectionJson(rejection, line, raw, fields));
+    },
+  };
+
+  const started = process.hrtime.bigint();
+  try {
+    const decoder = createDecoder(format, sink);
+    while (length > 0) {
+      decoder.push(chunk.subarray(0, length));
+      dispatcher.publish();
+      drain();
+      // Let worker failures and signals surface between chunks.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (pool.failed !== undefined) throw pool.failed;
+      length = readChunk(inFd, chunk);
+    }
+    decoder.end();
+    dispatcher.broadcast(Msg.FLUSH, waitForSpace);
+    dispatcher.publish();
+    let idle = 0;
+    while (totals.reports < pool.partitions) {
+      if (drain() > 0) continue;
+      pool.outputs[idle % pool.partitions]?.waitForData(1, 100);
+      if (++idle % 100 === 0) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (pool.failed !== undefined) throw pool.failed;
+      }
+    }
+  } catch (err) {
+    await pool.terminate();
+    throw err;
+  } finally {
+    closeFd(inFd);
+  }
+  const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+
+  const ticks = totals.accepted + totals.rejected + totals.duplicate + totals.late;
+  const stats: StatsRecord = {
+    type: 'stats',
+    accepted: totals.accepted,
+    rejected: totals.rejected,
+    duplicate: totals.duplicate,
+    late: totals.late,
+    ticks,
+    bars: totals.bars,
+    indicators: totals.indicators,
+    alerts: totals.alerts,
+    partitions: pool.partitions,
+    elapsed_ms: Math.round(elapsedMs * 1000) / 1000,
+    ticks_per_second: elapsedMs > 0 ? Math.round((ticks / elapsedMs) * 1000) : 0,
+  };
+  out.line(JSON.stringify(stats));
+  out.close();
+  deadLetters?.close();
+  await pool.stop();
+  const dropped = totals.rejected + totals.duplicate + totals.late;
+  if (deadLetters === null && dropped > 0) {
+    log(`tickflow replay: ${dropped} ticks dead-lettered (rejected ${totals.rejected}, duplicate ${totals.duplicate}, late ${totals.late}); pass --dead-letter FILE to keep them`);
+  }
+  return { stats, warnings: pool.warnings };
+}

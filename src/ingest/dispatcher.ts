@@ -1,0 +1,105 @@
+// Routes validated ticks to their partition's in-ring. Symbols and exchanges
+// are interned to dense ids here, the only place that assigns them; a
+// partition learns a name (REGISTER_NAME) just before the first tick that uses
+// it, so RingTicks carry no strings.
+
+import { TickFields } from '../analytics/tick-fields';
+import { partitionOf } from '../partition/partition-of';
+import { Msg } from '../partition/protocol';
+import { NameKind, RingEncoder } from '../partition/ring-codec';
+import type { RingProducer } from '../ring/ring-producer';
+import { RING_FULL } from '../ring/ring-descriptor';
+import type { ValidTick } from './tick-validator';
+
+export class Dispatcher {
+  private readonly encoder = new RingEncoder();
+  private readonly symbolIds = new Map<string, number>();
+  private readonly symbolPartition: number[] = [];
+  private readonly symbolNames: string[] = [];
+  /** Exchange ids are global; id 0 is the empty exchange. */
+  private readonly exchangeIds = new Map<string, number>([['', 0]]);
+  private readonly exchangeNames: string[] = [''];
+  /** Per partition, which exchange ids it has been told about. */
+  private readonly knownExchanges: Array<Set<number>>;
+  private readonly fields = new TickFields();
+  /** A new symbol whose REGISTER_NAME did not fit in its ring yet. */
+  private pendingSymbol = -1;
+
+  constructor(private readonly inputs: readonly RingProducer[]) {
+    this.knownExchanges = inputs.map(() => new Set([0]));
+  }
+
+  get symbolCount(): number {
+    return this.symbolNames.length;
+  }
+
+  symbolName(id: number): string | undefined {
+    return this.symbolNames[id];
+  }
+
+  /** The partition that owns `symbol`. */
+  partitionFor(symbol: string): number {
+    const id = this.symbolIds.get(symbol);
+    return id === undefined ? partitionOf(symbol, this.inputs.length) : (this.symbolPartition[id] as number);
+  }
+
+  /**
+   * Writes the tick to its partition's ring (not yet published). Returns the
+   * partition, or -1 - partition when that ring is full: the caller waits for
+   * space there and calls again with the same tick.
+   */
+  dispatch(tick: ValidTick, sourceLine: number): number {
+    let symbolId = this.symbolIds.get(tick.symbol);
+    if (symbolId === undefined) {
+      symbolId = this.symbolNames.length;
+      this.symbolIds.set(tick.symbol, symbolId);
+      this.symbolNames.push(tick.symbol);
+      this.symbolPartition.push(partitionOf(tick.symbol, this.inputs.length));
+      this.pendingSymbol = symbolId;
+    }
+    const partition = this.symbolPartition[symbolId] as number;
+    const ring = this.inputs[partition] as RingProducer;
+    if (this.pendingSymbol === symbolId) {
+      if (!ring.write(Msg.REGISTER_NAME, this.encoder.registerName(NameKind.SYMBOL, symbolId, tick.symbol))) return -1 - partition;
+      this.pendingSymbol = -1;
+    }
+    let exchangeId = this.exchangeIds.get(tick.exchange);
+    if (exchangeId === undefined) {
+      exchangeId = this.exchangeNames.length;
+      this.exchangeIds.set(tick.exchange, exchangeId);
+      this.exchangeNames.push(tick.exchange);
+    }
+    const known = this.knownExchanges[partition] as Set<number>;
+    if (!known.has(exchangeId)) {
+      if (!ring.write(Msg.REGISTER_NAME, this.encoder.registerName(NameKind.EXCHANGE, exchangeId, tick.exchange))) return -1 - partition;
+      known.add(exchangeId);
+    }
+    const f = this.fields;
+    f.symbolId = symbolId;
+    f.exchangeId = exchangeId;
+    f.eventType = tick.eventType;
+    f.timestamp = tick.timestamp;
+    f.price = Number.isNaN(tick.price) ? 0 : tick.price;
+    f.volume = tick.volume;
+    f.bid = Number.isNaN(tick.bid) ? 0 : tick.bid;
+    f.ask = Number.isNaN(tick.ask) ? 0 : tick.ask;
+    f.seq = tick.seq;
+    f.sourceLine = sourceLine;
+    const payload = this.encoder.tick(f);
+    const at = ring.claim(Msg.TICK, payload.length);
+    if (at === RING_FULL) return -1 - partition;
+    ring.bytes.set(payload, at);
+    return partition;
+  }
+
+  /** Sends an empty control record (FLUSH, STOP) to every partition, waiting for room. */
+  broadcast(type: number, waitForSpace: (partition: number) => void): void {
+    this.inputs.forEach((ring, partition) => {
+      while (!ring.write(type, new Uint8Array(0))) waitForSpace(partition);
+    });
+  }
+
+  publish(): void {
+    for (const ring of this.inputs) ring.publish();
+  }
+}

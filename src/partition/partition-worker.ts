@@ -1,0 +1,106 @@
+// A partition worker: the one thread that owns the state of the symbols that
+// hash to its partition. It pins itself to a core, then loops: take records
+// from its in-ring, run them through the PartitionEngine, write results to its
+// out-ring, and park on the in-ring when there is nothing to do.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { PartitionEngine } from '../analytics/partition-engine';
+import { TickFields } from '../analytics/tick-fields';
+import { Builder } from 'flatbuffers';
+import { PartitionReport } from '../fb/generated/tickflow/ring/partition-report';
+import { pinCurrentThread } from '../native/affinity';
+import { RingConsumer } from '../ring/ring-consumer';
+import { RingProducer } from '../ring/ring-producer';
+import { Msg, type WorkerEvent, type WorkerInit } from './protocol';
+import { NameKind, RingDecoder } from './ring-codec';
+import { ResultEncoder } from './result-encoder';
+
+/** Parking timeout: how often a parked worker checks idle symbols in `serve`. */
+const PARK_MS = 50;
+
+function main(init: WorkerInit): void {
+  const port = parentPort;
+  if (port === null) throw new Error('partition-worker must run as a worker thread');
+  let warning: string | null = null;
+  if (init.pinCpu !== null) warning = pinCurrentThread(init.pinCpu);
+  const ready: WorkerEvent = {
+    kind: 'ready', partition: init.partition, pinnedCpu: warning === null ? init.pinCpu : null, warning,
+  };
+  port.postMessage(ready);
+
+  const input = new RingConsumer(init.inRing);
+  const output = new RingProducer(init.outRing);
+  const exchanges: string[] = [''];
+  const results = new ResultEncoder(output, (id) => exchanges[id] ?? '');
+  const engine = new PartitionEngine(init.analytics, results);
+  const decoder = new RingDecoder(input.bytes);
+  const tick = new TickFields();
+  const idleClose = init.analytics.idleCloseMs > 0;
+  let running = true;
+
+  const report = (type: number): void => {
+    const b = new Builder(128);
+    b.forceDefaults(true);
+    const c = engine.counters;
+    b.finish(PartitionReport.createPartitionReport(b, init.partition, c.accepted, c.duplicate, c.late, c.bars, c.indicators, c.alerts));
+    const payload = b.asUint8Array();
+    while (!output.write(type, payload)) output.waitForSpace(payload.length, PARK_MS);
+  };
+
+  const handle = (type: number, offset: number): void => {
+    switch (type) {
+      case Msg.TICK:
+        engine.process(decoder.tick(offset, tick), idleClose ? Date.now() : 0);
+        break;
+      case Msg.REGISTER_NAME: {
+        const name = decoder.registerName(offset);
+        if (name.kind === NameKind.SYMBOL) engine.registerSymbol(name.id, name.name);
+        else exchanges[name.id] = name.name;
+        break;
+      }
+      case Msg.FLUSH:
+        engine.flush();
+        report(Msg.FLUSHED);
+        break;
+      case Msg.STOP:
+        report(Msg.STOPPED);
+        running = false;
+        break;
+      default:
+        throw new Error(`partition ${init.partition}: unknown ring record type ${type}`);
+    }
+  };
+
+  let lastIdleCheck = Date.now();
+  while (running) {
+    const handled = input.poll(handle, 256);
+    if (handled > 0) {
+      output.publish();
+      if (!idleClose) continue;
+    }
+    if (idleClose) {
+      const now = Date.now();
+      if (now - lastIdleCheck >= PARK_MS) {
+        lastIdleCheck = now;
+        engine.advanceIdle(now);
+        output.publish();
+      }
+    }
+    if (handled === 0) input.waitForData(PARK_MS);
+  }
+  output.publish();
+}
+
+const init = workerData as WorkerInit;
+try {
+  main(init);
+} catch (err) {
+  const message = (err as Error).stack ?? String(err);
+  // The ingest thread may be blocked reading rings rather than running its
+  // event loop, so the failure also goes down the out-ring.
+  const output = new RingProducer(init.outRing);
+  const payload = new TextEncoder().encode(message.slice(0, output.maxPayload >> 2));
+  if (output.write(Msg.FATAL, payload)) output.publish();
+  const event: WorkerEvent = { kind: 'fatal', partition: init.partition, message };
+  parentPort?.postMessage(event);
+}

@@ -1,0 +1,44 @@
+// Everything that crosses the thread boundary between the ingest thread and a
+// partition worker, defined once for both sides.
+//
+//   ingest thread ──in-ring──▶ partition worker ──out-ring──▶ ingest thread
+//   (TICK, REGISTER_NAME,        (owns its symbols'          (BAR, INDICATOR, ALERT,
+//    FLUSH, STOP)                 state)                       DEAD_LETTER, FLUSHED)
+//
+// Ring records carry FlatBuffers: RingTick, RegisterName and PartitionReport
+// from fbs/ring.fbs; Bar, Indicator, Alert and DeadLetter from
+// fbs/records.fbs. FLUSH and STOP have empty payloads. Start-up and failure
+// notices, which are rare, go through postMessage as WorkerEvent.
+
+import type { AnalyticsConfig } from '../analytics/analytics-config';
+
+/** Ring record types; ring-descriptor reserves values <= 0. */
+export const Msg = {
+  TICK: 1,
+  REGISTER_NAME: 2,
+  /** Finalise every open window, then answer FLUSHED. */
+  FLUSH: 3,
+  /** Finish: answer STOPPED and exit. */
+  STOP: 4,
+  BAR: 16,
+  INDICATOR: 17,
+  ALERT: 18,
+  DEAD_LETTER: 19,
+  FLUSHED: 20,
+  STOPPED: 21,
+  /** The worker failed; the payload is the error text in UTF-8 (not FlatBuffers). */
+  FATAL: 22,
+} as const;
+
+export interface WorkerInit {
+  readonly partition: number;
+  readonly inRing: SharedArrayBuffer;
+  readonly outRing: SharedArrayBuffer;
+  readonly analytics: AnalyticsConfig;
+  /** The CPU to pin to, or null to leave the thread to the OS scheduler. */
+  readonly pinCpu: number | null;
+}
+
+export type WorkerEvent =
+  | { readonly kind: 'ready'; readonly partition: number; readonly pinnedCpu: number | null; readonly warning: string | null }
+  | { readonly kind: 'fatal'; readonly partition: number; readonly message: string };

@@ -1,0 +1,116 @@
+// The worker's ResultSink: encodes each result as a FlatBuffers record of
+// fbs/records.fbs and writes it into the partition's out-ring, blocking while
+// the ring is full (backpressure, never a drop).
+
+import { Builder } from 'flatbuffers';
+import type { AlertFields } from '../analytics/anomaly';
+import type { DropReason, ResultSink } from '../analytics/partition-engine';
+import type { IndicatorWindow } from '../analytics/sliding-indicators';
+import type { SymbolState } from '../analytics/symbol-state';
+import type { TickFields } from '../analytics/tick-fields';
+import type { BarWindow } from '../analytics/tumbling-bars';
+import { Alert } from '../fb/generated/tickflow/fb/alert';
+import { Bar } from '../fb/generated/tickflow/fb/bar';
+import { DeadLetter } from '../fb/generated/tickflow/fb/dead-letter';
+import { Indicator } from '../fb/generated/tickflow/fb/indicator';
+import { Tick } from '../fb/generated/tickflow/fb/tick';
+import type { RingProducer } from '../ring/ring-producer';
+import { Msg } from './protocol';
+
+const encoder = new TextEncoder();
+
+export class ResultEncoder implements ResultSink {
+  private readonly builder = new Builder(512);
+  /** UTF-8 of symbol names and interval labels, encoded once. */
+  private readonly utf8 = new Map<string, Uint8Array>();
+
+  constructor(private readonly out: RingProducer, private readonly exchangeName: (id: number) => string) {}
+
+  bar(symbol: SymbolState, label: string, bar: BarWindow, final: boolean): void {
+    const b = this.start();
+    const s = b.createString(this.bytes(symbol.name));
+    const l = b.createString(this.bytes(label));
+    Bar.startBar(b);
+    Bar.addSymbol(b, s);
+    Bar.addInterval(b, l);
+    Bar.addWindowStart(b, BigInt(bar.start));
+    Bar.addWindowEnd(b, BigInt(bar.end));
+    Bar.addOpen(b, bar.open);
+    Bar.addHigh(b, bar.high);
+    Bar.addLow(b, bar.low);
+    Bar.addClose(b, bar.close);
+    Bar.addVolume(b, BigInt(bar.volume));
+    const vwap = bar.vwap();
+    if (vwap !== null) Bar.addVwap(b, vwap);
+    Bar.addTradeCount(b, BigInt(bar.tradeCount));
+    Bar.addFinal(b, final);
+    b.finish(Bar.endBar(b));
+    this.send(Msg.BAR);
+  }
+
+  indicator(symbol: SymbolState, w: IndicatorWindow): void {
+    const b = this.start();
+    const s = b.createString(this.bytes(symbol.name));
+    b.finish(Indicator.createIndicator(b, s, BigInt(w.start), BigInt(w.end), w.mean, w.volatility, BigInt(w.count)));
+    this.send(Msg.INDICATOR);
+  }
+
+  alert(symbol: SymbolState, a: AlertFields): void {
+    const b = this.start();
+    const s = b.createString(this.bytes(symbol.name));
+    b.finish(Alert.createAlert(
+      b, s, a.anomalyType, a.severity, BigInt(a.timestamp), a.price, a.volume === null ? null : BigInt(a.volume),
+      a.priceZscore, a.volumeRatio, a.spreadRatio, a.volatility,
+    ));
+    this.send(Msg.ALERT);
+  }
+
+  dropped(symbol: SymbolState, reason: DropReason, message: string, t: TickFields): void {
+    const b = this.start();
+    const r = b.createString(reason);
+    const m = b.createString(message);
+    const s = b.createString(this.bytes(symbol.name));
+    const exchange = this.exchangeName(t.exchangeId);
+    const e = exchange === '' ? 0 : b.createString(exchange);
+    Tick.startTick(b);
+    Tick.addSymbol(b, s);
+    Tick.addEventType(b, t.eventType);
+    Tick.addTimestamp(b, BigInt(t.timestamp));
+    if (t.price > 0) Tick.addPrice(b, t.price);
+    Tick.addVolume(b, BigInt(t.volume));
+    if (t.bid > 0) Tick.addBid(b, t.bid);
+    if (t.ask > 0) Tick.addAsk(b, t.ask);
+    if (e !== 0) Tick.addExchange(b, e);
+    if (t.seq >= 0) Tick.addSeq(b, BigInt(t.seq));
+    const tick = Tick.endTick(b);
+    DeadLetter.startDeadLetter(b);
+    DeadLetter.addReason(b, r);
+    DeadLetter.addMessage(b, m);
+    DeadLetter.addTick(b, tick);
+    DeadLetter.addSourceLine(b, BigInt(t.sourceLine));
+    b.finish(DeadLetter.endDeadLetter(b));
+    this.send(Msg.DEAD_LETTER);
+  }
+
+  private start(): Builder {
+    this.builder.clear();
+    // Optional scalars are written when present even if they equal the
+    // schema default (a volume of 0 must read back as 0, not null).
+    this.builder.forceDefaults(true);
+    return this.builder;
+  }
+
+  private bytes(text: string): Uint8Array {
+    let bytes = this.utf8.get(text);
+    if (bytes === undefined) {
+      bytes = encoder.encode(text);
+      this.utf8.set(text, bytes);
+    }
+    return bytes;
+  }
+
+  private send(type: number): void {
+    const payload = this.builder.asUint8Array();
+    while (!this.out.write(type, payload)) this.out.waitForSpace(payload.length, 50);
+  }
+}

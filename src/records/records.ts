@@ -1,0 +1,74 @@
+// The JSON form of tickflow's output records (SPEC §1), told apart by `type`.
+// These shapes are the public contract of `tickflow replay`, the WebSocket
+// `data` field and the Kafka message values.
+
+export interface BarRecord {
+  readonly type: 'bar';
+  readonly symbol: string;
+  readonly interval: string;
+  readonly window_start: number;
+  readonly window_end: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+  readonly vwap: number | null;
+  readonly trade_count: number;
+  readonly final: boolean;
+}
+
+export interface IndicatorRecord {
+  readonly type: 'indicator';
+  readonly symbol: string;
+  readonly window_start: number;
+  readonly window_end: number;
+  readonly ma: number;
+  readonly volatility: number;
+  readonly trade_count: number;
+}
+
+export interface AlertRecord {
+  readonly type: 'alert';
+  readonly symbol: string;
+  readonly anomaly_type: 'PRICE_SPIKE' | 'VOLUME_SURGE' | 'COMBINED_ANOMALY' | 'SPREAD_WIDENING' | 'HIGH_VOLATILITY';
+  readonly severity: 'WARNING' | 'HIGH' | 'CRITICAL';
+  readonly timestamp: number;
+  readonly price: number | null;
+  readonly volume: number | null;
+  readonly price_zscore: number | null;
+  readonly volume_ratio: number | null;
+  readonly spread_ratio: number | null;
+  readonly volatility: number | null;
+}
+
+export interface DeadLetterRecord {
+  readonly type: 'dead_letter';
+  readonly reason: string;
+  /** The field at fault, or "" when the record as a whole is. */
+  readonly field: string;
+  readonly message: string;
+  /** 1-based input line (or FlatBuffers tick index); 0 when unknown. */
+  readonly line: number;
+  /** The input text, when it could not be read as a tick. */
+  readonly raw?: string;
+  /** The tick, when it could be read. */
+  readonly tick?: Record<string, unknown>;
+}
+
+export interface StatsRecord {
+  readonly type: 'stats';
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly duplicate: number;
+  readonly late: number;
+  readonly ticks: number;
+  readonly bars: number;
+  readonly indicators: number;
+  readonly alerts: number;
+  readonly partitions: number;
+  readonly elapsed_ms: number;
+  readonly ticks_per_second: number;
+}
+
+export type OutputRecord = BarRecord | IndicatorRecord | AlertRecord;
