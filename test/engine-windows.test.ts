@@ -106,6 +106,18 @@ describe('watermarks, lateness and duplicates', () => {
     assert.equal(h.engine.counters.accepted, 5);
   });
 
+  it('finds repeats among seqs that arrive out of order, and forgets seqs behind the watermark', () => {
+    const h = new EngineHarness({ latenessMs: 1000 });
+    for (const seq of [5, 3, 9, 3, 5, 4, 9, 10]) h.trade(T0 + seq, 10, 1, { exchange: 'X', seq });
+    assert.deepEqual(h.dropped.map((d) => d.seq), [3, 5, 9]);
+    h.trade(T0 + 5000, 10, 1, { exchange: 'X', seq: 11 });
+    // seq 4's tick is now behind the watermark and forgotten; a repeat of it
+    // with a current timestamp counts as a new tick.
+    h.trade(T0 + 5000, 10, 1, { exchange: 'X', seq: 4 });
+    h.trade(T0 + 5001, 10, 1, { exchange: 'X', seq: 11 });
+    assert.deepEqual(h.dropped.map((d) => d.seq), [3, 5, 9, 11]);
+  });
+
   it('classifies a repeat that is also behind the watermark as late', () => {
     const h = new EngineHarness({ latenessMs: 1000 });
     h.trade(T0, 10, 1, { seq: 1 }).trade(T0 + 5000, 10, 1, { seq: 2 }).trade(T0, 10, 1, { seq: 1 });
