@@ -80,6 +80,7 @@ describe('tick validation', () => {
     assert.deepEqual([q.eventType, q.volume, Number.isNaN(q.price), q.exchange, q.seq], [1, 0, true, '', -1]);
     assert.ok(check({ ...quote, event_type: 'BBO', bid: 100.1 }) instanceof ValidTick, 'bid equal to ask is a valid locked book');
     assert.ok(check({ ...trade, volume: 0, symbol: 'BRK.B:US/x_y-1' }) instanceof ValidTick);
+    assert.ok(check({ ...trade, exchange: '\u{1F4C8}'.repeat(16) }) instanceof ValidTick, 'exchange length counts characters, not UTF-16 units');
   });
 });
 

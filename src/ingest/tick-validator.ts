@@ -33,6 +33,13 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
+/** Characters as users count them: code points, not UTF-16 units. */
+function codePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
 function absent(value: unknown): boolean {
   return value === undefined || value === null;
 }
@@ -132,7 +139,7 @@ export function validateTick(value: unknown, out: ValidTick): Rejection | null {
     if (typeof fields.exchange !== 'string') {
       return new Rejection('wrong_type', 'exchange', `exchange must be a string, got ${describe(fields.exchange)}`);
     }
-    if (fields.exchange.length > MAX_EXCHANGE_LENGTH) {
+    if (fields.exchange.length > MAX_EXCHANGE_LENGTH && codePoints(fields.exchange) > MAX_EXCHANGE_LENGTH) {
       return new Rejection('invalid_value', 'exchange', `exchange must be at most ${MAX_EXCHANGE_LENGTH} characters, got ${describe(fields.exchange)}`);
     }
     exchange = fields.exchange;
