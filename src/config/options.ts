@@ -127,7 +127,7 @@ export const options = {
   }),
   count: integer({
     flag: 'count', min: 0, default: 0, defaultText: '(rate x duration)', commands: ['gen'],
-    description: 'Exact number of ticks to write; overrides --duration.',
+    description: 'Exact number of records to write, injected ones included; overrides --duration.',
   }),
   seed: integer({
     flag: 'seed', min: 0, max: 0xffffffff, default: 1, commands: ['gen'],
@@ -144,7 +144,7 @@ export const options = {
   }),
   tradeRatio: decimal({
     flag: 'trade-ratio', min: 0, default: 0.5, commands: ['gen'],
-    description: 'Share of ticks that are trades; the rest are quotes and BBOs.',
+    description: 'Share of ticks that are trades, from 0 to 1; the rest are quotes and BBOs.',
   }),
   anomalyRate: decimal({
     flag: 'anomaly-rate', min: 0, default: 0, commands: ['gen'],
@@ -156,7 +156,7 @@ export const options = {
   }),
   lateRate: decimal({
     flag: 'late-rate', min: 0, default: 0, commands: ['gen'],
-    description: 'Probability per tick of a tick stamped far behind its symbol\'s watermark.',
+    description: 'Probability per tick of a trade stamped 30-120 s behind its symbol\'s newest tick, which the engine drops as late.',
   }),
   invalidRate: decimal({
     flag: 'invalid-rate', min: 0, default: 0, commands: ['gen'],
