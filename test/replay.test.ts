@@ -33,8 +33,8 @@ describe('tickflow replay', () => {
     for (const partitions of ['2', '3']) {
       const many = replay([file('feed.ndjson'), '--partitions', partitions]).out;
       assert.deepEqual(recordSet(many), set, `--partitions ${partitions}`);
-      const { elapsed_ms: _a, ticks_per_second: _b, partitions: _c, ...counts } = statsOf(many);
-      const { elapsed_ms: _d, ticks_per_second: _e, partitions: _f, ...expected } = statsOf(one);
+      const { elapsed_ms: _a, ticks_per_second: _b, partitions: _c, max_rss_mb: _g, ...counts } = statsOf(many);
+      const { elapsed_ms: _d, ticks_per_second: _e, partitions: _f, max_rss_mb: _h, ...expected } = statsOf(one);
       assert.deepEqual(counts, expected);
     }
   });

@@ -165,6 +165,8 @@ export async function runReplay(loaded: Loaded, log: (line: string) => void): Pr
     partitions: pool.partitions,
     elapsed_ms: Math.round(elapsedMs * 1000) / 1000,
     ticks_per_second: elapsedMs > 0 ? Math.round((ticks / elapsedMs) * 1000) : 0,
+    // resourceUsage reports kilobytes.
+    max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
   out.line(JSON.stringify(stats));
   out.close();

@@ -69,6 +69,8 @@ export interface StatsRecord {
   readonly partitions: number;
   readonly elapsed_ms: number;
   readonly ticks_per_second: number;
+  /** Peak resident memory of the whole process (all threads), MiB. */
+  readonly max_rss_mb: number;
 }
 
 export type OutputRecord = BarRecord | IndicatorRecord | AlertRecord;
