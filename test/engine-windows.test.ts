@@ -191,3 +191,30 @@ describe('sliding indicators', () => {
     }
   });
 });
+
+describe('live mode', () => {
+  it('emits forming bars at most once per bar-update period per bar, and never after the final bar', () => {
+    const h = new EngineHarness({ intervals: [1000], barUpdateMs: 100 });
+    h.push({ ts: T0 + 10, price: 10, volume: 1 }, 1000);
+    h.engine.emitForming(1000);
+    h.push({ ts: T0 + 20, price: 11, volume: 1 }, 1010);
+    h.push({ ts: T0 + 30, price: 12, volume: 1 }, 1020);
+    h.engine.emitForming(1050);
+    assert.deepEqual(h.forming.map((b) => [b.close, b.trade_count, b.final]), [[10, 1, false]], 'conflated inside the period');
+    h.engine.emitForming(1100);
+    assert.deepEqual(h.forming.map((b) => [b.close, b.trade_count]), [[10, 1], [12, 3]]);
+    h.engine.emitForming(1300);
+    assert.equal(h.forming.length, 2, 'nothing changed, nothing sent');
+    h.push({ ts: T0 + 40, price: 13, volume: 1 }, 1310);
+    h.push({ ts: T0 + 6000, price: 14, volume: 1 }, 1320);
+    h.engine.emitForming(1400);
+    assert.deepEqual(h.barsOf('1s').map((b) => b.close), [13], 'the first window closed as final');
+    assert.deepEqual(h.forming.map((b) => b.window_start), [T0, T0, T0 + 6000], 'no forming update for a window after its final bar');
+  });
+
+  it('echoes accepted ticks only', () => {
+    const h = new EngineHarness({ echoTicks: true });
+    h.trade(T0, 10, 1, { seq: 1 }).trade(T0, 10, 1, { seq: 1 }).quote(T0 + 1, 9, 10);
+    assert.deepEqual(h.echoed.map((e) => [e.ts, e.type]), [[T0, 0], [T0 + 1, 1]]);
+  });
+});

@@ -10,6 +10,13 @@ export interface AnalyticsConfig {
   readonly latenessMs: number;
   /** Processing time before a quiet symbol's watermark follows the clock; 0 disables. */
   readonly idleCloseMs: number;
+  /**
+   * Live mode (`serve`): forming bars are emitted (final: false) at most once
+   * per this many ms of processing time per bar; -1 disables them (replay).
+   */
+  readonly barUpdateMs: number;
+  /** Live mode: echo every accepted tick for the trades/quotes channels. */
+  readonly echoTicks: boolean;
   readonly alertWindowMs: number;
   readonly indicatorWindowMs: number;
   readonly indicatorSlideMs: number;
@@ -30,6 +37,8 @@ export function analyticsConfig(config: Config, live: boolean): AnalyticsConfig 
     intervals: config.intervals,
     latenessMs: config.latenessMs,
     idleCloseMs: live ? config.idleCloseMs : 0,
+    barUpdateMs: live ? config.barUpdateMs : -1,
+    echoTicks: live,
     alertWindowMs: config.alertWindow,
     indicatorWindowMs: config.indicatorWindow,
     indicatorSlideMs: config.indicatorSlide,

@@ -19,6 +19,8 @@ export interface ResultSink {
   indicator(symbol: SymbolState, window: IndicatorWindow): void;
   alert(symbol: SymbolState, alert: AlertFields): void;
   dropped(symbol: SymbolState, reason: DropReason, message: string, tick: TickFields): void;
+  /** Live mode only (echoTicks): every accepted tick, for the trades and quotes channels. */
+  accepted(symbol: SymbolState, tick: TickFields): void;
 }
 
 export class EngineCounters {
@@ -41,10 +43,15 @@ export class PartitionEngine {
   /** The symbol whose windows are being closed, for the two listeners above. */
   private closing: SymbolState | undefined;
   private closingLabel = '';
+  /** Live mode: bars changed since their last forming update, as parallel lists. */
+  private readonly dirtySymbols: SymbolState[] = [];
+  private readonly dirtyLabels: string[] = [];
+  private readonly dirtyBars: BarWindow[] = [];
 
   constructor(private readonly config: AnalyticsConfig, private readonly sink: ResultSink) {
     this.emitBar = (bar, final) => {
       this.counters.bars++;
+      bar.dirty = false;
       this.sink.bar(this.closing as SymbolState, this.closingLabel, bar, final);
     };
     this.emitIndicator = (window) => this.onIndicator(this.closing as SymbolState, window);
@@ -80,6 +87,7 @@ export class PartitionEngine {
     this.counters.accepted++;
     state.lastArrival = now;
     if (ts > state.maxTimestamp) state.maxTimestamp = ts;
+    if (this.config.echoTicks) this.sink.accepted(state, tick);
 
     if (tick.eventType === EventType.TRADE) this.onTrade(state, tick);
     else this.onQuote(state, tick);
@@ -116,6 +124,33 @@ export class PartitionEngine {
     }
   }
 
+  /**
+   * Live mode: emits a forming (final: false) update of every bar that changed
+   * since its last update, unless that update was under barUpdateMs ago; those
+   * wait for a later call. `now` is processing time in ms.
+   */
+  emitForming(now: number): void {
+    const period = this.config.barUpdateMs;
+    let kept = 0;
+    for (let i = 0; i < this.dirtyBars.length; i++) {
+      const bar = this.dirtyBars[i] as BarWindow;
+      if (!bar.dirty) continue;
+      if (now - bar.lastSentAt < period) {
+        this.dirtySymbols[kept] = this.dirtySymbols[i] as SymbolState;
+        this.dirtyLabels[kept] = this.dirtyLabels[i] as string;
+        this.dirtyBars[kept] = bar;
+        kept++;
+        continue;
+      }
+      bar.dirty = false;
+      bar.lastSentAt = now;
+      this.sink.bar(this.dirtySymbols[i] as SymbolState, this.dirtyLabels[i] as string, bar, false);
+    }
+    this.dirtySymbols.length = kept;
+    this.dirtyLabels.length = kept;
+    this.dirtyBars.length = kept;
+  }
+
   private advance(state: SymbolState, watermark: number): void {
     state.watermark = watermark;
     this.closeWindows(state, watermark);
@@ -139,7 +174,16 @@ export class PartitionEngine {
 
   private onTrade(state: SymbolState, tick: TickFields): void {
     const { timestamp: ts, price, volume } = tick;
-    for (const bars of state.bars) bars.add(ts, price, volume);
+    const forming = this.config.barUpdateMs >= 0;
+    for (const bars of state.bars) {
+      const bar = bars.add(ts, price, volume);
+      if (forming && !bar.dirty) {
+        bar.dirty = true;
+        this.dirtySymbols.push(state);
+        this.dirtyLabels.push(bars.label);
+        this.dirtyBars.push(bar);
+      }
+    }
     state.indicators.add(ts, price);
 
     const index = state.trades.insert(ts, price, volume);

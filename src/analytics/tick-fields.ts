@@ -20,8 +20,12 @@ export class TickFields {
   ask = 0;
   /** -1 when absent. */
   seq = -1;
-  /** 1-based input line or tick index; 0 when unknown. */
+  /** 1-based input line or tick index; 0 when unknown. For /ingest, see ingest-origin.ts. */
   sourceLine = 0;
+  /** Latency probes (ms, shared monotonic clock); 0 when not measured. */
+  ingestTime = 0;
+  dequeueTime = 0;
+  emitTime = 0;
 }
 
 export const EVENT_TYPE_NAMES: readonly string[] = ['TRADE', 'QUOTE', 'BBO'];

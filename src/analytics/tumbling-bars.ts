@@ -13,6 +13,9 @@ export class BarWindow {
   /** Sum of price * volume, for the VWAP. */
   notional = 0;
   tradeCount = 0;
+  /** Live mode: changed since its last forming update, and when that was (processing ms). */
+  dirty = false;
+  lastSentAt = -Infinity;
   private openTs = 0;
   private closeTs = 0;
 
@@ -28,6 +31,8 @@ export class BarWindow {
     this.tradeCount = 1;
     this.openTs = ts;
     this.closeTs = ts;
+    this.dirty = false;
+    this.lastSentAt = -Infinity;
   }
 
   add(ts: number, price: number, volume: number): void {

@@ -15,6 +15,8 @@ export interface PoolOptions {
   readonly pin: boolean;
   readonly ringBytes: number;
   readonly analytics: AnalyticsConfig;
+  /** Rung by workers after they publish results (serve); null in replay. */
+  readonly doorbell?: SharedArrayBuffer | null;
 }
 
 export interface PartitionInfo {
@@ -68,7 +70,7 @@ export class PartitionPool {
     const ready = Array.from({ length: partitions }, (_, partition) => {
       const init: WorkerInit = {
         partition, inRing: inRings[partition] as SharedArrayBuffer, outRing: outRings[partition] as SharedArrayBuffer,
-        analytics: options.analytics, pinCpu: cpus[partition] ?? null,
+        analytics: options.analytics, pinCpu: cpus[partition] ?? null, doorbell: options.doorbell ?? null,
       };
       return pool.spawn(init);
     });

@@ -8,7 +8,9 @@ import { PartitionEngine } from '../analytics/partition-engine';
 import { TickFields } from '../analytics/tick-fields';
 import { Builder } from 'flatbuffers';
 import { PartitionReport } from '../fb/generated/tickflow/ring/partition-report';
+import { monotonicMs } from '../clock';
 import { pinCurrentThread } from '../native/affinity';
+import { Doorbell } from '../ring/doorbell';
 import { RingConsumer } from '../ring/ring-consumer';
 import { RingProducer } from '../ring/ring-producer';
 import { Msg, type WorkerEvent, type WorkerInit } from './protocol';
@@ -36,6 +38,8 @@ function main(init: WorkerInit): void {
   const decoder = new RingDecoder(input.bytes);
   const tick = new TickFields();
   const idleClose = init.analytics.idleCloseMs > 0;
+  const live = init.analytics.echoTicks || init.analytics.barUpdateMs >= 0;
+  const doorbell = init.doorbell === null ? null : new Doorbell(init.doorbell);
   let running = true;
 
   const report = (type: number): void => {
@@ -50,7 +54,9 @@ function main(init: WorkerInit): void {
   const handle = (type: number, offset: number): void => {
     switch (type) {
       case Msg.TICK:
-        engine.process(decoder.tick(offset, tick), idleClose ? Date.now() : 0);
+        decoder.tick(offset, tick);
+        if (live) tick.dequeueTime = monotonicMs();
+        engine.process(tick, idleClose ? Date.now() : 0);
         break;
       case Msg.REGISTER_NAME: {
         const name = decoder.registerName(offset);
@@ -71,24 +77,31 @@ function main(init: WorkerInit): void {
     }
   };
 
+  const publish = (): void => {
+    if (output.publish()) doorbell?.ring();
+  };
+
   let lastIdleCheck = Date.now();
+  let lastForming = 0;
   while (running) {
     const handled = input.poll(handle, 256);
-    if (handled > 0) {
-      output.publish();
-      if (!idleClose) continue;
-    }
-    if (idleClose) {
+    if (live) {
       const now = Date.now();
-      if (now - lastIdleCheck >= PARK_MS) {
+      // At most once per millisecond: the scan covers every pending bar.
+      if (now !== lastForming) {
+        lastForming = now;
+        engine.emitForming(now);
+      }
+      if (idleClose && now - lastIdleCheck >= PARK_MS) {
         lastIdleCheck = now;
         engine.advanceIdle(now);
-        output.publish();
       }
     }
-    if (handled === 0) input.waitForData(PARK_MS);
+    publish();
+    // Forming bars still waiting out --bar-update-ms need a wake-up soon.
+    if (handled === 0) input.waitForData(live ? Math.min(PARK_MS, Math.max(1, init.analytics.barUpdateMs)) : PARK_MS);
   }
-  output.publish();
+  publish();
 }
 
 const init = workerData as WorkerInit;

@@ -28,6 +28,8 @@ export const Msg = {
   STOPPED: 21,
   /** The worker failed; the payload is the error text in UTF-8 (not FlatBuffers). */
   FATAL: 22,
+  /** Live mode: an accepted tick echoed back (RingTick with the latency probes set). */
+  ACCEPTED_TICK: 23,
 } as const;
 
 export interface WorkerInit {
@@ -37,6 +39,8 @@ export interface WorkerInit {
   readonly analytics: AnalyticsConfig;
   /** The CPU to pin to, or null to leave the thread to the OS scheduler. */
   readonly pinCpu: number | null;
+  /** Rung after publishing results, when the ingest thread waits on several rings (serve). */
+  readonly doorbell: SharedArrayBuffer | null;
 }
 
 export type WorkerEvent =

@@ -14,13 +14,16 @@ import { Bar } from '../fb/generated/tickflow/fb/bar';
 import { DeadLetter } from '../fb/generated/tickflow/fb/dead-letter';
 import { Indicator } from '../fb/generated/tickflow/fb/indicator';
 import { Tick } from '../fb/generated/tickflow/fb/tick';
+import { monotonicMs } from '../clock';
 import type { RingProducer } from '../ring/ring-producer';
 import { Msg } from './protocol';
+import { RingEncoder } from './ring-codec';
 
 const encoder = new TextEncoder();
 
 export class ResultEncoder implements ResultSink {
   private readonly builder = new Builder(512);
+  private readonly ticks = new RingEncoder();
   /** UTF-8 of symbol names and interval labels, encoded once. */
   private readonly utf8 = new Map<string, Uint8Array>();
 
@@ -90,6 +93,12 @@ export class ResultEncoder implements ResultSink {
     DeadLetter.addSourceLine(b, BigInt(t.sourceLine));
     b.finish(DeadLetter.endDeadLetter(b));
     this.send(Msg.DEAD_LETTER);
+  }
+
+  accepted(_symbol: SymbolState, t: TickFields): void {
+    t.emitTime = monotonicMs();
+    const payload = this.ticks.tick(t);
+    while (!this.out.write(Msg.ACCEPTED_TICK, payload)) this.out.waitForSpace(payload.length, 50);
   }
 
   private start(): Builder {

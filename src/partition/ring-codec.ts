@@ -35,6 +35,9 @@ export class RingEncoder {
     RingTick.addAsk(b, t.ask);
     RingTick.addSeq(b, t.seq);
     RingTick.addSourceLine(b, t.sourceLine);
+    RingTick.addIngestTime(b, t.ingestTime);
+    RingTick.addDequeueTime(b, t.dequeueTime);
+    RingTick.addEmitTime(b, t.emitTime);
     b.finish(RingTick.endRingTick(b));
     return b.asUint8Array();
   }
@@ -71,6 +74,9 @@ export class RingDecoder {
     out.ask = t.ask();
     out.seq = t.seq();
     out.sourceLine = t.sourceLine();
+    out.ingestTime = t.ingestTime();
+    out.dequeueTime = t.dequeueTime();
+    out.emitTime = t.emitTime();
     return out;
   }
 

@@ -64,9 +64,9 @@ export class RingProducer {
     return true;
   }
 
-  /** Makes every claimed record visible and wakes a parked consumer. */
-  publish(): void {
-    if (this.tail === this.published) return;
+  /** Makes every claimed record visible and wakes a parked consumer; false when there was nothing to publish. */
+  publish(): boolean {
+    if (this.tail === this.published) return false;
     const control = this.views.control;
     Atomics.store(control, TAIL_SLOT, this.tail);
     this.published = this.tail;
@@ -74,6 +74,7 @@ export class RingProducer {
     // the consumer stores its flag before re-loading tail, so one of the two
     // always sees the other: either we notify or it does not sleep.
     if (Atomics.load(control, CONSUMER_PARKED_SLOT) !== 0) Atomics.notify(control, TAIL_SLOT, 1);
+    return true;
   }
 
   /** Bytes the consumer has not yet released (published or not). */

@@ -73,8 +73,28 @@ sourceLine():number {
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
 }
 
+/**
+ * Latency probes in `serve` (0 in `replay`): ms on the shared monotonic
+ * clock when the ingest thread dispatched the tick, when its worker took it
+ * from the ring, and when the worker echoed it back.
+ */
+ingestTime():number {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+dequeueTime():number {
+  const offset = this.bb!.__offset(this.bb_pos, 26);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+emitTime():number {
+  const offset = this.bb!.__offset(this.bb_pos, 28);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
 static startRingTick(builder:flatbuffers.Builder) {
-  builder.startObject(10);
+  builder.startObject(13);
 }
 
 static addSymbolId(builder:flatbuffers.Builder, symbolId:number) {
@@ -117,12 +137,24 @@ static addSourceLine(builder:flatbuffers.Builder, sourceLine:number) {
   builder.addFieldFloat64(9, sourceLine, 0.0);
 }
 
+static addIngestTime(builder:flatbuffers.Builder, ingestTime:number) {
+  builder.addFieldFloat64(10, ingestTime, 0.0);
+}
+
+static addDequeueTime(builder:flatbuffers.Builder, dequeueTime:number) {
+  builder.addFieldFloat64(11, dequeueTime, 0.0);
+}
+
+static addEmitTime(builder:flatbuffers.Builder, emitTime:number) {
+  builder.addFieldFloat64(12, emitTime, 0.0);
+}
+
 static endRingTick(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createRingTick(builder:flatbuffers.Builder, symbolId:number, exchangeId:number, eventType:EventType, timestamp:number, price:number, volume:number, bid:number, ask:number, seq:number, sourceLine:number):flatbuffers.Offset {
+static createRingTick(builder:flatbuffers.Builder, symbolId:number, exchangeId:number, eventType:EventType, timestamp:number, price:number, volume:number, bid:number, ask:number, seq:number, sourceLine:number, ingestTime:number, dequeueTime:number, emitTime:number):flatbuffers.Offset {
   RingTick.startRingTick(builder);
   RingTick.addSymbolId(builder, symbolId);
   RingTick.addExchangeId(builder, exchangeId);
@@ -134,6 +166,9 @@ static createRingTick(builder:flatbuffers.Builder, symbolId:number, exchangeId:n
   RingTick.addAsk(builder, ask);
   RingTick.addSeq(builder, seq);
   RingTick.addSourceLine(builder, sourceLine);
+  RingTick.addIngestTime(builder, ingestTime);
+  RingTick.addDequeueTime(builder, dequeueTime);
+  RingTick.addEmitTime(builder, emitTime);
   return RingTick.endRingTick(builder);
 }
 }

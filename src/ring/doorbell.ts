@@ -1,0 +1,50 @@
+// One wake-up for a thread that consumes several rings: the ingest thread
+// drains every partition's out-ring and cannot Atomics.wait on all their tails
+// at once. A producer that published rings the bell; the consumer, when every
+// ring is empty, parks on the bell with Atomics.waitAsync so that its event
+// loop keeps running.
+//
+// Race-freedom is the ring's argument again: the consumer stores PARKED = 1,
+// re-checks its rings, then waits for COUNT to change; a producer publishes,
+// then loads PARKED and, if set, bumps COUNT and notifies. Either the
+// producer sees the flag or the consumer's re-check sees the record.
+
+const PARKED = 0;
+const COUNT = 1;
+const CACHE_LINE = 64;
+
+export function createDoorbell(): SharedArrayBuffer {
+  return new SharedArrayBuffer(2 * CACHE_LINE);
+}
+
+
+export class Doorbell {
+  private readonly cells: Int32Array;
+
+  constructor(buffer: SharedArrayBuffer) {
+    this.cells = new Int32Array(buffer, 0, 2);
+  }
+
+  /** Producer side, after a publish: wakes the consumer if it is parked. */
+  ring(): void {
+    if (Atomics.load(this.cells, PARKED) === 0) return;
+    Atomics.add(this.cells, COUNT, 1);
+    Atomics.notify(this.cells, COUNT);
+  }
+
+  /**
+   * Consumer side: resolves when a producer rings, when `hasWork` is already
+   * true after parking, or after `timeoutMs`.
+   */
+  async wait(hasWork: () => boolean, timeoutMs: number): Promise<void> {
+    const count = Atomics.load(this.cells, COUNT);
+    Atomics.store(this.cells, PARKED, 1);
+    try {
+      if (hasWork()) return;
+      const result = Atomics.waitAsync(this.cells, COUNT, count, timeoutMs);
+      if (result.async) await result.value;
+    } finally {
+      Atomics.store(this.cells, PARKED, 0);
+    }
+  }
+}
