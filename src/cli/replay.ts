@@ -10,9 +10,8 @@ import type { DecodedSink } from '../ingest/decoded-sink';
 import { Dispatcher } from '../ingest/dispatcher';
 import type { Rejection } from '../ingest/rejection';
 import type { ValidTick } from '../ingest/tick-validator';
-import { ByteBuffer } from 'flatbuffers';
-import { PartitionReport } from '../fb/generated/tickflow/ring/partition-report';
 import { PartitionPool } from '../partition/partition-pool';
+import { ResultDrain, type PartitionCounts, type ResultVisitor } from '../partition/result-drain';
 import { Msg } from '../partition/protocol';
 import { RecordJson, rejectionJson } from '../records/record-json';
 import type { StatsRecord } from '../records/records';
@@ -64,42 +63,27 @@ export async function runReplay(loaded: Loaded, log: (line: string) => void): Pr
 
   const totals = new Totals();
   const json = pool.outputs.map((ring) => new RecordJson(ring.bytes));
-  const reportBuffers = pool.outputs.map((ring) => new ByteBuffer(ring.bytes));
   const dispatcher = new Dispatcher(pool.inputs);
-  let partition = 0;
-
-  const onResult = (type: number, offset: number, size: number): void => {
-    const records = json[partition] as RecordJson;
-    switch (type) {
-      case Msg.BAR: out.line(records.barAt(offset)); break;
-      case Msg.INDICATOR: out.line(records.indicatorAt(offset)); break;
-      case Msg.ALERT: out.line(records.alertAt(offset)); break;
-      case Msg.DEAD_LETTER: deadLetters?.line(records.deadLetterAt(offset)); break;
-      case Msg.FLUSHED: {
-        const bb = reportBuffers[partition] as ByteBuffer;
-        bb.setPosition(offset);
-        const r = PartitionReport.getRootAsPartitionReport(bb);
-        totals.accepted += r.accepted();
-        totals.duplicate += r.duplicate();
-        totals.late += r.late();
-        totals.bars += r.bars();
-        totals.indicators += r.indicators();
-        totals.alerts += r.alerts();
-        totals.reports++;
-        break;
-      }
-      case Msg.FATAL: {
-        const message = Buffer.from(pool.outputs[partition]?.bytes.subarray(offset, offset + size) ?? []).toString('utf8');
-        throw new Error(`partition ${partition} failed: ${message}`);
-      }
-      default: break;
-    }
+  const results = new ResultDrain(pool.outputs);
+  const visitor: ResultVisitor = {
+    record(type: number, partition: number, _bytes: Uint8Array, offset: number): void {
+      const records = json[partition] as RecordJson;
+      if (type === Msg.BAR) out.line(records.barAt(offset));
+      else if (type === Msg.INDICATOR) out.line(records.indicatorAt(offset));
+      else if (type === Msg.ALERT) out.line(records.alertAt(offset));
+      else if (type === Msg.DEAD_LETTER) deadLetters?.line(records.deadLetterAt(offset));
+    },
+    flushed(_partition: number, counts: PartitionCounts): void {
+      totals.accepted += counts.accepted;
+      totals.duplicate += counts.duplicate;
+      totals.late += counts.late;
+      totals.bars += counts.bars;
+      totals.indicators += counts.indicators;
+      totals.alerts += counts.alerts;
+      totals.reports++;
+    },
   };
-  const drain = (): number => {
-    let handled = 0;
-    for (partition = 0; partition < pool.partitions; partition++) handled += (pool.outputs[partition])?.poll(onResult) ?? 0;
-    return handled;
-  };
+  const drain = (): number => results.poll(visitor);
   const waitForSpace = (p: number): void => {
     drain();
     pool.inputs[p]?.waitForSpace(64, 1);

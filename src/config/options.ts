@@ -4,11 +4,11 @@
 
 import { availableParallelism } from 'node:os';
 import { formatDuration, parseDuration } from './duration';
-import { choice, custom, decimal, flag, integer, text, type Option } from './option';
+import { choice, custom, decimal, flag, integer, text, type CommandName, type Option } from './option';
 
 const ENGINE = ['serve', 'replay'] as const;
 
-function durationOption(spec: { flag: string; default: number; description: string; commands: readonly ('serve' | 'replay' | 'gen')[] }): Option<number> {
+function durationOption(spec: { flag: string; default: number; description: string; commands: readonly CommandName[] }): Option<number> {
   return custom({
     ...spec,
     kind: 'duration',
@@ -100,6 +100,105 @@ export const options = {
   ringKib: integer({
     flag: 'ring-kib', min: 4, max: 1 << 20, default: 1024, commands: ENGINE,
     description: 'Capacity of each ring buffer in KiB, rounded up to a power of two.',
+  }),
+  port: integer({
+    flag: 'port', min: 0, max: 65_535, default: 9001, commands: ['serve'],
+    description: 'Port for WebSocket and HTTP (0 picks a free one).',
+  }),
+  host: text({
+    flag: 'host', default: '', defaultText: '127.0.0.1, or 0.0.0.0 with --token-file', allowEmpty: true, commands: ['serve'],
+    description: 'Address to bind. Without a token file only 127.0.0.1 is allowed.',
+  }),
+  source: custom<string>({
+    flag: 'source', default: 'synthetic', commands: ['serve'], kind: 'source',
+    expected: 'synthetic, file:PATH, kafka or none',
+    description: 'Where ticks come from besides /ingest: a synthetic feed, a file replayed at --speed, Kafka, or none.',
+    parse: (raw) => (typeof raw === 'string' && (raw === 'synthetic' || raw === 'kafka' || raw === 'none' || (raw.startsWith('file:') && raw.length > 5)) ? raw : undefined),
+    show: String,
+  }),
+  speed: custom<number>({
+    flag: 'speed', default: 1, commands: ['serve'], kind: 'N|max',
+    expected: 'a number > 0 or max',
+    description: 'Pace of a file source: event time runs N times faster than wall time, or max for as fast as possible.',
+    parse: (raw) => {
+      if (raw === 'max') return Infinity;
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : NaN;
+      return Number.isFinite(n) && n > 0 ? n : undefined;
+    },
+    show: (v) => (v === Infinity ? 'max' : String(v)),
+  }),
+  db: text({
+    flag: 'db', default: './data/tickflow.db', commands: ['serve'],
+    description: 'SQLite file for final bars, indicators, alerts and dead letters; its folder is created if missing.',
+  }),
+  retention: custom<number>({
+    flag: 'retention', default: 7 * 86_400_000, commands: ['serve'], kind: 'duration',
+    expected: 'a duration such as 12h or 30d (d = days), or 0 to keep everything',
+    description: 'How long the store keeps records, by event time.',
+    parse: (raw) => {
+      const textValue = String(raw).trim();
+      if (textValue === '0') return 0;
+      const days = /^(\d+)d$/.exec(textValue);
+      if (days !== null) return Number(days[1]) * 86_400_000 || undefined;
+      return typeof raw === 'number' ? (raw >= 0 ? raw : undefined) : parseDuration(textValue);
+    },
+    show: (ms) => (ms === 0 ? '0' : ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : formatDuration(ms)),
+  }),
+  kafkaBrokers: text({
+    flag: 'kafka-brokers', default: '', defaultText: '(none: no mirror)', allowEmpty: true, commands: ['serve'],
+    description: 'Comma-separated Kafka bootstrap brokers (host:port) for the kafka source and the result mirror.',
+  }),
+  tokenFile: text({
+    flag: 'token-file', default: '', defaultText: '(none: no auth, 127.0.0.1 only)', allowEmpty: true, commands: ['serve'],
+    description: 'JSON file of hashed tokens with roles and symbol entitlements (docs/protocol.md).',
+  }),
+  tlsCert: text({
+    flag: 'tls-cert', default: '', defaultText: '(none)', allowEmpty: true, commands: ['serve'],
+    description: 'PEM certificate file; with --tls-key, serve wss:// and https://.',
+  }),
+  tlsKey: text({
+    flag: 'tls-key', default: '', defaultText: '(none)', allowEmpty: true, commands: ['serve'],
+    description: 'PEM private key file for --tls-cert.',
+  }),
+  maxFrameKib: integer({
+    flag: 'max-frame-kib', min: 1, max: 64 * 1024, default: 1024, commands: ['serve'],
+    description: 'Largest frame a client may send, in KiB; a bigger one closes the connection with code 1009.',
+  }),
+  maxChannels: integer({
+    flag: 'max-channels', min: 1, default: 1000, commands: ['serve'],
+    description: 'Channels one /ws connection may subscribe to.',
+  }),
+  rateLimit: integer({
+    flag: 'rate-limit', min: 1, default: 100, commands: ['serve'],
+    description: 'Messages per second a /ws client may send (bursts up to twice that).',
+  }),
+  ingestRateLimit: integer({
+    flag: 'ingest-rate-limit', min: 0, default: 0, defaultText: '0 (unlimited)', commands: ['serve'],
+    description: 'Ticks per second one /ingest publisher may send; ticks over it are rejected as rate_limited.',
+  }),
+  replayBuffer: integer({
+    flag: 'replay-buffer', min: 0, default: 65_536, commands: ['serve'],
+    description: 'Recent messages (all channels) kept in memory for resume.',
+  }),
+  slowClientKib: integer({
+    flag: 'slow-client-kib', min: 1, default: 1024, commands: ['serve'],
+    description: 'Unsent bytes at which a client is conflated: only the latest quote and forming bar per channel wait for it.',
+  }),
+  maxClientKib: integer({
+    flag: 'max-client-kib', min: 1, default: 16_384, commands: ['serve'],
+    description: 'Unsent bytes at which a client that still cannot keep up is closed with code 4008.',
+  }),
+  syntheticSymbols: integer({
+    flag: 'synthetic-symbols', min: 1, max: 100_000, default: 50, commands: ['serve'],
+    description: 'Symbols of the synthetic source.',
+  }),
+  syntheticRate: integer({
+    flag: 'synthetic-rate', min: 1, max: 10_000_000, default: 1000, commands: ['serve'],
+    description: 'Ticks per second of the synthetic source.',
+  }),
+  syntheticAnomalyRate: decimal({
+    flag: 'synthetic-anomaly-rate', min: 0, default: 0.0005, commands: ['serve'],
+    description: 'Probability per tick of an injected anomaly in the synthetic source.',
   }),
   format: choice<'auto' | 'ndjson' | 'csv' | 'fb'>({
     flag: 'format', choices: ['auto', 'ndjson', 'csv', 'fb'], default: 'auto', commands: ['replay'],
