@@ -23,3 +23,10 @@ export class InputError extends TickflowError {
     super('ERR_TICKFLOW_INPUT', message);
   }
 }
+
+/** The embedded SQLite store cannot be opened or used; the message names the file and what to do. */
+export class StoreError extends TickflowError {
+  constructor(message: string) {
+    super('ERR_TICKFLOW_STORE', message);
+  }
+}

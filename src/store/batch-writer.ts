@@ -1,0 +1,129 @@
+// Commits one batch of records in one transaction (writer thread only).
+//
+// A batch that fails is retried once. The retry puts each record in its own
+// savepoint inside one transaction, so a transient failure (SQLITE_BUSY
+// after the busy timeout, a full disk that was freed) commits the whole batch,
+// while a record that can never be stored (a NaN in a NOT NULL column becomes
+// NULL) costs only itself, not the other 999 records of its batch.
+
+import type { Database, Statement } from 'better-sqlite3';
+import { tickText } from './record-rows';
+import type { StoredRecord } from './store-protocol';
+
+export interface BatchOutcome {
+  readonly stored: number;
+  readonly failed: number;
+  /** The first failure's message, or null when every record was stored. */
+  readonly error: string | null;
+}
+
+type Bind = Array<string | number | null>;
+
+/** The highest seq seen per channel in the records stored so far in this attempt. */
+type SeqMarks = Map<string, number>;
+
+export class BatchWriter {
+  private readonly bar: Statement<Bind>;
+  private readonly indicator: Statement<Bind>;
+  private readonly alert: Statement<Bind>;
+  private readonly deadLetter: Statement<Bind>;
+  private readonly seqMark: Statement<[string, number]>;
+  private readonly whole: (records: readonly StoredRecord[]) => void;
+  private readonly oneByOne: (records: readonly StoredRecord[]) => { failed: number; error: string | null };
+  private readonly single: (record: StoredRecord, marks: SeqMarks) => void;
+
+  constructor(db: Database) {
+    // An upsert keeps the last write of a key, including its channel seq.
+    this.bar = db.prepare<Bind>(`
+      INSERT INTO bars (symbol, interval, window_start, window_end, open, high, low, close, volume, vwap, trade_count, final, channel, seq)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (symbol, interval, window_start) DO UPDATE SET
+        window_end = excluded.window_end, open = excluded.open, high = excluded.high, low = excluded.low,
+        close = excluded.close, volume = excluded.volume, vwap = excluded.vwap, trade_count = excluded.trade_count,
+        final = excluded.final, channel = excluded.channel, seq = excluded.seq`);
+    this.indicator = db.prepare<Bind>(`
+      INSERT INTO indicators (symbol, window_start, window_end, ma, volatility, trade_count, channel, seq)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (symbol, window_start) DO UPDATE SET
+        window_end = excluded.window_end, ma = excluded.ma, volatility = excluded.volatility,
+        trade_count = excluded.trade_count, channel = excluded.channel, seq = excluded.seq`);
+    this.alert = db.prepare<Bind>(`
+      INSERT INTO alerts (symbol, anomaly_type, severity, timestamp, price, volume, price_zscore, volume_ratio, spread_ratio, volatility, channel, seq)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.deadLetter = db.prepare<Bind>(`
+      INSERT INTO dead_letters (received_at, reason, field, message, line, raw, tick) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    this.seqMark = db.prepare<[string, number]>(`
+      INSERT INTO channel_seqs (channel, seq) VALUES (?, ?)
+      ON CONFLICT (channel) DO UPDATE SET seq = max(seq, excluded.seq)`);
+
+    this.whole = db.transaction((records: readonly StoredRecord[]) => {
+      const marks: SeqMarks = new Map();
+      for (const record of records) this.put(record, marks);
+      this.markSeqs(marks);
+    });
+    // better-sqlite3 runs a transaction function called inside another one as a savepoint.
+    this.single = db.transaction((record: StoredRecord, marks: SeqMarks) => this.put(record, marks));
+    this.oneByOne = db.transaction((records: readonly StoredRecord[]) => {
+      const marks: SeqMarks = new Map();
+      let failed = 0;
+      let error: string | null = null;
+      for (const record of records) {
+        try {
+          this.single(record, marks);
+        } catch (cause) {
+          failed++;
+          error ??= (cause as Error).message;
+        }
+      }
+      this.markSeqs(marks);
+      return { failed, error };
+    });
+  }
+
+  commit(records: readonly StoredRecord[]): BatchOutcome {
+    try {
+      this.whole(records);
+      return { stored: records.length, failed: 0, error: null };
+    } catch {
+      try {
+        const { failed, error } = this.oneByOne(records);
+        return { stored: records.length - failed, failed, error };
+      } catch (cause) {
+        return { stored: 0, failed: records.length, error: (cause as Error).message };
+      }
+    }
+  }
+
+  private put(stored: StoredRecord, marks: SeqMarks): void {
+    switch (stored.kind) {
+      case 'bar': {
+        const r = stored.record;
+        this.bar.run(r.symbol, r.interval, r.window_start, r.window_end, r.open, r.high, r.low, r.close, r.volume, r.vwap,
+          r.trade_count, r.final ? 1 : 0, stored.channel, stored.seq);
+        break;
+      }
+      case 'indicator': {
+        const r = stored.record;
+        this.indicator.run(r.symbol, r.window_start, r.window_end, r.ma, r.volatility, r.trade_count, stored.channel, stored.seq);
+        break;
+      }
+      case 'alert': {
+        const r = stored.record;
+        this.alert.run(r.symbol, r.anomaly_type, r.severity, r.timestamp, r.price, r.volume, r.price_zscore, r.volume_ratio,
+          r.spread_ratio, r.volatility, stored.channel, stored.seq);
+        break;
+      }
+      case 'dead_letter': {
+        const r = stored.record;
+        this.deadLetter.run(stored.receivedAt, r.reason, r.field, r.message, r.line, r.raw ?? null, tickText(r));
+        return;
+      }
+    }
+    const mark = marks.get(stored.channel);
+    if (mark === undefined || stored.seq > mark) marks.set(stored.channel, stored.seq);
+  }
+
+  private markSeqs(marks: SeqMarks): void {
+    for (const [channel, seq] of marks) this.seqMark.run(channel, seq);
+  }
+}

@@ -1,0 +1,150 @@
+// The store's schema, as an ordered list of migrations. `PRAGMA user_version`
+// holds the number of migrations applied; each one runs in its own
+// transaction together with the version bump, so a crash leaves the file at
+// a version boundary. Append new migrations; never edit an applied one.
+
+import type { Database } from 'better-sqlite3';
+import { StoreError } from '../errors';
+
+export interface Migration {
+  /** 1-based; equals the migration's index + 1. */
+  readonly version: number;
+  readonly description: string;
+  readonly sql: string;
+}
+
+/** 'TFLW' in the file header, so a tickflow store can be told from other SQLite files. */
+export const APPLICATION_ID = 0x54464c57;
+
+export const MIGRATIONS: readonly Migration[] = Object.freeze([
+  {
+    version: 1,
+    description: 'final bars, indicators, alerts, dead letters and channel sequence high-water marks',
+    // Bars and indicators are keyed like their Kafka keys, so a rewrite is an
+    // upsert; WITHOUT ROWID makes that key the table's own B-tree, which is
+    // also the order queryBars reads in. Every table indexes the event time
+    // that retention deletes by, and channel tables index (channel, seq) for
+    // resume. channel_seqs is never swept, so a channel's seq keeps growing
+    // across restarts even after retention deleted all of its rows.
+    sql: `
+      PRAGMA application_id = ${APPLICATION_ID};
+
+      CREATE TABLE bars (
+        symbol       TEXT    NOT NULL,
+        interval     TEXT    NOT NULL,
+        window_start INTEGER NOT NULL,
+        window_end   INTEGER NOT NULL,
+        open         REAL    NOT NULL,
+        high         REAL    NOT NULL,
+        low          REAL    NOT NULL,
+        close        REAL    NOT NULL,
+        volume       INTEGER NOT NULL,
+        vwap         REAL,
+        trade_count  INTEGER NOT NULL,
+        final        INTEGER NOT NULL,
+        channel      TEXT    NOT NULL,
+        seq          INTEGER NOT NULL,
+        PRIMARY KEY (symbol, interval, window_start)
+      ) WITHOUT ROWID;
+      CREATE INDEX bars_by_channel_seq ON bars (channel, seq);
+      CREATE INDEX bars_by_window_end ON bars (window_end);
+
+      CREATE TABLE indicators (
+        symbol       TEXT    NOT NULL,
+        window_start INTEGER NOT NULL,
+        window_end   INTEGER NOT NULL,
+        ma           REAL    NOT NULL,
+        volatility   REAL    NOT NULL,
+        trade_count  INTEGER NOT NULL,
+        channel      TEXT    NOT NULL,
+        seq          INTEGER NOT NULL,
+        PRIMARY KEY (symbol, window_start)
+      ) WITHOUT ROWID;
+      CREATE INDEX indicators_by_channel_seq ON indicators (channel, seq);
+      CREATE INDEX indicators_by_window_end ON indicators (window_end);
+
+      CREATE TABLE alerts (
+        id           INTEGER PRIMARY KEY,
+        symbol       TEXT    NOT NULL,
+        anomaly_type TEXT    NOT NULL,
+        severity     TEXT    NOT NULL,
+        timestamp    INTEGER NOT NULL,
+        price        REAL,
+        volume       INTEGER,
+        price_zscore REAL,
+        volume_ratio REAL,
+        spread_ratio REAL,
+        volatility   REAL,
+        channel      TEXT    NOT NULL,
+        seq          INTEGER NOT NULL
+      );
+      CREATE INDEX alerts_by_time ON alerts (timestamp);
+      CREATE INDEX alerts_by_symbol_time ON alerts (symbol, timestamp);
+      CREATE INDEX alerts_by_channel_seq ON alerts (channel, seq);
+
+      CREATE TABLE dead_letters (
+        id          INTEGER PRIMARY KEY,
+        received_at INTEGER NOT NULL,
+        reason      TEXT    NOT NULL,
+        field       TEXT    NOT NULL,
+        message     TEXT    NOT NULL,
+        line        INTEGER NOT NULL,
+        raw         TEXT,
+        tick        TEXT
+      );
+      CREATE INDEX dead_letters_by_time ON dead_letters (received_at);
+
+      CREATE TABLE channel_seqs (
+        channel TEXT    PRIMARY KEY,
+        seq     INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
+]);
+
+/** The schema version this build writes and reads. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+function userVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Brings `db` to SCHEMA_VERSION. Refuses files that belong to another
+ * application or come from a newer tickflow, before touching them.
+ */
+export function migrate(db: Database, path: string): number {
+  const appId = db.pragma('application_id', { simple: true }) as number;
+  if (appId !== 0 && appId !== APPLICATION_ID) {
+    throw new StoreError(`${path} is a SQLite database of another application (application_id ${appId}), not a tickflow store; choose another --db path`);
+  }
+  const found = userVersion(db);
+  if (found > SCHEMA_VERSION) {
+    throw new StoreError(
+      `${path} has store schema version ${found}, newer than this tickflow knows (${SCHEMA_VERSION}); ` +
+      'upgrade tickflow, or choose another --db path',
+    );
+  }
+  if (found === 0) {
+    const tables = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'").get();
+    if (tables !== undefined && tables.n > 0) {
+      throw new StoreError(`${path} holds tables but no tickflow schema version, so it is not a tickflow store; choose another --db path`);
+    }
+  }
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= found) continue;
+    // IMMEDIATE takes the write lock before reading the version again, so two
+    // processes opening the same new file cannot both apply a migration.
+    const apply = db.transaction(() => {
+      if (userVersion(db) >= migration.version) return;
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    });
+    try {
+      apply.immediate();
+    } catch (error) {
+      throw new StoreError(`${path}: store migration ${migration.version} (${migration.description}) failed: ${(error as Error).message}; restore the file from a backup or choose another --db path`);
+    }
+  }
+  return userVersion(db);
+}

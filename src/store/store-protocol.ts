@@ -1,0 +1,84 @@
+// Everything that crosses a thread boundary of the store, defined once for
+// both sides.
+//
+//   main thread (Store facade)                    writer thread (store-writer)
+//   ── WriterInit (workerData) ──────────────────▶ open, migrate, first sweep
+//   ◀──────────────────────────── ready | open-failed
+//   ── batch {id, records[≤1000]} ──────────────▶ one transaction
+//   ◀──────────────────────── batch-done {id, …}   (exactly one per batch, in order)
+//   ◀────────────────────────────────── error      (retention sweep failed)
+//   ── close ────────────────────────────────────▶ close the database
+//   ◀───────────────────────────────── closed      then the thread exits
+//
+//   main thread ── ReadTask (piscina run) ──────▶ reader thread (store-reader-task)
+//               ◀─────────── ReadResults[op] ────  one read-only connection per thread
+//
+// Records travel by structured clone, which keeps their key order.
+
+import type { AlertRecord, BarRecord, DeadLetterRecord, IndicatorRecord } from '../records/records';
+
+/** One record handed to Store.write; `seq` is the record's WebSocket channel sequence number. */
+export type StoredRecord =
+  | { readonly kind: 'bar'; readonly channel: string; readonly seq: number; readonly record: BarRecord }
+  | { readonly kind: 'indicator'; readonly channel: string; readonly seq: number; readonly record: IndicatorRecord }
+  | { readonly kind: 'alert'; readonly channel: string; readonly seq: number; readonly record: AlertRecord }
+  | { readonly kind: 'dead_letter'; readonly record: DeadLetterRecord; readonly receivedAt: number };
+
+/** The writer thread's workerData. */
+export interface WriterInit {
+  /** Absolute path of the database file. */
+  readonly path: string;
+  /** 0 keeps records forever. */
+  readonly retentionMs: number;
+}
+
+export type ToWriter =
+  | { readonly kind: 'batch'; readonly id: number; readonly records: readonly StoredRecord[] }
+  | { readonly kind: 'close' };
+
+export type FromWriter =
+  | { readonly kind: 'ready'; readonly schemaVersion: number }
+  | { readonly kind: 'open-failed'; readonly message: string }
+  /** `failed` records were not stored; `error` says why (null when all were stored). */
+  | { readonly kind: 'batch-done'; readonly id: number; readonly stored: number; readonly failed: number; readonly ms: number; readonly error: string | null }
+  | { readonly kind: 'error'; readonly message: string }
+  | { readonly kind: 'closed'; readonly error: string | null };
+
+/** A reader thread's workerData (piscina passes its `workerData` option through). */
+export interface ReaderInit {
+  readonly path: string;
+}
+
+/** The tables that hold a WebSocket channel's records. */
+export type ChannelTable = 'bars' | 'indicators' | 'alerts';
+
+/** Time bounds are [from, to); limits are already clamped by the facade. */
+export type ReadTask =
+  | { readonly op: 'bars'; readonly symbol: string; readonly interval: string; readonly from: number; readonly to: number; readonly limit: number }
+  | { readonly op: 'alerts'; readonly symbol: string | null; readonly anomalyType: string | null; readonly from: number; readonly to: number; readonly limit: number }
+  | { readonly op: 'dead-letters'; readonly from: number; readonly to: number; readonly limit: number }
+  | { readonly op: 'channel'; readonly table: ChannelTable; readonly channel: string; readonly afterSeq: number; readonly limit: number }
+  | { readonly op: 'max-seq' };
+
+export type ReadTaskOf<K extends ReadTask['op']> = Extract<ReadTask, { readonly op: K }>;
+
+export interface ChannelEntry {
+  readonly seq: number;
+  readonly record: BarRecord | IndicatorRecord | AlertRecord;
+}
+
+export interface StoredDeadLetter {
+  readonly receivedAt: number;
+  readonly record: DeadLetterRecord;
+}
+
+export interface ReadResults {
+  readonly bars: BarRecord[];
+  readonly alerts: AlertRecord[];
+  readonly 'dead-letters': StoredDeadLetter[];
+  readonly channel: ChannelEntry[];
+  /** [channel, highest seq ever stored], sorted by channel. */
+  readonly 'max-seq': Array<[string, number]>;
+}
+
+export type ReadResult = ReadResults[keyof ReadResults];

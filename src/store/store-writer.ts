@@ -1,0 +1,90 @@
+// The store's one writer thread. It owns the only read-write connection:
+// creates and migrates the file, commits each batch the facade posts in one
+// transaction, and sweeps expired records every minute. Messages are handled
+// in arrival order, so batches commit in the order they were written and
+// `close` comes after every batch posted before it.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Database } from 'better-sqlite3';
+import { BatchWriter } from './batch-writer';
+import { migrate } from './migrations';
+import { openWriterDatabase } from './open-database';
+import { RetentionSweeper } from './retention-sweeper';
+import type { FromWriter, ToWriter, WriterInit } from './store-protocol';
+
+/** How often expired records are deleted, when retention is on. */
+const SWEEP_INTERVAL_MS = 60_000;
+
+function main(init: WriterInit): void {
+  const port = parentPort;
+  if (port === null) throw new Error('store-writer must run as a worker thread');
+  const send = (message: FromWriter): void => port.postMessage(message);
+
+  let db: Database;
+  let writer: BatchWriter;
+  let sweeper: RetentionSweeper | null = null;
+  let schemaVersion: number;
+  try {
+    db = openWriterDatabase(init.path);
+    try {
+      schemaVersion = migrate(db, init.path);
+      writer = new BatchWriter(db);
+      if (init.retentionMs > 0) {
+        sweeper = new RetentionSweeper(db, init.retentionMs);
+        // Before `ready`, so what open() resolves to never shows expired records.
+        sweeper.sweepAll(sweeper.cutoff(Date.now()));
+      }
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  } catch (error) {
+    send({ kind: 'open-failed', message: (error as Error).message });
+    port.close();
+    return;
+  }
+
+  let closed = false;
+  let sweeping = false;
+  const sweepFrom = (cutoff: number): void => {
+    if (closed || sweeper === null) return;
+    try {
+      if (sweeper.step(cutoff)) {
+        setImmediate(sweepFrom, cutoff);
+        return;
+      }
+    } catch (error) {
+      send({ kind: 'error', message: `retention sweep of ${init.path} failed: ${(error as Error).message}; it is retried in a minute` });
+    }
+    sweeping = false;
+  };
+  const timer = sweeper === null ? null : setInterval(() => {
+    if (sweeping || sweeper === null) return;
+    sweeping = true;
+    sweepFrom(sweeper.cutoff(Date.now()));
+  }, SWEEP_INTERVAL_MS);
+
+  port.on('message', (message: ToWriter) => {
+    if (closed) return;
+    if (message.kind === 'batch') {
+      const started = performance.now();
+      const outcome = writer.commit(message.records);
+      send({ kind: 'batch-done', id: message.id, ...outcome, ms: performance.now() - started });
+      return;
+    }
+    closed = true;
+    if (timer !== null) clearInterval(timer);
+    let error: string | null = null;
+    try {
+      // The last connection to close checkpoints the WAL into the main file and removes it.
+      db.close();
+    } catch (cause) {
+      error = `closing ${init.path} failed: ${(cause as Error).message}`;
+    }
+    send({ kind: 'closed', error });
+    port.close();
+  });
+  send({ kind: 'ready', schemaVersion });
+}
+
+main(workerData as WriterInit);

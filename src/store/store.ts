@@ -1,0 +1,376 @@
+// The embedded SQLite store, as the main thread sees it. The main thread runs
+// the WebSocket fan-out, so it never touches the database: writes are queued
+// here and posted in batches to one writer thread, queries run on a piscina
+// pool of read-only connections.
+//
+//   write() ──▶ WriteQueue ──(≥1000 queued, or flushIntervalMs)──▶ batch ──▶ writer thread
+//               bounded,      at most MAX_BATCHES_IN_FLIGHT unacknowledged      one transaction
+//               coalescing    ◀──────────────────── batch-done ─────────────────┘
+//   query*() ──▶ piscina.run ──▶ reader thread (read-only connection, WAL snapshot)
+//
+// Batches are acknowledged in order, so "everything written before flush()
+// is settled" is "the batch that took the newest record at that moment has
+// been acknowledged" (positions: see write-queue.ts).
+
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { StoreError } from '../errors';
+import type { AlertRecord, BarRecord } from '../records/records';
+import { alertTask, barTask, channelTask, deadLetterTask, type AlertQuery, type BarQuery, type DeadLetterQuery } from './read-query';
+import { BATCH_RECORDS, storeSettings, type StoreOptions, type StoreSettings } from './store-options';
+import type {
+  ChannelEntry, FromWriter, ReaderInit, ReadResult, ReadResults, ReadTask, StoredDeadLetter, StoredRecord, ToWriter, WriterInit,
+} from './store-protocol';
+import { WriteQueue } from './write-queue';
+
+export type { AlertQuery, BarQuery, DeadLetterQuery } from './read-query';
+export type { StoreOptions } from './store-options';
+export type { ChannelEntry, StoredDeadLetter, StoredRecord } from './store-protocol';
+
+export interface StoreStats {
+  /** Records written and not yet settled: queued here plus posted to the writer. */
+  readonly pendingWrites: number;
+  /** Batches committed (possibly without records the retry could not store; see failedRecords). */
+  readonly committedBatches: number;
+  /** Batches of which nothing could be stored, after one retry. */
+  readonly failedBatches: number;
+  /** Milliseconds the writer spent on the last committed batch. */
+  readonly lastCommitMs: number;
+  /** Records the writer could not store (in failed batches, or rejected one by one in a retry). */
+  readonly failedRecords: number;
+  /** Records never posted: the oldest queued ones past maxPendingWrites, and writes after close() or after the writer stopped. */
+  readonly droppedWrites: number;
+  /** Bar and indicator writes that replaced a still-queued write of the same key. */
+  readonly coalescedWrites: number;
+}
+
+export type StoreErrorListener = (error: StoreError) => void;
+
+const WRITER_FILE = join(__dirname, 'store-writer.js');
+const READER_FILE = join(__dirname, 'store-reader-task.js');
+
+/**
+ * Batches posted and not yet acknowledged. Enough to keep the writer busy
+ * while the main thread is; records beyond it wait in the WriteQueue, where
+ * they can still be coalesced and bounded (the writer's port can do neither).
+ */
+const MAX_BATCHES_IN_FLIGHT = 4;
+
+interface InFlight {
+  readonly id: number;
+  /** Absolute queue position just past the batch's last record. */
+  readonly end: number;
+  readonly count: number;
+}
+
+interface FlushWaiter {
+  readonly target: number;
+  readonly resolve: () => void;
+  readonly reject: (error: StoreError) => void;
+}
+
+/** Waits for the writer's first message: the file is open and migrated, or why not. */
+function writerReady(writer: Worker, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const settle = (outcome: number | StoreError): void => {
+      writer.off('message', onMessage).off('error', onError).off('exit', onExit);
+      if (typeof outcome === 'number') {
+        resolve(outcome);
+      } else {
+        // The writer closes its port after open-failed; terminate() also covers a thread that hangs.
+        void writer.terminate().finally(() => reject(outcome));
+      }
+    };
+    const onMessage = (message: FromWriter): void => {
+      if (message.kind === 'ready') settle(message.schemaVersion);
+      else if (message.kind === 'open-failed') settle(new StoreError(message.message));
+    };
+    const onError = (error: Error): void =>
+      settle(new StoreError(`cannot start the store writer thread for ${path}: ${error.message}; reinstall tickflow (npm run build) and retry`));
+    const onExit = (code: number): void =>
+      settle(new StoreError(`the store writer thread for ${path} exited with code ${code} before opening the file; retry, or choose another --db path`));
+    writer.on('message', onMessage).on('error', onError).on('exit', onExit);
+  });
+}
+
+export class Store {
+  readonly path: string;
+  /** The schema version of the open file (migrations.ts). */
+  readonly schemaVersion: number;
+  private readonly queue: WriteQueue;
+  private readonly inFlight: InFlight[] = [];
+  private inFlightRecords = 0;
+  private nextBatchId = 1;
+  /** Absolute queue position before which every record is committed, failed or dropped. */
+  private settled = 0;
+  private timer: NodeJS.Timeout | null = null;
+  /** Post short batches too: the flush interval passed, or flush() or close() is waiting. */
+  private draining = false;
+  private readonly waiters: FlushWaiter[] = [];
+  private readonly listeners = new Set<StoreErrorListener>();
+  private accepting = true;
+  private closeRequested = false;
+  private closing: Promise<void> | null = null;
+  private closeError: StoreError | null = null;
+  /** Set when the writer thread is gone; the store then only answers queries. */
+  private broken: StoreError | null = null;
+  private committedBatches = 0;
+  private failedBatches = 0;
+  private failedRecords = 0;
+  private lastCommitMs = 0;
+  private droppedUnqueued = 0;
+
+  private constructor(
+    private readonly settings: StoreSettings,
+    schemaVersion: number,
+    private readonly writer: Worker,
+    private readonly readers: Piscina<ReadTask, ReadResult>,
+  ) {
+    this.path = settings.path;
+    this.schemaVersion = schemaVersion;
+    this.queue = new WriteQueue(settings.maxPendingWrites);
+    writer.on('message', (message: FromWriter) => this.onWriterMessage(message));
+    writer.on('error', (error: Error) => {
+      this.fail(`the store writer thread for ${this.path} failed: ${error.message}; writes are no longer stored, restart tickflow`);
+    });
+    writer.on('exit', (code: number) => {
+      if (!this.closeRequested) this.fail(`the store writer thread for ${this.path} stopped (exit code ${code}); writes are no longer stored, restart tickflow`);
+    });
+  }
+
+  /** Opens (creating and migrating in the writer thread) the file, then starts the reader threads. */
+  static async open(options: StoreOptions): Promise<Store> {
+    const settings = storeSettings(options);
+    const init: WriterInit = { path: settings.path, retentionMs: settings.retentionMs };
+    const writer = new Worker(WRITER_FILE, { workerData: init });
+    const schemaVersion = await writerReady(writer, settings.path);
+    const readerInit: ReaderInit = { path: settings.path };
+    let readers: Piscina<ReadTask, ReadResult>;
+    try {
+      readers = new Piscina<ReadTask, ReadResult>({
+        filename: READER_FILE, minThreads: settings.readers, maxThreads: settings.readers, workerData: readerInit,
+      });
+    } catch (error) {
+      const exited = once(writer, 'exit');
+      const close: ToWriter = { kind: 'close' };
+      writer.postMessage(close);
+      await exited;
+      throw new StoreError(`cannot start the store reader threads for ${settings.path}: ${(error as Error).message}; reinstall tickflow (npm run build) and retry`);
+    }
+    return new Store(settings, schemaVersion, writer, readers);
+  }
+
+  /** Queues a record; never throws and never blocks. After close() the record is dropped and counted. */
+  write(record: StoredRecord): void {
+    if (!this.accepting || this.broken !== null) {
+      this.droppedUnqueued++;
+      return;
+    }
+    this.queue.push(record);
+    if (this.queue.length >= BATCH_RECORDS) this.pump();
+    else if (this.timer === null) this.timer = setTimeout(this.onTimer, this.settings.flushIntervalMs);
+  }
+
+  /**
+   * Resolves once every record written before the call is settled: committed,
+   * or reported through onError and counted in stats(). Rejects only when the
+   * writer thread is gone.
+   */
+  flush(): Promise<void> {
+    if (this.broken !== null) return Promise.reject(this.broken);
+    if (this.queue.length === 0 && this.inFlight.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ target: this.queue.end, resolve, reject });
+      this.draining = true;
+      this.pump();
+    });
+  }
+
+  /** Final bars of one symbol and interval, ascending window_start. */
+  queryBars(query: BarQuery): Promise<BarRecord[]> {
+    return this.read(() => barTask(query));
+  }
+
+  /** Alerts, ascending timestamp. */
+  queryAlerts(query: AlertQuery): Promise<AlertRecord[]> {
+    return this.read(() => alertTask(query));
+  }
+
+  /** Dead letters, ascending receivedAt. */
+  queryDeadLetters(query: DeadLetterQuery): Promise<StoredDeadLetter[]> {
+    return this.read(() => deadLetterTask(query));
+  }
+
+  /**
+   * A channel's stored records with seq > afterSeq, ascending seq, to fill a
+   * resume gap. Empty for channels the store does not keep (trades, quotes).
+   */
+  async queryChannel(channel: string, afterSeq: number, limit: number): Promise<ChannelEntry[]> {
+    const task = channelTask(channel, afterSeq, limit);
+    return task === null ? [] : this.read(() => task);
+  }
+
+  /**
+   * The highest seq ever stored per channel. Kept apart from the records, so
+   * it survives retention and a channel's seqs continue after a restart.
+   */
+  async maxSeqByChannel(): Promise<Map<string, number>> {
+    return new Map(await this.read(() => ({ op: 'max-seq' as const })));
+  }
+
+  stats(): StoreStats {
+    return {
+      pendingWrites: this.queue.length + this.inFlightRecords,
+      committedBatches: this.committedBatches,
+      failedBatches: this.failedBatches,
+      lastCommitMs: this.lastCommitMs,
+      failedRecords: this.failedRecords,
+      droppedWrites: this.queue.dropped + this.droppedUnqueued,
+      coalescedWrites: this.queue.coalesced,
+    };
+  }
+
+  /** Failed batches, records the writer could not store, failed retention sweeps, a lost writer. Returns the unsubscribe function. */
+  onError(listener: StoreErrorListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Flushes, lets running queries finish, stops every thread and closes the file. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const drained = this.flush().catch(() => undefined); // failures were reported through onError
+    this.accepting = false;
+    await drained;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    // Readers first: the writer's connection is then the last one, and
+    // closing it checkpoints the WAL into the file and removes it.
+    await this.readers.close();
+    this.closeRequested = true;
+    if (this.broken === null) {
+      const exited = once(this.writer, 'exit');
+      const message: ToWriter = { kind: 'close' };
+      this.writer.postMessage(message);
+      await exited;
+    } else {
+      await this.writer.terminate();
+    }
+    if (this.closeError !== null) throw this.closeError;
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = null;
+    this.draining = true;
+    this.pump();
+  };
+
+  /** Posts queued records while fewer than MAX_BATCHES_IN_FLIGHT batches await acknowledgement. */
+  private pump(): void {
+    if (this.broken !== null) return;
+    while (this.inFlight.length < MAX_BATCHES_IN_FLIGHT) {
+      const queued = this.queue.length;
+      if (queued === 0 || (queued < BATCH_RECORDS && !this.draining)) break;
+      const records = this.queue.take(BATCH_RECORDS);
+      const batch: InFlight = { id: this.nextBatchId++, end: this.queue.start, count: records.length };
+      this.inFlight.push(batch);
+      this.inFlightRecords += batch.count;
+      const message: ToWriter = { kind: 'batch', id: batch.id, records };
+      this.writer.postMessage(message);
+    }
+    if (this.queue.length === 0) {
+      this.draining = false;
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timer = null;
+    } else if (this.timer === null && !this.draining) {
+      this.timer = setTimeout(this.onTimer, this.settings.flushIntervalMs);
+    }
+  }
+
+  private onWriterMessage(message: FromWriter): void {
+    switch (message.kind) {
+      case 'batch-done':
+        this.onBatchDone(message);
+        return;
+      case 'error':
+        this.emit(new StoreError(message.message));
+        return;
+      case 'closed':
+        if (message.error !== null) this.closeError = new StoreError(`${message.error}; the WAL file next to it is replayed at the next open`);
+        return;
+      case 'ready':
+      case 'open-failed':
+        return;
+    }
+  }
+
+  private onBatchDone(done: Extract<FromWriter, { kind: 'batch-done' }>): void {
+    const batch = this.inFlight.shift();
+    if (batch === undefined || batch.id !== done.id) {
+      this.fail(`the store writer for ${this.path} acknowledged batch ${done.id} out of order; restart tickflow`);
+      return;
+    }
+    this.inFlightRecords -= batch.count;
+    this.settled = batch.end;
+    this.failedRecords += done.failed;
+    if (done.stored > 0) {
+      this.committedBatches++;
+      this.lastCommitMs = done.ms;
+    } else {
+      this.failedBatches++;
+    }
+    if (done.error !== null) {
+      this.emit(new StoreError(done.stored > 0
+        ? `${done.failed} of ${batch.count} records of a batch could not be stored in ${this.path}: ${done.error}`
+        : `a batch of ${batch.count} records could not be stored in ${this.path}, even after a retry: ${done.error}`));
+    }
+    this.pump();
+    const idle = this.queue.length === 0 && this.inFlight.length === 0;
+    let kept = 0;
+    for (const waiter of this.waiters) {
+      if (idle || waiter.target <= this.settled) waiter.resolve();
+      else this.waiters[kept++] = waiter;
+    }
+    this.waiters.length = kept;
+  }
+
+  /** The writer is gone: nothing queued or posted can be stored any more. */
+  private fail(message: string): void {
+    if (this.broken !== null) return;
+    const error = new StoreError(message);
+    this.broken = error;
+    this.droppedUnqueued += this.inFlightRecords;
+    this.queue.discard();
+    this.inFlight.length = 0;
+    this.inFlightRecords = 0;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    for (const waiter of this.waiters) waiter.reject(error);
+    this.waiters.length = 0;
+    this.emit(error);
+  }
+
+  private emit(error: StoreError): void {
+    for (const listener of this.listeners) listener(error);
+  }
+
+  /** Runs a query on a reader thread; a bad query or a failed read rejects with a StoreError. */
+  private async read<T extends ReadTask>(makeTask: () => T): Promise<ReadResults[T['op']]> {
+    if (!this.accepting) throw new StoreError(`the store ${this.path} is closed; open it again to query it`);
+    const task = makeTask();
+    let result: ReadResult;
+    try {
+      result = await this.readers.run(task);
+    } catch (error) {
+      throw new StoreError(`store query ${task.op} on ${this.path} failed: ${(error as Error).message}`);
+    }
+    // piscina's results are untyped; store-queries.ts answers each op with ReadResults[op].
+    return result as ReadResults[T['op']];
+  }
+}
