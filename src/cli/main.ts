@@ -38,8 +38,11 @@ async function run(argv: readonly string[]): Promise<number> {
     case 'gen':
       await runGen(loaded, log);
       return 0;
-    case 'serve':
-      return runServe(loaded, log);
+    case 'serve': {
+      const code = await runServe(loaded, log);
+      // uWebSockets.js and idle worker handles may keep the loop alive after a drain.
+      process.exit(code);
+    }
   }
 }
 

@@ -200,6 +200,14 @@ export const options = {
     flag: 'synthetic-anomaly-rate', min: 0, default: 0.0005, commands: ['serve'],
     description: 'Probability per tick of an injected anomaly in the synthetic source.',
   }),
+  logFormat: choice<'auto' | 'json' | 'text'>({
+    flag: 'log-format', choices: ['auto', 'json', 'text'], default: 'auto', commands: ['serve'],
+    description: 'Log lines on stderr: JSON objects, readable text, or auto (text on a terminal, JSON otherwise).',
+  }),
+  logLevel: choice<'debug' | 'info' | 'warn' | 'error'>({
+    flag: 'log-level', choices: ['debug', 'info', 'warn', 'error'], default: 'info', commands: ['serve'],
+    description: 'Least severe level logged.',
+  }),
   format: choice<'auto' | 'ndjson' | 'csv' | 'fb'>({
     flag: 'format', choices: ['auto', 'ndjson', 'csv', 'fb'], default: 'auto', commands: ['replay'],
     description: 'Input encoding; auto picks by file extension (.csv, .fb) and content, else NDJSON.',

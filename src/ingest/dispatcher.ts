@@ -37,6 +37,14 @@ export class Dispatcher {
     return this.symbolNames[id];
   }
 
+  symbolId(symbol: string): number | undefined {
+    return this.symbolIds.get(symbol);
+  }
+
+  exchangeName(id: number): string {
+    return this.exchangeNames[id] ?? '';
+  }
+
   /** The partition that owns `symbol`. */
   partitionFor(symbol: string): number {
     const id = this.symbolIds.get(symbol);
@@ -48,7 +56,7 @@ export class Dispatcher {
    * partition, or -1 - partition when that ring is full: the caller waits for
    * space there and calls again with the same tick.
    */
-  dispatch(tick: ValidTick, sourceLine: number): number {
+  dispatch(tick: ValidTick, sourceLine: number, ingestTime = 0): number {
     let symbolId = this.symbolIds.get(tick.symbol);
     if (symbolId === undefined) {
       symbolId = this.symbolNames.length;
@@ -85,6 +93,7 @@ export class Dispatcher {
     f.ask = Number.isNaN(tick.ask) ? 0 : tick.ask;
     f.seq = tick.seq;
     f.sourceLine = sourceLine;
+    f.ingestTime = ingestTime;
     const payload = this.encoder.tick(f);
     const at = ring.claim(Msg.TICK, payload.length);
     if (at === RING_FULL) return -1 - partition;

@@ -16,6 +16,10 @@ export const REJECT_REASONS = [
   'invalid_value',
   /** bid greater than ask. */
   'bid_above_ask',
+  /** /ingest only: a tick of a symbol the publisher's token is not entitled to. */
+  'not_entitled',
+  /** /ingest only: a tick over the publisher's --ingest-rate-limit. */
+  'rate_limited',
 ] as const;
 
 export type RejectReason = (typeof REJECT_REASONS)[number];

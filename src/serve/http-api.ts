@@ -1,0 +1,124 @@
+// HTTP routes on the WebSocket port: /health, /metrics and the history API,
+// /api/bars and /api/alerts, answered from the store off the event loop.
+
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { entitled, type Principal, type Role } from './auth';
+
+export interface HistoryStore {
+  queryBars(q: { symbol: string; interval: string; from?: number; to?: number; limit?: number }): Promise<object[]>;
+  queryAlerts(q: { symbol?: string; anomalyType?: string; from?: number; to?: number; limit?: number }): Promise<object[]>;
+}
+
+export interface HttpDeps {
+  /** The principal of a request, or null when its token is missing or wrong. */
+  readonly authenticate: (req: HttpRequest) => Principal | null;
+  readonly health: () => { status: 'ok' | 'draining' } & Record<string, unknown>;
+  readonly metrics: () => string;
+  readonly store: HistoryStore | null;
+  readonly intervals: readonly string[];
+}
+
+const MAX_LIMIT = 10_000;
+
+function json(res: HttpResponse, status: string, body: unknown): void {
+  res.cork(() => {
+    res.writeStatus(status).writeHeader('Content-Type', 'application/json').writeHeader('Cache-Control', 'no-store').end(JSON.stringify(body));
+  });
+}
+
+function problem(res: HttpResponse, status: string, code: string, message: string): void {
+  json(res, status, { error: { code, message } });
+}
+
+/** An optional integer query parameter: undefined when absent, NaN when malformed. */
+function intParam(req: HttpRequest, name: string): number | undefined {
+  const raw = req.getQuery(name);
+  if (raw === undefined || raw === '') return undefined;
+  return /^-?\d+$/.test(raw) ? Number(raw) : NaN;
+}
+
+export function registerHttp(app: TemplatedApp, deps: HttpDeps): void {
+  const guard = (req: HttpRequest, res: HttpResponse, role: Role): Principal | null => {
+    const principal = deps.authenticate(req);
+    if (principal === null) {
+      problem(res, '401 Unauthorized', 'unauthorized', 'a valid token is required (Authorization: Bearer <token> or ?token=)');
+      return null;
+    }
+    if (!principal.roles.has(role)) {
+      problem(res, '403 Forbidden', 'forbidden', `the token lacks the ${role} role`);
+      return null;
+    }
+    return principal;
+  };
+
+  app.get('/health', (res) => {
+    const health = deps.health();
+    json(res, health.status === 'ok' ? '200 OK' : '503 Service Unavailable', health);
+  });
+
+  app.get('/metrics', (res, req) => {
+    if (guard(req, res, 'admin') === null) return;
+    const body = deps.metrics();
+    res.cork(() => res.writeHeader('Content-Type', 'text/plain; version=0.0.4').end(body));
+  });
+
+  const history = (kind: 'bars' | 'alerts') => (res: HttpResponse, req: HttpRequest): void => {
+    const principal = guard(req, res, 'subscribe');
+    if (principal === null) return;
+    const store = deps.store;
+    if (store === null) {
+      problem(res, '503 Service Unavailable', 'no_store', 'this server runs without a store');
+      return;
+    }
+    const symbol = req.getQuery('symbol') ?? '';
+    const interval = req.getQuery('interval') ?? '';
+    const type = req.getQuery('type') ?? '';
+    const from = intParam(req, 'from');
+    const to = intParam(req, 'to');
+    const limit = intParam(req, 'limit');
+    for (const [name, value] of [['from', from], ['to', to], ['limit', limit]] as const) {
+      if (Number.isNaN(value)) {
+        problem(res, '400 Bad Request', 'bad_request', `${name} must be an integer (ms since the epoch for from and to)`);
+        return;
+      }
+    }
+    if (limit !== undefined && (limit < 1 || limit > MAX_LIMIT)) {
+      problem(res, '400 Bad Request', 'bad_request', `limit must be from 1 to ${MAX_LIMIT}`);
+      return;
+    }
+    if (kind === 'bars' && (symbol === '' || !deps.intervals.includes(interval))) {
+      problem(res, '400 Bad Request', 'bad_request', `symbol and interval are required; intervals are ${deps.intervals.join(', ')}`);
+      return;
+    }
+    if (symbol === '' && principal.symbols !== null) {
+      problem(res, '400 Bad Request', 'bad_request', 'symbol is required for a token restricted to some symbols');
+      return;
+    }
+    if (symbol !== '' && !entitled(principal, symbol)) {
+      problem(res, '403 Forbidden', 'forbidden', `not entitled to ${symbol}`);
+      return;
+    }
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    const range = { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }), ...(limit === undefined ? {} : { limit }) };
+    const query = kind === 'bars'
+      ? store.queryBars({ symbol, interval, ...range })
+      : store.queryAlerts({ ...(symbol === '' ? {} : { symbol }), ...(type === '' ? {} : { anomalyType: type }), ...range });
+    query.then(
+      (rows) => {
+        if (!aborted) json(res, '200 OK', { [kind]: rows });
+      },
+      (err: unknown) => {
+        if (!aborted) problem(res, '500 Internal Server Error', 'store_error', (err as Error).message);
+      },
+    );
+  };
+  app.get('/api/bars', history('bars'));
+  app.get('/api/alerts', history('alerts'));
+
+  app.any('/*', (res) => {
+    problem(res, '404 Not Found', 'not_found', 'routes: /ws, /ingest, /health, /metrics, /api/bars, /api/alerts');
+  });
+}

@@ -1,0 +1,185 @@
+// /ingest: publishers send ticks as NDJSON text frames (one or more lines) or
+// FlatBuffers TickBatch binary frames, and control lines ({"op":"flush"},
+// {"op":"ping"}). Every dead-lettered tick, whether rejected here or dropped
+// by a worker as duplicate or late, is answered with an error frame naming
+// the tick by its 1-based index on the connection.
+//
+// A tick's dispatch origin (its RingTick source_line) encodes the connection
+// and the index, connection * 2^32 + index, so a worker's dead letter finds
+// its way back to the publisher.
+
+import { FlatBuffersDecoder } from '../ingest/flatbuffers-decoder';
+import type { DecodedSink } from '../ingest/decoded-sink';
+import { Rejection } from '../ingest/rejection';
+import { ValidTick, validateTick } from '../ingest/tick-validator';
+import type { DeadLetterRecord } from '../records/records';
+import { entitled, type Principal } from './auth';
+import type { LivePipeline } from './live-pipeline';
+import { ErrorCode, errorFrame } from './protocol-errors';
+import { RateLimiter } from './rate-limiter';
+
+const ORIGIN_SPAN = 2 ** 32;
+/** Origins below this are not /ingest ticks (sources use 0 or their line numbers). */
+const FIRST_CONNECTION = 1;
+
+export function ingestOrigin(connection: number, index: number): number {
+  return connection * ORIGIN_SPAN + index;
+}
+
+export interface IngestSocket {
+  send(message: string, isBinary?: boolean): number;
+  cork(cb: () => void): unknown;
+}
+
+export class IngestConnection implements DecodedSink {
+  /** Ticks (valid or not) received so far; the index of the last one. */
+  index = 0;
+  closed = false;
+  readonly fb: FlatBuffersDecoder;
+
+  constructor(
+    readonly id: number,
+    readonly ws: IngestSocket,
+    readonly principal: Principal,
+    readonly limiter: RateLimiter | null,
+    private readonly endpoint: IngestEndpoint,
+  ) {
+    this.fb = new FlatBuffersDecoder(this);
+  }
+
+  tick(tick: ValidTick): void {
+    this.index++;
+    this.endpoint.accept(this, tick);
+  }
+
+  reject(rejection: Rejection, _line: number, raw: string | null, fields: Record<string, unknown> | null): void {
+    this.index++;
+    this.endpoint.rejected(this, rejection, raw, fields);
+  }
+}
+
+export class IngestCounters {
+  connections = 0;
+  frames = 0;
+  ticks = 0;
+}
+
+export class IngestEndpoint {
+  readonly counters = new IngestCounters();
+  private readonly connections = new Map<number, IngestConnection>();
+  private nextId = FIRST_CONNECTION;
+  private readonly scratch = new ValidTick();
+
+  constructor(
+    private readonly pipeline: LivePipeline,
+    private readonly rateLimit: number,
+    /** Every dead letter, for the store and metrics. */
+    private readonly onDeadLetter: (record: DeadLetterRecord) => void,
+  ) {}
+
+  get openConnections(): number {
+    return this.connections.size;
+  }
+
+  open(ws: IngestSocket, principal: Principal): IngestConnection {
+    const id = this.nextId++;
+    const limiter = this.rateLimit > 0 ? new RateLimiter(this.rateLimit, this.rateLimit, Date.now()) : null;
+    const connection = new IngestConnection(id, ws, principal, limiter, this);
+    this.connections.set(id, connection);
+    this.counters.connections++;
+    return connection;
+  }
+
+  close(connection: IngestConnection): void {
+    connection.closed = true;
+    this.connections.delete(connection.id);
+  }
+
+  message(connection: IngestConnection, data: ArrayBuffer, isBinary: boolean): void {
+    this.counters.frames++;
+    if (isBinary) {
+      // Copied: uWebSockets.js frees the ArrayBuffer when the handler returns.
+      connection.fb.decodeBatch(new Uint8Array(data.slice(0)));
+    } else {
+      for (const line of Buffer.from(data).toString('utf8').split('\n')) {
+        const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+        if (text.trim() !== '') this.line(connection, text);
+      }
+    }
+    this.pipeline.publish();
+  }
+
+  private line(connection: IngestConnection, text: string): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      connection.reject(new Rejection('unparsable', '', `not valid JSON: ${(err as Error).message}`), 0, text, null);
+      return;
+    }
+    const op = (value as { op?: unknown } | null)?.op;
+    if (op !== undefined && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      this.control(connection, op, (value as { id?: unknown }).id);
+      return;
+    }
+    const rejection = validateTick(value, this.scratch);
+    if (rejection === null) connection.tick(this.scratch);
+    else connection.reject(rejection, 0, text, null);
+  }
+
+  private control(connection: IngestConnection, op: unknown, id: unknown): void {
+    const tag = id === undefined ? {} : { id };
+    if (op === 'flush') {
+      this.pipeline.publish();
+      void this.pipeline.flush().then(() => this.reply(connection, JSON.stringify({ op: 'flushed', ...tag })));
+    } else if (op === 'ping') {
+      this.reply(connection, JSON.stringify({ op: 'pong', ...tag, time: Date.now() }));
+    } else {
+      this.reply(connection, errorFrame(ErrorCode.BAD_REQUEST, 'expected a tick or {"op":"flush"|"ping"}', tag));
+    }
+  }
+
+  /** A valid tick from a connection: entitlement and rate checks, then the engine. */
+  accept(connection: IngestConnection, tick: ValidTick): void {
+    if (!entitled(connection.principal, tick.symbol)) {
+      this.rejected(connection, new Rejection('not_entitled', 'symbol', `not entitled to publish ${tick.symbol}`), null, { symbol: tick.symbol });
+      return;
+    }
+    if (connection.limiter !== null && !connection.limiter.take(Date.now())) {
+      this.rejected(connection, new Rejection('rate_limited', '', `over ${this.rateLimit} ticks per second`), null, { symbol: tick.symbol });
+      return;
+    }
+    this.counters.ticks++;
+    this.pipeline.ingest(tick, ingestOrigin(connection.id, connection.index));
+  }
+
+  rejected(connection: IngestConnection, rejection: Rejection, raw: string | null, fields: Record<string, unknown> | null): void {
+    const record: DeadLetterRecord = {
+      type: 'dead_letter', reason: rejection.reason, field: rejection.field, message: rejection.message, line: connection.index,
+      ...(raw === null ? {} : { raw }), ...(fields === null ? {} : { tick: fields }),
+    };
+    this.deadLetter(connection, record);
+  }
+
+  /** A worker's dead letter (duplicate, late) for a tick with this dispatch origin. */
+  workerDeadLetter(record: DeadLetterRecord, origin: number): void {
+    const connection = this.connections.get(Math.floor(origin / ORIGIN_SPAN));
+    const index = origin % ORIGIN_SPAN;
+    const local = { ...record, line: connection === undefined ? record.line : index };
+    if (connection === undefined) {
+      this.onDeadLetter(local);
+      return;
+    }
+    this.deadLetter(connection, local);
+  }
+
+  private deadLetter(connection: IngestConnection, record: DeadLetterRecord): void {
+    this.onDeadLetter(record);
+    this.reply(connection, errorFrame(ErrorCode.REJECTED, record.message, { reason: record.reason, field: record.field, tick: record.line }));
+  }
+
+  private reply(connection: IngestConnection, text: string): void {
+    if (connection.closed) return;
+    connection.ws.cork(() => connection.ws.send(text, false));
+  }
+}

@@ -1,0 +1,157 @@
+// The engine inside `serve`: the partition pool, the dispatcher and an
+// asynchronous loop that drains the out-rings into a ResultVisitor (the
+// channel hub). Unlike replay it never owns the event loop: the drain loop
+// parks on the workers' doorbell with Atomics.waitAsync.
+//
+// Backpressure: when a partition's ring is full, ingest() blocks the thread
+// (draining results meanwhile) until the worker makes room. While it blocks,
+// the process reads no socket, so TCP pushes back on every publisher; nothing
+// is dropped. uWebSockets.js 20.30 cannot pause one WebSocket's reads, and a
+// full ring means the engine is saturated anyway.
+
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { AnalyticsConfig } from '../analytics/analytics-config';
+import { monotonicMs } from '../clock';
+import { Dispatcher } from '../ingest/dispatcher';
+import type { ValidTick } from '../ingest/tick-validator';
+import { PartitionPool } from '../partition/partition-pool';
+import { Msg } from '../partition/protocol';
+import { ResultDrain, type PartitionCounts, type ResultVisitor } from '../partition/result-drain';
+import { Doorbell, createDoorbell } from '../ring/doorbell';
+
+export interface LivePipelineOptions {
+  readonly partitions: number;
+  readonly pin: boolean;
+  readonly ringBytes: number;
+  readonly analytics: AnalyticsConfig;
+}
+
+export class LivePipeline {
+  readonly dispatcher: Dispatcher;
+  readonly drain: ResultDrain;
+  /** Times ingest() had to wait for ring space. */
+  blockedWaits = 0;
+  /** Ticks handed to the partitions. */
+  dispatched = 0;
+  private readonly doorbell: Doorbell;
+  private running = true;
+  private loopDone: Promise<void> = Promise.resolve();
+  private flushWaiters: Array<{ remaining: Set<number>; resolve: () => void }> = [];
+  private failure: Error | undefined;
+  private readonly onFailure: Array<(err: Error) => void> = [];
+  private readonly flushTracker: ResultVisitor;
+
+  private readonly visitor: ResultVisitor;
+
+  private constructor(readonly pool: PartitionPool, bell: SharedArrayBuffer, makeVisitor: (dispatcher: Dispatcher) => ResultVisitor) {
+    this.dispatcher = new Dispatcher(pool.inputs);
+    this.visitor = makeVisitor(this.dispatcher);
+    this.drain = new ResultDrain(pool.outputs);
+    this.doorbell = new Doorbell(bell);
+    this.flushTracker = {
+      record: (type, partition, bytes, offset, size) => this.visitor.record(type, partition, bytes, offset, size),
+      flushed: (partition: number, counts: PartitionCounts) => {
+        this.visitor.flushed(partition, counts);
+        for (const waiter of this.flushWaiters) waiter.remaining.delete(partition);
+        const done = this.flushWaiters.filter((w) => w.remaining.size === 0);
+        this.flushWaiters = this.flushWaiters.filter((w) => w.remaining.size > 0);
+        for (const waiter of done) waiter.resolve();
+      },
+    };
+  }
+
+  /** `visitor` receives every result; it is made once the dispatcher (and its name tables) exists. */
+  static async start(options: LivePipelineOptions, visitor: (dispatcher: Dispatcher) => ResultVisitor): Promise<LivePipeline> {
+    const bell = createDoorbell();
+    const pool = await PartitionPool.start({ ...options, doorbell: bell });
+    const pipeline = new LivePipeline(pool, bell, visitor);
+    pipeline.loopDone = pipeline.loop();
+    return pipeline;
+  }
+
+  /** Set when a worker failed; the server should stop. */
+  get failed(): Error | undefined {
+    return this.failure ?? this.pool.failed;
+  }
+
+  whenFailed(listener: (err: Error) => void): void {
+    this.onFailure.push(listener);
+  }
+
+  /** Hands a valid tick to its partition (published by the next publish()). */
+  ingest(tick: ValidTick, origin: number): void {
+    for (;;) {
+      const result = this.dispatcher.dispatch(tick, origin, monotonicMs());
+      if (result >= 0) {
+        this.dispatched++;
+        return;
+      }
+      const partition = -1 - result;
+      this.blockedWaits++;
+      const ring = this.pool.inputs[partition];
+      ring?.publish();
+      this.drainNow();
+      ring?.waitForSpace(64, 1);
+    }
+  }
+
+  /** Makes dispatched ticks visible to the workers. */
+  publish(): void {
+    this.dispatcher.publish();
+  }
+
+  /** Every open window of every symbol becomes final; resolves once those results are handed on. */
+  flush(): Promise<void> {
+    return new Promise((resolve) => {
+      this.flushWaiters.push({ remaining: new Set(this.pool.inputs.map((_, p) => p)), resolve });
+      this.dispatcher.broadcast(Msg.FLUSH, (p) => {
+        this.drainNow();
+        this.pool.inputs[p]?.waitForSpace(0, 1);
+      });
+      this.dispatcher.publish();
+    });
+  }
+
+  /** Bytes waiting in each in-ring and out-ring, for metrics. */
+  ringOccupancy(): { input: number[]; output: number[] } {
+    return { input: this.pool.inputs.map((ring) => ring.used()), output: this.drain.occupancy() };
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loopDone;
+    this.drainNow();
+    await this.pool.stop();
+  }
+
+  private drainNow(): number {
+    try {
+      return this.drain.poll(this.flushTracker);
+    } catch (err) {
+      this.fail(err as Error);
+      return 0;
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.failure !== undefined) return;
+    this.failure = err;
+    this.running = false;
+    for (const listener of this.onFailure) listener(err);
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      if (this.drainNow() > 0) {
+        // Let sockets and timers run between batches.
+        await nextTurn();
+        continue;
+      }
+      if (this.pool.failed !== undefined) {
+        this.fail(this.pool.failed);
+        return;
+      }
+      await this.doorbell.wait(() => this.drain.hasWork(), 50);
+    }
+  }
+}

@@ -1,0 +1,102 @@
+// The /metrics families of a running server (SPEC §3): rates, rejects,
+// duplicates and late ticks, ring occupancy, watermark lag, per-client queue
+// depth and per-stage latency percentiles. Each reads counters that the
+// components keep as plain fields.
+
+import type { DeadLetterReason } from '../ingest/rejection';
+import { MetricsRegistry, type Sample } from './metrics-registry';
+import { QUANTILES, STAGES, type StageLatency } from './stage-latency';
+import type { ChannelHub } from './channel-hub';
+import type { IngestEndpoint } from './ingest-endpoint';
+import type { LivePipeline } from './live-pipeline';
+import type { RecordRouter } from './record-router';
+
+export class ClientStats {
+  subscribers = 0;
+  binarySubscribers = 0;
+  conflated = 0;
+  maxQueueBytes = 0;
+  sumQueueBytes = 0;
+  slowCloses = 0;
+}
+
+export interface MetricsSources {
+  readonly startedAt: number;
+  readonly latenessMs: number;
+  readonly pipeline: LivePipeline;
+  readonly router: RecordRouter;
+  readonly hub: ChannelHub;
+  readonly ingest: IngestEndpoint;
+  readonly latency: StageLatency;
+  readonly clients: ClientStats;
+  readonly deadLetters: ReadonlyMap<DeadLetterReason, number>;
+  readonly store: { stats(): { pendingWrites: number; committedBatches: number; failedBatches: number } } | null;
+}
+
+export function serverMetrics(s: MetricsSources): MetricsRegistry {
+  const m = new MetricsRegistry();
+  m.value('tickflow_uptime_seconds', 'Seconds since the server started.', 'gauge', () => (Date.now() - s.startedAt) / 1000);
+  m.value('tickflow_partitions', 'Partition worker threads.', 'gauge', () => s.pipeline.pool.partitions);
+  m.value('tickflow_ticks_received_total', 'Ticks handed to the engine (from /ingest and the source), before de-duplication and lateness.', 'counter',
+    () => s.pipeline.dispatched);
+  m.value('tickflow_ingest_ticks_total', 'Ticks received on /ingest, valid or not.', 'counter', () => s.ingest.counters.ticks);
+  m.value('tickflow_ticks_accepted_total', 'Ticks accepted by the engine.', 'counter', () => s.router.counters.ticks);
+  m.register({
+    name: 'tickflow_dead_letters_total', help: 'Ticks dead-lettered, by reason (validation rejects, duplicate, late).', type: 'counter',
+    samples: () => [...s.deadLetters].map(([reason, n]): Sample => [{ reason }, n]),
+  });
+  m.register({
+    name: 'tickflow_records_total', help: 'Records produced by the engine, by kind.', type: 'counter',
+    samples: () => {
+      const c = s.router.counters;
+      return [[{ kind: 'bar' }, c.bars], [{ kind: 'forming_bar' }, c.formingBars], [{ kind: 'indicator' }, c.indicators], [{ kind: 'alert' }, c.alerts]];
+    },
+  });
+  m.value('tickflow_messages_published_total', 'Channel messages published (each serialised once, whatever the number of subscribers).', 'counter',
+    () => s.hub.published);
+  m.value('tickflow_channels', 'Channels that have carried a message.', 'gauge', () => s.hub.channelCount);
+  m.register({
+    name: 'tickflow_ring_occupancy_bytes', help: 'Bytes waiting in each ring buffer.', type: 'gauge',
+    samples: () => {
+      const { input, output } = s.pipeline.ringOccupancy();
+      return [
+        ...input.map((bytes, p): Sample => [{ partition: String(p), ring: 'in' }, bytes]),
+        ...output.map((bytes, p): Sample => [{ partition: String(p), ring: 'out' }, bytes]),
+      ];
+    },
+  });
+  m.value('tickflow_ring_capacity_bytes', 'Capacity of each ring buffer.', 'gauge', () => s.pipeline.pool.inputs[0]?.capacity ?? 0);
+  m.value('tickflow_ingest_backpressure_waits_total', 'Times ticks waited for room in a full ring (the publishers were slowed down).', 'counter',
+    () => s.pipeline.blockedWaits);
+  m.value('tickflow_watermark_lag_seconds', 'Wall clock minus the watermark of the newest tick (newest event time - lateness).', 'gauge', () => {
+    const newest = s.router.counters.newestEventTime;
+    return newest === 0 ? 0 : (Date.now() - (newest - s.latenessMs)) / 1000;
+  });
+  m.register({
+    name: 'tickflow_subscribers', help: 'Open /ws connections, by frame format.', type: 'gauge',
+    samples: () => [[{ format: 'json' }, s.clients.subscribers - s.clients.binarySubscribers], [{ format: 'flatbuffers' }, s.clients.binarySubscribers]],
+  });
+  m.value('tickflow_publishers', 'Open /ingest connections.', 'gauge', () => s.ingest.openConnections);
+  m.register({
+    name: 'tickflow_client_queue_bytes', help: 'Unsent bytes queued for /ws clients: the largest and the total.', type: 'gauge',
+    samples: () => [[{ stat: 'max' }, s.clients.maxQueueBytes], [{ stat: 'sum' }, s.clients.sumQueueBytes]],
+  });
+  m.value('tickflow_clients_conflated', 'Clients over --slow-client-kib, receiving only the latest quote and forming bar per channel.', 'gauge',
+    () => s.clients.conflated);
+  m.value('tickflow_slow_consumer_closes_total', 'Clients closed with code 4008 for staying over --max-client-kib.', 'counter', () => s.clients.slowCloses);
+  m.register({
+    name: 'tickflow_stage_latency_seconds',
+    help: 'Latency per pipeline stage over the last 10 s: ring_in (dispatch to worker), engine, ring_out (worker to ingest thread), publish, tick_to_publish (end to end).',
+    type: 'summary',
+    samples: () => {
+      const histograms = s.latency.snapshot();
+      return STAGES.flatMap((stage, i) => QUANTILES.map((q): Sample => [{ stage, quantile: String(q) }, s.latency.quantileSeconds(histograms, i, q)]));
+    },
+  });
+  if (s.store !== null) {
+    const store = s.store;
+    m.value('tickflow_store_pending_writes', 'Records waiting to be committed to SQLite.', 'gauge', () => store.stats().pendingWrites);
+    m.value('tickflow_store_failed_batches_total', 'SQLite write batches that failed after a retry.', 'counter', () => store.stats().failedBatches);
+  }
+  return m;
+}

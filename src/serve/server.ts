@@ -1,0 +1,292 @@
+// `tickflow serve`: one uWebSockets.js app on one port for /ws (subscribers),
+// /ingest (publishers) and HTTP, around the live pipeline, the channel hub,
+// the store and a tick source. Start-up validates everything first; shutdown
+// drains: stop intake, make every window final, deliver, close clients with
+// 1001, stop threads.
+
+import { existsSync } from 'node:fs';
+import uWS from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, us_listen_socket, us_socket_context_t, WebSocket } from 'uWebSockets.js';
+import { analyticsConfig } from '../analytics/analytics-config';
+import { formatDuration } from '../config/duration';
+import type { Config } from '../config/load';
+import { ConfigError } from '../errors';
+import type { DeadLetterReason } from '../ingest/rejection';
+import type { Logger } from '../log';
+import type { DeadLetterRecord } from '../records/records';
+import { Store } from '../store/store';
+import { LOCAL_PRINCIPAL, TokenRegistry, tokenOf, type Principal } from './auth';
+import { ChannelHub } from './channel-hub';
+import { registerHttp } from './http-api';
+import { IngestEndpoint, type IngestConnection } from './ingest-endpoint';
+import { LivePipeline } from './live-pipeline';
+import { CloseCode } from './protocol-errors';
+import { RecordRouter } from './record-router';
+import { ClientStats, serverMetrics } from './server-metrics';
+import { FileSource } from './sources/file-source';
+import { SyntheticSource } from './sources/synthetic-source';
+import type { TickSource } from './sources/tick-source';
+import { StageLatency } from './stage-latency';
+import { SubscriberSession } from './subscriber-session';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+const BACKPRESSURE_CHECK_MS = 25;
+const CONTROL_FRAME_BYTES = 64 * 1024;
+
+interface SocketData {
+  readonly principal: Principal;
+  readonly binary: boolean;
+  session?: SubscriberSession;
+  ingest?: IngestConnection;
+}
+
+export interface ServerAddress {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: boolean;
+}
+
+function checkFiles(config: Config): void {
+  if ((config.tlsCert === '') !== (config.tlsKey === '')) {
+    throw new ConfigError(`invalid configuration: --tls-cert = ${JSON.stringify(config.tlsCert)}, --tls-key = ${JSON.stringify(config.tlsKey)}: expected both or neither`);
+  }
+  for (const [flag, path] of [['tls-cert', config.tlsCert], ['tls-key', config.tlsKey]] as const) {
+    if (path !== '' && !existsSync(path)) throw new ConfigError(`invalid configuration: --${flag} = ${JSON.stringify(path)}: expected a readable PEM file`);
+  }
+}
+
+export class TickflowServer {
+  readonly address: ServerAddress;
+  private draining = false;
+  private stopped: Promise<void> | null = null;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly sockets = new Set<WebSocket<SocketData>>();
+
+  private constructor(
+    private readonly log: Logger,
+    private readonly listenSocket: us_listen_socket,
+    address: ServerAddress,
+    private readonly pipeline: LivePipeline,
+    private readonly store: Store | null,
+    private readonly source: TickSource | null,
+  ) {
+    this.address = address;
+  }
+
+  static async start(config: Config, log: Logger): Promise<TickflowServer> {
+    checkFiles(config);
+    const tokens = config.tokenFile === '' ? null : TokenRegistry.load(config.tokenFile);
+    const host = config.host !== '' ? config.host : tokens === null ? '127.0.0.1' : '0.0.0.0';
+    if (tokens === null && !LOOPBACK.has(host)) {
+      throw new ConfigError(`invalid configuration: --host = ${JSON.stringify(host)}: expected 127.0.0.1 without --token-file (a server without authentication listens on loopback only)`);
+    }
+    const analytics = analyticsConfig(config, true);
+    const intervals = config.intervals.map(formatDuration);
+    const store = await Store.open({ path: config.db, retentionMs: config.retention });
+    const tls = config.tlsCert !== '';
+    const app = tls ? uWS.SSLApp({ cert_file_name: config.tlsCert, key_file_name: config.tlsKey }) : uWS.App();
+
+    const hub = new ChannelHub(app, config.replayBuffer, await store.maxSeqByChannel());
+    const latency = new StageLatency();
+    const deadLetters = new Map<DeadLetterReason, number>();
+    const onDeadLetter = (record: DeadLetterRecord): void => {
+      const reason = record.reason as DeadLetterReason;
+      deadLetters.set(reason, (deadLetters.get(reason) ?? 0) + 1);
+      store.write({ kind: 'dead_letter', record, receivedAt: Date.now() });
+    };
+    let ingest: IngestEndpoint | null = null;
+    const made: { router?: RecordRouter } = {};
+    const pipeline = await LivePipeline.start(
+      { partitions: config.partitions, pin: config.pin, ringBytes: config.ringKib * 1024, analytics },
+      (dispatcher) => {
+        made.router = new RecordRouter({
+          hub, dispatcher, latency, store,
+          onDeadLetter: (record, origin) => {
+            if (ingest !== null) ingest.workerDeadLetter(record, origin);
+            else onDeadLetter(record);
+          },
+        });
+        return made.router;
+      },
+    );
+    const router = made.router;
+    if (router === undefined) throw new Error('the pipeline started without its result router');
+    for (const warning of pipeline.pool.warnings) log.warn(warning);
+    ingest = new IngestEndpoint(pipeline, config.ingestRateLimit, onDeadLetter);
+    const clients = new ClientStats();
+    const metrics = serverMetrics({
+      startedAt: Date.now(), latenessMs: config.latenessMs, pipeline, router, hub, ingest, latency, clients,
+      deadLetters, store,
+    });
+
+    const authenticate = (req: HttpRequest): Principal | null => {
+      if (tokens === null) return LOCAL_PRINCIPAL;
+      return tokens.authenticate(tokenOf(req.getHeader('authorization'), req.getQuery('token') ?? ''));
+    };
+    const sessions = new Set<SubscriberSession>();
+    let nextSession = 1;
+    let server: TickflowServer | null = null;
+    const upgrade = (role: 'subscribe' | 'publish') => (res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void => {
+      const principal = authenticate(req);
+      const binary = req.getQuery('format') === 'flatbuffers';
+      const key = req.getHeader('sec-websocket-key');
+      const protocol = req.getHeader('sec-websocket-protocol');
+      const extensions = req.getHeader('sec-websocket-extensions');
+      if (server?.draining === true) {
+        res.writeStatus('503 Service Unavailable').end('server is shutting down');
+      } else if (principal === null) {
+        res.writeStatus('401 Unauthorized').end('a valid token is required (Authorization: Bearer <token> or ?token=)');
+      } else if (!principal.roles.has(role)) {
+        res.writeStatus('403 Forbidden').end(`the token lacks the ${role} role`);
+      } else {
+        const data: SocketData = { principal, binary };
+        res.upgrade(data, key, protocol, extensions, context);
+      }
+    };
+    const limits = {
+      maxChannels: config.maxChannels, rateLimit: config.rateLimit,
+      slowBytes: config.slowClientKib * 1024, maxBytes: config.maxClientKib * 1024,
+    };
+
+    app.ws<SocketData>('/ws', {
+      maxPayloadLength: CONTROL_FRAME_BYTES,
+      // Above our own close threshold, so uWS never skips a message before we act.
+      maxBackpressure: 2 * limits.maxBytes,
+      idleTimeout: 120,
+      sendPingsAutomatically: true,
+      upgrade: upgrade('subscribe'),
+      open: (ws) => {
+        const data = ws.getUserData();
+        data.session = new SubscriberSession(nextSession++, ws, data.principal, data.binary, hub, store, intervals, limits);
+        sessions.add(data.session);
+        server?.sockets.add(ws);
+        clients.subscribers++;
+        if (data.binary) clients.binarySubscribers++;
+      },
+      message: (ws, message, isBinary) => {
+        if (isBinary) return;
+        ws.getUserData().session?.onMessage(Buffer.from(message).toString('utf8'));
+      },
+      drain: (ws) => {
+        ws.getUserData().session?.checkBackpressure();
+      },
+      close: (ws, code) => {
+        const data = ws.getUserData();
+        if (data.session !== undefined) {
+          if (code === CloseCode.SLOW_CONSUMER) clients.slowCloses++;
+          data.session.close();
+          sessions.delete(data.session);
+        }
+        server?.sockets.delete(ws);
+        clients.subscribers--;
+        if (data.binary) clients.binarySubscribers--;
+      },
+    });
+
+    app.ws<SocketData>('/ingest', {
+      maxPayloadLength: config.maxFrameKib * 1024,
+      maxBackpressure: 4 * 1024 * 1024,
+      idleTimeout: 120,
+      sendPingsAutomatically: true,
+      upgrade: upgrade('publish'),
+      open: (ws) => {
+        const data = ws.getUserData();
+        data.ingest = ingest?.open(ws, data.principal);
+        server?.sockets.add(ws);
+      },
+      message: (ws, message, isBinary) => {
+        const connection = ws.getUserData().ingest;
+        if (connection !== undefined) ingest?.message(connection, message, isBinary);
+      },
+      close: (ws) => {
+        const connection = ws.getUserData().ingest;
+        if (connection !== undefined) ingest?.close(connection);
+        server?.sockets.delete(ws);
+      },
+    });
+
+    const source: TickSource | null = config.source === 'synthetic'
+      ? new SyntheticSource({ pipeline, deadLetter: onDeadLetter, log: (msg, f) => log.info(msg, f) }, {
+        symbols: config.syntheticSymbols, rate: config.syntheticRate, anomalyRate: config.syntheticAnomalyRate, seed: 1,
+      })
+      : config.source.startsWith('file:')
+        ? new FileSource({ pipeline, deadLetter: onDeadLetter, log: (msg, f) => log.info(msg, f) }, config.source.slice(5), config.speed)
+        : null;
+
+    registerHttp(app, {
+      authenticate,
+      health: () => ({
+        status: server?.draining === true ? 'draining' : 'ok',
+        uptime_s: Math.round(process.uptime()),
+        partitions: pipeline.pool.partitions,
+        source: source?.description ?? 'none',
+        subscribers: clients.subscribers,
+        publishers: ingest?.openConnections ?? 0,
+      }),
+      metrics: () => metrics.render(),
+      store,
+      intervals,
+    });
+
+    const listenSocket = await new Promise<us_listen_socket | false>((resolve) => app.listen(host, config.port, resolve));
+    if (listenSocket === false) {
+      await pipeline.stop();
+      await store.close();
+      throw new ConfigError(`invalid configuration: --port = ${config.port}: cannot listen on ${host}:${config.port} (in use, or not allowed); expected a free port`);
+    }
+    const port = uWS.us_socket_local_port(listenSocket);
+    server = new TickflowServer(log, listenSocket, { host, port, tls }, pipeline, store, source);
+    const running = server;
+    running.timers.push(setInterval(() => {
+      let max = 0;
+      let sum = 0;
+      let conflated = 0;
+      for (const session of sessions) {
+        const queued = session.checkBackpressure();
+        if (queued > max) max = queued;
+        sum += queued;
+        if (session.slow) conflated++;
+      }
+      clients.maxQueueBytes = max;
+      clients.sumQueueBytes = sum;
+      clients.conflated = conflated;
+    }, BACKPRESSURE_CHECK_MS));
+    pipeline.whenFailed((err) => {
+      log.error('a partition worker failed; shutting down', { error: err.message });
+      void running.shutdown('worker failure').then(() => {
+        process.exitCode = 1;
+      });
+    });
+    source?.start();
+    return running;
+  }
+
+  /**
+   * Graceful drain: stop intake, make every open window final and deliver
+   * it, then close every client with 1001 (going away) and stop.
+   */
+  shutdown(reason: string): Promise<void> {
+    this.stopped ??= this.drain(reason);
+    return this.stopped;
+  }
+
+  private async drain(reason: string): Promise<void> {
+    this.log.info('shutting down', { reason });
+    this.draining = true;
+    uWS.us_listen_socket_close(this.listenSocket);
+    await this.source?.stop();
+    for (const ws of this.sockets) {
+      if (ws.getUserData().ingest !== undefined) ws.end(CloseCode.GOING_AWAY, 'server shutting down');
+    }
+    if (this.pipeline.failed === undefined) {
+      this.pipeline.publish();
+      await this.pipeline.flush();
+    }
+    await this.store?.flush();
+    for (const ws of [...this.sockets]) ws.end(CloseCode.GOING_AWAY, 'server shutting down');
+    for (const timer of this.timers) clearInterval(timer);
+    await this.pipeline.stop();
+    await this.store?.close();
+    this.log.info('stopped');
+  }
+}

@@ -1,0 +1,326 @@
+// One /ws connection: the subscriber protocol of SPEC §3 (subscribe with
+// snapshots, throttle_ms and resume; unsubscribe; ping), and delivery of the
+// channels the hub manages for it: throttled channels, and quotes and forming
+// bars while the client lags (only the latest per channel waits for it).
+
+import { entitled, type Principal } from './auth';
+import type { ChannelHub, ChannelState, FrameInfo, ManagedSubscriber } from './channel-hub';
+import { topicOf } from './channel-hub';
+import { CloseCode, ErrorCode, errorFrame } from './protocol-errors';
+import { RateLimiter } from './rate-limiter';
+import { SubscriptionSet, type Delivery } from './subscription-set';
+
+/** The uWebSockets.js WebSocket, as a session uses it. */
+export interface SessionSocket {
+  send(message: string | Uint8Array, isBinary?: boolean): number;
+  subscribe(topic: string): boolean;
+  unsubscribe(topic: string): boolean;
+  getBufferedAmount(): number;
+  end(code?: number, shortMessage?: string): void;
+  cork(cb: () => void): unknown;
+}
+
+/** Stored history of a channel, for resumes the in-memory log cannot fill. */
+export interface ChannelHistory {
+  queryChannel(channel: string, afterSeq: number, limit: number): Promise<Array<{ seq: number; record: object }>>;
+}
+
+export interface SessionLimits {
+  readonly maxChannels: number;
+  readonly rateLimit: number;
+  readonly slowBytes: number;
+  readonly maxBytes: number;
+}
+
+const STORED_KINDS = new Set(['bars', 'indicators', 'alerts']);
+const MAX_THROTTLE_MS = 60_000;
+const HISTORY_LIMIT = 10_000;
+
+interface Pending {
+  frame: string;
+  windowStart: number;
+}
+
+export class SubscriberSession implements ManagedSubscriber {
+  slow = false;
+  private readonly subscriptions: SubscriptionSet;
+  private delivery = new Map<string, Delivery>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly lastSent = new Map<string, number>();
+  private readonly limiter: RateLimiter;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    readonly id: number,
+    private readonly ws: SessionSocket,
+    private readonly principal: Principal,
+    private readonly binary: boolean,
+    private readonly hub: ChannelHub,
+    private readonly history: ChannelHistory | null,
+    intervals: readonly string[],
+    private readonly limits: SessionLimits,
+  ) {
+    this.subscriptions = new SubscriptionSet(principal, intervals);
+    this.limiter = new RateLimiter(limits.rateLimit, 2 * limits.rateLimit, Date.now());
+  }
+
+  get channelCount(): number {
+    return this.subscriptions.size;
+  }
+
+  onMessage(text: string): void {
+    if (!this.limiter.take(Date.now())) {
+      this.reply(errorFrame(ErrorCode.RATE_LIMITED, `more than ${this.limits.rateLimit} messages per second; message ignored`));
+      return;
+    }
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      this.reply(errorFrame(ErrorCode.BAD_REQUEST, 'not valid JSON'));
+      return;
+    }
+    const m = message as { op?: unknown; id?: unknown } | null;
+    const id = m !== null && typeof m === 'object' && m.id !== undefined ? { id: m.id } : {};
+    switch (m?.op) {
+      case 'subscribe':
+        void this.subscribe(m as Record<string, unknown>, id);
+        return;
+      case 'unsubscribe':
+        this.unsubscribe(m as Record<string, unknown>, id);
+        return;
+      case 'ping':
+        this.reply(JSON.stringify({ op: 'pong', ...id, time: Date.now() }));
+        return;
+      default:
+        this.reply(errorFrame(ErrorCode.BAD_REQUEST, 'expected {"op":"subscribe"|"unsubscribe"|"ping", ...}', id));
+    }
+  }
+
+  private async subscribe(m: Record<string, unknown>, id: Record<string, unknown>): Promise<void> {
+    const channels = m.channels;
+    const throttle = m.throttle_ms ?? 0;
+    const resume = (m.resume ?? {}) as Record<string, unknown>;
+    if (!Array.isArray(channels) || channels.length === 0 || channels.length > this.limits.maxChannels) {
+      this.reply(errorFrame(ErrorCode.BAD_REQUEST, `"channels" must be a list of 1 to ${this.limits.maxChannels} channel names`, id));
+      return;
+    }
+    if (typeof throttle !== 'number' || !Number.isInteger(throttle) || throttle < 0 || throttle > MAX_THROTTLE_MS) {
+      this.reply(errorFrame(ErrorCode.BAD_REQUEST, `"throttle_ms" must be an integer from 0 to ${MAX_THROTTLE_MS}`, id));
+      return;
+    }
+    if (resume === null || typeof resume !== 'object' || Array.isArray(resume)
+      || Object.values(resume).some((v) => typeof v !== 'number' || !Number.isInteger(v) || v < 0)) {
+      this.reply(errorFrame(ErrorCode.BAD_REQUEST, '"resume" must map channel names to the last seq received (integers >= 0)', id));
+      return;
+    }
+
+    const accepted: string[] = [];
+    const names: string[] = [];
+    for (const channel of channels) {
+      const expansion = this.subscriptions.expand(channel);
+      if (expansion.error !== undefined) {
+        this.reply(errorFrame(expansion.error.code === 'forbidden' ? ErrorCode.FORBIDDEN : ErrorCode.BAD_CHANNEL,
+          expansion.error.message, { ...id, channel }));
+        continue;
+      }
+      const fresh = expansion.names.filter((n) => !this.subscriptions.has(n) && !names.includes(n));
+      if (this.subscriptions.size + names.length + fresh.length > this.limits.maxChannels) {
+        this.reply(errorFrame(ErrorCode.TOO_MANY_CHANNELS, `at most ${this.limits.maxChannels} channels per connection`, { ...id, channel }));
+        continue;
+      }
+      accepted.push(channel as string);
+      names.push(...expansion.names.filter((n) => !names.includes(n)));
+    }
+    if (accepted.length === 0) return;
+
+    // What each channel starts with: a resume from the client's last seq, or
+    // the channel's last value. Stored history (bars, indicators, alerts) is
+    // fetched before anything is sent, so the order stays: history, then log.
+    const resumed: Record<string, { recovered: boolean; from: number; to: number }> = {};
+    const stored = new Map<string, Array<{ seq: number; record: object }>>();
+    const toResume: Array<[ChannelState, number]> = [];
+    for (const [channel, lastSeq] of Object.entries(resume)) {
+      const state = this.hub.find(channel);
+      const covered = names.some((n) => n === channel || (n.endsWith('.*') && state?.wildcard === n));
+      if (!covered || !entitled(this.principal, channel.slice(channel.lastIndexOf('.') + 1))) continue;
+      if (state === undefined) {
+        resumed[channel] = { recovered: lastSeq === 0, from: lastSeq as number, to: lastSeq as number };
+        continue;
+      }
+      toResume.push([state, lastSeq as number]);
+    }
+    if (this.history !== null) {
+      const history = this.history;
+      await Promise.all(toResume.map(async ([state, lastSeq]) => {
+        if (!STORED_KINDS.has(state.kind) || lastSeq > state.seq || this.hub.recent(state, lastSeq).complete) return;
+        try {
+          stored.set(state.name, await history.queryChannel(state.name, lastSeq, HISTORY_LIMIT));
+        } catch {
+          // Unrecoverable from the store: the reply says so.
+        }
+      }));
+    }
+    if (this.closed) return;
+
+    this.ws.cork(() => {
+      const resuming = new Set<string>();
+      for (const [state, lastSeq] of toResume) {
+        resuming.add(state.name);
+        let after = lastSeq;
+        let recovered = false;
+        const rows = stored.get(state.name);
+        if (rows !== undefined) {
+          for (const row of rows) {
+            this.send(`{"ch":"${state.name}","seq":${row.seq},"data":${JSON.stringify(row.record)}}`);
+            after = row.seq;
+          }
+          recovered = true;
+        }
+        const recent = this.hub.recent(state, after);
+        recovered = lastSeq <= state.seq && (recovered || recent.complete);
+        for (const frame of recent.frames) this.send(frame);
+        if (!recovered && recent.frames.length === 0 && state.last !== null) this.send(state.last);
+        resumed[state.name] = { recovered, from: lastSeq, to: state.seq };
+      }
+      for (const name of names) {
+        for (const state of this.hub.matching(name)) {
+          if (!resuming.has(state.name) && state.last !== null) this.send(state.last);
+        }
+      }
+      for (const name of names) this.subscriptions.add(name, throttle);
+      this.applyDelivery();
+      const recovered = Object.values(resumed).every((r) => r.recovered);
+      const reply: Record<string, unknown> = { op: 'subscribed', ...id, channels: accepted, throttle_ms: throttle };
+      if (Object.keys(resumed).length > 0) Object.assign(reply, { recovered, resumed });
+      this.reply(JSON.stringify(reply));
+    });
+  }
+
+  private unsubscribe(m: Record<string, unknown>, id: Record<string, unknown>): void {
+    const channels = m.channels;
+    if (!Array.isArray(channels) || channels.length === 0) {
+      this.reply(errorFrame(ErrorCode.BAD_REQUEST, '"channels" must be a non-empty list of channel names', id));
+      return;
+    }
+    const removed: string[] = [];
+    for (const channel of channels) {
+      const expansion = this.subscriptions.expand(channel);
+      let any = false;
+      for (const name of expansion.names) any = this.subscriptions.remove(name) || any;
+      if (any) removed.push(channel as string);
+    }
+    this.applyDelivery();
+    this.reply(JSON.stringify({ op: 'unsubscribed', ...id, channels: removed }));
+  }
+
+  /** Brings topic subscriptions and hub management in line with what was asked. */
+  private applyDelivery(): void {
+    const next = this.subscriptions.delivery(this.slow);
+    for (const [name, old] of this.delivery) {
+      const now = next.get(name);
+      if (now !== undefined && now.mode === old.mode) continue;
+      if (old.mode === 'topic') this.ws.unsubscribe(topicOf(name, this.binary));
+      else this.hub.unmanage(name, this);
+    }
+    for (const [name, now] of next) {
+      const old = this.delivery.get(name);
+      if (old !== undefined && old.mode === now.mode) continue;
+      if (now.mode === 'topic') this.ws.subscribe(topicOf(name, this.binary));
+      else this.hub.manage(name, this);
+    }
+    this.delivery = next;
+    const throttles = [...next.values()].filter((d) => d.mode === 'managed' && d.throttleMs > 0).map((d) => d.throttleMs);
+    this.setTimer(throttles.length > 0 ? Math.min(...throttles) : 0);
+  }
+
+  offer(channel: ChannelState, frame: string, info: FrameInfo): void {
+    const delivery = this.delivery.get(channel.name) ?? this.delivery.get(channel.wildcard);
+    if (delivery === undefined) return;
+    if (delivery.throttleMs > 0 || info.conflatable) {
+      this.pending.set(channel.name, { frame, windowStart: info.windowStart });
+      return;
+    }
+    // A final bar on a conflated channel: a forming update of its own window
+    // is superseded; one of a later window was published first and goes first.
+    const waiting = this.pending.get(channel.name);
+    if (waiting !== undefined) {
+      this.pending.delete(channel.name);
+      if (waiting.windowStart !== info.windowStart) this.send(waiting.frame);
+    }
+    this.send(frame);
+  }
+
+  /**
+   * Called periodically and on drain: conflates a client over the slow
+   * threshold, closes one over the hard limit, and catches up one that has
+   * drained. Returns its unsent bytes.
+   */
+  checkBackpressure(): number {
+    if (this.closed) return 0;
+    const buffered = this.ws.getBufferedAmount();
+    if (buffered > this.limits.maxBytes) {
+      this.ws.end(CloseCode.SLOW_CONSUMER, `slow consumer: over ${this.limits.maxBytes} bytes unsent`);
+      return buffered;
+    }
+    if (!this.slow && buffered > this.limits.slowBytes) {
+      this.slow = true;
+      this.applyDelivery();
+    } else if (this.slow && buffered < this.limits.slowBytes / 2) {
+      this.ws.cork(() => {
+        for (const [name, p] of this.pending) {
+          if (this.throttleOf(name) > 0) continue;
+          this.send(p.frame);
+          this.pending.delete(name);
+        }
+        this.slow = false;
+        this.applyDelivery();
+      });
+    }
+    return buffered;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.setTimer(0);
+    for (const [name, d] of this.delivery) if (d.mode === 'managed') this.hub.unmanage(name, this);
+    this.delivery.clear();
+    this.pending.clear();
+  }
+
+  private setTimer(periodMs: number): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = periodMs > 0 ? setInterval(() => this.flushThrottled(), periodMs) : null;
+  }
+
+  private flushThrottled(): void {
+    if (this.pending.size === 0) return;
+    const now = Date.now();
+    this.ws.cork(() => {
+      for (const [name, p] of this.pending) {
+        const throttle = this.throttleOf(name);
+        if (throttle === 0 || now - (this.lastSent.get(name) ?? 0) < throttle) continue;
+        this.lastSent.set(name, now);
+        this.pending.delete(name);
+        this.send(p.frame);
+      }
+    });
+  }
+
+  /** The throttle that applies to a channel, through its own or its wildcard subscription. */
+  private throttleOf(name: string): number {
+    const d = this.delivery.get(name) ?? this.delivery.get(this.hub.find(name)?.wildcard ?? '');
+    return d?.throttleMs ?? 0;
+  }
+
+  private send(frame: string): void {
+    if (this.closed) return;
+    const status = this.binary ? this.ws.send(this.hub.toBinary(frame), true) : this.ws.send(frame, false);
+    if (status === 2) this.ws.end(CloseCode.SLOW_CONSUMER, 'slow consumer: send buffer full');
+  }
+
+  private reply(text: string): void {
+    if (!this.closed) this.ws.send(text, false);
+  }
+}
