@@ -17,8 +17,8 @@ export async function runServe(loaded: Loaded, fallback: (line: string) => void)
   const log = createLogger({ format, level: config.logLevel });
   const effective: Record<string, string> = {};
   for (const [key, option] of optionsFor('serve')) {
-    const value = option.show(config[key] as never);
-    effective[option.flag] = SECRET_FLAGS.has(option.flag) && value !== '' ? '(set)' : value;
+    const raw = config[key];
+    effective[option.flag] = SECRET_FLAGS.has(option.flag) && raw !== '' ? '(set)' : option.show(raw as never);
   }
   log.info('configuration', { config: effective });
   const server = await TickflowServer.start(config, log);

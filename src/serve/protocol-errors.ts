@@ -22,7 +22,7 @@ export const CloseCode = {
   NORMAL: 1000,
   /** The server is shutting down. */
   GOING_AWAY: 1001,
-  /** A frame larger than --max-frame-kib (sent by uWebSockets.js itself). */
+  /** A frame larger than --max-frame-kib (/ingest) or 64 KiB (/ws). */
   TOO_BIG: 1009,
   /** A subscriber that stayed over --max-client-kib of unsent data. */
   SLOW_CONSUMER: 4008,

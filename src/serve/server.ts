@@ -33,6 +33,21 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const BACKPRESSURE_CHECK_MS = 25;
 const CONTROL_FRAME_BYTES = 64 * 1024;
 
+/**
+ * uWebSockets.js drops a connection without a close frame when a message
+ * exceeds its own limit, so its limit sits above ours and we close with 1009
+ * and a reason ourselves.
+ */
+function transportLimit(bytes: number): number {
+  return Math.max(2 * bytes, 1 << 20);
+}
+
+function tooBig(ws: WebSocket<SocketData>, size: number, limit: number): boolean {
+  if (size <= limit) return false;
+  ws.end(CloseCode.TOO_BIG, `frame of ${size} bytes exceeds the ${limit}-byte limit`);
+  return true;
+}
+
 interface SocketData {
   readonly principal: Principal;
   readonly binary: boolean;
@@ -149,7 +164,7 @@ export class TickflowServer {
     };
 
     app.ws<SocketData>('/ws', {
-      maxPayloadLength: CONTROL_FRAME_BYTES,
+      maxPayloadLength: transportLimit(CONTROL_FRAME_BYTES),
       // Above our own close threshold, so uWS never skips a message before we act.
       maxBackpressure: 2 * limits.maxBytes,
       idleTimeout: 120,
@@ -164,7 +179,7 @@ export class TickflowServer {
         if (data.binary) clients.binarySubscribers++;
       },
       message: (ws, message, isBinary) => {
-        if (isBinary) return;
+        if (isBinary || tooBig(ws, message.byteLength, CONTROL_FRAME_BYTES)) return;
         ws.getUserData().session?.onMessage(Buffer.from(message).toString('utf8'));
       },
       drain: (ws) => {
@@ -183,8 +198,9 @@ export class TickflowServer {
       },
     });
 
+    const maxFrame = config.maxFrameKib * 1024;
     app.ws<SocketData>('/ingest', {
-      maxPayloadLength: config.maxFrameKib * 1024,
+      maxPayloadLength: transportLimit(maxFrame),
       maxBackpressure: 4 * 1024 * 1024,
       idleTimeout: 120,
       sendPingsAutomatically: true,
@@ -196,7 +212,7 @@ export class TickflowServer {
       },
       message: (ws, message, isBinary) => {
         const connection = ws.getUserData().ingest;
-        if (connection !== undefined) ingest?.message(connection, message, isBinary);
+        if (connection !== undefined && !tooBig(ws, message.byteLength, maxFrame)) ingest?.message(connection, message, isBinary);
       },
       close: (ws) => {
         const connection = ws.getUserData().ingest;

@@ -33,6 +33,8 @@ export interface SessionLimits {
 }
 
 const STORED_KINDS = new Set(['bars', 'indicators', 'alerts']);
+/** Channel names one subscribe or unsubscribe may carry. */
+const MAX_CHANNELS_PER_MESSAGE = 1000;
 const MAX_THROTTLE_MS = 60_000;
 const HISTORY_LIMIT = 10_000;
 
@@ -102,8 +104,8 @@ export class SubscriberSession implements ManagedSubscriber {
     const channels = m.channels;
     const throttle = m.throttle_ms ?? 0;
     const resume = (m.resume ?? {}) as Record<string, unknown>;
-    if (!Array.isArray(channels) || channels.length === 0 || channels.length > this.limits.maxChannels) {
-      this.reply(errorFrame(ErrorCode.BAD_REQUEST, `"channels" must be a list of 1 to ${this.limits.maxChannels} channel names`, id));
+    if (!Array.isArray(channels) || channels.length === 0 || channels.length > MAX_CHANNELS_PER_MESSAGE) {
+      this.reply(errorFrame(ErrorCode.BAD_REQUEST, `"channels" must be a list of 1 to ${MAX_CHANNELS_PER_MESSAGE} channel names`, id));
       return;
     }
     if (typeof throttle !== 'number' || !Number.isInteger(throttle) || throttle < 0 || throttle > MAX_THROTTLE_MS) {
