@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { records, tickflow } from './fixtures/cli';
+import { Publisher, T0 } from './fixtures/publisher';
 import { startServer, type RunningServer } from './fixtures/server-process';
 import { TestClient } from './fixtures/ws-client';
 
@@ -99,5 +100,72 @@ describe('/ingest end to end', () => {
     const rejected = await publisher.reply('error', publisher.frames.indexOf(publisher.frames.find((f) => f.json === error) ?? publisher.frames[0]!) + 1);
     assert.deepEqual([rejected.reason, rejected.field, rejected.tick], ['wrong_type', 'volume', 2]);
     await publisher.close();
+  });
+});
+
+describe('/ingest input and backpressure', () => {
+  it('takes FlatBuffers TickBatch binary frames, numbering ticks across text and binary frames', async () => {
+    const fbFile = join(dir, 'feed.fb');
+    assert.equal(tickflow(['gen', '--symbols', '3', '--count', '300', '--seed', '5', '--invalid-rate', '0.05', '--format', 'fb', '--out', fbFile]).status, 0);
+    const bytes = readFileSync(fbFile);
+    const publisher = await TestClient.connect(`${server.ws}/ingest`);
+    const watcher = await TestClient.connect(`${server.ws}/ws`);
+    watcher.send({ op: 'subscribe', channels: ['trades.*', 'quotes.*'] });
+    await watcher.reply('subscribed');
+    const before = watcher.data().length;
+    // The file is a stream of size-prefixed batches: send each batch as one frame.
+    let frames = 0;
+    for (let at = 0; at < bytes.length; frames++) {
+      const size = bytes.readUInt32LE(at);
+      publisher.socket.send(bytes.subarray(at + 4, at + 4 + size), { binary: true });
+      at += 4 + size;
+    }
+    publisher.send({ op: 'ping', id: 'done' });
+    await publisher.reply('pong');
+    const replay = records(tickflow(['replay', fbFile, '--format', 'fb', '--dead-letter', join(dir, 'fb-dead.ndjson')]).stdout).pop() as Record<string, number>;
+    await watcher.until(() => watcher.data().length - before >= replay.accepted, `${replay.accepted} accepted ticks`);
+    const errors = publisher.json().filter((f) => f.op === 'error');
+    assert.equal(errors.length, replay.rejected);
+    const dead = records(readFileSync(join(dir, 'fb-dead.ndjson'), 'utf8'));
+    assert.deepEqual(errors.map((e) => e.tick), dead.map((d) => d.line), 'the same ticks, by index');
+    assert.ok(frames >= 1);
+    await publisher.close();
+    await watcher.close();
+  });
+
+  it('slows publishers down instead of dropping when the rings are full', async () => {
+    const tiny = await startServer(['--source', 'none', '--idle-close-ms', '0', '--ring-kib', '4', '--db', join(dir, 'tiny.db')]);
+    try {
+      const watcher = await TestClient.connect(`${tiny.ws}/ws`);
+      watcher.send({ op: 'subscribe', channels: ['trades.*'] });
+      await watcher.reply('subscribed');
+      const publisher = await Publisher.connect(tiny.ws);
+      const total = 20_000;
+      for (let i = 0; i < total; i += 2000) {
+        await publisher.send(Array.from({ length: 2000 }, (_, k) => ({ symbol: `B${(i + k) % 3}`, ts: T0 + i + k, price: 10, volume: 1 })));
+      }
+      await watcher.until(() => watcher.data().length === total, `all ${total} trades`);
+      const metrics = await (await fetch(`${tiny.http}/metrics`)).text();
+      const waits = Number(/tickflow_ingest_backpressure_waits_total (\d+)/.exec(metrics)?.[1]);
+      assert.ok(waits > 0, 'the rings never filled: the test did not exercise backpressure');
+      assert.match(metrics, /tickflow_ticks_accepted_total 20000/);
+      await publisher.close();
+      await watcher.close();
+    } finally {
+      await tiny.stop();
+    }
+  });
+
+  it('rejects ticks over --ingest-rate-limit as rate_limited', async () => {
+    const limited = await startServer(['--source', 'none', '--ingest-rate-limit', '10', '--db', join(dir, 'limited.db')]);
+    try {
+      const publisher = await Publisher.connect(limited.ws);
+      await publisher.send(Array.from({ length: 50 }, (_, i) => ({ symbol: 'RL', ts: T0 + i, price: 1 })));
+      const reasons = publisher.client.json().filter((f) => f.op === 'error').map((f) => f.reason);
+      assert.ok(reasons.length >= 30 && reasons.every((r) => r === 'rate_limited'), `${reasons.length} rejections: ${[...new Set(reasons)].join(',')}`);
+      await publisher.close();
+    } finally {
+      await limited.stop();
+    }
   });
 });

@@ -168,6 +168,7 @@ describe('tokens, entitlements and TLS', () => {
   const desk = token('desk');
   const feed = token('feed');
   const ops = token('ops');
+  const narrowFeed = token('narrow-feed');
 
   it('requires a token, applies roles, and limits a restricted token to its symbols, wildcards included', async () => {
     const file = join(dir, 'tokens.json');
@@ -175,6 +176,7 @@ describe('tokens, entitlements and TLS', () => {
       { name: 'desk', sha256: desk.sha256, roles: ['subscribe'], symbols: ['AAPL'] },
       { name: 'feed', sha256: feed.sha256, roles: ['publish'] },
       { name: 'ops', sha256: ops.sha256, roles: ['admin', 'subscribe'] },
+      { name: 'narrow-feed', sha256: narrowFeed.sha256, roles: ['publish'], symbols: ['AAPL'] },
     ] }));
     const server = await start(['--source', 'none', '--token-file', file, '--host', '127.0.0.1']);
     await assert.rejects(TestClient.connect(`${server.ws}/ws`), /HTTP 401/);
@@ -197,7 +199,11 @@ describe('tokens, entitlements and TLS', () => {
     await watcher.until(() => watcher.data('trades.AAPL').length >= 1, 'the ops watcher');
     await client.until(() => client.data('trades.AAPL').length === 2, 'both AAPL trades');
     assert.deepEqual(client.data().map((f) => f.ch), ['trades.AAPL', 'trades.AAPL'], 'no MSFT through the wildcard');
-    await Promise.all([client.close(), watcher.close(), publisher.close()]);
+    const narrow = await Publisher.connect(server.ws, { authorization: `Bearer ${narrowFeed.secret}` });
+    await narrow.send([{ symbol: 'MSFT', ts: T0 + 5, price: 1 }, { symbol: 'AAPL', ts: T0 + 5, price: 1 }]);
+    const refusedTicks = narrow.client.json().filter((f) => f.op === 'error');
+    assert.deepEqual(refusedTicks.map((e) => [e.reason, e.tick]), [['not_entitled', 1]]);
+    await Promise.all([client.close(), watcher.close(), publisher.close(), narrow.close()]);
   });
 
   it('refuses to bind beyond loopback without a token file', () => {
