@@ -10,41 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { records, tickflow } from './fixtures/cli';
-import { closeEnough, type Row } from './fixtures/compare';
+import { multisetDifferences, type Row } from './fixtures/compare';
 import { runReference } from './fixtures/reference-model';
 import { messyStream } from './fixtures/messy-stream';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickflow-reference-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-function multiset(rows: readonly Row[]): Map<string, Row[]> {
-  const byKey = new Map<string, Row[]>();
-  for (const row of rows) {
-    const key = row.type === 'bar'
-      ? `bar|${row.symbol as string}|${row.interval as string}|${row.window_start as number}`
-      : row.type === 'indicator'
-        ? `indicator|${row.symbol as string}|${row.window_start as number}`
-        : `alert|${row.symbol as string}|${row.anomaly_type as string}|${row.timestamp as number}|${row.price as number}|${row.volume as number}`;
-    byKey.set(key, [...(byKey.get(key) ?? []), row]);
-  }
-  return byKey;
-}
-
-function differences(actual: readonly Row[], expected: readonly Row[]): string[] {
-  const problems: string[] = [];
-  const got = multiset(actual);
-  for (const [key, rows] of multiset(expected)) {
-    const candidates = got.get(key) ?? [];
-    for (const row of rows) {
-      const i = candidates.findIndex((c) => Object.entries(row).every(([f, v]) => closeEnough(c[f], v, 1e-9)));
-      if (i === -1) problems.push(`${key}: expected ${JSON.stringify(row)}, got ${JSON.stringify(candidates)}`);
-      else candidates.splice(i, 1);
-    }
-    if (candidates.length === 0) got.delete(key);
-  }
-  for (const [key, rows] of got) if (rows.length > 0) problems.push(`${key}: unexpected ${JSON.stringify(rows)}`);
-  return problems.slice(0, 10);
-}
 
 describe('tickflow replay against the reference model', () => {
   for (const seed of [1, 2, 3, 4]) {
@@ -64,7 +35,7 @@ describe('tickflow replay against the reference model', () => {
           [stats?.accepted, stats?.rejected, stats?.duplicate, stats?.late],
           [expected.accepted, expected.rejected, expected.duplicate, expected.late],
         );
-        assert.deepEqual(differences(out, expected.records as unknown as Row[]), [], `--partitions ${partitions}`);
+        assert.deepEqual(multisetDifferences(out, expected.records as unknown as Row[], 1e-9), [], `--partitions ${partitions}`);
       }
     });
   }

@@ -65,6 +65,18 @@ export class PartitionEngine {
     return this.symbols[id];
   }
 
+  /** Every symbol this partition holds. */
+  allSymbols(): SymbolState[] {
+    return this.symbols.filter((s): s is SymbolState => s !== undefined);
+  }
+
+  /** Replaces a symbol's state with a fresh one (before restoring a checkpoint into it). */
+  resetSymbol(id: number, name: string): SymbolState {
+    const state = new SymbolState(id, name, this.config);
+    this.symbols[id] = state;
+    return state;
+  }
+
   /** One validated tick, in arrival order for its symbol. `now` is processing time in ms. */
   process(tick: TickFields, now = 0): void {
     const state = this.symbols[tick.symbolId];

@@ -51,6 +51,11 @@ class ExchangeSeqs {
     this.tail++;
   }
 
+  /** Remembered (seq, timestamp) pairs in arrival order (views). */
+  entries(): { seqs: Float64Array; timestamps: Float64Array } {
+    return { seqs: this.seqs.subarray(this.head, this.tail), timestamps: this.timestamps.subarray(this.head, this.tail) };
+  }
+
   forgetBefore(watermark: number): void {
     const index = this.index;
     while (this.head < this.tail && (this.timestamps[this.head] as number) < watermark) {
@@ -103,6 +108,11 @@ export class SeqMemory {
 
   forgetBefore(watermark: number): void {
     for (const seqs of this.exchanges) seqs.forgetBefore(watermark);
+  }
+
+  /** What each exchange remembers, for checkpoints. */
+  exchangesWithEntries(): Array<{ exchangeId: number; seqs: Float64Array; timestamps: Float64Array }> {
+    return this.exchanges.map((e) => ({ exchangeId: e.exchangeId, ...e.entries() }));
   }
 
   private find(exchangeId: number): ExchangeSeqs | undefined {

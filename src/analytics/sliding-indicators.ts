@@ -99,6 +99,21 @@ export class SlidingIndicators {
     return emitted;
   }
 
+  /** Panes (start, count, sum, min, max) and the next window start, for checkpoints. */
+  exportState(): { panes: Array<readonly [number, number, number, number, number]>; nextStart: number } {
+    return { panes: this.panes.map((p) => [p.start, p.count, p.sum, p.min, p.max] as const), nextStart: this.nextStart };
+  }
+
+  importState(panes: ReadonlyArray<readonly [number, number, number, number, number]>, nextStart: number): void {
+    for (const pane of this.panes.splice(0)) this.spare.push(pane);
+    for (const [start, count, sum, min, max] of panes) {
+      const pane = this.spare.pop() ?? new Pane();
+      Object.assign(pane, { start, count, sum, min, max });
+      this.panes.push(pane);
+    }
+    this.nextStart = nextStart;
+  }
+
   /** The end of the last window that holds a trade, or -Infinity. */
   lastEnd(): number {
     const last = this.panes[this.panes.length - 1];

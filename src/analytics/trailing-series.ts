@@ -43,6 +43,38 @@ export class TrailingSeries {
     return this.end - this.start;
   }
 
+  /** The live entries, oldest first (views: copy before the next insert). */
+  entries(): { timestamps: Float64Array; values: Float64Array; weights: Float64Array } {
+    return {
+      timestamps: this.ts.subarray(this.start, this.end),
+      values: this.x.subarray(this.start, this.end),
+      weights: this.v.subarray(this.start, this.end),
+    };
+  }
+
+  /** Replaces the contents with entries in timestamp order (from a checkpoint). */
+  load(timestamps: ArrayLike<number>, values: ArrayLike<number>, weights: ArrayLike<number>): void {
+    const n = timestamps.length;
+    let capacity = INITIAL_CAPACITY;
+    while (capacity < n * 2) capacity *= 2;
+    this.capacity = capacity;
+    this.ts = new Float64Array(capacity);
+    this.x = new Float64Array(capacity);
+    this.v = new Float64Array(capacity);
+    this.q1 = new Float64Array(capacity + 1);
+    this.q2 = new Float64Array(capacity + 1);
+    this.qv = new Float64Array(capacity + 1);
+    this.qc = new Float64Array(capacity + 1);
+    this.ts.set(timestamps);
+    this.x.set(values);
+    this.v.set(weights);
+    this.start = 0;
+    this.end = n;
+    this.cursor = 0;
+    this.shift = n > 0 ? (this.x[n - 1] as number) : 0;
+    this.resum(0);
+  }
+
   /** Drops entries with timestamp < `bound`. */
   evictBefore(bound: number): void {
     while (this.start < this.end && (this.ts[this.start] as number) < bound) this.start++;

@@ -16,8 +16,9 @@ export class BarWindow {
   /** Live mode: changed since its last forming update, and when that was (processing ms). */
   dirty = false;
   lastSentAt = -Infinity;
-  private openTs = 0;
-  private closeTs = 0;
+  /** Timestamps of the trades that set open and close. */
+  openTs = 0;
+  closeTs = 0;
 
   reset(start: number, end: number, ts: number, price: number, volume: number): void {
     this.start = start;
@@ -105,5 +106,17 @@ export class TumblingBars {
 
   forEachOpen(visit: (bar: BarWindow) => void): void {
     for (const bar of this.open) visit(bar);
+  }
+
+  /** Adds an open window as a checkpoint holds it (windows arrive in start order). */
+  restoreWindow(fields: Readonly<Pick<BarWindow, 'start' | 'end' | 'open' | 'high' | 'low' | 'close' | 'volume' | 'notional' | 'tradeCount' | 'openTs' | 'closeTs'>>): void {
+    const bar = this.spare.pop() ?? new BarWindow();
+    bar.reset(fields.start, fields.end, fields.openTs, fields.open, 0);
+    Object.assign(bar, fields);
+    this.open.push(bar);
+  }
+
+  clear(): void {
+    for (const bar of this.open.splice(0)) this.spare.push(bar);
   }
 }

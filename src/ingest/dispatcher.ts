@@ -101,11 +101,50 @@ export class Dispatcher {
     return partition;
   }
 
-  /** Sends an empty control record (FLUSH, STOP) to every partition, waiting for room. */
-  broadcast(type: number, waitForSpace: (partition: number) => void): void {
+  /** Sends a control record (FLUSH, STOP, CHECKPOINT) to every partition, waiting for room. */
+  broadcast(type: number, waitForSpace: (partition: number) => void, payload: Uint8Array = new Uint8Array(0)): void {
     this.inputs.forEach((ring, partition) => {
-      while (!ring.write(type, new Uint8Array(0))) waitForSpace(partition);
+      while (!ring.write(type, payload)) waitForSpace(partition);
     });
+  }
+
+  /**
+   * Makes sure a symbol and exchanges are known to the partitions (before a
+   * restore refers to them by name), waiting for room as needed.
+   */
+  register(symbols: readonly string[], exchanges: readonly string[], waitForSpace: (partition: number) => void): void {
+    for (const exchange of exchanges) {
+      let exchangeId = this.exchangeIds.get(exchange);
+      if (exchangeId === undefined) {
+        exchangeId = this.exchangeNames.length;
+        this.exchangeIds.set(exchange, exchangeId);
+        this.exchangeNames.push(exchange);
+      }
+      this.inputs.forEach((ring, partition) => {
+        const known = this.knownExchanges[partition] as Set<number>;
+        if (known.has(exchangeId as number)) return;
+        const record = this.encoder.registerName(NameKind.EXCHANGE, exchangeId as number, exchange);
+        while (!ring.write(Msg.REGISTER_NAME, record)) waitForSpace(partition);
+        known.add(exchangeId as number);
+      });
+    }
+    for (const symbol of symbols) {
+      if (this.symbolIds.has(symbol)) continue;
+      const symbolId = this.symbolNames.length;
+      const partition = partitionOf(symbol, this.inputs.length);
+      this.symbolIds.set(symbol, symbolId);
+      this.symbolNames.push(symbol);
+      this.symbolPartition.push(partition);
+      const ring = this.inputs[partition] as RingProducer;
+      const record = this.encoder.registerName(NameKind.SYMBOL, symbolId, symbol);
+      while (!ring.write(Msg.REGISTER_NAME, record)) waitForSpace(partition);
+    }
+  }
+
+  /** Writes a record to one partition's ring, waiting for room. */
+  send(partition: number, type: number, payload: Uint8Array, waitForSpace: (partition: number) => void): void {
+    const ring = this.inputs[partition] as RingProducer;
+    while (!ring.write(type, payload)) waitForSpace(partition);
   }
 
   publish(): void {

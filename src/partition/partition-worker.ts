@@ -14,6 +14,8 @@ import { Doorbell } from '../ring/doorbell';
 import { RingConsumer } from '../ring/ring-consumer';
 import { RingProducer } from '../ring/ring-producer';
 import { Msg, type WorkerEvent, type WorkerInit } from './protocol';
+import { encodeCheckpoint, restoreCheckpoint } from './checkpoint-codec';
+import { ChunkAssembler, decodeCheckpointRequest, encodeCheckpointRequest, writeChunks } from './chunks';
 import { NameKind, RingDecoder } from './ring-codec';
 import { ResultEncoder } from './result-encoder';
 
@@ -33,6 +35,9 @@ function main(init: WorkerInit): void {
   const input = new RingConsumer(init.inRing);
   const output = new RingProducer(init.outRing);
   const exchanges: string[] = [''];
+  const exchangeIds = new Map<string, number>([['', 0]]);
+  const symbolIds = new Map<string, number>();
+  const restores = new ChunkAssembler();
   const results = new ResultEncoder(output, (id) => exchanges[id] ?? '');
   const engine = new PartitionEngine(init.analytics, results);
   const decoder = new RingDecoder(input.bytes);
@@ -60,8 +65,29 @@ function main(init: WorkerInit): void {
         break;
       case Msg.REGISTER_NAME: {
         const name = decoder.registerName(offset);
-        if (name.kind === NameKind.SYMBOL) engine.registerSymbol(name.id, name.name);
-        else exchanges[name.id] = name.name;
+        if (name.kind === NameKind.SYMBOL) {
+          engine.registerSymbol(name.id, name.name);
+          symbolIds.set(name.name, name.id);
+        } else {
+          exchanges[name.id] = name.name;
+          exchangeIds.set(name.name, name.id);
+        }
+        break;
+      }
+      case Msg.CHECKPOINT: {
+        const request = decodeCheckpointRequest(input.bytes, offset);
+        const wanted = request.symbols === null ? null : new Set(request.symbols);
+        const states = engine.allSymbols().filter((state) => wanted === null || wanted.has(state.name));
+        const data = encodeCheckpoint(states, (id) => exchanges[id] ?? '');
+        writeChunks(output, Msg.CHECKPOINT_CHUNK, request.id, data, () => output.waitForSpace(output.maxPayload, PARK_MS));
+        break;
+      }
+      case Msg.RESTORE_CHUNK: {
+        const whole = restores.add(input.bytes, offset);
+        if (whole === null) break;
+        restoreCheckpoint(engine, init.analytics, whole.data, (name) => symbolIds.get(name), (name) => exchangeIds.get(name) ?? 0);
+        const done = encodeCheckpointRequest(whole.id, []);
+        while (!output.write(Msg.RESTORED, done)) output.waitForSpace(done.length, PARK_MS);
         break;
       }
       case Msg.FLUSH:

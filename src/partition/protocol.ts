@@ -6,7 +6,7 @@
 //    FLUSH, STOP)                 state)                       DEAD_LETTER, FLUSHED)
 //
 // Ring records carry FlatBuffers: RingTick, RegisterName and PartitionReport
-// from fbs/ring.fbs; Bar, Indicator, Alert and DeadLetter from
+// from fbs/ring.fbs; CheckpointRequest and Chunk from fbs/checkpoint.fbs; Bar, Indicator, Alert and DeadLetter from
 // fbs/records.fbs. FLUSH and STOP have empty payloads. Start-up and failure
 // notices, which are rare, go through postMessage as WorkerEvent.
 
@@ -20,6 +20,10 @@ export const Msg = {
   FLUSH: 3,
   /** Finish: answer STOPPED and exit. */
   STOP: 4,
+  /** Snapshot the named symbols (CheckpointRequest): answer CHECKPOINT_CHUNKs. */
+  CHECKPOINT: 5,
+  /** A piece of a PartitionCheckpoint to restore (Chunk): answer RESTORED after the last. */
+  RESTORE_CHUNK: 6,
   BAR: 16,
   INDICATOR: 17,
   ALERT: 18,
@@ -30,6 +34,10 @@ export const Msg = {
   FATAL: 22,
   /** Live mode: an accepted tick echoed back (RingTick with the latency probes set). */
   ACCEPTED_TICK: 23,
+  /** A piece of the PartitionCheckpoint answering CHECKPOINT (Chunk). */
+  CHECKPOINT_CHUNK: 24,
+  /** A restore finished (CheckpointRequest with its id and no symbols). */
+  RESTORED: 25,
 } as const;
 
 export interface WorkerInit {

@@ -18,6 +18,19 @@ import { PartitionPool } from '../partition/partition-pool';
 import { Msg } from '../partition/protocol';
 import { ResultDrain, type PartitionCounts, type ResultVisitor } from '../partition/result-drain';
 import { Doorbell, createDoorbell } from '../ring/doorbell';
+import { checkpointExchanges, checkpointSymbols } from '../partition/checkpoint-codec';
+import { ChunkAssembler, decodeCheckpointRequest, encodeCheckpointRequest, writeChunks } from '../partition/chunks';
+
+interface PendingCheckpoint {
+  readonly remaining: Set<number>;
+  readonly parts: Uint8Array[];
+  readonly resolve: (parts: Uint8Array[]) => void;
+}
+
+interface PendingRestore {
+  readonly remaining: number[];
+  readonly resolve: () => void;
+}
 
 export interface LivePipelineOptions {
   readonly partitions: number;
@@ -40,6 +53,10 @@ export class LivePipeline {
   private failure: Error | undefined;
   private readonly onFailure: Array<(err: Error) => void> = [];
   private readonly flushTracker: ResultVisitor;
+  private nextCheckpoint = 1;
+  private readonly checkpoints = new Map<number, PendingCheckpoint>();
+  private readonly restores = new Map<number, PendingRestore>();
+  private readonly assemblers: ChunkAssembler[];
 
   private readonly visitor: ResultVisitor;
 
@@ -48,8 +65,13 @@ export class LivePipeline {
     this.visitor = makeVisitor(this.dispatcher);
     this.drain = new ResultDrain(pool.outputs);
     this.doorbell = new Doorbell(bell);
+    this.assemblers = pool.outputs.map(() => new ChunkAssembler());
     this.flushTracker = {
-      record: (type, partition, bytes, offset, size) => this.visitor.record(type, partition, bytes, offset, size),
+      record: (type, partition, bytes, offset, size) => {
+        if (type === Msg.CHECKPOINT_CHUNK) this.onCheckpointChunk(partition, bytes, offset);
+        else if (type === Msg.RESTORED) this.onRestored(partition, bytes, offset);
+        else this.visitor.record(type, partition, bytes, offset, size);
+      },
       flushed: (partition: number, counts: PartitionCounts) => {
         this.visitor.flushed(partition, counts);
         for (const waiter of this.flushWaiters) waiter.remaining.delete(partition);
@@ -110,6 +132,66 @@ export class LivePipeline {
       });
       this.dispatcher.publish();
     });
+  }
+
+  /**
+   * Snapshots the named symbols (null: all) in every partition, after every
+   * tick dispatched so far and with the results of those ticks already handed
+   * on. Resolves with one PartitionCheckpoint per partition.
+   */
+  checkpoint(symbols: readonly string[] | null): Promise<Uint8Array[]> {
+    const id = this.nextCheckpoint++;
+    return new Promise((resolve) => {
+      this.checkpoints.set(id, { remaining: new Set(this.pool.inputs.map((_, p) => p)), parts: [], resolve });
+      this.dispatcher.broadcast(Msg.CHECKPOINT, this.waitForRoom, encodeCheckpointRequest(id, symbols));
+      this.dispatcher.publish();
+    });
+  }
+
+  /**
+   * Replaces the state of every symbol in the checkpoints with theirs,
+   * before any later tick of those symbols. Each partition restores the
+   * symbols it owns.
+   */
+  restore(checkpoints: readonly Uint8Array[]): Promise<void> {
+    if (checkpoints.length === 0) return Promise.resolve();
+    const id = this.nextCheckpoint++;
+    for (const data of checkpoints) this.dispatcher.register(checkpointSymbols(data), checkpointExchanges(data), this.waitForRoom);
+    return new Promise((resolve) => {
+      this.restores.set(id, { remaining: this.pool.inputs.map(() => checkpoints.length), resolve });
+      this.pool.inputs.forEach((ring, partition) => {
+        for (const data of checkpoints) writeChunks(ring, Msg.RESTORE_CHUNK, id, data, () => this.waitForRoom(partition));
+      });
+      this.dispatcher.publish();
+    });
+  }
+
+  private readonly waitForRoom = (partition: number): void => {
+    this.pool.inputs[partition]?.publish();
+    this.drainNow();
+    this.pool.inputs[partition]?.waitForSpace(this.pool.inputs[partition]?.maxPayload ?? 64, 1);
+  };
+
+  private onCheckpointChunk(partition: number, bytes: Uint8Array, offset: number): void {
+    const whole = (this.assemblers[partition] as ChunkAssembler).add(bytes, offset);
+    if (whole === null) return;
+    const pending = this.checkpoints.get(whole.id);
+    if (pending === undefined) return;
+    pending.parts[partition] = whole.data;
+    pending.remaining.delete(partition);
+    if (pending.remaining.size > 0) return;
+    this.checkpoints.delete(whole.id);
+    pending.resolve(pending.parts);
+  }
+
+  private onRestored(partition: number, bytes: Uint8Array, offset: number): void {
+    const { id } = decodeCheckpointRequest(bytes, offset);
+    const pending = this.restores.get(id);
+    if (pending === undefined) return;
+    pending.remaining[partition] = (pending.remaining[partition] ?? 1) - 1;
+    if (pending.remaining.some((n) => n > 0)) return;
+    this.restores.delete(id);
+    pending.resolve();
   }
 
   /** Bytes waiting in each in-ring and out-ring, for metrics. */

@@ -1,0 +1,68 @@
+// Checkpoints are bigger than a ring record may be (an eighth of the ring),
+// so they cross as numbered Chunk records (fbs/checkpoint.fbs) and are put
+// back together on the other side.
+
+import { Builder, ByteBuffer } from 'flatbuffers';
+import { CheckpointRequest } from '../fb/generated/tickflow/ring/checkpoint-request';
+import { Chunk } from '../fb/generated/tickflow/ring/chunk';
+import type { RingProducer } from '../ring/ring-producer';
+
+/** Room for the Chunk table around its data. */
+const CHUNK_OVERHEAD = 64;
+
+/** Writes `data` as Chunk records of `type`, waiting for room as needed (blocking). */
+export function writeChunks(ring: RingProducer, type: number, id: number, data: Uint8Array, waitForSpace: () => void): void {
+  const size = Math.max(1, ring.maxPayload - CHUNK_OVERHEAD);
+  const b = new Builder(Math.min(data.length, size) + CHUNK_OVERHEAD);
+  let at = 0;
+  do {
+    const piece = data.subarray(at, at + size);
+    at += piece.length;
+    b.clear();
+    b.finish(Chunk.createChunk(b, id, at >= data.length, Chunk.createDataVector(b, piece)));
+    const payload = b.asUint8Array();
+    while (!ring.write(type, payload)) waitForSpace();
+  } while (at < data.length);
+}
+
+/** Collects Chunk records by id until the last one arrives. */
+export class ChunkAssembler {
+  private readonly parts = new Map<number, Uint8Array[]>();
+  private readonly view = new Chunk();
+
+  /** Adds a chunk; returns the whole data when it was the last, else null. */
+  add(bytes: Uint8Array, offset: number): { id: number; data: Uint8Array } | null {
+    const bb = new ByteBuffer(bytes);
+    bb.setPosition(offset);
+    const chunk = Chunk.getRootAsChunk(bb, this.view);
+    const id = chunk.id();
+    const list = this.parts.get(id) ?? [];
+    list.push((chunk.dataArray() ?? new Uint8Array(0)).slice());
+    if (!chunk.last()) {
+      this.parts.set(id, list);
+      return null;
+    }
+    this.parts.delete(id);
+    return { id, data: list.length === 1 ? (list[0] as Uint8Array) : Buffer.concat(list) };
+  }
+}
+
+export function encodeCheckpointRequest(id: number, symbols: readonly string[] | null): Uint8Array {
+  const b = new Builder(256);
+  b.forceDefaults(true);
+  const names = CheckpointRequest.createSymbolsVector(b, (symbols ?? []).map((s) => b.createString(s)));
+  CheckpointRequest.startCheckpointRequest(b);
+  CheckpointRequest.addId(b, id);
+  CheckpointRequest.addAll(b, symbols === null);
+  CheckpointRequest.addSymbols(b, names);
+  b.finish(CheckpointRequest.endCheckpointRequest(b));
+  return b.asUint8Array().slice();
+}
+
+export function decodeCheckpointRequest(bytes: Uint8Array, offset: number): { id: number; symbols: string[] | null } {
+  const bb = new ByteBuffer(bytes);
+  bb.setPosition(offset);
+  const request = CheckpointRequest.getRootAsCheckpointRequest(bb);
+  const symbols = request.all() ? null : Array.from({ length: request.symbolsLength() }, (_, i) => request.symbols(i) ?? '');
+  return { id: request.id(), symbols };
+}
