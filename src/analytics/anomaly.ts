@@ -28,6 +28,8 @@ export class AlertFields {
   volumeRatio: number | null = null;
   spreadRatio: number | null = null;
   volatility: number | null = null;
+  /** The triggering tick's source position (see fbs/records.fbs), or the window end for HIGH_VOLATILITY. */
+  origin = 0;
 
   set(type: AnomalyType, timestamp: number): this {
     this.anomalyType = type;
@@ -39,6 +41,7 @@ export class AlertFields {
     this.volumeRatio = null;
     this.spreadRatio = null;
     this.volatility = null;
+    this.origin = 0;
     return this;
   }
 }

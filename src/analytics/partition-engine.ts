@@ -216,6 +216,7 @@ export class PartitionEngine {
     alert.volume = volume;
     alert.priceZscore = zscore;
     alert.volumeRatio = volumeRatio;
+    alert.origin = tick.sourceLine;
     this.counters.alerts++;
     this.sink.alert(state, alert);
   }
@@ -230,6 +231,7 @@ export class PartitionEngine {
     if (ratio <= this.config.spreadRatio || !this.offCooldown(state, AnomalyType.SPREAD_WIDENING, ts)) return;
     const alert = this.alertScratch.set(AnomalyType.SPREAD_WIDENING, ts);
     alert.spreadRatio = ratio;
+    alert.origin = tick.sourceLine;
     this.counters.alerts++;
     this.sink.alert(state, alert);
   }
@@ -241,6 +243,7 @@ export class PartitionEngine {
     if (!this.offCooldown(state, AnomalyType.HIGH_VOLATILITY, window.end)) return;
     const alert = this.alertScratch.set(AnomalyType.HIGH_VOLATILITY, window.end);
     alert.volatility = window.volatility;
+    alert.origin = window.end;
     this.counters.alerts++;
     this.sink.alert(state, alert);
   }

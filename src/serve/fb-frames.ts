@@ -95,7 +95,7 @@ export class FbFrames {
     } else {
       b.finish(Alert.createAlert(b, symbol, Math.max(0, ANOMALY_NAMES.indexOf(String(data.anomaly_type))),
         Math.max(0, SEVERITY_NAMES.indexOf(String(data.severity))), BigInt(num(data.timestamp) ?? 0), num(data.price),
-        big(data.volume), num(data.price_zscore), num(data.volume_ratio), num(data.spread_ratio), num(data.volatility)));
+        big(data.volume), num(data.price_zscore), num(data.volume_ratio), num(data.spread_ratio), num(data.volatility), 0));
       type = PayloadType.ALERT;
     }
     return this.message(ch, seq, type, b.asUint8Array().slice());

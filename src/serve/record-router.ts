@@ -6,6 +6,7 @@
 import { ByteBuffer } from 'flatbuffers';
 import { EVENT_TYPE_NAMES, EventType, TickFields } from '../analytics/tick-fields';
 import { monotonicMs } from '../clock';
+import { Alert } from '../fb/generated/tickflow/fb/alert';
 import { Bar } from '../fb/generated/tickflow/fb/bar';
 import { DeadLetter } from '../fb/generated/tickflow/fb/dead-letter';
 import type { Dispatcher } from '../ingest/dispatcher';
@@ -49,6 +50,7 @@ export class RecordRouter implements ResultVisitor {
   private readonly tick = new TickFields();
   private readonly info = new FrameInfo();
   private readonly bar = new Bar();
+  private readonly alert = new Alert();
   private readonly deadLetter = new DeadLetter();
   /** Trade and quote channels by symbol id: the per-tick path builds no names. */
   private readonly tradeChannels: Array<ChannelState | undefined> = [];
@@ -149,13 +151,16 @@ export class RecordRouter implements ResultVisitor {
   }
 
   private onAlert(bytes: Uint8Array, offset: number, size: number): void {
+    const bb = this.cached(this.views, bytes, () => new ByteBuffer(bytes));
+    bb.setPosition(offset);
+    const origin = String(Alert.getRootAsAlert(bb, this.alert).origin());
     const data = this.cached(this.json, bytes, () => new RecordJson(bytes)).alertAt(offset);
     const record = JSON.parse(data) as AlertRecord;
     const channel = this.deps.hub.channel('alerts', '', record.symbol);
     this.info.conflatable = false;
     const seq = this.deps.hub.publish(channel, data, this.info, PayloadType.ALERT, () => bytes.subarray(offset, offset + size));
     this.counters.alerts++;
-    this.deps.store?.write({ kind: 'alert', channel: channel.name, seq, record });
+    this.deps.store?.write({ kind: 'alert', channel: channel.name, seq, record, origin });
   }
 
   private onDeadLetter(bytes: Uint8Array, offset: number): void {

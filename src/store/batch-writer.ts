@@ -1,5 +1,11 @@
 // Commits one batch of records in one transaction (writer thread only).
 //
+// Final records are immutable, so a key already stored keeps its first write
+// (ON CONFLICT DO NOTHING): results regenerated after a restore from a
+// checkpoint are recognised here, and only a record stored for the first time
+// goes to the outbox, in the same transaction. That is what makes the Kafka
+// topics hold each final record once per key.
+//
 // A batch that fails is retried once. The retry puts each record in its own
 // savepoint inside one transaction, so a transient failure (SQLITE_BUSY
 // after the busy timeout, a full disk that was freed) commits the whole batch,
@@ -7,6 +13,7 @@
 // NULL) costs only itself, not the other 999 records of its batch.
 
 import type { Database, Statement } from 'better-sqlite3';
+import { alertMessage, barMessage, deadLetterMessage, indicatorMessage, type ResultMessage } from '../kafka/result-messages';
 import { tickText } from './record-rows';
 import type { StoredRecord } from './store-protocol';
 
@@ -28,28 +35,30 @@ export class BatchWriter {
   private readonly alert: Statement<Bind>;
   private readonly deadLetter: Statement<Bind>;
   private readonly seqMark: Statement<[string, number]>;
+  private readonly outboxRow: Statement<[string, string, string, string, number]>;
+  private readonly checkpoint: Statement<[string, string, Buffer, number]>;
   private readonly whole: (records: readonly StoredRecord[]) => void;
   private readonly oneByOne: (records: readonly StoredRecord[]) => { failed: number; error: string | null };
   private readonly single: (record: StoredRecord, marks: SeqMarks) => void;
 
-  constructor(db: Database) {
-    // An upsert keeps the last write of a key, including its channel seq.
+  constructor(db: Database, private readonly outbox: boolean) {
     this.bar = db.prepare<Bind>(`
       INSERT INTO bars (symbol, interval, window_start, window_end, open, high, low, close, volume, vwap, trade_count, final, channel, seq)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (symbol, interval, window_start) DO UPDATE SET
-        window_end = excluded.window_end, open = excluded.open, high = excluded.high, low = excluded.low,
-        close = excluded.close, volume = excluded.volume, vwap = excluded.vwap, trade_count = excluded.trade_count,
-        final = excluded.final, channel = excluded.channel, seq = excluded.seq`);
+      ON CONFLICT (symbol, interval, window_start) DO NOTHING`);
     this.indicator = db.prepare<Bind>(`
       INSERT INTO indicators (symbol, window_start, window_end, ma, volatility, trade_count, channel, seq)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (symbol, window_start) DO UPDATE SET
-        window_end = excluded.window_end, ma = excluded.ma, volatility = excluded.volatility,
-        trade_count = excluded.trade_count, channel = excluded.channel, seq = excluded.seq`);
+      ON CONFLICT (symbol, window_start) DO NOTHING`);
     this.alert = db.prepare<Bind>(`
-      INSERT INTO alerts (symbol, anomaly_type, severity, timestamp, price, volume, price_zscore, volume_ratio, spread_ratio, volatility, channel, seq)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      INSERT INTO alerts (symbol, anomaly_type, severity, timestamp, price, volume, price_zscore, volume_ratio, spread_ratio, volatility, channel, seq, origin)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (symbol, anomaly_type, timestamp, origin) DO NOTHING`);
+    this.outboxRow = db.prepare<[string, string, string, string, number]>(`
+      INSERT INTO outbox (topic, key, value, headers, enqueued_at) VALUES (?, ?, ?, ?, ?)`);
+    this.checkpoint = db.prepare<[string, string, Buffer, number]>(`
+      INSERT INTO checkpoints (source, position, state, created_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (source) DO UPDATE SET position = excluded.position, state = excluded.state, created_at = excluded.created_at`);
     this.deadLetter = db.prepare<Bind>(`
       INSERT INTO dead_letters (received_at, reason, field, message, line, raw, tick) VALUES (?, ?, ?, ?, ?, ?, ?)`);
     this.seqMark = db.prepare<[string, number]>(`
@@ -94,30 +103,41 @@ export class BatchWriter {
     }
   }
 
+  private enqueue(message: ResultMessage): void {
+    if (this.outbox) this.outboxRow.run(message.topic, message.key, message.value, JSON.stringify(message.headers), Date.now());
+  }
+
   private put(stored: StoredRecord, marks: SeqMarks): void {
     switch (stored.kind) {
       case 'bar': {
         const r = stored.record;
-        this.bar.run(r.symbol, r.interval, r.window_start, r.window_end, r.open, r.high, r.low, r.close, r.volume, r.vwap,
+        const { changes } = this.bar.run(r.symbol, r.interval, r.window_start, r.window_end, r.open, r.high, r.low, r.close, r.volume, r.vwap,
           r.trade_count, r.final ? 1 : 0, stored.channel, stored.seq);
+        if (changes === 1) this.enqueue(barMessage(r));
         break;
       }
       case 'indicator': {
         const r = stored.record;
-        this.indicator.run(r.symbol, r.window_start, r.window_end, r.ma, r.volatility, r.trade_count, stored.channel, stored.seq);
+        const { changes } = this.indicator.run(r.symbol, r.window_start, r.window_end, r.ma, r.volatility, r.trade_count, stored.channel, stored.seq);
+        if (changes === 1) this.enqueue(indicatorMessage(r));
         break;
       }
       case 'alert': {
         const r = stored.record;
-        this.alert.run(r.symbol, r.anomaly_type, r.severity, r.timestamp, r.price, r.volume, r.price_zscore, r.volume_ratio,
-          r.spread_ratio, r.volatility, stored.channel, stored.seq);
+        const { changes } = this.alert.run(r.symbol, r.anomaly_type, r.severity, r.timestamp, r.price, r.volume, r.price_zscore, r.volume_ratio,
+          r.spread_ratio, r.volatility, stored.channel, stored.seq, stored.origin);
+        if (changes === 1) this.enqueue(alertMessage(r, stored.origin));
         break;
       }
       case 'dead_letter': {
         const r = stored.record;
         this.deadLetter.run(stored.receivedAt, r.reason, r.field, r.message, r.line, r.raw ?? null, tickText(r));
+        this.enqueue(deadLetterMessage(r));
         return;
       }
+      case 'checkpoint':
+        this.checkpoint.run(stored.source, stored.position, Buffer.from(stored.state), Date.now());
+        return;
     }
     const mark = marks.get(stored.channel);
     if (mark === undefined || stored.seq > mark) marks.set(stored.channel, stored.seq);

@@ -100,6 +100,36 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    description: 'Kafka outbox, engine checkpoints and alert identities for exactly-once output',
+    // The outbox holds results waiting for the Kafka mirror, in commit order;
+    // AUTOINCREMENT keeps ids growing after every row is deleted, because the
+    // mirror recognises what it already sent by the highest id. An alert's
+    // identity (symbol, type, timestamp, origin) lets results regenerated
+    // after a restore be recognised; rows from before it get a unique origin.
+    sql: `
+      CREATE TABLE outbox (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        topic       TEXT    NOT NULL,
+        key         TEXT    NOT NULL,
+        value       TEXT    NOT NULL,
+        headers     TEXT    NOT NULL,
+        enqueued_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE checkpoints (
+        source     TEXT    PRIMARY KEY,
+        position   TEXT    NOT NULL,
+        state      BLOB    NOT NULL,
+        created_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      ALTER TABLE alerts ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+      UPDATE alerts SET origin = 'row:' || id;
+      CREATE UNIQUE INDEX alerts_identity ON alerts (symbol, anomaly_type, timestamp, origin);
+    `,
+  },
 ]);
 
 /** The schema version this build writes and reads. */

@@ -14,10 +14,13 @@ export interface StoreOptions {
   /** Milliseconds a write may wait before its batch is posted to the writer. Default 20. */
   readonly flushIntervalMs?: number;
   /**
-   * Records queued and not yet posted to the writer; past it the oldest queued
-   * record is dropped and counted in stats().droppedWrites. Default 100,000.
+   * Records queued and not yet posted to the writer; past it dead letters are
+   * dropped and counted in stats().droppedWrites (final records never are).
+   * Default 100,000.
    */
   readonly maxPendingWrites?: number;
+  /** Queue newly stored final records and dead letters for the Kafka mirror. Default false. */
+  readonly outbox?: boolean;
 }
 
 export interface StoreSettings {
@@ -27,6 +30,7 @@ export interface StoreSettings {
   readonly readers: number;
   readonly flushIntervalMs: number;
   readonly maxPendingWrites: number;
+  readonly outbox: boolean;
 }
 
 /** Records per postMessage to the writer: a full queue posts at once, a shorter one after flushIntervalMs. */
@@ -57,5 +61,6 @@ export function storeSettings(options: StoreOptions): StoreSettings {
     flushIntervalMs: integer('flushIntervalMs', options.flushIntervalMs ?? STORE_DEFAULTS.flushIntervalMs, 1, 60_000, ' (milliseconds)'),
     maxPendingWrites: integer('maxPendingWrites', options.maxPendingWrites ?? STORE_DEFAULTS.maxPendingWrites, BATCH_RECORDS,
       Number.MAX_SAFE_INTEGER, ' (records)'),
+    outbox: options.outbox === true,
   });
 }

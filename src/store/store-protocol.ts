@@ -21,8 +21,14 @@ import type { AlertRecord, BarRecord, DeadLetterRecord, IndicatorRecord } from '
 export type StoredRecord =
   | { readonly kind: 'bar'; readonly channel: string; readonly seq: number; readonly record: BarRecord }
   | { readonly kind: 'indicator'; readonly channel: string; readonly seq: number; readonly record: IndicatorRecord }
-  | { readonly kind: 'alert'; readonly channel: string; readonly seq: number; readonly record: AlertRecord }
-  | { readonly kind: 'dead_letter'; readonly record: DeadLetterRecord; readonly receivedAt: number };
+  | { readonly kind: 'alert'; readonly channel: string; readonly seq: number; readonly record: AlertRecord; readonly origin: string }
+  | { readonly kind: 'dead_letter'; readonly record: DeadLetterRecord; readonly receivedAt: number }
+  /**
+   * Engine state and the source position it corresponds to, committed after
+   * every result written before it (the queue is FIFO), so a restore from it
+   * regenerates nothing that was lost and only what was already stored.
+   */
+  | { readonly kind: 'checkpoint'; readonly source: string; readonly position: string; readonly state: Uint8Array };
 
 /** The writer thread's workerData. */
 export interface WriterInit {
@@ -30,6 +36,8 @@ export interface WriterInit {
   readonly path: string;
   /** 0 keeps records forever. */
   readonly retentionMs: number;
+  /** Queue each newly stored final record and dead letter in the outbox for the Kafka mirror. */
+  readonly outbox: boolean;
 }
 
 export type ToWriter =
@@ -58,7 +66,8 @@ export type ReadTask =
   | { readonly op: 'alerts'; readonly symbol: string | null; readonly anomalyType: string | null; readonly from: number; readonly to: number; readonly limit: number }
   | { readonly op: 'dead-letters'; readonly from: number; readonly to: number; readonly limit: number }
   | { readonly op: 'channel'; readonly table: ChannelTable; readonly channel: string; readonly afterSeq: number; readonly limit: number }
-  | { readonly op: 'max-seq' };
+  | { readonly op: 'max-seq' }
+  | { readonly op: 'checkpoint'; readonly source: string };
 
 export type ReadTaskOf<K extends ReadTask['op']> = Extract<ReadTask, { readonly op: K }>;
 
@@ -79,6 +88,14 @@ export interface ReadResults {
   readonly channel: ChannelEntry[];
   /** [channel, highest seq ever stored], sorted by channel. */
   readonly 'max-seq': Array<[string, number]>;
+  /** The latest checkpoint of a source, or null. */
+  readonly checkpoint: StoredCheckpoint | null;
+}
+
+export interface StoredCheckpoint {
+  readonly position: string;
+  readonly state: Uint8Array;
+  readonly createdAt: number;
 }
 
 export type ReadResult = ReadResults[keyof ReadResults];

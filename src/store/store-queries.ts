@@ -23,6 +23,7 @@ export class StoreQueries {
   private readonly indicatorChannel: Statement<ChannelParams, IndicatorRow & Seq>;
   private readonly alertChannel: Statement<ChannelParams, AlertRow & Seq>;
   private readonly seqs: Statement<[], { channel: string; seq: number }>;
+  private readonly checkpoint: Statement<[string], { position: string; state: Buffer; created_at: number }>;
 
   constructor(db: Database) {
     this.bars = db.prepare(`SELECT ${BAR_COLUMNS} FROM bars
@@ -43,6 +44,7 @@ export class StoreQueries {
     this.indicatorChannel = db.prepare(`SELECT seq, ${INDICATOR_COLUMNS} FROM indicators WHERE channel = ? AND seq > ? ORDER BY seq LIMIT ?`);
     this.alertChannel = db.prepare(`SELECT seq, ${ALERT_COLUMNS} FROM alerts WHERE channel = ? AND seq > ? ORDER BY seq LIMIT ?`);
     this.seqs = db.prepare('SELECT channel, seq FROM channel_seqs ORDER BY channel');
+    this.checkpoint = db.prepare('SELECT position, state, created_at FROM checkpoints WHERE source = ?');
   }
 
   run(task: ReadTask): ReadResults[ReadTask['op']] {
@@ -60,6 +62,10 @@ export class StoreQueries {
         return this.channel(task);
       case 'max-seq':
         return this.seqs.all().map((row): [string, number] => [row.channel, row.seq]);
+      case 'checkpoint': {
+        const row = this.checkpoint.get(task.source);
+        return row === undefined ? null : { position: row.position, state: new Uint8Array(row.state), createdAt: row.created_at };
+      }
     }
   }
 

@@ -28,7 +28,7 @@ function main(init: WriterInit): void {
     db = openWriterDatabase(init.path);
     try {
       schemaVersion = migrate(db, init.path);
-      writer = new BatchWriter(db);
+      writer = new BatchWriter(db, init.outbox);
       if (init.retentionMs > 0) {
         sweeper = new RetentionSweeper(db, init.retentionMs);
         // Before `ready`, so what open() resolves to never shows expired records.

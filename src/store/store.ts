@@ -21,7 +21,7 @@ import type { AlertRecord, BarRecord } from '../records/records';
 import { alertTask, barTask, channelTask, deadLetterTask, type AlertQuery, type BarQuery, type DeadLetterQuery } from './read-query';
 import { BATCH_RECORDS, storeSettings, type StoreOptions, type StoreSettings } from './store-options';
 import type {
-  ChannelEntry, FromWriter, ReaderInit, ReadResult, ReadResults, ReadTask, StoredDeadLetter, StoredRecord, ToWriter, WriterInit,
+  ChannelEntry, FromWriter, ReaderInit, ReadResult, ReadResults, ReadTask, StoredCheckpoint, StoredDeadLetter, StoredRecord, ToWriter, WriterInit,
 } from './store-protocol';
 import { WriteQueue } from './write-queue';
 
@@ -143,7 +143,7 @@ export class Store {
   /** Opens (creating and migrating in the writer thread) the file, then starts the reader threads. */
   static async open(options: StoreOptions): Promise<Store> {
     const settings = storeSettings(options);
-    const init: WriterInit = { path: settings.path, retentionMs: settings.retentionMs };
+    const init: WriterInit = { path: settings.path, retentionMs: settings.retentionMs, outbox: settings.outbox };
     const writer = new Worker(WRITER_FILE, { workerData: init });
     const schemaVersion = await writerReady(writer, settings.path);
     const readerInit: ReaderInit = { path: settings.path };
@@ -218,6 +218,11 @@ export class Store {
    */
   async maxSeqByChannel(): Promise<Map<string, number>> {
     return new Map(await this.read(() => ({ op: 'max-seq' as const })));
+  }
+
+  /** The latest checkpoint written for `source`, or null. */
+  loadCheckpoint(source: string): Promise<StoredCheckpoint | null> {
+    return this.read(() => ({ op: 'checkpoint' as const, source }));
   }
 
   stats(): StoreStats {

@@ -5,9 +5,11 @@
 //   (symbol, window_start) is still queued replaces the queued one in place:
 //   the table would keep only the last write anyway, so a storm of rewrites
 //   of one key never grows the queue.
-// - At `capacity` queued records, pushing drops the oldest queued record
-//   (counted in `dropped`): when the disk cannot keep up, the newest records
-//   are the ones worth keeping, and memory stays bounded.
+// - At `capacity` queued records, a dead letter is dropped (counted in
+//   `dropped`) rather than queued. Final records and checkpoints are never
+//   dropped: losing one would break the promise that every final record
+//   reaches the store and the Kafka topics; the queue then grows past
+//   `capacity` until the writer catches up.
 //
 // Positions are absolute (they count every record ever queued), so the
 // facade can tell which flush() a posted batch satisfies. Both operations
@@ -64,7 +66,10 @@ export class WriteQueue {
         return;
       }
     }
-    if (this.length >= this.capacity) this.dropOldest();
+    if (this.length >= this.capacity && record.kind === 'dead_letter') {
+      this.dropped++;
+      return;
+    }
     if (key !== null) this.byKey.set(key, this.end);
     this.items.push(record);
     this.keys.push(key);
@@ -92,14 +97,6 @@ export class WriteQueue {
     this.items = [];
     this.keys = [];
     this.head = 0;
-  }
-
-  private dropOldest(): void {
-    const key = this.keys[this.head];
-    if (key !== null && key !== undefined) this.byKey.delete(key);
-    this.head++;
-    this.dropped++;
-    this.compact();
   }
 
   private compact(): void {

@@ -76,8 +76,19 @@ volatility():number|null {
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : null;
 }
 
+/**
+ * Where the alert came from, for its identity when results are
+ * regenerated after a restore: the source position of the triggering tick
+ * (file line, or Kafka partition * 2^40 + offset), or the window end of a
+ * HIGH_VOLATILITY alert. Not part of the JSON record.
+ */
+origin():number {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
 static startAlert(builder:flatbuffers.Builder) {
-  builder.startObject(10);
+  builder.startObject(11);
 }
 
 static addSymbol(builder:flatbuffers.Builder, symbolOffset:flatbuffers.Offset) {
@@ -120,12 +131,16 @@ static addVolatility(builder:flatbuffers.Builder, volatility:number) {
   builder.addFieldFloat64(9, volatility, 0);
 }
 
+static addOrigin(builder:flatbuffers.Builder, origin:number) {
+  builder.addFieldFloat64(10, origin, 0.0);
+}
+
 static endAlert(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createAlert(builder:flatbuffers.Builder, symbolOffset:flatbuffers.Offset, anomalyType:AnomalyType, severity:Severity, timestamp:bigint, price:number|null, volume:bigint|null, priceZscore:number|null, volumeRatio:number|null, spreadRatio:number|null, volatility:number|null):flatbuffers.Offset {
+static createAlert(builder:flatbuffers.Builder, symbolOffset:flatbuffers.Offset, anomalyType:AnomalyType, severity:Severity, timestamp:bigint, price:number|null, volume:bigint|null, priceZscore:number|null, volumeRatio:number|null, spreadRatio:number|null, volatility:number|null, origin:number):flatbuffers.Offset {
   Alert.startAlert(builder);
   Alert.addSymbol(builder, symbolOffset);
   Alert.addAnomalyType(builder, anomalyType);
@@ -143,6 +158,7 @@ static createAlert(builder:flatbuffers.Builder, symbolOffset:flatbuffers.Offset,
     Alert.addSpreadRatio(builder, spreadRatio);
   if (volatility !== null)
     Alert.addVolatility(builder, volatility);
+  Alert.addOrigin(builder, origin);
   return Alert.endAlert(builder);
 }
 }

@@ -1,0 +1,35 @@
+// How results become Kafka messages (SPEC §4): topic, key, value and headers.
+// Keys identify a final record, so "once per key" is checkable by any
+// consumer: bars `symbol|interval|window_start`, indicators
+// `symbol|window_start`, alerts `symbol|anomaly_type|timestamp|origin` (the
+// source position of the triggering tick, as two alerts may share a
+// timestamp), dead letters the symbol when known.
+
+import type { AlertRecord, BarRecord, DeadLetterRecord, IndicatorRecord } from '../records/records';
+import { ALERTS_TOPIC, BARS_TOPIC, DEAD_LETTER_TOPIC, INDICATORS_TOPIC } from './topics';
+
+export interface ResultMessage {
+  readonly topic: string;
+  readonly key: string;
+  readonly value: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export function barMessage(record: BarRecord): ResultMessage {
+  return { topic: BARS_TOPIC, key: `${record.symbol}|${record.interval}|${record.window_start}`, value: JSON.stringify(record), headers: {} };
+}
+
+export function indicatorMessage(record: IndicatorRecord): ResultMessage {
+  return { topic: INDICATORS_TOPIC, key: `${record.symbol}|${record.window_start}`, value: JSON.stringify(record), headers: {} };
+}
+
+export function alertMessage(record: AlertRecord, origin: string): ResultMessage {
+  return {
+    topic: ALERTS_TOPIC, key: `${record.symbol}|${record.anomaly_type}|${record.timestamp}|${origin}`, value: JSON.stringify(record), headers: {},
+  };
+}
+
+export function deadLetterMessage(record: DeadLetterRecord): ResultMessage {
+  const symbol = typeof record.tick?.symbol === 'string' ? record.tick.symbol : '';
+  return { topic: DEAD_LETTER_TOPIC, key: symbol, value: JSON.stringify(record), headers: { reason: record.reason } };
+}
