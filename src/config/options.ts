@@ -144,6 +144,10 @@ export const options = {
     },
     show: (ms) => (ms === 0 ? '0' : ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : formatDuration(ms)),
   }),
+  checkpointMs: integer({
+    flag: 'checkpoint-ms', min: 0, default: 5000, commands: ['serve'],
+    description: 'Processing time between checkpoints of engine state and source position (file and Kafka sources); 0 disables them.',
+  }),
   kafkaBrokers: text({
     flag: 'kafka-brokers', default: '', defaultText: '(none: no mirror)', allowEmpty: true, commands: ['serve'],
     description: 'Comma-separated Kafka bootstrap brokers (host:port) for the kafka source and the result mirror.',

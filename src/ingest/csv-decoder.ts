@@ -71,6 +71,18 @@ export class CsvDecoder implements TickDecoder {
     this.lines.end();
   }
 
+  pendingBytes(): number {
+    return this.lines.pendingBytes;
+  }
+
+  recordsRead(): number {
+    return this.lines.lines;
+  }
+
+  resumeAt(records: number): void {
+    this.lines.startAtLine(records);
+  }
+
   private onLine(text: string, line: number): void {
     if (text.trim() === '') return;
     if (this.header === null) {

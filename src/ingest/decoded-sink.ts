@@ -19,4 +19,13 @@ export interface TickDecoder {
   push(chunk: Uint8Array): void;
   /** End of input: decodes what is left. */
   end(): void;
+  /** Bytes pushed but not yet decoded (a partial last line or batch). */
+  pendingBytes(): number;
+  /** Lines (text) or ticks (FlatBuffers) decoded so far: the number of the last one. */
+  recordsRead(): number;
+  /**
+   * Resuming mid-file after `records` lines or ticks: number from there on.
+   * (A CSV decoder still needs the header row pushed first.)
+   */
+  resumeAt(records: number): void;
 }

@@ -94,6 +94,20 @@ export class FlatBuffersDecoder implements TickDecoder {
     this.pending = Buffer.alloc(0);
   }
 
+  pendingBytes(): number {
+    return this.pending.length;
+  }
+
+  recordsRead(): number {
+    return this.index;
+  }
+
+  /** Resuming mid-file is only possible between size-prefixed batches. */
+  resumeAt(records: number): void {
+    this.index = records;
+    this.mode = 'prefixed';
+  }
+
   /** Decodes one TickBatch (an /ingest binary frame, or one batch of a file). */
   decodeBatch(bytes: Uint8Array): void {
     const tables = this.verifier.tickTables(bytes);

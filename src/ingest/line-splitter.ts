@@ -50,6 +50,21 @@ export class LineSplitter {
     if (pos < chunk.length) this.keep(Buffer.from(chunk.subarray(pos)));
   }
 
+  /** Bytes of a partial line held for the next chunk. */
+  get pendingBytes(): number {
+    return this.carry?.length ?? 0;
+  }
+
+  /** Lines emitted (or skipped as overlong) so far. */
+  get lines(): number {
+    return this.line;
+  }
+
+  /** Continues numbering from a line (after resuming mid-file). */
+  startAtLine(line: number): void {
+    this.line = line;
+  }
+
   end(): void {
     if (this.carry !== null) {
       const rest = this.carry;

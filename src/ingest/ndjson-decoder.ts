@@ -34,6 +34,18 @@ export class NdjsonDecoder implements TickDecoder {
     this.lines.end();
   }
 
+  pendingBytes(): number {
+    return this.lines.pendingBytes;
+  }
+
+  recordsRead(): number {
+    return this.lines.lines;
+  }
+
+  resumeAt(records: number): void {
+    this.lines.startAtLine(records);
+  }
+
   /** Decodes one line of text (an /ingest frame may carry several). */
   decodeLine(text: string, line: number): void {
     let value: unknown;

@@ -226,7 +226,8 @@ export class TickflowServer {
         symbols: config.syntheticSymbols, rate: config.syntheticRate, anomalyRate: config.syntheticAnomalyRate, seed: 1,
       })
       : config.source.startsWith('file:')
-        ? new FileSource({ pipeline, deadLetter: onDeadLetter, log: (msg, f) => log.info(msg, f) }, config.source.slice(5), config.speed)
+        ? new FileSource({ pipeline, deadLetter: onDeadLetter, log: (msg, f) => log.info(msg, f) }, config.source.slice(5), config.speed,
+          { load: (source) => store.loadCheckpoint(source), write: (record) => store.write(record) }, config.checkpointMs)
         : null;
 
     registerHttp(app, {

@@ -9,7 +9,7 @@ import type { Database } from 'better-sqlite3';
 import { BatchWriter } from './batch-writer';
 import { migrate } from './migrations';
 import { openWriterDatabase } from './open-database';
-import { RetentionSweeper } from './retention-sweeper';
+import { RetentionSweeper, type Cutoff } from './retention-sweeper';
 import type { FromWriter, ToWriter, WriterInit } from './store-protocol';
 
 /** How often expired records are deleted, when retention is on. */
@@ -46,7 +46,7 @@ function main(init: WriterInit): void {
 
   let closed = false;
   let sweeping = false;
-  const sweepFrom = (cutoff: number): void => {
+  const sweepFrom = (cutoff: Cutoff): void => {
     if (closed || sweeper === null) return;
     try {
       if (sweeper.step(cutoff)) {
