@@ -13,6 +13,9 @@ function has(command, args) {
   }
 }
 if (!has('flatc', ['--version'])) missing.push('flatc (Debian package flatbuffers-compiler)');
+if (!has('java', ['-version'])) missing.push('a JDK 17+ (Debian package default-jdk-headless)');
+if (!has('mvn', ['-v'])) missing.push('Maven (Debian package maven)');
+if (!has('kcat', ['-V'])) missing.push('kcat (Debian package kcat)');
 if (missing.length > 0) {
   console.error(`npm test needs: ${missing.join('; ')}. Install it and run npm test again.`);
   process.exit(1);

@@ -152,6 +152,14 @@ export const options = {
     flag: 'kafka-brokers', default: '', defaultText: '(none: no mirror)', allowEmpty: true, commands: ['serve'],
     description: 'Comma-separated Kafka bootstrap brokers (host:port) for the kafka source and the result mirror.',
   }),
+  outboxMax: integer({
+    flag: 'outbox-max', min: 1000, default: 10_000_000, commands: ['serve'],
+    description: 'Results kept in the local outbox while Kafka is away; past it the oldest are dropped and counted.',
+  }),
+  kafkaPartitions: integer({
+    flag: 'kafka-partitions', min: 1, max: 10_000, default: 3, commands: ['serve'],
+    description: 'Partitions of the output topics tickflow creates when they do not exist.',
+  }),
   tokenFile: text({
     flag: 'token-file', default: '', defaultText: '(none: no auth, 127.0.0.1 only)', allowEmpty: true, commands: ['serve'],
     description: 'JSON file of hashed tokens with roles and symbol entitlements (docs/protocol.md).',

@@ -9,6 +9,7 @@ import { QUANTILES, STAGES, type StageLatency } from './stage-latency';
 import type { ChannelHub } from './channel-hub';
 import type { IngestEndpoint } from './ingest-endpoint';
 import type { LivePipeline } from './live-pipeline';
+import type { MirrorReport } from '../kafka/mirror-protocol';
 import type { RecordRouter } from './record-router';
 
 export class ClientStats {
@@ -31,6 +32,7 @@ export interface MetricsSources {
   readonly clients: ClientStats;
   readonly deadLetters: ReadonlyMap<DeadLetterReason, number>;
   readonly store: { stats(): { pendingWrites: number; committedBatches: number; failedBatches: number } } | null;
+  readonly mirror: { report: MirrorReport } | null;
 }
 
 export function serverMetrics(s: MetricsSources): MetricsRegistry {
@@ -97,6 +99,17 @@ export function serverMetrics(s: MetricsSources): MetricsRegistry {
     const store = s.store;
     m.value('tickflow_store_pending_writes', 'Records waiting to be committed to SQLite.', 'gauge', () => store.stats().pendingWrites);
     m.value('tickflow_store_failed_batches_total', 'SQLite write batches that failed after a retry.', 'counter', () => store.stats().failedBatches);
+  }
+  if (s.mirror !== null) {
+    const mirror = s.mirror;
+    m.value('tickflow_outbox_depth', 'Results waiting in the local outbox for Kafka.', 'gauge', () => mirror.report.depth);
+    m.value('tickflow_mirror_lag_seconds', 'How long the oldest result in the outbox has waited for Kafka.', 'gauge', () => mirror.report.lagMs / 1000);
+    m.value('tickflow_mirror_sent_total', 'Results committed to the Kafka topics by the mirror.', 'counter', () => mirror.report.sent);
+    m.value('tickflow_mirror_recovered_total', 'Outbox rows found already in Kafka after a failure, and so not sent twice.', 'counter',
+      () => mirror.report.recovered);
+    m.value('tickflow_mirror_dropped_total', 'Results dropped at --outbox-max while Kafka was away.', 'counter', () => mirror.report.dropped);
+    m.value('tickflow_mirror_failures_total', 'Failed attempts to reach Kafka.', 'counter', () => mirror.report.failures);
+    m.value('tickflow_mirror_connected', '1 while the mirror reaches Kafka.', 'gauge', () => (mirror.report.connected ? 1 : 0));
   }
   return m;
 }

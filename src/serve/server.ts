@@ -14,6 +14,7 @@ import { ConfigError } from '../errors';
 import type { DeadLetterReason } from '../ingest/rejection';
 import type { Logger } from '../log';
 import type { DeadLetterRecord } from '../records/records';
+import { KafkaMirror } from '../kafka/kafka-mirror';
 import { Store } from '../store/store';
 import { LOCAL_PRINCIPAL, TokenRegistry, tokenOf, type Principal } from './auth';
 import { ChannelHub } from './channel-hub';
@@ -84,6 +85,7 @@ export class TickflowServer {
     private readonly pipeline: LivePipeline,
     private readonly store: Store | null,
     private readonly source: TickSource | null,
+    private readonly mirror: KafkaMirror | null,
   ) {
     this.address = address;
   }
@@ -97,7 +99,15 @@ export class TickflowServer {
     }
     const analytics = analyticsConfig(config, true);
     const intervals = config.intervals.map(formatDuration);
-    const store = await Store.open({ path: config.db, retentionMs: config.retention });
+    const brokers = config.kafkaBrokers === '' ? [] : config.kafkaBrokers.split(',').map((b) => b.trim());
+    const mirrorOn = brokers.length > 0 && config.source !== 'kafka';
+    const store = await Store.open({ path: config.db, retentionMs: config.retention, outbox: mirrorOn });
+    const mirror = mirrorOn
+      ? KafkaMirror.start(config.db, brokers, config.outboxMax, config.kafkaPartitions, (problem) => {
+        if (problem === '') log.info('kafka mirror connected', { brokers: config.kafkaBrokers });
+        else log.warn('kafka mirror cannot reach the brokers; results wait in the outbox', { error: problem });
+      })
+      : null;
     const tls = config.tlsCert !== '';
     const app = tls ? uWS.SSLApp({ cert_file_name: config.tlsCert, key_file_name: config.tlsKey }) : uWS.App();
 
@@ -131,7 +141,7 @@ export class TickflowServer {
     const clients = new ClientStats();
     const metrics = serverMetrics({
       startedAt: Date.now(), latenessMs: config.latenessMs, pipeline, router, hub, ingest, latency, clients,
-      deadLetters, store,
+      deadLetters, store, mirror,
     });
 
     const authenticate = (req: HttpRequest): Principal | null => {
@@ -248,11 +258,12 @@ export class TickflowServer {
     const listenSocket = await new Promise<us_listen_socket | false>((resolve) => app.listen(host, config.port, resolve));
     if (listenSocket === false) {
       await pipeline.stop();
+      await mirror?.stop();
       await store.close();
       throw new ConfigError(`invalid configuration: --port = ${config.port}: cannot listen on ${host}:${config.port} (in use, or not allowed); expected a free port`);
     }
     const port = uWS.us_socket_local_port(listenSocket);
-    server = new TickflowServer(log, listenSocket, { host, port, tls }, pipeline, store, source);
+    server = new TickflowServer(log, listenSocket, { host, port, tls }, pipeline, store, source, mirror);
     const running = server;
     running.timers.push(setInterval(() => {
       let max = 0;
@@ -303,7 +314,21 @@ export class TickflowServer {
     for (const ws of [...this.sockets]) ws.end(CloseCode.GOING_AWAY, 'server shutting down');
     for (const timer of this.timers) clearInterval(timer);
     await this.pipeline.stop();
+    await this.drainMirror();
     await this.store?.close();
     this.log.info('stopped');
+  }
+
+  /** Gives a reachable broker a few seconds to take what the outbox holds; the rest waits for the next start. */
+  private async drainMirror(): Promise<void> {
+    const mirror = this.mirror;
+    if (mirror === null) return;
+    // Reports come every 500 ms: let one arrive that counts the final rows.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const deadline = Date.now() + 10_000;
+    while (mirror.report.connected && mirror.report.depth > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await mirror.stop();
   }
 }
