@@ -132,6 +132,14 @@ describe('resume', () => {
     await pub.close();
   });
 
+  it('answers a resume of a channel the server has not seen (after a restart) with recovered: false, also under a wildcard', async () => {
+    const client = await subscriber(server, { channels: ['alerts.*'], resume: { 'alerts.NEVER': 5, 'alerts.FRESH': 0 } });
+    const reply = client.json().find((f) => f.op === 'subscribed');
+    assert.deepEqual(reply?.resumed, { 'alerts.NEVER': { recovered: false, from: 5, to: 5 }, 'alerts.FRESH': { recovered: true, from: 0, to: 0 } });
+    assert.equal(reply?.recovered, false);
+    await client.close();
+  });
+
   it('fills a bar channel gap from the store when memory no longer holds it', async () => {
     const pub = await Publisher.connect(small.ws);
     await pub.send(Array.from({ length: 30 }, (_, i) => ({ symbol: 'HIST', ts: T0 + i * 1000, price: 10 + i })));

@@ -3,6 +3,7 @@
 
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { entitled, type Principal, type Role } from './auth';
+import { DASHBOARD_DIST, registerStatic } from './static-files';
 
 export interface HistoryStore {
   queryBars(q: { symbol: string; interval: string; from?: number; to?: number; limit?: number }): Promise<object[]>;
@@ -118,7 +119,9 @@ export function registerHttp(app: TemplatedApp, deps: HttpDeps): void {
   app.get('/api/bars', history('bars'));
   app.get('/api/alerts', history('alerts'));
 
+  registerStatic(app, DASHBOARD_DIST);
+
   app.any('/*', (res) => {
-    problem(res, '404 Not Found', 'not_found', 'routes: /ws, /ingest, /health, /metrics, /api/bars, /api/alerts');
+    problem(res, '404 Not Found', 'not_found', 'routes: / (dashboard), /ws, /ingest, /health, /metrics, /api/bars, /api/alerts');
   });
 }

@@ -6,6 +6,7 @@
 import { entitled, type Principal } from './auth';
 import type { ChannelHub, ChannelState, FrameInfo, ManagedSubscriber } from './channel-hub';
 import { topicOf } from './channel-hub';
+import { parseChannel, wildcardOf } from './channels';
 import { CloseCode, ErrorCode, errorFrame } from './protocol-errors';
 import { RateLimiter } from './rate-limiter';
 import { SubscriptionSet, type Delivery } from './subscription-set';
@@ -60,7 +61,7 @@ export class SubscriberSession implements ManagedSubscriber {
     private readonly binary: boolean,
     private readonly hub: ChannelHub,
     private readonly history: ChannelHistory | null,
-    intervals: readonly string[],
+    private readonly intervals: readonly string[],
     private readonly limits: SessionLimits,
   ) {
     this.subscriptions = new SubscriptionSet(principal, intervals);
@@ -145,7 +146,8 @@ export class SubscriberSession implements ManagedSubscriber {
     const toResume: Array<[ChannelState, number]> = [];
     for (const [channel, lastSeq] of Object.entries(resume)) {
       const state = this.hub.find(channel);
-      const covered = names.some((n) => n === channel || (n.endsWith('.*') && state?.wildcard === n));
+      const spec = parseChannel(channel, this.intervals);
+      const covered = typeof spec !== 'string' && names.some((n) => n === channel || n === wildcardOf(spec));
       if (!covered || !entitled(this.principal, channel.slice(channel.lastIndexOf('.') + 1))) continue;
       if (state === undefined) {
         resumed[channel] = { recovered: lastSeq === 0, from: lastSeq as number, to: lastSeq as number };

@@ -1,0 +1,157 @@
+// Choosing what the chart shows. Picking a symbol or an interval:
+//
+//   1. unsubscribe the old chart channels, start an empty ChartBook;
+//   2. subscribe `bars.<iv>.<SYM>` and `indicators.<SYM>`: the snapshot that
+//      arrives before the reply is the latest bar, which anchors history;
+//   3. GET /api/bars from (latest − 999 intervals): the final bars before it;
+//      live frames that came meanwhile are already in the book and win;
+//   4. backfill the moving average through the protocol's `resume` on the
+//      indicator channel: the server has no HTTP history for indicators, and
+//      a resume from (last seq − N) replays the last N windows, from the store
+//      if need be;
+//   5. for a jump to an alert older than that history, GET /api/bars around
+//      the alert's time as well.
+//
+// A generation number makes a slow answer for an old choice harmless.
+
+import { ChartBook } from './chart-book';
+import type { ChartPanel } from './chart-panel';
+import type { Endpoints } from './endpoints';
+import type { FeedConnection } from './feed-connection';
+import { HISTORY_BARS, fetchBars } from './history-api';
+import { intervalMs } from './intervals';
+import type { Bar, Indicator } from './wire-types';
+
+/** Sliding indicator windows start every 30 s (SPEC §1). */
+const INDICATOR_STEP_MS = 30_000;
+/** The most indicator windows one backfill asks for. */
+const MAX_AVERAGES = 2000;
+
+export interface Selection {
+  readonly symbol: string;
+  readonly interval: string;
+}
+
+export interface ChartEvents {
+  /** The selection changed (before its data has loaded). */
+  selected(selection: Selection): void;
+  /** Something the user should know: history failed, an interval is missing. */
+  problem(text: string): void;
+}
+
+export class ChartController {
+  private book: ChartBook | null = null;
+  private channels: string[] = [];
+  private generation = 0;
+  private loaded = false;
+  private focusTime: number | null = null;
+
+  constructor(
+    private readonly feed: FeedConnection,
+    private readonly endpoints: Endpoints,
+    private readonly panel: ChartPanel,
+    private readonly events: ChartEvents,
+  ) {}
+
+  get selection(): Selection | null {
+    return this.book === null ? null : { symbol: this.book.symbol, interval: this.book.interval };
+  }
+
+  /** Shows a symbol and interval; with a focus time, scrolls there once loaded. */
+  async select(symbol: string, interval: string, focusTime: number | null = null): Promise<void> {
+    const current = this.book;
+    if (current !== null && current.symbol === symbol && current.interval === interval) {
+      if (focusTime !== null) {
+        this.focusTime = focusTime;
+        this.panel.focus(focusTime);
+        if (this.loaded) await this.loadAround(current, focusTime, this.generation);
+      }
+      return;
+    }
+    const ms = intervalMs(interval);
+    if (ms === null) {
+      this.events.problem(`unknown interval ${interval}`);
+      return;
+    }
+    const generation = ++this.generation;
+    if (this.channels.length > 0) this.feed.unsubscribe(this.channels);
+    const book = new ChartBook(symbol, interval, ms);
+    this.book = book;
+    this.loaded = false;
+    this.channels = [`bars.${interval}.${symbol}`, `indicators.${symbol}`];
+    this.focusTime = focusTime;
+    this.panel.show(book);
+    if (focusTime !== null) this.panel.focus(focusTime);
+    this.events.selected({ symbol, interval });
+    await this.feed.subscribe(this.channels);
+    if (generation === this.generation) await this.load(generation);
+  }
+
+  private async load(generation: number): Promise<void> {
+    const book = this.book;
+    if (book === null) return;
+    const latest = book.latestStart();
+    let bars: Bar[] = [];
+    try {
+      bars = await fetchBars(this.endpoints, book.symbol, book.interval, latest === null ? null : latest - (HISTORY_BARS - 1) * book.intervalMs);
+    } catch (err) {
+      this.events.problem(`history for ${book.symbol} ${book.interval} did not load: ${(err as Error).message}`);
+    }
+    if (generation !== this.generation) return;
+    for (const bar of bars) book.offerHistory(bar);
+    const first = !this.loaded;
+    this.loaded = true;
+    this.panel.redraw(first);
+    this.panel.applyFocus();
+    if (this.focusTime !== null) await this.loadAround(book, this.focusTime, generation);
+    await this.backfillAverages(book, generation);
+  }
+
+  /** Bars around an event time the book does not reach back to (an old alert). */
+  private async loadAround(book: ChartBook, time: number, generation: number): Promise<void> {
+    const first = book.firstStart();
+    if (first !== null && time >= first) return;
+    const start = Math.floor(time / book.intervalMs) * book.intervalMs;
+    let bars: Bar[] = [];
+    try {
+      bars = await fetchBars(this.endpoints, book.symbol, book.interval, start - (HISTORY_BARS / 2) * book.intervalMs);
+    } catch (err) {
+      this.events.problem(`history around the alert did not load: ${(err as Error).message}`);
+    }
+    if (generation !== this.generation) return;
+    for (const bar of bars) book.offerHistory(bar);
+    this.panel.redraw();
+    this.panel.applyFocus();
+  }
+
+  private async backfillAverages(book: ChartBook, generation: number): Promise<void> {
+    const channel = `indicators.${book.symbol}`;
+    const seq = this.feed.lastSeq(channel);
+    if (seq === undefined || seq <= 1 || generation !== this.generation) return;
+    const windows = Math.min(MAX_AVERAGES, Math.ceil((HISTORY_BARS * book.intervalMs) / INDICATOR_STEP_MS) + 10);
+    await this.feed.subscribe([channel], { resume: { [channel]: Math.max(0, seq - windows) } });
+  }
+
+  onBar(bar: Bar, seq: number): void {
+    const book = this.book;
+    if (book === null || bar.symbol !== book.symbol || bar.interval !== book.interval) return;
+    this.panel.barChanged(bar.window_start, book.offerLive(bar, seq));
+  }
+
+  onIndicator(indicator: Indicator): void {
+    const book = this.book;
+    if (book === null || indicator.symbol !== book.symbol) return;
+    if (book.offerIndicator(indicator)) this.panel.averagesChanged();
+  }
+
+  /** After a reconnect: reloads history when a chart channel had a gap the server could not fill. */
+  onResumed(missed: readonly string[]): void {
+    if (this.book === null) return;
+    if (!this.loaded || missed.some((channel) => this.channels.includes(channel))) void this.load(this.generation);
+  }
+
+  /** The channels the chart subscribes to, to tell its frames apart. */
+  owns(channel: string): boolean {
+    return this.channels.includes(channel);
+  }
+}

@@ -1,0 +1,128 @@
+// The records and control messages of the public protocol (docs/protocol.md,
+// SPEC §1 and §3) as this client reads them. The page is a separate program
+// from the server, so it declares its own view of the wire format and checks
+// the fields it relies on instead of trusting a cast.
+
+export interface Bar {
+  readonly type: 'bar';
+  readonly symbol: string;
+  readonly interval: string;
+  readonly window_start: number;
+  readonly window_end: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+  readonly vwap: number | null;
+  readonly trade_count: number;
+  readonly final: boolean;
+}
+
+export interface Indicator {
+  readonly type: 'indicator';
+  readonly symbol: string;
+  readonly window_start: number;
+  readonly window_end: number;
+  readonly ma: number;
+  readonly volatility: number;
+  readonly trade_count: number;
+}
+
+export const ANOMALY_TYPES = ['PRICE_SPIKE', 'VOLUME_SURGE', 'COMBINED_ANOMALY', 'SPREAD_WIDENING', 'HIGH_VOLATILITY'] as const;
+export type AnomalyType = (typeof ANOMALY_TYPES)[number];
+export const SEVERITIES = ['CRITICAL', 'HIGH', 'WARNING'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export interface Alert {
+  readonly type: 'alert';
+  readonly symbol: string;
+  readonly anomaly_type: AnomalyType;
+  readonly severity: Severity;
+  readonly timestamp: number;
+  readonly price: number | null;
+  readonly volume: number | null;
+  readonly price_zscore: number | null;
+  readonly volume_ratio: number | null;
+  readonly spread_ratio: number | null;
+  readonly volatility: number | null;
+}
+
+/** `{"ch","seq","data"}`: one message of a channel. */
+export interface DataFrame {
+  readonly ch: string;
+  readonly seq: number;
+  readonly data: unknown;
+}
+
+export interface ResumeOutcome {
+  readonly recovered: boolean;
+  readonly from: number;
+  readonly to: number;
+}
+
+export interface SubscribedReply {
+  readonly op: 'subscribed';
+  readonly id?: string;
+  readonly channels: readonly string[];
+  readonly throttle_ms: number;
+  readonly recovered?: boolean;
+  readonly resumed?: Readonly<Record<string, ResumeOutcome>>;
+}
+
+export interface ErrorReply {
+  readonly op: 'error';
+  readonly id?: string;
+  readonly code: string;
+  readonly message: string;
+  readonly channel?: string;
+}
+
+export interface PongReply {
+  readonly op: 'pong';
+  readonly id?: string;
+  readonly time: number;
+}
+
+export type ControlReply = SubscribedReply | ErrorReply | PongReply | { readonly op: 'unsubscribed'; readonly id?: string };
+
+type Fields = Readonly<Record<string, unknown>>;
+
+function isObject(value: unknown): value is Fields {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function isNumberOrNull(value: unknown): value is number | null {
+  return value === null || isNumber(value);
+}
+
+export function isDataFrame(value: unknown): value is DataFrame {
+  return isObject(value) && typeof value.ch === 'string' && isNumber(value.seq) && 'data' in value;
+}
+
+export function isControlReply(value: unknown): value is ControlReply {
+  return isObject(value) && typeof value.op === 'string';
+}
+
+export function isBar(value: unknown): value is Bar {
+  return isObject(value) && value.type === 'bar' && typeof value.symbol === 'string' && typeof value.interval === 'string'
+    && isNumber(value.window_start) && isNumber(value.window_end) && isNumber(value.open) && isNumber(value.high)
+    && isNumber(value.low) && isNumber(value.close) && isNumber(value.volume) && isNumber(value.trade_count)
+    && typeof value.final === 'boolean';
+}
+
+export function isIndicator(value: unknown): value is Indicator {
+  return isObject(value) && value.type === 'indicator' && typeof value.symbol === 'string' && isNumber(value.window_start)
+    && isNumber(value.window_end) && isNumber(value.ma) && isNumber(value.volatility);
+}
+
+export function isAlert(value: unknown): value is Alert {
+  return isObject(value) && value.type === 'alert' && typeof value.symbol === 'string'
+    && (ANOMALY_TYPES as readonly unknown[]).includes(value.anomaly_type) && (SEVERITIES as readonly unknown[]).includes(value.severity)
+    && isNumber(value.timestamp) && isNumberOrNull(value.price) && isNumberOrNull(value.price_zscore)
+    && isNumberOrNull(value.volume_ratio) && isNumberOrNull(value.spread_ratio) && isNumberOrNull(value.volatility);
+}
