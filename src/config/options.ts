@@ -152,6 +152,10 @@ export const options = {
     flag: 'kafka-brokers', default: '', defaultText: '(none: no mirror)', allowEmpty: true, commands: ['serve'],
     description: 'Comma-separated Kafka bootstrap brokers (host:port) for the kafka source and the result mirror.',
   }),
+  kafkaGroup: text({
+    flag: 'kafka-group', default: 'tickflow', commands: ['serve'],
+    description: 'Consumer group of the kafka source; engines in one group share the input partitions.',
+  }),
   outboxMax: integer({
     flag: 'outbox-max', min: 1000, default: 10_000_000, commands: ['serve'],
     description: 'Results kept in the local outbox while Kafka is away; past it the oldest are dropped and counted.',

@@ -98,11 +98,12 @@ function array(length: number, at: (i: number) => number | null): Float64Array {
 
 /**
  * Restores every symbol of the checkpoint that `symbolId` knows (this
- * partition's symbols), replacing their state. Returns how many it restored.
+ * partition's symbols), replacing their state; `now` is the processing time
+ * (ms) their idle clocks start from. Returns how many it restored.
  */
 export function restoreCheckpoint(
   engine: PartitionEngine, config: AnalyticsConfig, bytes: Uint8Array,
-  symbolId: (name: string) => number | undefined, exchangeId: (name: string) => number,
+  symbolId: (name: string) => number | undefined, exchangeId: (name: string) => number, now = 0,
 ): number {
   const cp = PartitionCheckpoint.getRootAsPartitionCheckpoint(new ByteBuffer(bytes));
   let restored = 0;
@@ -114,6 +115,9 @@ export function restoreCheckpoint(
     const state = engine.resetSymbol(id, name);
     state.maxTimestamp = view.maxTimestamp();
     state.watermark = view.watermark();
+    // Quiet since the restore, not since the clock's origin: otherwise idle
+    // closing would take the symbol for idle forever and close everything.
+    state.lastArrival = now;
     for (let j = 0; j < view.seqsLength(); j++) {
       const e = view.seqs(j);
       if (e === null) continue;

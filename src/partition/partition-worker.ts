@@ -85,7 +85,7 @@ function main(init: WorkerInit): void {
       case Msg.RESTORE_CHUNK: {
         const whole = restores.add(input.bytes, offset);
         if (whole === null) break;
-        restoreCheckpoint(engine, init.analytics, whole.data, (name) => symbolIds.get(name), (name) => exchangeIds.get(name) ?? 0);
+        restoreCheckpoint(engine, init.analytics, whole.data, (name) => symbolIds.get(name), (name) => exchangeIds.get(name) ?? 0, Date.now());
         const done = encodeCheckpointRequest(whole.id, []);
         while (!output.write(Msg.RESTORED, done)) output.waitForSpace(done.length, PARK_MS);
         break;

@@ -137,6 +137,12 @@ export class ChannelHub {
     return this.log.after(channel, afterSeq);
   }
 
+  /** Publishes a record given as JSON text (results of another engine, read from Kafka). */
+  publishJson(channel: ChannelState, data: string, info: FrameInfo): number {
+    const type = channel.kind === 'bars' ? PayloadType.BAR : channel.kind === 'indicators' ? PayloadType.INDICATOR : PayloadType.ALERT;
+    return this.publish(channel, data, info, type, () => this.fb.recordPayload(channel.kind, JSON.parse(data) as Record<string, unknown>).bytes);
+  }
+
   /** A tick record as a Tick FlatBuffer (the payload of a binary trades or quotes message). */
   tickFrame(tick: Record<string, unknown>): Uint8Array {
     return this.fb.tick(tick);

@@ -63,13 +63,19 @@ export class FbFrames {
   fromJson(frame: string): Uint8Array {
     const { ch, seq, data } = JSON.parse(frame) as { ch: string; seq: number; data: Json };
     const kind = ch.slice(0, ch.indexOf('.'));
+    const { type, bytes } = this.recordPayload(kind, data);
+    return this.message(ch, seq, type, bytes);
+  }
+
+  /** A record (as parsed JSON) of a channel kind as its own FlatBuffer; the bytes are a copy. */
+  recordPayload(kind: string, data: Json): { type: PayloadType; bytes: Uint8Array } {
     const b = this.payload;
     b.clear();
     b.forceDefaults(true);
     const symbol = b.createString(String(data.symbol ?? ''));
     let type: PayloadType;
     if (kind === 'trades' || kind === 'quotes') {
-      return this.message(ch, seq, PayloadType.TICK, this.tick(data).slice());
+      return { type: PayloadType.TICK, bytes: this.tick(data).slice() };
     } else if (kind === 'bars') {
       const interval = b.createString(String(data.interval ?? ''));
       Bar.startBar(b);
@@ -98,6 +104,6 @@ export class FbFrames {
         big(data.volume), num(data.price_zscore), num(data.volume_ratio), num(data.spread_ratio), num(data.volatility), 0));
       type = PayloadType.ALERT;
     }
-    return this.message(ch, seq, type, b.asUint8Array().slice());
+    return { type, bytes: b.asUint8Array().slice() };
   }
 }

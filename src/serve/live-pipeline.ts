@@ -57,6 +57,7 @@ export class LivePipeline {
   private readonly checkpoints = new Map<number, PendingCheckpoint>();
   private readonly restores = new Map<number, PendingRestore>();
   private readonly assemblers: ChunkAssembler[];
+  private readonly markListeners: Array<(checkpointId: number, partition: number) => void> = [];
 
   private readonly visitor: ResultVisitor;
 
@@ -149,6 +150,20 @@ export class LivePipeline {
   }
 
   /**
+   * Hears, in order with the results, when a partition has answered a
+   * checkpoint: results of that partition after this call come from ticks
+   * after the checkpoint.
+   */
+  onCheckpointMark(listener: (checkpointId: number, partition: number) => void): void {
+    this.markListeners.push(listener);
+  }
+
+  /** The id the next checkpoint() will use. */
+  get nextCheckpointId(): number {
+    return this.nextCheckpoint;
+  }
+
+  /**
    * Replaces the state of every symbol in the checkpoints with theirs,
    * before any later tick of those symbols. Each partition restores the
    * symbols it owns.
@@ -175,6 +190,7 @@ export class LivePipeline {
   private onCheckpointChunk(partition: number, bytes: Uint8Array, offset: number): void {
     const whole = (this.assemblers[partition] as ChunkAssembler).add(bytes, offset);
     if (whole === null) return;
+    for (const listener of this.markListeners) listener(whole.id, partition);
     const pending = this.checkpoints.get(whole.id);
     if (pending === undefined) return;
     pending.parts[partition] = whole.data;

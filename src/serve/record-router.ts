@@ -16,6 +16,7 @@ import { RingDecoder } from '../partition/ring-codec';
 import { jsonNumber } from '../records/json-text';
 import { RecordJson } from '../records/record-json';
 import type { AlertRecord, BarRecord, DeadLetterRecord, IndicatorRecord } from '../records/records';
+import { alertMessage, barMessage, deadLetterMessage, indicatorMessage, type ResultMessage } from '../kafka/result-messages';
 import type { StoredRecord } from '../store/store';
 import { FrameInfo, type ChannelHub, type ChannelState } from './channel-hub';
 import { PayloadType } from './fb-frames';
@@ -29,6 +30,12 @@ export interface RouterDeps {
   readonly store: { write(record: StoredRecord): void } | null;
   /** A tick dropped by a worker (duplicate or late): `origin` is its dispatch origin. */
   readonly onDeadLetter: (record: DeadLetterRecord, origin: number) => void;
+  /**
+   * Every final record and worker dead letter as a Kafka message, with the
+   * symbol and the partition worker that produced it (the Kafka source
+   * commits these in its transactions). Null outside the Kafka source.
+   */
+  readonly results?: ((message: ResultMessage, symbol: string, worker: number) => void) | null;
 }
 
 export class RecordCounters {
@@ -59,7 +66,10 @@ export class RecordRouter implements ResultVisitor {
 
   constructor(private readonly deps: RouterDeps) {}
 
-  record(type: number, _partition: number, bytes: Uint8Array, offset: number, size: number): void {
+  private worker = 0;
+
+  record(type: number, partition: number, bytes: Uint8Array, offset: number, size: number): void {
+    this.worker = partition;
     switch (type) {
       case Msg.ACCEPTED_TICK: this.onTick(bytes, offset); break;
       case Msg.BAR: this.onBar(bytes, offset, size); break;
@@ -134,7 +144,9 @@ export class RecordRouter implements ResultVisitor {
     const seq = this.deps.hub.publish(channel, data, this.info, PayloadType.BAR, () => bytes.subarray(offset, offset + size));
     if (final) {
       this.counters.bars++;
-      this.deps.store?.write({ kind: 'bar', channel: channel.name, seq, record: JSON.parse(data) as BarRecord });
+      const record = JSON.parse(data) as BarRecord;
+      this.deps.store?.write({ kind: 'bar', channel: channel.name, seq, record });
+      this.deps.results?.(barMessage(record), record.symbol, this.worker);
     } else {
       this.counters.formingBars++;
     }
@@ -148,6 +160,7 @@ export class RecordRouter implements ResultVisitor {
     const seq = this.deps.hub.publish(channel, data, this.info, PayloadType.INDICATOR, () => bytes.subarray(offset, offset + size));
     this.counters.indicators++;
     this.deps.store?.write({ kind: 'indicator', channel: channel.name, seq, record });
+    this.deps.results?.(indicatorMessage(record), record.symbol, this.worker);
   }
 
   private onAlert(bytes: Uint8Array, offset: number, size: number): void {
@@ -161,6 +174,7 @@ export class RecordRouter implements ResultVisitor {
     const seq = this.deps.hub.publish(channel, data, this.info, PayloadType.ALERT, () => bytes.subarray(offset, offset + size));
     this.counters.alerts++;
     this.deps.store?.write({ kind: 'alert', channel: channel.name, seq, record, origin });
+    this.deps.results?.(alertMessage(record, origin), record.symbol, this.worker);
   }
 
   private onDeadLetter(bytes: Uint8Array, offset: number): void {
@@ -170,5 +184,7 @@ export class RecordRouter implements ResultVisitor {
     const record = JSON.parse(this.cached(this.json, bytes, () => new RecordJson(bytes)).deadLetterAt(offset)) as DeadLetterRecord;
     this.counters.deadLetters++;
     this.deps.onDeadLetter(record, origin);
+    const symbol = record.tick?.symbol;
+    if (typeof symbol === 'string') this.deps.results?.(deadLetterMessage(record), symbol, this.worker);
   }
 }

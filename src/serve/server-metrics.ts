@@ -33,6 +33,7 @@ export interface MetricsSources {
   readonly deadLetters: ReadonlyMap<DeadLetterReason, number>;
   readonly store: { stats(): { pendingWrites: number; committedBatches: number; failedBatches: number } } | null;
   readonly mirror: { report: MirrorReport } | null;
+  readonly kafkaSource: { commits: number; failures: number; ownedPartitions: number } | null;
 }
 
 export function serverMetrics(s: MetricsSources): MetricsRegistry {
@@ -110,6 +111,14 @@ export function serverMetrics(s: MetricsSources): MetricsRegistry {
     m.value('tickflow_mirror_dropped_total', 'Results dropped at --outbox-max while Kafka was away.', 'counter', () => mirror.report.dropped);
     m.value('tickflow_mirror_failures_total', 'Failed attempts to reach Kafka.', 'counter', () => mirror.report.failures);
     m.value('tickflow_mirror_connected', '1 while the mirror reaches Kafka.', 'gauge', () => (mirror.report.connected ? 1 : 0));
+  }
+  if (s.kafkaSource !== null) {
+    const k = s.kafkaSource;
+    m.value('tickflow_kafka_commits_total', 'Transactions committed by the kafka source (results, checkpoint and offsets of one input partition).', 'counter',
+      () => k.commits);
+    m.value('tickflow_kafka_transaction_failures_total', 'Kafka source transactions that failed; the partition was restored from its checkpoint.', 'counter',
+      () => k.failures);
+    m.value('tickflow_kafka_partitions_owned', 'Input partitions this engine owns in its consumer group.', 'gauge', () => k.ownedPartitions);
   }
   return m;
 }

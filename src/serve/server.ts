@@ -13,11 +13,12 @@ import type { Config } from '../config/load';
 import { ConfigError } from '../errors';
 import type { DeadLetterReason } from '../ingest/rejection';
 import type { Logger } from '../log';
-import type { DeadLetterRecord } from '../records/records';
+import type { AlertRecord, BarRecord, DeadLetterRecord, IndicatorRecord } from '../records/records';
+import { ALERTS_TOPIC, BARS_TOPIC, INDICATORS_TOPIC } from '../kafka/topics';
 import { KafkaMirror } from '../kafka/kafka-mirror';
 import { Store } from '../store/store';
 import { LOCAL_PRINCIPAL, TokenRegistry, tokenOf, type Principal } from './auth';
-import { ChannelHub } from './channel-hub';
+import { ChannelHub, FrameInfo } from './channel-hub';
 import { registerHttp } from './http-api';
 import { IngestEndpoint, type IngestConnection } from './ingest-endpoint';
 import { LivePipeline } from './live-pipeline';
@@ -25,6 +26,7 @@ import { CloseCode } from './protocol-errors';
 import { RecordRouter } from './record-router';
 import { ClientStats, serverMetrics } from './server-metrics';
 import { FileSource } from './sources/file-source';
+import { KafkaSource } from './sources/kafka-source';
 import { SyntheticSource } from './sources/synthetic-source';
 import type { TickSource } from './sources/tick-source';
 import { StageLatency } from './stage-latency';
@@ -100,6 +102,9 @@ export class TickflowServer {
     const analytics = analyticsConfig(config, true);
     const intervals = config.intervals.map(formatDuration);
     const brokers = config.kafkaBrokers === '' ? [] : config.kafkaBrokers.split(',').map((b) => b.trim());
+    if (config.source === 'kafka' && brokers.length === 0) {
+      throw new ConfigError('invalid configuration: --source = "kafka": expected --kafka-brokers too (host:port of the cluster)');
+    }
     const mirrorOn = brokers.length > 0 && config.source !== 'kafka';
     const store = await Store.open({ path: config.db, retentionMs: config.retention, outbox: mirrorOn });
     const mirror = mirrorOn
@@ -120,12 +125,14 @@ export class TickflowServer {
       store.write({ kind: 'dead_letter', record, receivedAt: Date.now() });
     };
     let ingest: IngestEndpoint | null = null;
+    let kafkaSource: KafkaSource | null = null;
     const made: { router?: RecordRouter } = {};
     const pipeline = await LivePipeline.start(
       { partitions: config.partitions, pin: config.pin, ringBytes: config.ringKib * 1024, analytics },
       (dispatcher) => {
         made.router = new RecordRouter({
           hub, dispatcher, latency, store,
+          results: config.source === 'kafka' ? (message, symbol, worker) => kafkaSource?.result(message, symbol, worker) : null,
           onDeadLetter: (record, origin) => {
             if (ingest !== null) ingest.workerDeadLetter(record, origin);
             else onDeadLetter(record);
@@ -138,10 +145,17 @@ export class TickflowServer {
     if (router === undefined) throw new Error('the pipeline started without its result router');
     for (const warning of pipeline.pool.warnings) log.warn(warning);
     ingest = new IngestEndpoint(pipeline, config.ingestRateLimit, onDeadLetter);
+    const sourceContext = { pipeline, deadLetter: onDeadLetter, log: (msg: string, f?: Record<string, unknown>) => log.info(msg, f) };
+    if (config.source === 'kafka') {
+      kafkaSource = new KafkaSource(sourceContext, {
+        brokers, group: config.kafkaGroup, checkpointMs: config.checkpointMs > 0 ? config.checkpointMs : 5000, topicPartitions: config.kafkaPartitions,
+        remote: (topic, key, value) => publishRemote(hub, store, topic, key, value),
+      });
+    }
     const clients = new ClientStats();
     const metrics = serverMetrics({
       startedAt: Date.now(), latenessMs: config.latenessMs, pipeline, router, hub, ingest, latency, clients,
-      deadLetters, store, mirror,
+      deadLetters, store, mirror, kafkaSource,
     });
 
     const authenticate = (req: HttpRequest): Principal | null => {
@@ -231,14 +245,14 @@ export class TickflowServer {
       },
     });
 
-    const source: TickSource | null = config.source === 'synthetic'
+    const source: TickSource | null = kafkaSource ?? (config.source === 'synthetic'
       ? new SyntheticSource({ pipeline, deadLetter: onDeadLetter, log: (msg, f) => log.info(msg, f) }, {
         symbols: config.syntheticSymbols, rate: config.syntheticRate, anomalyRate: config.syntheticAnomalyRate, seed: 1,
       })
       : config.source.startsWith('file:')
         ? new FileSource({ pipeline, deadLetter: onDeadLetter, log: (msg, f) => log.info(msg, f) }, config.source.slice(5), config.speed,
           { load: (source) => store.loadCheckpoint(source), write: (record) => store.write(record) }, config.checkpointMs)
-        : null;
+        : null);
 
     registerHttp(app, {
       authenticate,
@@ -306,7 +320,7 @@ export class TickflowServer {
     for (const ws of this.sockets) {
       if (ws.getUserData().ingest !== undefined) ws.end(CloseCode.GOING_AWAY, 'server shutting down');
     }
-    if (this.pipeline.failed === undefined) {
+    if (this.pipeline.failed === undefined && this.source?.finalOnDrain !== false) {
       this.pipeline.publish();
       await this.pipeline.flush();
     }
@@ -330,5 +344,25 @@ export class TickflowServer {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     await mirror.stop();
+  }
+}
+
+/**
+ * A final record of an input partition another engine owns, read from the
+ * result topics: published to local subscribers and kept in the local store.
+ */
+function publishRemote(hub: ChannelHub, store: Store, topic: string, key: string, value: string): void {
+  const record = JSON.parse(value) as BarRecord | IndicatorRecord | AlertRecord;
+  const info = new FrameInfo();
+  if (topic === BARS_TOPIC && record.type === 'bar') {
+    const channel = hub.channel('bars', record.interval, record.symbol);
+    store.write({ kind: 'bar', channel: channel.name, seq: hub.publishJson(channel, value, info), record });
+  } else if (topic === INDICATORS_TOPIC && record.type === 'indicator') {
+    const channel = hub.channel('indicators', '', record.symbol);
+    store.write({ kind: 'indicator', channel: channel.name, seq: hub.publishJson(channel, value, info), record });
+  } else if (topic === ALERTS_TOPIC && record.type === 'alert') {
+    const channel = hub.channel('alerts', '', record.symbol);
+    const origin = key.slice(key.lastIndexOf('|') + 1);
+    store.write({ kind: 'alert', channel: channel.name, seq: hub.publishJson(channel, value, info), record, origin });
   }
 }

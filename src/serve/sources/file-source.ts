@@ -39,6 +39,7 @@ export interface FileCheckpoints {
 
 export class FileSource implements TickSource {
   readonly description: string;
+  readonly finalOnDrain = true;
   /** Resolves when the whole file has been read and flushed. */
   finished: Promise<void> = Promise.resolve();
   private stopping = false;

@@ -31,6 +31,7 @@ export function toValidTick(g: GenTick, out: ValidTick): ValidTick {
 
 export class SyntheticSource implements TickSource {
   readonly description: string;
+  readonly finalOnDrain = true;
   private timer: NodeJS.Timeout | null = null;
   private feed: Feed | null = null;
   private began = 0;

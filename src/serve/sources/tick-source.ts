@@ -13,6 +13,12 @@ export interface SourceContext {
 export interface TickSource {
   /** What it is, for the start-up line and /health. */
   readonly description: string;
+  /**
+   * Whether a graceful shutdown makes every open window final. A file is
+   * over when the server stops; a Kafka stream is not: its windows go on in
+   * the engine that next owns the partition.
+   */
+  readonly finalOnDrain: boolean;
   start(): void;
   /** Stops producing; resolves when it has. */
   stop(): Promise<void>;

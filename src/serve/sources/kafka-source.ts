@@ -1,0 +1,326 @@
+// `--source kafka`: a consumer group on market-data-raw, exactly once.
+//
+// Each input partition this engine owns has its own transactional producer
+// (transactional id per partition, so the next owner fences this one). Every
+// --checkpoint-ms one transaction per partition commits, atomically: the
+// final records produced from that partition's ticks since the last commit,
+// a checkpoint of the partition's symbols (state and next input offset) to
+// `tickflow-checkpoints`, and the group's offset for the partition. A crash
+// loses only what no transaction committed; the next owner restores the last
+// checkpoint, reads on from its offset and produces those records again,
+// once. Results of a checkpoint cycle are split at the in-band checkpoint
+// marker, so nothing the checkpointed state already covers is committed later.
+//
+// Backpressure: a batch is handed to the engine tick by tick, waiting for
+// ring room when the partitions are busy; kafkajs fetches the next batch only
+// after, so an engine that falls behind reads no further rather than
+// buffering.
+
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Rejection } from '../../ingest/rejection';
+import { ValidTick, validateTick } from '../../ingest/tick-validator';
+import { checkpointRecords, loadCheckpoint } from '../../kafka/checkpoint-topic';
+import type { ConsumedBatch, ConsumerPort, KafkaPort, KafkaRecord, ProducerPort, TopicPartition } from '../../kafka/kafka-port';
+import { createKafkaPort } from '../../kafka/kafkajs-port';
+import type { ResultMessage } from '../../kafka/result-messages';
+import { ALERTS_TOPIC, BARS_TOPIC, CHECKPOINT_TOPIC, DEAD_LETTER_TOPIC, INDICATORS_TOPIC, RAW_TOPIC, TOPIC_CONFIGS } from '../../kafka/topics';
+import type { DeadLetterRecord } from '../../records/records';
+import { joinCheckpoint, splitCheckpoint } from './checkpoint-blob';
+import type { SourceContext, TickSource } from './tick-source';
+
+/** Header naming the input partition a result came from, so other engines can tell theirs apart. */
+export const INPUT_PARTITION_HEADER = 'tickflow-input-partition';
+/** Source positions of Kafka ticks: partition * 2^40 + offset. */
+const PARTITION_SPAN = 2 ** 40;
+const RESULT_TOPICS = [BARS_TOPIC, INDICATORS_TOPIC, ALERTS_TOPIC, DEAD_LETTER_TOPIC];
+/** Records per send inside a transaction: each send is one record batch per partition, which Kafka caps (1 MiB by default). */
+const RECORDS_PER_SEND = 500;
+
+/** Splits a transaction's records into sends that stay under Kafka's batch size: results in order, then each checkpoint record alone. */
+function sends(records: readonly KafkaRecord[]): KafkaRecord[][] {
+  const results = records.filter((r) => r.topic !== CHECKPOINT_TOPIC);
+  const out: KafkaRecord[][] = [];
+  for (let i = 0; i < results.length; i += RECORDS_PER_SEND) out.push(results.slice(i, i + RECORDS_PER_SEND));
+  for (const record of records) if (record.topic === CHECKPOINT_TOPIC) out.push([record]);
+  return out;
+}
+
+export interface KafkaSourceOptions {
+  readonly brokers: readonly string[];
+  readonly group: string;
+  readonly checkpointMs: number;
+  readonly topicPartitions: number;
+  /** Results of partitions another engine owns, read from the result topics (for local subscribers). */
+  readonly remote: (topic: string, key: string, value: string) => void;
+}
+
+/** One input partition this engine owns. */
+class Owned {
+  producer: ProducerPort | null = null;
+  /** Restore done; no tick of the partition is processed before. */
+  ready: Promise<void> = Promise.resolve();
+  /** The next offset to read, after every tick handed to the engine. */
+  nextOffset = '-1';
+  readonly symbols = new Set<string>();
+  /** Results of this cycle, and of ticks after the cycle's checkpoint marker. */
+  current: KafkaRecord[] = [];
+  next: KafkaRecord[] = [];
+
+  constructor(readonly partition: number) {}
+}
+
+export class KafkaSource implements TickSource {
+  readonly description: string;
+  readonly finalOnDrain = false;
+  /** Transactions committed, and failed (the partition was then restored from its checkpoint). */
+  commits = 0;
+  failures = 0;
+  private readonly port: KafkaPort;
+
+  get ownedPartitions(): number {
+    return this.owned.size;
+  }
+
+  private consumer: ConsumerPort | null = null;
+  private results: ConsumerPort | null = null;
+  private readonly owned = new Map<number, Owned>();
+  private readonly symbolPartition = new Map<string, number>();
+  private lock: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private lastCommit = Date.now();
+  /** The first checkpoint id of the cycle in progress, and the workers that passed its marker. */
+  private cycle: { id: number; passed: Set<number> } | null = null;
+  private readonly tick = new ValidTick();
+  private stopping = false;
+
+  constructor(private readonly context: SourceContext, private readonly options: KafkaSourceOptions) {
+    this.description = `kafka ${RAW_TOPIC} (group ${options.group}) on ${options.brokers.join(',')}`;
+    this.port = createKafkaPort({ brokers: options.brokers, clientId: `tickflow-${hostname()}-${process.pid}` });
+    context.pipeline.onCheckpointMark((id, worker) => {
+      if (this.cycle !== null && id === this.cycle.id) this.cycle.passed.add(worker);
+    });
+  }
+
+  start(): void {
+    void this.run().catch((err: unknown) => this.context.log('kafka source failed', { error: (err as Error).message }));
+  }
+
+  /** Every final record and worker dead letter from the engine, with the symbol and worker it came from. */
+  result(message: ResultMessage, symbol: string, worker: number): void {
+    const partition = this.symbolPartition.get(symbol);
+    const owned = partition === undefined ? undefined : this.owned.get(partition);
+    if (owned === undefined) return;
+    const record: KafkaRecord = {
+      topic: message.topic, key: message.key, value: message.value,
+      headers: { ...message.headers, [INPUT_PARTITION_HEADER]: String(owned.partition) },
+    };
+    if (this.cycle !== null && this.cycle.passed.has(worker)) owned.next.push(record);
+    else owned.current.push(record);
+  }
+
+  private async run(): Promise<void> {
+    const admin = await this.port.admin();
+    try {
+      await admin.createTopics([
+        ...RESULT_TOPICS.map((topic) => ({ topic, numPartitions: this.options.topicPartitions })),
+        { topic: CHECKPOINT_TOPIC, numPartitions: 1, configs: { ...TOPIC_CONFIGS[CHECKPOINT_TOPIC] } },
+      ]);
+    } finally {
+      await admin.disconnect();
+    }
+    const consumer = await this.port.consumer({ groupId: this.options.group, readCommitted: true, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, maxWaitTimeMs: 500 });
+    this.consumer = consumer;
+    await consumer.subscribe([RAW_TOPIC], true);
+    await consumer.run({
+      autoCommit: false,
+      onAssign: (assigned) => this.assign(assigned),
+      onRevoke: (revoked) => this.revoke(revoked),
+      onBatch: (batch) => this.batch(batch),
+      onError: (error) => this.context.log('kafka consumer error; it rejoins its group', { error: error.message }),
+    });
+    this.timer = setInterval(() => {
+      if (Date.now() - this.lastCommit >= this.options.checkpointMs) void this.locked(() => this.commitCycle());
+    }, Math.max(50, Math.floor(this.options.checkpointMs / 4)));
+    await this.followResults();
+  }
+
+  /** Reads the result topics (committed only) for partitions other engines own. */
+  private async followResults(): Promise<void> {
+    const results = await this.port.consumer({ groupId: `tickflow-results-${hostname()}-${process.pid}-${Date.now()}`, readCommitted: true, maxWaitTimeMs: 200 });
+    this.results = results;
+    await results.subscribe([BARS_TOPIC, INDICATORS_TOPIC, ALERTS_TOPIC], false);
+    await results.run({
+      autoCommit: true,
+      onBatch: async (batch) => {
+        for (const record of batch.records) {
+          const from = Number(record.headers[INPUT_PARTITION_HEADER] ?? '-1');
+          if (record.value !== null && !this.owned.has(from)) this.options.remote(record.topic, record.key ?? '', record.value);
+        }
+      },
+    });
+  }
+
+  private assign(assigned: TopicPartition[]): void {
+    for (const { topic, partition } of assigned) {
+      if (topic !== RAW_TOPIC || this.owned.has(partition)) continue;
+      const owned = new Owned(partition);
+      this.owned.set(partition, owned);
+      owned.ready = this.takeOver(owned);
+    }
+  }
+
+  private revoke(revoked: TopicPartition[]): void {
+    for (const { topic, partition } of revoked) {
+      if (topic !== RAW_TOPIC) continue;
+      const owned = this.owned.get(partition);
+      this.owned.delete(partition);
+      // Uncommitted results are the next owner's to produce again.
+      void owned?.producer?.disconnect().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Becomes the partition's producer (fencing the previous owner and settling
+   * its last transaction), then restores the partition's checkpoint and reads
+   * on from its offset.
+   */
+  private async takeOver(owned: Owned): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        owned.producer = await this.port.producer({ transactionalId: `${this.options.group}-${RAW_TOPIC}-${owned.partition}` });
+        const checkpoint = await loadCheckpoint(this.port, RAW_TOPIC, owned.partition, 30_000);
+        if (checkpoint !== null) {
+          await this.context.pipeline.restore(splitCheckpoint(checkpoint.state));
+          for (const symbol of checkpoint.symbols) {
+            owned.symbols.add(symbol);
+            this.symbolPartition.set(symbol, owned.partition);
+          }
+          owned.nextOffset = checkpoint.offset;
+          this.consumer?.seek(RAW_TOPIC, owned.partition, checkpoint.offset);
+        }
+        this.context.log('took over input partition', { partition: owned.partition, offset: checkpoint?.offset ?? 'start' });
+        return;
+      } catch (err) {
+        this.context.log('taking over an input partition failed; retrying', { partition: owned.partition, error: (err as Error).message });
+        await sleep(Math.min(5000, 200 * 2 ** attempt));
+      }
+    }
+  }
+
+  private locked(work: () => Promise<void>): Promise<void> {
+    const next = this.lock.then(work, work);
+    this.lock = next.catch((err: unknown) => this.context.log('kafka source step failed', { error: (err as Error).message }));
+    return this.lock;
+  }
+
+  private async batch(batch: ConsumedBatch): Promise<void> {
+    const owned = this.owned.get(batch.partition);
+    if (batch.topic !== RAW_TOPIC || owned === undefined || this.stopping) return;
+    await owned.ready;
+    await this.locked(async () => {
+      if (this.owned.get(batch.partition) !== owned) return;
+      const { pipeline, deadLetter } = this.context;
+      const expected = BigInt(owned.nextOffset);
+      const first = batch.records[0];
+      if (expected >= 0n && first !== undefined && BigInt(first.offset) > expected) {
+        // The group's offset was behind the checkpoint's: go back to it.
+        this.consumer?.seek(RAW_TOPIC, batch.partition, owned.nextOffset);
+        return;
+      }
+      for (const record of batch.records) {
+        if (expected >= 0n && BigInt(record.offset) < expected) continue;
+        await this.room();
+        const origin = batch.partition * PARTITION_SPAN + Number(record.offset);
+        let value: unknown;
+        let rejection: Rejection | null;
+        try {
+          value = JSON.parse(record.value ?? '');
+          rejection = validateTick(value, this.tick);
+        } catch (err) {
+          rejection = new Rejection('unparsable', '', `not valid JSON: ${(err as Error).message}`);
+        }
+        if (rejection !== null) {
+          const dead: DeadLetterRecord = {
+            type: 'dead_letter', reason: rejection.reason, field: rejection.field, message: rejection.message, line: origin, raw: record.value ?? '',
+          };
+          deadLetter(dead);
+          owned.current.push({
+            topic: DEAD_LETTER_TOPIC, key: record.key ?? '', value: JSON.stringify(dead),
+            headers: { reason: dead.reason, [INPUT_PARTITION_HEADER]: String(batch.partition) },
+          });
+          continue;
+        }
+        owned.symbols.add(this.tick.symbol);
+        this.symbolPartition.set(this.tick.symbol, batch.partition);
+        pipeline.ingest(this.tick, origin);
+      }
+      owned.nextOffset = batch.nextOffset;
+      pipeline.publish();
+      if (Date.now() - this.lastCommit >= this.options.checkpointMs) await this.commitCycle();
+    });
+  }
+
+  /** Waits while the engine's rings are over three quarters full. */
+  private async room(): Promise<void> {
+    const { pipeline } = this.context;
+    const capacity = pipeline.pool.inputs[0]?.capacity ?? 1;
+    while (pipeline.ringOccupancy().input.some((used) => used > capacity * 0.75)) {
+      pipeline.publish();
+      await sleep(1);
+    }
+  }
+
+  /** One transaction per owned partition: its results, its checkpoint and its group offset. */
+  private async commitCycle(): Promise<void> {
+    this.lastCommit = Date.now();
+    const owners = [...this.owned.values()].filter((o) => o.producer !== null && o.nextOffset !== '-1');
+    if (owners.length === 0) return;
+    const { pipeline } = this.context;
+    pipeline.publish();
+    const offsets = owners.map((o) => o.nextOffset);
+    this.cycle = { id: pipeline.nextCheckpointId, passed: new Set() };
+    // All markers go into the rings back to back, so the split between this
+    // cycle's results and the next falls at the same point for every partition.
+    const snapshots = await Promise.all(owners.map((o) => pipeline.checkpoint([...o.symbols])));
+    for (let i = 0; i < owners.length; i++) {
+      const owned = owners[i] as Owned;
+      if (this.owned.get(owned.partition) !== owned) continue;
+      const records = [...owned.current, ...checkpointRecords(RAW_TOPIC, owned.partition, {
+        offset: offsets[i] as string, symbols: [...owned.symbols], state: joinCheckpoint(snapshots[i] as Uint8Array[]),
+      })];
+      try {
+        const tx = await (owned.producer as ProducerPort).transaction();
+        try {
+          for (const part of sends(records)) await tx.send(part);
+          await tx.sendOffsets(this.options.group, [{ topic: RAW_TOPIC, partition: owned.partition, offset: offsets[i] as string }]);
+        } catch (err) {
+          await tx.abort().catch(() => undefined);
+          throw err;
+        }
+        await tx.commit();
+        this.commits++;
+        owned.current = owned.next;
+        owned.next = [];
+      } catch (err) {
+        this.failures++;
+        this.context.log('a kafka transaction failed; restoring the partition from its checkpoint', { partition: owned.partition, error: (err as Error).message });
+        await owned.producer?.disconnect().catch(() => undefined);
+        const fresh = new Owned(owned.partition);
+        this.owned.set(owned.partition, fresh);
+        fresh.ready = this.takeOver(fresh);
+      }
+    }
+    this.cycle = null;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    await this.locked(() => this.commitCycle());
+    await this.consumer?.disconnect().catch(() => undefined);
+    await this.results?.disconnect().catch(() => undefined);
+    for (const owned of this.owned.values()) await owned.producer?.disconnect().catch(() => undefined);
+    await this.port.close().catch(() => undefined);
+  }
+}
