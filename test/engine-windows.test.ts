@@ -146,6 +146,19 @@ describe('watermarks, lateness and duplicates', () => {
     h.push({ ts: T0 + 900, price: 10, volume: 1 }, 1_005_600);
     assert.deepEqual(h.dropped.map((d) => d.reason), ['late'], 'a tick for a window closed by idleness is late');
   });
+
+  it('closes nothing from idleness while held, and counts idleness from the release', () => {
+    const h = new EngineHarness({ intervals: [1000], latenessMs: 1000, idleCloseMs: 2000 });
+    h.push({ ts: T0 + 500, price: 10, volume: 1 }, 1_000_000);
+    h.engine.holdIdle(true, 1_000_100);
+    h.engine.advanceIdle(1_010_000);
+    assert.equal(h.barsOf('1s').length, 0, 'held: a backlog may still hold this symbol\'s ticks');
+    h.engine.holdIdle(false, 1_010_000);
+    h.engine.advanceIdle(1_011_999);
+    assert.equal(h.barsOf('1s').length, 0, 'under idleCloseMs since the release');
+    h.engine.advanceIdle(1_012_500);
+    assert.deepEqual(h.barsOf('1s').map((b) => b.window_start), [T0]);
+  });
 });
 
 describe('sliding indicators', () => {

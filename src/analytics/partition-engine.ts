@@ -43,6 +43,9 @@ export class PartitionEngine {
   /** The symbol whose windows are being closed, for the two listeners above. */
   private closing: SymbolState | undefined;
   private closingLabel = '';
+  /** Idle closing held (a source catching up), and when it was last released. */
+  private idleHeld = false;
+  private idleSince = 0;
   /** Live mode: bars changed since their last forming update, as parallel lists. */
   private readonly dirtySymbols: SymbolState[] = [];
   private readonly dirtyLabels: string[] = [];
@@ -121,15 +124,24 @@ export class PartitionEngine {
   }
 
   /**
+   * While held, no symbol counts as idle; once released, idleness counts
+   * from the release at the earliest (a source catching up on a backlog).
+   */
+  holdIdle(held: boolean, now: number): void {
+    this.idleHeld = held;
+    if (!held) this.idleSince = now;
+  }
+
+  /**
    * Processing-time closing for `serve`: once a symbol has had no tick for
    * idleCloseMs, its watermark moves with the clock, so its last bar closes.
    */
   advanceIdle(now: number): void {
     const idleCloseMs = this.config.idleCloseMs;
-    if (idleCloseMs <= 0) return;
+    if (idleCloseMs <= 0 || this.idleHeld) return;
     for (const state of this.symbols) {
       if (state === undefined || state.maxTimestamp === -Infinity) continue;
-      const idle = now - state.lastArrival;
+      const idle = now - Math.max(state.lastArrival, this.idleSince);
       if (idle < idleCloseMs) continue;
       const next = state.maxTimestamp - this.config.latenessMs + idle;
       if (next > state.watermark) this.advance(state, next);

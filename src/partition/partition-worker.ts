@@ -90,6 +90,9 @@ function main(init: WorkerInit): void {
         while (!output.write(Msg.RESTORED, done)) output.waitForSpace(done.length, PARK_MS);
         break;
       }
+      case Msg.IDLE_HOLD:
+        engine.holdIdle(input.bytes[offset] === 1, Date.now());
+        break;
       case Msg.FLUSH:
         engine.flush();
         report(Msg.FLUSHED);

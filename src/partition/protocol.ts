@@ -7,7 +7,7 @@
 //
 // Ring records carry FlatBuffers: RingTick, RegisterName and PartitionReport
 // from fbs/ring.fbs; CheckpointRequest and Chunk from fbs/checkpoint.fbs; Bar, Indicator, Alert and DeadLetter from
-// fbs/records.fbs. FLUSH and STOP have empty payloads. Start-up and failure
+// fbs/records.fbs. FLUSH and STOP have empty payloads; IDLE_HOLD one byte. Start-up and failure
 // notices, which are rare, go through postMessage as WorkerEvent.
 
 import type { AnalyticsConfig } from '../analytics/analytics-config';
@@ -24,6 +24,12 @@ export const Msg = {
   CHECKPOINT: 5,
   /** A piece of a PartitionCheckpoint to restore (Chunk): answer RESTORED after the last. */
   RESTORE_CHUNK: 6,
+  /**
+   * Hold (payload byte 1) or release (0) processing-time idle closing, for a
+   * source that is catching up on a backlog: a symbol is not quiet just
+   * because its ticks are still queued behind other symbols'.
+   */
+  IDLE_HOLD: 7,
   BAR: 16,
   INDICATOR: 17,
   ALERT: 18,

@@ -56,6 +56,7 @@ export class LivePipeline {
   private nextCheckpoint = 1;
   private readonly checkpoints = new Map<number, PendingCheckpoint>();
   private readonly restores = new Map<number, PendingRestore>();
+  private idleHeld = false;
   private readonly assemblers: ChunkAssembler[];
   private readonly markListeners: Array<(checkpointId: number, partition: number) => void> = [];
 
@@ -133,6 +134,17 @@ export class LivePipeline {
       });
       this.dispatcher.publish();
     });
+  }
+
+  /**
+   * Holds processing-time idle closing in every partition while a source
+   * catches up on a backlog, and releases it (idleness then counts from now).
+   */
+  holdIdle(held: boolean): void {
+    if (held === this.idleHeld) return;
+    this.idleHeld = held;
+    this.dispatcher.broadcast(Msg.IDLE_HOLD, this.waitForRoom, Uint8Array.of(held ? 1 : 0));
+    this.dispatcher.publish();
   }
 
   /**

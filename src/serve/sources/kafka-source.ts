@@ -11,6 +11,11 @@
 // once. Results of a checkpoint cycle are split at the in-band checkpoint
 // marker, so nothing the checkpointed state already covers is committed later.
 //
+// Idle closing (a quiet symbol's last windows close after --idle-close-ms)
+// is held while any owned partition is behind its end: catching up, a
+// symbol's next ticks may sit in the backlog behind other symbols' batches,
+// and closing its windows early would make the results depend on timing.
+//
 // Backpressure: a batch is handed to the engine tick by tick, waiting for
 // ring room when the partitions are busy; kafkajs fetches the next batch only
 // after, so an engine that falls behind reads no further rather than
@@ -63,6 +68,8 @@ class Owned {
   /** The next offset to read, after every tick handed to the engine. */
   nextOffset = '-1';
   readonly symbols = new Set<string>();
+  /** Read up to the partition's end (as of the last fetch): idle closing may run. */
+  caughtUp = false;
   /** Results of this cycle, and of ticks after the cycle's checkpoint marker. */
   current: KafkaRecord[] = [];
   next: KafkaRecord[] = [];
@@ -168,6 +175,12 @@ export class KafkaSource implements TickSource {
       this.owned.set(partition, owned);
       owned.ready = this.takeOver(owned);
     }
+    this.holdIdleWhileBehind();
+  }
+
+  /** Idle closing waits while any owned partition has a backlog (or is still being taken over). */
+  private holdIdleWhileBehind(): void {
+    this.context.pipeline.holdIdle([...this.owned.values()].some((o) => !o.caughtUp));
   }
 
   private revoke(revoked: TopicPartition[]): void {
@@ -178,6 +191,7 @@ export class KafkaSource implements TickSource {
       // Uncommitted results are the next owner's to produce again.
       void owned?.producer?.disconnect().catch(() => undefined);
     }
+    this.holdIdleWhileBehind();
   }
 
   /**
@@ -186,7 +200,7 @@ export class KafkaSource implements TickSource {
    * on from its offset.
    */
   private async takeOver(owned: Owned): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0; this.owned.get(owned.partition) === owned && !this.stopping; attempt++) {
       try {
         owned.producer = await this.port.producer({ transactionalId: `${this.options.group}-${RAW_TOPIC}-${owned.partition}` });
         const checkpoint = await loadCheckpoint(this.port, RAW_TOPIC, owned.partition, 30_000);
@@ -199,12 +213,31 @@ export class KafkaSource implements TickSource {
           owned.nextOffset = checkpoint.offset;
           this.consumer?.seek(RAW_TOPIC, owned.partition, checkpoint.offset);
         }
+        owned.caughtUp = await this.atEnd(owned.partition, checkpoint?.offset);
         this.context.log('took over input partition', { partition: owned.partition, offset: checkpoint?.offset ?? 'start' });
+        this.holdIdleWhileBehind();
         return;
       } catch (err) {
         this.context.log('taking over an input partition failed; retrying', { partition: owned.partition, error: (err as Error).message });
         await sleep(Math.min(5000, 200 * 2 ** attempt));
       }
+    }
+  }
+
+  /** Whether reading from `from` (default: the group's offset, else the start) finds nothing yet. */
+  private async atEnd(partition: number, from: string | undefined): Promise<boolean> {
+    const admin = await this.port.admin();
+    try {
+      const end = (await admin.endOffsets(RAW_TOPIC)).find((p) => p.partition === partition);
+      if (end === undefined) return true;
+      let start = from;
+      if (start === undefined) {
+        const committed = (await admin.committedOffsets(this.options.group, RAW_TOPIC)).find((p) => p.partition === partition);
+        start = committed === undefined || committed.offset === '-1' ? end.low : committed.offset;
+      }
+      return BigInt(start) >= BigInt(end.high);
+    } finally {
+      await admin.disconnect();
     }
   }
 
@@ -256,6 +289,8 @@ export class KafkaSource implements TickSource {
         pipeline.ingest(this.tick, origin);
       }
       owned.nextOffset = batch.nextOffset;
+      owned.caughtUp = BigInt(batch.nextOffset) >= BigInt(batch.highWatermark);
+      this.holdIdleWhileBehind();
       pipeline.publish();
       if (Date.now() - this.lastCommit >= this.options.checkpointMs) await this.commitCycle();
     });
@@ -306,9 +341,13 @@ export class KafkaSource implements TickSource {
         this.failures++;
         this.context.log('a kafka transaction failed; restoring the partition from its checkpoint', { partition: owned.partition, error: (err as Error).message });
         await owned.producer?.disconnect().catch(() => undefined);
+        // Only if the partition is still ours: a rebalance may have handed it
+        // to another engine, whose producer fenced ours (that is why it failed).
+        if (this.owned.get(owned.partition) !== owned) continue;
         const fresh = new Owned(owned.partition);
         this.owned.set(owned.partition, fresh);
         fresh.ready = this.takeOver(fresh);
+        this.holdIdleWhileBehind();
       }
     }
     this.cycle = null;
