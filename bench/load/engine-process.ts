@@ -1,0 +1,88 @@
+// Starts the engine under test as a child process: `tickflow serve` (no
+// source; ticks come through /ingest) or the Node baseline server, and reads
+// its CPU time and resident memory from /proc while it runs.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..', '..');
+export const BASELINE_SERVER = join(ROOT, 'dist', 'bench', 'baseline', 'server.js');
+
+export type EngineKind = 'tickflow' | 'baseline';
+
+export interface EngineProcess {
+  readonly kind: EngineKind;
+  readonly port: number;
+  readonly child: ChildProcess;
+  /** user + system CPU seconds so far, of every thread. */
+  cpuSeconds(): number;
+  rssMb(): number;
+  stop(): Promise<void>;
+}
+
+export function startEngine(kind: EngineKind, extra: readonly string[] = []): Promise<EngineProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'tickflow-bench-'));
+  const args = kind === 'tickflow'
+    ? [join(ROOT, 'bin', 'tickflow.js'), 'serve', '--source', 'none', '--port', '0', '--log-format', 'json', '--db', join(dir, 'bench.db'), ...extra]
+    : [BASELINE_SERVER, '--port', '0', ...extra];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${kind} did not start within 30 s:\n${output}`));
+    }, 30_000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString('utf8');
+      for (const line of output.split('\n')) {
+        let entry: { msg?: string; port?: number; listening?: number } = {};
+        try {
+          entry = JSON.parse(line) as typeof entry;
+        } catch {
+          continue;
+        }
+        const port = typeof entry.listening === 'number' ? entry.listening : entry.msg?.startsWith('listening') === true ? entry.port : undefined;
+        if (typeof port !== 'number') continue;
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        child.stderr?.off('data', onData);
+        child.stdout?.resume();
+        child.stderr?.resume();
+        resolve({
+          kind, port, child,
+          cpuSeconds: () => processCpuSeconds(child.pid as number),
+          rssMb: () => processRssMb(child.pid as number),
+          stop: async () => {
+            if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+            const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+            await exited;
+            clearTimeout(kill);
+            rmSync(dir, { recursive: true, force: true });
+          },
+        });
+        return;
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${kind} exited with ${code} before listening:\n${output}`));
+    });
+  });
+}
+
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+export function processRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /VmRSS:\s+(\d+)/.exec(status)?.[1];
+  return kb === undefined ? NaN : Math.round(Number(kb) / 1024);
+}

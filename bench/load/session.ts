@@ -1,0 +1,100 @@
+// One measured session of the live-type scenarios: an engine process, a
+// subscriber process and (optionally) a publisher process, started in that
+// order, synchronised on a common start instant, then torn down. Returns
+// the merged latency histograms, the counts and the engine's CPU and memory.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { decodeHistogram, type Histogram } from '../hdr';
+import { startEngine, type EngineKind } from './engine-process';
+import type { PublisherPlan } from './publisher';
+import type { SubscriberPlan, SubscriberReport } from './subscribers';
+
+export interface SessionPlan {
+  readonly engine: EngineKind;
+  readonly engineArgs?: readonly string[];
+  readonly connections: ReadonlyArray<readonly string[]>;
+  readonly rate: number;
+  readonly seconds: number;
+  readonly symbols: number;
+  readonly measure: SubscriberPlan['measure'];
+  /** The subscriber program: ws clients that time each trade (default), or raw sockets that only count frames. */
+  readonly subscriberScript?: 'subscribers.js' | 'frame-counter.js';
+  /** Seconds at the start whose ticks are delivered but not timed (default 2). */
+  readonly warmupSeconds?: number;
+  /** Per-interval latency histograms of this many seconds (soak). */
+  readonly intervalSeconds?: number;
+  /** Called every second while the publisher runs (soak). */
+  readonly onSecond?: (elapsed: number, rssMb: number) => void;
+}
+
+export interface SessionResult {
+  readonly specific: Histogram;
+  readonly wildcard: Histogram;
+  readonly intervals: Histogram[];
+  readonly received: number;
+  readonly sent: number;
+  readonly deliverySeconds: number;
+  readonly cpuPercent: number;
+  readonly rssMb: number;
+}
+
+function child(script: string): ChildProcess {
+  return fork(join(__dirname, script), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+function nextMessage<T>(proc: ChildProcess, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null): void => reject(new Error(`${what} exited with ${code}`));
+    proc.once('exit', onExit);
+    proc.once('message', (message: T & { error?: string }) => {
+      proc.off('exit', onExit);
+      if (message.error !== undefined) reject(new Error(`${what}: ${message.error}`));
+      else resolve(message);
+    });
+  });
+}
+
+export async function runSession(plan: SessionPlan): Promise<SessionResult> {
+  const engine = await startEngine(plan.engine, plan.engineArgs);
+  const subscribers = child(plan.subscriberScript ?? 'subscribers.js');
+  const publisher = child('publisher.js');
+  try {
+    const url = `ws://127.0.0.1:${engine.port}`;
+    // The common start instant: time enough for every connection to subscribe.
+    const startNs = process.hrtime.bigint() + 3_000_000_000n;
+    const subPlan: SubscriberPlan = { url: `${url}/ws`, connections: plan.connections, start: String(startNs), rate: plan.rate, measure: plan.measure, intervalSeconds: plan.intervalSeconds, warmupSeconds: plan.warmupSeconds ?? 2 };
+    const ready = nextMessage<{ ready: boolean }>(subscribers, 'subscribers');
+    subscribers.send(subPlan);
+    await ready;
+    if (process.hrtime.bigint() > startNs - 500_000_000n) throw new Error('subscribers took too long to connect');
+    const eventStart = Date.now() - 60_000;
+    const pubPlan: PublisherPlan = { url: `${url}/ingest`, rate: plan.rate, seconds: plan.seconds, symbols: plan.symbols, start: String(startNs), eventStart };
+    const cpuBefore = engine.cpuSeconds();
+    const wallBefore = process.hrtime.bigint();
+    let peakRss = engine.rssMb();
+    const sampler = setInterval(() => {
+      const rss = engine.rssMb();
+      peakRss = Math.max(peakRss, rss);
+      plan.onSecond?.(Number(process.hrtime.bigint() - startNs) / 1e9, rss);
+    }, 1000);
+    const done = nextMessage<{ sent: number }>(publisher, 'publisher');
+    publisher.send(pubPlan);
+    const { sent } = await done;
+    // Let the last ticks arrive.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    clearInterval(sampler);
+    const cpuPercent = ((engine.cpuSeconds() - cpuBefore) / (Number(process.hrtime.bigint() - wallBefore) / 1e9)) * 100;
+    const reportPromise = nextMessage<SubscriberReport>(subscribers, 'subscribers');
+    subscribers.send({ finish: true });
+    const report = await reportPromise;
+    return {
+      specific: decodeHistogram(report.specific), wildcard: decodeHistogram(report.wildcard), intervals: report.intervals.map(decodeHistogram), received: report.received, sent,
+      deliverySeconds: (report.lastNs - report.firstNs) / 1e9, cpuPercent, rssMb: peakRss,
+    };
+  } finally {
+    subscribers.kill('SIGKILL');
+    publisher.kill('SIGKILL');
+    await engine.stop();
+  }
+}

@@ -1,0 +1,66 @@
+// `npm run bench [-- SCENARIO... [--quick] [--runs N] ...]`: the HDR
+// benchmark suite. Scenarios: ring, replay, live, fanout, soak (soak runs
+// only when named: it takes ten minutes). Each prints the machine and its
+// settings, then writes bench/results/<scenario>.json, .hgrm files and a
+// plot; `npm run bench:report` turns the summaries into docs/benchmarks.md.
+
+import { initHdr } from './hdr';
+import { machineLine } from './machine';
+import { fanoutScenario } from './scenarios/fanout';
+import { liveScenario } from './scenarios/live';
+import { replayScenario } from './scenarios/replay';
+import { ringScenario } from './scenarios/ring';
+import { soakScenario } from './scenarios/soak';
+
+const SCENARIOS = ['ring', 'replay', 'live', 'fanout', 'soak'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+const DEFAULT: readonly Scenario[] = ['ring', 'replay', 'live', 'fanout'];
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? undefined : process.argv[i + 1];
+}
+
+function usage(message: string): never {
+  console.error(`npm run bench: ${message}`);
+  console.error(`usage: npm run bench -- [${SCENARIOS.join('|')} ...] [--quick] [--runs N] [--rates 10000,50000,...] [--minutes N]`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  const values = new Set(['--runs', '--rates', '--minutes', '--ticks', '--rate'].map((f) => process.argv.indexOf(f) + 1).filter((i) => i > 0));
+  const named = process.argv.slice(2).filter((a, i) => !a.startsWith('--') && !values.has(i + 2));
+  for (const name of named) if (!(SCENARIOS as readonly string[]).includes(name)) usage(`unknown scenario "${name}"`);
+  const chosen = named.length > 0 ? (named as Scenario[]) : DEFAULT;
+  const quick = process.argv.includes('--quick');
+  const runs = Number(flag('runs') ?? (quick ? 1 : 3));
+  if (!Number.isInteger(runs) || runs < 1) usage(`--runs must be a positive integer, got "${flag('runs')}"`);
+  await initHdr();
+  console.log(machineLine());
+  console.log(`scenarios: ${chosen.join(', ')}; runs ${runs}${quick ? '; quick' : ''}`);
+  for (const scenario of chosen) {
+    console.log(`\n== ${scenario}`);
+    switch (scenario) {
+      case 'ring':
+        await ringScenario({ records: quick ? 2_000_000 : 20_000_000, latencyRecords: quick ? 100_000 : 1_000_000, rate: 200_000, runs });
+        break;
+      case 'replay':
+        await replayScenario({ ticks: Number(flag('ticks') ?? (quick ? 200_000 : 1_000_000)), runs, quick });
+        break;
+      case 'live':
+        await liveScenario({ rates: (flag('rates') ?? (quick ? '10000' : '10000,50000,100000,200000')).split(',').map(Number), seconds: quick ? 5 : 20, runs });
+        break;
+      case 'fanout':
+        await fanoutScenario({ subscribers: 1000, seconds: quick ? 5 : 15, rate: Number(flag('rate') ?? 30_000) });
+        break;
+      case 'soak':
+        await soakScenario({ minutes: Number(flag('minutes') ?? 10), rate: 50_000 });
+        break;
+    }
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`npm run bench: ${(err as Error).stack ?? String(err)}`);
+  process.exit(1);
+});
