@@ -70,7 +70,7 @@ export async function replayScenario(options: ReplayOptions): Promise<void> {
       for (const pin of options.quick ? [true] : [true, false]) {
         configs.push({
           name: `tickflow ${format} ${partitions}p ${pin ? 'pinned' : 'unpinned'}`, settings: { format, partitions, pin },
-          args: [BIN, 'replay', file, '--format', format, '--partitions', String(partitions), pin ? '--pin' : '--no-pin', '--out', '/dev/null'],
+          args: [BIN, 'replay', file, '--format', format, '--partitions', String(partitions), pin ? '--pin' : '--no-pin'],
           rate: tickflowRate, samples: [],
         });
       }

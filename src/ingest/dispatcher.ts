@@ -6,13 +6,14 @@
 import { TickFields } from '../analytics/tick-fields';
 import { partitionOf } from '../partition/partition-of';
 import { Msg } from '../partition/protocol';
-import { NameKind, RingEncoder } from '../partition/ring-codec';
+import { NameKind, RingEncoder, RingTickWriter } from '../partition/ring-codec';
 import type { RingProducer } from '../ring/ring-producer';
 import { RING_FULL } from '../ring/ring-descriptor';
 import type { ValidTick } from './tick-validator';
 
 export class Dispatcher {
   private readonly encoder = new RingEncoder();
+  private readonly writer = new RingTickWriter();
   private readonly symbolIds = new Map<string, number>();
   private readonly symbolPartition: number[] = [];
   private readonly symbolNames: string[] = [];
@@ -25,8 +26,12 @@ export class Dispatcher {
   /** A new symbol whose REGISTER_NAME did not fit in its ring yet. */
   private pendingSymbol = -1;
 
+  /** A DataView over each ring's bytes, for the RingTick writer. */
+  private readonly views: DataView[];
+
   constructor(private readonly inputs: readonly RingProducer[]) {
     this.knownExchanges = inputs.map(() => new Set([0]));
+    this.views = inputs.map((ring) => new DataView(ring.bytes.buffer, ring.bytes.byteOffset, ring.bytes.byteLength));
   }
 
   get symbolCount(): number {
@@ -94,10 +99,9 @@ export class Dispatcher {
     f.seq = tick.seq;
     f.sourceLine = sourceLine;
     f.ingestTime = ingestTime;
-    const payload = this.encoder.tick(f);
-    const at = ring.claim(Msg.TICK, payload.length);
+    const at = ring.claim(Msg.TICK, this.writer.length);
     if (at === RING_FULL) return -1 - partition;
-    ring.bytes.set(payload, at);
+    this.writer.write(ring.bytes, this.views[partition] as DataView, at, f);
     return partition;
   }
 

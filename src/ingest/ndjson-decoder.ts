@@ -4,6 +4,7 @@
 import type { DecodedSink, TickDecoder } from './decoded-sink';
 import { LineSplitter } from './line-splitter';
 import { Rejection } from './rejection';
+import { ScannedTick, scanTick } from './tick-scanner';
 import { ValidTick, validateTick } from './tick-validator';
 
 function isBlank(bytes: Uint8Array, start: number, end: number): boolean {
@@ -16,6 +17,7 @@ function isBlank(bytes: Uint8Array, start: number, end: number): boolean {
 
 export class NdjsonDecoder implements TickDecoder {
   private readonly tick = new ValidTick();
+  private readonly scanned = new ScannedTick();
   private readonly lines: LineSplitter;
 
   constructor(private readonly sink: DecodedSink, maxLineBytes?: number) {
@@ -62,6 +64,12 @@ export class NdjsonDecoder implements TickDecoder {
 
   private onLine(bytes: Buffer, start: number, end: number, line: number): void {
     if (isBlank(bytes, start, end)) return;
-    this.decodeLine(bytes.toString('utf8', start, end), line);
+    if (!scanTick(bytes, start, end, this.scanned)) {
+      this.decodeLine(bytes.toString('utf8', start, end), line);
+      return;
+    }
+    const rejection = validateTick(this.scanned, this.tick);
+    if (rejection === null) this.sink.tick(this.tick, line);
+    else this.sink.reject(rejection, line, bytes.toString('utf8', start, end), null);
   }
 }

@@ -15,6 +15,8 @@ export class RingProducer {
   private published: number;
   /** Last head seen; reloaded only when the ring looks full (Agrona's headCache). */
   private headCache: number;
+  /** Unpublished bytes past which claim() publishes first, so the consumer starts before a long batch ends. */
+  private readonly publishAfter: number;
 
   constructor(buffer: SharedArrayBuffer) {
     this.views = ringViews(buffer);
@@ -24,14 +26,17 @@ export class RingProducer {
     this.tail = Atomics.load(this.views.control, TAIL_SLOT);
     this.published = this.tail;
     this.headCache = Atomics.load(this.views.control, HEAD_SLOT);
+    this.publishAfter = this.capacity >> 4;
   }
 
   /**
    * Reserves a record of `length` payload bytes and writes its header. Returns
    * the index in `bytes` where the payload goes, or RING_FULL. The record is
-   * invisible to the consumer until publish().
+   * invisible to the consumer until publish(), or until a later claim finds
+   * a sixteenth of the ring unpublished and publishes the records before it.
    */
   claim(type: number, length: number): number {
+    if (((this.tail - this.published) >>> 0) > this.publishAfter) this.publish();
     if (length > this.maxPayload || length < 0) {
       throw new RangeError(`record of ${length} bytes exceeds the ring's maximum of ${this.maxPayload}`);
     }
