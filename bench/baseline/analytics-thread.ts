@@ -4,7 +4,7 @@
 
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { analyticsConfig } from '../../src/analytics/analytics-config';
+import { analyticsConfig, type AnalyticsConfig } from '../../src/analytics/analytics-config';
 import { loadConfig } from '../../src/config/load';
 import type { Rejection } from '../../src/ingest/rejection';
 import { ValidTick, validateTick } from '../../src/ingest/tick-validator';
@@ -13,7 +13,7 @@ import type { BaselineTick, FromWorker, ToWorker, WorkerInit } from './messages'
 const WORKER_FILE = join(__dirname, 'analytics-worker.js');
 
 export class AnalyticsThread {
-  private constructor(private readonly worker: Worker) {}
+  private constructor(private readonly worker: Worker, readonly analytics: AnalyticsConfig) {}
 
   /**
    * Starts the worker with the defaults of `tickflow serve` (live: echoed
@@ -32,7 +32,7 @@ export class AnalyticsThread {
           console.error(`baseline analytics worker failed: ${err.stack ?? err.message}`);
           process.exit(1);
         });
-        resolve(new AnalyticsThread(worker));
+        resolve(new AnalyticsThread(worker, init.analytics));
       });
       worker.once('error', reject);
     });
