@@ -3,7 +3,7 @@
 // thread in batches, the worker's results posted back as plain objects and
 // written as NDJSON. Prints one stats line on stdout at the end.
 //
-//   node dist/bench/baseline/replay.js FILE [--batch 1000] [--out FILE|-]
+//   node dist/bench/baseline/replay.js FILE [--batch 100] [--out FILE|-]
 //
 // Final bars, indicators and alerts go to --out (default: standard output);
 // the stats line always goes to standard output, last.
@@ -16,10 +16,11 @@ import { AnalyticsThread, ValidTick, toBaselineTick } from './analytics-thread';
 import type { BaselineTick, FromWorker } from './messages';
 
 /**
- * Ticks per postMessage. One post per line ran at less than half the speed of
- * batches of 10 to 10,000 (see bench/README.md), so the fair baseline batches.
+ * Ticks per postMessage. One post per line ran at under half the speed of
+ * batches of 10 to 10,000, and 100 was as fast as any (bench/README.md), so
+ * the fair baseline batches by 100.
  */
-const DEFAULT_BATCH = 1000;
+const DEFAULT_BATCH = 100;
 /** Ticks posted but not yet answered before reading pauses, so memory stays bounded. */
 const MAX_QUEUED_TICKS = 65_536;
 
