@@ -67,6 +67,8 @@ export class FanOut {
       if (isBinary) this.error(ws, 'bad_request', 'expected a JSON text frame', {});
       else this.onMessage(ws, data.toString());
     });
+    // A socket error is followed by 'close'; without a listener it would take the process down.
+    ws.on('error', () => undefined);
     ws.on('close', () => {
       for (const name of this.subscriptions.get(ws) ?? []) this.subscribers.get(name)?.delete(ws);
       this.subscriptions.delete(ws);

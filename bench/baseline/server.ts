@@ -141,6 +141,7 @@ async function main(args: Args): Promise<void> {
       if (isBinary) send(ws, JSON.stringify({ op: 'error', code: 'bad_request', message: 'the Node baseline takes NDJSON text frames only' }));
       else onIngest(publisher, data.toString());
     });
+    ws.on('error', () => undefined);
     ws.on('close', () => publishers.delete(publisher.id));
   });
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
