@@ -97,6 +97,10 @@ export const options = {
     flag: 'alert-cooldown-ms', min: 0, default: 0, commands: ENGINE,
     description: 'Event time during which a repeat alert of the same symbol and type is suppressed (0: every match alerts).',
   }),
+  idleSpinUs: integer({
+    flag: 'idle-spin-us', min: 0, max: 1_000_000, default: 0, commands: ['serve'],
+    description: 'How long a partition worker keeps polling its ring for the next tick before it parks, in microseconds: a faster hand-off for a core kept busy, worth it only when each worker has a core of its own (0: park at once).',
+  }),
   ringKib: integer({
     flag: 'ring-kib', min: 4, max: 1 << 20, default: 1024, commands: ENGINE,
     description: 'Capacity of each ring buffer in KiB, rounded up to a power of two.',

@@ -15,6 +15,8 @@ export interface PoolOptions {
   readonly pin: boolean;
   readonly ringBytes: number;
   readonly analytics: AnalyticsConfig;
+  /** Microseconds a worker busy-polls an empty ring before parking (default 0). */
+  readonly idleSpinUs?: number;
   /** Rung by workers after they publish results (serve); null in replay. */
   readonly doorbell?: SharedArrayBuffer | null;
 }
@@ -70,7 +72,7 @@ export class PartitionPool {
     const ready = Array.from({ length: partitions }, (_, partition) => {
       const init: WorkerInit = {
         partition, inRing: inRings[partition] as SharedArrayBuffer, outRing: outRings[partition] as SharedArrayBuffer,
-        analytics: options.analytics, pinCpu: cpus[partition] ?? null, doorbell: options.doorbell ?? null,
+        analytics: options.analytics, pinCpu: cpus[partition] ?? null, doorbell: options.doorbell ?? null, idleSpinUs: options.idleSpinUs ?? 0,
       };
       return pool.spawn(init);
     });

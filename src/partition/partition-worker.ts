@@ -128,7 +128,7 @@ function main(init: WorkerInit): void {
     }
     publish();
     // Forming bars still waiting out --bar-update-ms need a wake-up soon.
-    if (handled === 0) input.waitForData(live ? Math.min(PARK_MS, Math.max(1, init.analytics.barUpdateMs)) : PARK_MS);
+    if (handled === 0) input.waitForData(live ? Math.min(PARK_MS, Math.max(1, init.analytics.barUpdateMs)) : PARK_MS, 2000, init.idleSpinUs);
   }
   publish();
 }

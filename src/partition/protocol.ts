@@ -55,6 +55,8 @@ export interface WorkerInit {
   readonly pinCpu: number | null;
   /** Rung after publishing results, when the ingest thread waits on several rings (serve). */
   readonly doorbell: SharedArrayBuffer | null;
+  /** Microseconds to keep polling an empty in-ring before parking. */
+  readonly idleSpinUs: number;
 }
 
 export type WorkerEvent =

@@ -70,10 +70,19 @@ export class RingConsumer {
    * so if the producer's load missed our flag, our load of tail came after its
    * store and we never sleep; otherwise it sees the flag and notifies.
    */
-  waitForData(timeoutMs: number, spins = 2000): boolean {
+  waitForData(timeoutMs: number, spins = 2000, spinMicros = 0): boolean {
     const control = this.views.control;
     for (let i = 0; i < spins; i++) {
       if (Atomics.load(control, TAIL_SLOT) !== this.head) return true;
+    }
+    if (spinMicros > 0) {
+      // Busy-poll on (a core kept hot for the next hand-off), checking the clock every 256 loads.
+      const until = performance.now() + spinMicros / 1000;
+      do {
+        for (let i = 0; i < 256; i++) {
+          if (Atomics.load(control, TAIL_SLOT) !== this.head) return true;
+        }
+      } while (performance.now() < until);
     }
     Atomics.store(control, CONSUMER_PARKED_SLOT, 1);
     if (Atomics.load(control, TAIL_SLOT) === this.head) Atomics.wait(control, TAIL_SLOT, this.head, timeoutMs);

@@ -37,6 +37,7 @@ export interface LivePipelineOptions {
   readonly pin: boolean;
   readonly ringBytes: number;
   readonly analytics: AnalyticsConfig;
+  readonly idleSpinUs?: number;
 }
 
 export class LivePipeline {

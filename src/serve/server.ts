@@ -128,7 +128,7 @@ export class TickflowServer {
     let kafkaSource: KafkaSource | null = null;
     const made: { router?: RecordRouter } = {};
     const pipeline = await LivePipeline.start(
-      { partitions: config.partitions, pin: config.pin, ringBytes: config.ringKib * 1024, analytics },
+      { partitions: config.partitions, pin: config.pin, ringBytes: config.ringKib * 1024, analytics, idleSpinUs: config.idleSpinUs },
       (dispatcher) => {
         made.router = new RecordRouter({
           hub, dispatcher, latency, store,
