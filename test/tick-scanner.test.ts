@@ -1,9 +1,12 @@
-// The NDJSON fast path must agree with JSON.parse on every line it accepts,
+// The input fast paths must agree with the general decoders. The NDJSON fast path must agree with JSON.parse on every line it accepts,
 // down to the last bit of every number, and give up on every line JSON.parse
 // rejects.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Builder, ByteBuffer } from 'flatbuffers';
+import { Tick } from '../src/fb/generated/tickflow/fb/tick';
+import { readTickFields, tickToFields } from '../src/ingest/flatbuffers-decoder';
 import { ScannedTick, scanTick } from '../src/ingest/tick-scanner';
 import { seededRandom } from './fixtures/seeded-random';
 
@@ -108,6 +111,38 @@ describe('NDJSON tick scanner', () => {
       if (random() < 0.2) text += `e${random() < 0.5 ? '-' : ''}${Math.floor(random() * 30)}`;
       if (random() < 0.3) text = `-${text}`;
       assertAgrees(`{"price":${text}}`);
+    }
+  });
+});
+
+describe('FlatBuffers tick fields without objects', () => {
+  it('reads the same values as the generated accessors, for any present or absent field', () => {
+    const random = seededRandom(5);
+    const int64s = [0n, 1n, -1n, 1_704_205_810_007n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, -(2n ** 53n) - 3n, 2n ** 63n - 1n, -(2n ** 63n), 4_294_967_296n, 4_294_967_295n, -4_294_967_296n];
+    const strings = ['AAPL', 'BRK.B', '', 'é', '日本', 'XNAS', 'a"b'];
+    const holder = new ScannedTick();
+    for (let n = 0; n < 3000; n++) {
+      const b = new Builder(256);
+      const maybe = (): boolean => random() < 0.8;
+      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+      const symbol = maybe() ? b.createString(pick(strings)) : 0;
+      const exchange = maybe() ? b.createString(pick(strings)) : 0;
+      Tick.startTick(b);
+      if (symbol !== 0) Tick.addSymbol(b, symbol);
+      if (maybe()) Tick.addEventType(b, Math.floor(random() * 5) - 1);
+      if (maybe()) Tick.addTimestamp(b, pick(int64s));
+      if (maybe()) Tick.addPrice(b, random() < 0.1 ? -0 : random() * 1000);
+      if (maybe()) Tick.addVolume(b, pick(int64s));
+      if (maybe()) Tick.addBid(b, random() * 100);
+      if (maybe()) Tick.addAsk(b, random() * 100);
+      if (exchange !== 0) Tick.addExchange(b, exchange);
+      if (maybe()) Tick.addSeq(b, pick(int64s));
+      b.finish(Tick.endTick(b));
+      const bb = new ByteBuffer(b.asUint8Array());
+      const tick = Tick.getRootAsTick(bb);
+      const slow = tickToFields(tick);
+      const fast = readTickFields(bb, tick.bb_pos, holder);
+      for (const key of KEYS) assert.ok(Object.is(fast[key], slow[key]), `${key}: ${String(fast[key])} vs ${String(slow[key])}`);
     }
   });
 });

@@ -27,7 +27,9 @@ export function startEngine(kind: EngineKind, extra: readonly string[] = []): Pr
   const args = kind === 'tickflow'
     ? [join(ROOT, 'bin', 'tickflow.js'), 'serve', '--source', 'none', '--port', '0', '--log-format', 'json', '--db', join(dir, 'bench.db'), ...extra]
     : [BASELINE_SERVER, '--port', '0', ...extra];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // For profiling the engine under load, e.g. TICKFLOW_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof".
+  const nodeArgs = (process.env.TICKFLOW_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     let output = '';

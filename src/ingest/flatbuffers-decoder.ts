@@ -12,6 +12,7 @@ import { InputError } from '../errors';
 import type { DecodedSink, TickDecoder } from './decoded-sink';
 import { FlatBuffersVerifier } from './flatbuffers-verifier';
 import { Rejection } from './rejection';
+import { ScannedTick, intern } from './tick-scanner';
 import { ValidTick, validateTick } from './tick-validator';
 
 export const TICK_BATCH_IDENTIFIER = 'TFTB';
@@ -49,7 +50,59 @@ export function tickToFields(tick: Tick): Record<string, unknown> {
   };
 }
 
+/** A string field of the table at `pos`, or null; ASCII ones interned straight from the bytes. */
+function stringField(bb: ByteBuffer, pos: number, slot: number): string | null {
+  const offset = bb.__offset(pos, slot);
+  if (offset === 0) return null;
+  let at = pos + offset;
+  at += bb.readInt32(at);
+  const length = bb.readInt32(at);
+  const bytes = bb.bytes();
+  const start = at + 4;
+  for (let i = start; i < start + length; i++) {
+    if ((bytes[i] as number) >= 0x80) return bb.__string(pos + offset) as string;
+  }
+  return intern(bytes, start, start + length);
+}
+
+/** An int64 field as a number (exact below 2^53, as Number(bigint) otherwise), or null. */
+function int64Field(bb: ByteBuffer, pos: number, slot: number): number | null {
+  const offset = bb.__offset(pos, slot);
+  if (offset === 0) return null;
+  const high = bb.readInt32(pos + offset + 4);
+  if (high >= -0x200000 && high < 0x200000) return high * 4294967296 + (bb.readInt32(pos + offset) >>> 0);
+  return Number(bb.readInt64(pos + offset));
+}
+
+function float64Field(bb: ByteBuffer, pos: number, slot: number): number | null {
+  const offset = bb.__offset(pos, slot);
+  return offset === 0 ? null : bb.readFloat64(pos + offset);
+}
+
+/**
+ * tickToFields without the object, the BigInts and the UTF-8 decoding per
+ * tick: the same values (tested) into a reused holder.
+ */
+export function readTickFields(bb: ByteBuffer, pos: number, out: ScannedTick): ScannedTick {
+  out.symbol = stringField(bb, pos, 4);
+  const typeOffset = bb.__offset(pos, 6);
+  if (typeOffset === 0) out.event_type = null;
+  else {
+    const type = bb.readInt8(pos + typeOffset);
+    out.event_type = EventType[type] ?? `EventType(${type})`;
+  }
+  out.timestamp = int64Field(bb, pos, 8);
+  out.price = float64Field(bb, pos, 10);
+  out.volume = int64Field(bb, pos, 12);
+  out.bid = float64Field(bb, pos, 14);
+  out.ask = float64Field(bb, pos, 16);
+  out.exchange = stringField(bb, pos, 18);
+  out.seq = int64Field(bb, pos, 20);
+  return out;
+}
+
 export class FlatBuffersDecoder implements TickDecoder {
+  private readonly fields = new ScannedTick();
   private readonly tick = new ValidTick();
   private readonly view = new Tick();
   private readonly verifier = new FlatBuffersVerifier();
@@ -123,10 +176,9 @@ export class FlatBuffersDecoder implements TickDecoder {
         this.sink.reject(new Rejection('unparsable', '', `malformed Tick: ${problem}`), this.index, null, null);
         continue;
       }
-      const fields = tickToFields(this.view.__init(at, bb));
-      const rejection = validateTick(fields, this.tick);
+      const rejection = validateTick(readTickFields(bb, at, this.fields), this.tick);
       if (rejection === null) this.sink.tick(this.tick, this.index);
-      else this.sink.reject(rejection, this.index, null, fields);
+      else this.sink.reject(rejection, this.index, null, tickToFields(this.view.__init(at, bb)));
     }
   }
 }

@@ -95,7 +95,7 @@ const INTERN_SLOTS = 4096;
 const internBytes: Array<Uint8Array | undefined> = new Array(INTERN_SLOTS);
 const internStrings: string[] = new Array(INTERN_SLOTS).fill('');
 
-function intern(b: Uint8Array, s: number, e: number): string {
+export function intern(b: Uint8Array, s: number, e: number): string {
   const n = e - s;
   if (n > 32) return Buffer.from(b.buffer, b.byteOffset + s, n).toString('latin1');
   let h = n;
