@@ -19,13 +19,15 @@ COPY . .
 RUN npm ci --no-audit --no-fund
 RUN npm prune --omit=dev --no-audit --no-fund
 # uWebSockets.js ships its addon for every platform and Node ABI (~100 MiB);
-# keep the one this image runs.
-RUN find node_modules/uWebSockets.js -name 'uws_*.node' ! -name "uws_$(node -p 'process.platform + "_" + process.arch + "_" + process.versions.modules').node" -delete
+# keep the one this image runs, and fail here if it is not there (the package
+# would otherwise fall back to a slow JavaScript server at run time).
+RUN keep="uws_$(node -p 'process.platform + "_" + process.arch + "_" + process.versions.modules').node" && test -f "node_modules/uWebSockets.js/binaries/$keep" && find node_modules/uWebSockets.js -name 'uws_*.node' ! -name "$keep" -delete
 
 FROM node:20-bookworm-slim AS runtime
+# Configuration is TICKFLOW_* variables. Without TICKFLOW_TOKEN_FILE (a
+# mounted file of token hashes) the server listens on the container's
+# loopback only (docs/protocol.md, Authentication).
 ENV NODE_ENV=production
-# Bind all interfaces only with a token file (docs/protocol.md: without one the
-# server listens on loopback); set TICKFLOW_TOKEN_FILE to a mounted file.
 ENV TICKFLOW_DB=/data/tickflow.db
 ENV TICKFLOW_LOG_FORMAT=json
 WORKDIR /app

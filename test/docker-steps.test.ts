@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -91,6 +91,8 @@ describe('the Dockerfile', () => {
     // The volume holds the store file that the image's ENV points at.
     assert.equal(runtime.last('VOLUME'), dirname(runtime.env.TICKFLOW_DB ?? ''));
     assert.ok(!existsSync(runtime.path('node_modules/typescript')), 'dev dependencies pruned');
+    const addon = `uws_${process.platform}_${process.arch}_${process.versions.modules}.node`;
+    assert.deepEqual(readdirSync(runtime.path('node_modules/uWebSockets.js/binaries')), [addon], 'only the addon this image runs');
     assert.ok(!existsSync(runtime.path('src')) && !existsSync(runtime.path('test')), 'sources left in the build stage');
   });
 
