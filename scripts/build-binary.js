@@ -89,14 +89,14 @@ async function bundle() {
   for (const [name, file] of workerEntries()) entryPoints[name.replace(/\.js$/, '')] = file;
   // piscina starts each of its threads from worker.js next to its own code.
   entryPoints.worker = need('node_modules/piscina/dist/worker.js', 'run npm install');
-  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', legalComments: 'none' };
+  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', legalComments: 'eof' };
   await esbuild.build({
     ...common,
     entryPoints,
     outdir: path.join(work, 'program'),
     entryNames: '[name]',
     define: { TICKFLOW_BUNDLED: 'true' },
-    // Optional in piscina (thread priorities) and not installed.
+    // piscina's optional native addon for thread priorities: not embedded, and piscina runs without it.
     external: ['@napi-rs/nice'],
     plugins: [addonShims],
   });
