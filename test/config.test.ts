@@ -43,6 +43,17 @@ describe('configuration', () => {
     assert.equal(loadConfig('replay', [], env).config.latenessMs, 200);
   });
 
+  it('names the config file from TICKFLOW_CONFIG as it does from --config, and says where it came from', () => {
+    const file = join(dir, 'named.json');
+    writeFileSync(file, JSON.stringify({ 'lateness-ms': 700 }));
+    const fromEnv = loadConfig('replay', [], { TICKFLOW_CONFIG: file });
+    assert.equal(fromEnv.config.config, file);
+    assert.equal(fromEnv.config.latenessMs, 700);
+    assert.deepEqual([fromEnv.origin.config, fromEnv.origin['lateness-ms']], ['env', 'file']);
+    assert.equal(loadConfig('replay', ['--config', file], {}).origin.config, 'flag');
+    assert.match(commandHelp('replay'), /--config <string>\n.*\[TICKFLOW_CONFIG\]/);
+  });
+
   const BAD: Array<[string, string[], Record<string, string>, string]> = [
     ['a negative lateness', ['--lateness-ms', '-5'], {}, 'invalid configuration: --lateness-ms = "-5": expected an integer >= 0'],
     ['a fractional partition count', ['--partitions=1.5'], {}, 'invalid configuration: --partitions = "1.5": expected an integer from 1 to 256'],

@@ -13,8 +13,7 @@ export function commandHelp(command: CommandName): string {
   const rows = optionsFor(command).map(([, option]) => {
     const name = option.boolean ? `--${option.flag}, --no-${option.flag}` : `--${option.flag} <${option.kind}>`;
     const fallback = option.defaultText ?? option.show(option.defaultValue());
-    const env = option.cliOnly === true ? '' : ` [${envName(option.flag)}]`;
-    return `  ${name}\n      ${option.description} Default: ${fallback}.${env}`;
+    return `  ${name}\n      ${option.description} Default: ${fallback}. [${envName(option.flag)}]`;
   });
   return `${USAGE[command]}\n\nOptions:\n${rows.join('\n')}\n  --help\n      Show this help.\n`;
 }

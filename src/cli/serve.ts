@@ -16,11 +16,15 @@ export async function runServe(loaded: Loaded, fallback: (line: string) => void)
   const format = config.logFormat === 'auto' ? (process.stderr.isTTY ? 'text' : 'json') : config.logFormat;
   const log = createLogger({ format, level: config.logLevel });
   const effective: Record<string, string> = {};
+  const from: Record<string, string> = {};
   for (const [key, option] of optionsFor('serve')) {
     const raw = config[key];
     effective[option.flag] = SECRET_FLAGS.has(option.flag) && raw !== '' ? '(set)' : option.show(raw as never);
+    const origin = loaded.origin[option.flag];
+    if (origin !== undefined && origin !== 'default') from[option.flag] = origin;
   }
-  log.info('configuration', { config: effective });
+  // Where each non-default value came from (flag, env, file): a value nobody meant to set is found at a glance.
+  log.info('configuration', { config: effective, from });
   const server = await TickflowServer.start(config, log);
   const { host, port, tls } = server.address;
   const shown = host === '0.0.0.0' ? '127.0.0.1' : host;

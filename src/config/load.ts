@@ -130,7 +130,7 @@ export function loadConfig(command: CommandName, argv: readonly string[], env: N
     values[key] = option.defaultValue();
     if (!option.commands.includes(command)) continue;
     const fromFlag = args.flags.get(option.flag);
-    const fromEnv = option.cliOnly === true ? undefined : env[envName(option.flag)];
+    const fromEnv = env[envName(option.flag)];
     const fromFile = option.cliOnly === true ? undefined : file[option.flag];
     let raw: RawValue | undefined;
     let source = '';

@@ -20,7 +20,7 @@ export interface Option<T> {
   readonly defaultText?: string;
   /** True for flags that take no value (`--pin`, `--no-pin`). */
   readonly boolean: boolean;
-  /** Options that only the command line accepts (positional-like: --config). */
+  /** Options a config file cannot set (--config itself); flags and TICKFLOW_* variables still can. */
   readonly cliOnly?: boolean;
   defaultValue(): T;
   /** The parsed value, or undefined when `raw` is not valid. */

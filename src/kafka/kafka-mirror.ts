@@ -12,6 +12,8 @@ const WORKER_FILE = join(__dirname, 'mirror-worker.js');
 export class KafkaMirror {
   report: MirrorReport = { sent: 0, recovered: 0, dropped: 0, failures: 0, connected: false, depth: 0, lagMs: 0, lastError: '' };
   private readonly stopped: Promise<void>;
+  /** Set from the first failed attempt until the next connection: one warning per outage, including one that starts at start-up. */
+  private outage = false;
 
   private constructor(private readonly worker: Worker, private readonly onProblem: (message: string) => void) {
     this.stopped = new Promise((done) => {
@@ -21,8 +23,13 @@ export class KafkaMirror {
           return;
         }
         const failed = message.report.failures > this.report.failures;
-        if (failed && message.report.connected !== this.report.connected) this.onProblem(message.report.lastError);
-        if (!failed && message.report.connected && !this.report.connected) this.onProblem('');
+        if (failed && !message.report.connected && !this.outage) {
+          this.outage = true;
+          this.onProblem(message.report.lastError);
+        } else if (message.report.connected && (this.outage || !this.report.connected)) {
+          this.outage = false;
+          this.onProblem('');
+        }
         this.report = message.report;
       });
       worker.once('exit', () => done());

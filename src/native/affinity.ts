@@ -1,7 +1,7 @@
 // Loads the CPU-affinity addon (native/). Pinning is an optimisation: where
 // the addon is missing or the OS refuses, tickflow runs unpinned and says why.
 
-import { join } from 'node:path';
+import { packagePath } from '../binary/layout';
 
 interface AffinityAddon {
   readonly supported: boolean;
@@ -11,7 +11,7 @@ interface AffinityAddon {
   currentThreadId(): number;
 }
 
-const ADDON_PATH = join(__dirname, '..', '..', '..', 'native', 'build', 'Release', 'tickflow_native.node');
+const ADDON_PATH = packagePath('native/build/Release/tickflow_native.node', 'tickflow_native.node');
 
 let loaded: AffinityAddon | Error | undefined;
 

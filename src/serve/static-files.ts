@@ -9,10 +9,11 @@
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
+import { packagePath } from '../binary/layout';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 
-/** dashboard/dist of this checkout, from dist/src/serve/ where this file runs. */
-export const DASHBOARD_DIST = join(__dirname, '..', '..', '..', 'dashboard', 'dist');
+/** dashboard/dist of this checkout, or the dashboard folder the single executable unpacked. */
+export const DASHBOARD_DIST = packagePath('dashboard/dist', 'dashboard');
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = Object.freeze({
   '.html': 'text/html; charset=utf-8',
