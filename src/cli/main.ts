@@ -59,6 +59,8 @@ export function main(argv: readonly string[]): void {
         log(`tickflow: ${(err as Error).stack ?? String(err)}`);
         process.exitCode = 1;
       }
+      // Partition workers started before the failure would keep the process alive.
+      process.exit();
     },
   );
 }

@@ -48,5 +48,7 @@ export async function runServe(loaded: Loaded, fallback: (line: string) => void)
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+    // A failed partition worker drains the server itself: exit non-zero so a supervisor restarts it.
+    void server.failed.then(() => resolve(1));
   });
 }

@@ -79,6 +79,9 @@ export class TickflowServer {
   private stopped: Promise<void> | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly sockets = new Set<WebSocket<SocketData>>();
+  /** Resolves once the server shut itself down because a partition worker failed. */
+  readonly failed: Promise<void>;
+  private onFailedShutdown: () => void = () => undefined;
 
   private constructor(
     private readonly log: Logger,
@@ -90,6 +93,9 @@ export class TickflowServer {
     private readonly mirror: KafkaMirror | null,
   ) {
     this.address = address;
+    this.failed = new Promise((resolve) => {
+      this.onFailedShutdown = resolve;
+    });
   }
 
   static async start(config: Config, log: Logger): Promise<TickflowServer> {
@@ -295,9 +301,7 @@ export class TickflowServer {
     }, BACKPRESSURE_CHECK_MS));
     pipeline.whenFailed((err) => {
       log.error('a partition worker failed; shutting down', { error: err.message });
-      void running.shutdown('worker failure').then(() => {
-        process.exitCode = 1;
-      });
+      void running.shutdown('worker failure').finally(() => running.onFailedShutdown());
     });
     source?.start();
     return running;
