@@ -1,6 +1,5 @@
 package tickflow.bench.flink;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.math.BigDecimal;
@@ -73,11 +72,14 @@ public final class FlinkAnchor {
     StreamTableEnvironment tables = StreamTableEnvironment.create(env,
         EnvironmentSettings.newInstance().inStreamingMode().withConfiguration(conf).build());
 
-    long fileTicks = 0;
+    FeedScan scan = null;
+    long watermarkLatenessMs = o.latenessMs;
     if (o.mode == AnchorOptions.Mode.THROUGHPUT) {
-      tables.executeSql(AnchorSql.fileTicksTable(o.ticksFile, o.latenessMs));
-      fileTicks = countTicks(o.ticksFile);
+      scan = FeedScan.of(o.ticksFile, o.latenessMs);
+      watermarkLatenessMs = scan.skewMs;
+      tables.executeSql(AnchorSql.fileTicksTable(o.ticksFile, watermarkLatenessMs));
     } else {
+      // The paced source sorts the ticks by timestamp, so no skew is left for the watermark to cover.
       DataStream<Row> paced = env
           .addSource(new PacedTickSource(o.ticksFile, o.rate, o.pacedTicks(), o.warmupTicks(), o.latenessMs),
               "paced ticks", PacedTickSource.TYPE)
@@ -108,7 +110,7 @@ public final class FlinkAnchor {
     double cpuSeconds;
     if (o.mode == AnchorOptions.Mode.THROUGHPUT) {
       // From submission to the last output: task start-up included, planning not (startup_seconds).
-      ticks = fileTicks;
+      ticks = scan.ticks;
       seconds = (wall1 - wall0) / 1e9;
       cpuSeconds = (cpu1 - cpu0) / 1e9;
     } else {
@@ -139,7 +141,8 @@ public final class FlinkAnchor {
       out.raw("latency_us", "null");
     }
     out.put("flink_version", EnvironmentInformation.getVersion()).put("parallelism", o.parallelism)
-        .put("lateness_ms", o.latenessMs).put("buffer_timeout_ms", o.bufferTimeoutMs)
+        .put("lateness_ms", o.latenessMs).put("watermark_lateness_ms", watermarkLatenessMs)
+        .put("buffer_timeout_ms", o.bufferTimeoutMs)
         .put("startup_seconds", round((wall0 - planned0) / 1e9, 3));
     if (o.mode == AnchorOptions.Mode.LATENCY) {
       out.put("rate", o.rate).put("duration_s", o.durationS).put("warmup_s", o.warmupS)
@@ -154,17 +157,6 @@ public final class FlinkAnchor {
         .put("trade_rows", count(acc, AnchorSink.TRADES)).raw("alerts", alerts.toString()).toString());
     out.put("java", System.getProperty("java.version"));
     return out.toString();
-  }
-
-  /** Non-blank lines: the ticks the file source reads, counted before the clock starts. */
-  private static long countTicks(Path file) throws IOException {
-    long n = 0;
-    try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      for (String line = in.readLine(); line != null; line = in.readLine()) {
-        if (!line.isBlank()) n++;
-      }
-    }
-    return n;
   }
 
   private static long count(Map<String, Object> acc, String name) {
