@@ -29,8 +29,8 @@ const MAIN_CLASS = 'tickflow.bench.flink.FlinkAnchor';
 const INSTALL_HINT = 'the Flink anchor needs a JDK 17+ and Maven: apt-get install default-jdk-headless maven';
 const MAVEN_TIMEOUT_MS = 20 * 60_000;
 
-// A fixed heap, so that no run pays for growing it; 4 GiB holds the 5-minute
-// OVER state of a 10,000 ticks/s feed with room to spare. No --add-opens:
+// A fixed heap, so that no run pays for growing it; 4 GiB is several times
+// what the 1,000,000-tick feed's window state takes. No --add-opens:
 // the job refuses Kryo, the only part of Flink 1.20 that needs them (README.md).
 const JVM_OPTIONS = Object.freeze(['-Xms4g', '-Xmx4g', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true']);
 

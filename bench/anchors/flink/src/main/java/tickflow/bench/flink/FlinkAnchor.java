@@ -80,11 +80,7 @@ public final class FlinkAnchor {
       tables.executeSql(AnchorSql.fileTicksTable(o.ticksFile, watermarkLatenessMs));
     } else {
       // The paced source sorts the ticks by timestamp, so no skew is left for the watermark to cover.
-      DataStream<Row> paced = env
-          .addSource(new PacedTickSource(o.ticksFile, o.rate, o.pacedTicks(), o.warmupTicks(), o.latenessMs),
-              "paced ticks", PacedTickSource.TYPE)
-          .setParallelism(1);
-      tables.createTemporaryView("ticks", paced, Schema.newBuilder()
+      tables.createTemporaryView("ticks", pacedTicks(env, o), Schema.newBuilder()
           .columnByMetadata("rowtime", "TIMESTAMP_LTZ(3)")
           .watermark("rowtime", "SOURCE_WATERMARK()")
           .build());
@@ -157,6 +153,15 @@ public final class FlinkAnchor {
         .put("trade_rows", count(acc, AnchorSink.TRADES)).raw("alerts", alerts.toString()).toString());
     out.put("java", System.getProperty("java.version"));
     return out.toString();
+  }
+
+  /** One paced sender whatever the parallelism: one feed, as tickflow has one ingest thread. */
+  @SuppressWarnings("deprecation") // addSource: see PacedTickSource for why a legacy source.
+  private static DataStream<Row> pacedTicks(StreamExecutionEnvironment env, AnchorOptions o) {
+    return env
+        .addSource(new PacedTickSource(o.ticksFile, o.rate, o.pacedTicks(), o.warmupTicks(), o.latenessMs),
+            "paced ticks", PacedTickSource.TYPE)
+        .setParallelism(1);
   }
 
   private static long count(Map<String, Object> acc, String name) {
