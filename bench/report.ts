@@ -25,7 +25,7 @@ function table(series: readonly Series[]): string {
     return [
       s.name, s.throughput === undefined ? '' : `${num(s.throughput)} ${s.unit ?? ''}`,
       ...(latency ? [us(l?.p50_us), us(l?.p90_us), us(l?.p99_us), us(l?.p99_9_us), us(l?.p99_99_us), us(l?.max_us), num(l?.count)] : []),
-      s.cpu_percent === undefined ? '' : `${Math.round(s.cpu_percent)} %`, s.rss_mb === undefined || Number.isNaN(s.rss_mb) ? '' : `${s.rss_mb} MiB`, extra,
+      s.cpu_percent === undefined ? '' : `${Math.round(s.cpu_percent)} %`, s.rss_mb === undefined || s.rss_mb === null || Number.isNaN(s.rss_mb) ? '' : `${s.rss_mb} MiB`, extra,
     ];
   });
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -46,7 +46,14 @@ function flinkSection(): string | null {
   const file = join(RESULTS_DIR, 'flink.json');
   if (!existsSync(file)) return null;
   const text = readFileSync(file, 'utf8').trim();
-  const runs = text.startsWith('[') ? (JSON.parse(text) as Array<Record<string, unknown>>) : text.split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  let whole: unknown;
+  try {
+    whole = JSON.parse(text);
+  } catch {
+    whole = text.split('\n').map((l) => JSON.parse(l) as unknown);
+  }
+  // A local file path says nothing about the result.
+  const runs = (Array.isArray(whole) ? whole : [whole]).map((r) => JSON.parse(JSON.stringify(r, (key, value: unknown) => (key === 'ticks_file' ? undefined : value))) as unknown);
   return ['### flink (anchor)', '', '```sh', 'node bench/anchors/flink/run.js', '```', '', '```json', ...runs.map((r) => JSON.stringify(r)), '```', ''].join('\n');
 }
 

@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { decodeHistogram, type Histogram } from '../hdr';
-import { startEngine, type EngineKind } from './engine-process';
+import { processCpuSeconds, startEngine, type EngineKind } from './engine-process';
 import type { PublisherPlan } from './publisher';
 import type { SubscriberPlan, SubscriberReport } from './subscribers';
 
@@ -36,6 +36,8 @@ export interface SessionResult {
   readonly sent: number;
   readonly deliverySeconds: number;
   readonly cpuPercent: number;
+  /** CPU of the load generators (publisher + subscribers), percent of one core: on a small machine they compete with the engine. */
+  readonly clientCpuPercent: number;
   readonly rssMb: number;
 }
 
@@ -70,7 +72,9 @@ export async function runSession(plan: SessionPlan): Promise<SessionResult> {
     if (process.hrtime.bigint() > startNs - 500_000_000n) throw new Error('subscribers took too long to connect');
     const eventStart = Date.now() - 60_000;
     const pubPlan: PublisherPlan = { url: `${url}/ingest`, rate: plan.rate, seconds: plan.seconds, symbols: plan.symbols, start: String(startNs), eventStart };
+    const clientCpu = (): number => processCpuSeconds(subscribers.pid as number) + processCpuSeconds(publisher.pid as number);
     const cpuBefore = engine.cpuSeconds();
+    const clientBefore = clientCpu();
     const wallBefore = process.hrtime.bigint();
     let peakRss = engine.rssMb();
     const sampler = setInterval(() => {
@@ -84,13 +88,15 @@ export async function runSession(plan: SessionPlan): Promise<SessionResult> {
     // Let the last ticks arrive.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     clearInterval(sampler);
-    const cpuPercent = ((engine.cpuSeconds() - cpuBefore) / (Number(process.hrtime.bigint() - wallBefore) / 1e9)) * 100;
+    const wall = Number(process.hrtime.bigint() - wallBefore) / 1e9;
+    const cpuPercent = ((engine.cpuSeconds() - cpuBefore) / wall) * 100;
+    const clientCpuPercent = ((clientCpu() - clientBefore) / wall) * 100;
     const reportPromise = nextMessage<SubscriberReport>(subscribers, 'subscribers');
     subscribers.send({ finish: true });
     const report = await reportPromise;
     return {
       specific: decodeHistogram(report.specific), wildcard: decodeHistogram(report.wildcard), intervals: report.intervals.map(decodeHistogram), received: report.received, sent,
-      deliverySeconds: (report.lastNs - report.firstNs) / 1e9, cpuPercent, rssMb: peakRss,
+      deliverySeconds: (report.lastNs - report.firstNs) / 1e9, cpuPercent, clientCpuPercent, rssMb: peakRss,
     };
   } finally {
     subscribers.kill('SIGKILL');

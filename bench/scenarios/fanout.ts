@@ -33,7 +33,7 @@ export async function fanoutScenario(options: FanoutOptions): Promise<void> {
     rec.add({
       name: `${engine} fan-out`, settings: { engine, offered_ticks_per_s: options.rate },
       throughput: result.received / Math.max(result.deliverySeconds, 1e-9), unit: 'messages/s delivered', cpu_percent: result.cpuPercent, rss_mb: result.rssMb,
-      extra: { delivered: result.received, offered: expected, delivered_fraction: Number((result.received / Math.max(1, expected)).toFixed(4)), offered_messages_per_s: Math.round(expected / options.seconds) },
+      extra: { load_generator_cpu_percent: Math.round(result.clientCpuPercent), delivered: result.received, offered: expected, delivered_fraction: Number((result.received / Math.max(1, expected)).toFixed(4)), offered_messages_per_s: Math.round(expected / options.seconds) },
     });
   }
   rec.write();

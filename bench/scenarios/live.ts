@@ -46,6 +46,7 @@ export async function liveScenario(options: LiveOptions): Promise<void> {
       let expected = 0;
       let cpu = 0;
       let rss = 0;
+      let clientCpu = 0;
       for (let r = 0; r < options.runs; r++) {
         const result = await runSession({ engine, connections: liveConnections(), rate, seconds: options.seconds, symbols: SYMBOLS, measure: 'latency' });
         all.add(result.specific);
@@ -55,12 +56,13 @@ export async function liveScenario(options: LiveOptions): Promise<void> {
         received += result.received;
         expected += expectedDeliveries(result.sent);
         cpu += result.cpuPercent / options.runs;
+        clientCpu += result.clientCpuPercent / options.runs;
         rss = Math.max(rss, result.rssMb);
       }
       const series = rec.add({
         name: `${engine} ${rate / 1000}k ticks/s`, settings: { engine, offered_ticks_per_s: rate },
         throughput: rate, unit: 'ticks/s offered', cpu_percent: cpu, rss_mb: rss,
-        extra: { delivered: received, expected, delivered_fraction: Number((received / Math.max(1, expected)).toFixed(4)) },
+        extra: { load_generator_cpu_percent: Math.round(clientCpu), delivered: received, expected, delivered_fraction: Number((received / Math.max(1, expected)).toFixed(4)) },
       }, all);
       if ((series.latency?.p99_us ?? Infinity) < 1000 && received >= expected) best.set(engine, Math.max(best.get(engine) ?? 0, rate));
     }

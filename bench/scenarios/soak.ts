@@ -31,7 +31,7 @@ export async function soakScenario(options: SoakOptions): Promise<void> {
   result.specific.add(result.wildcard);
   rec.add({
     name: 'whole run', settings: { minutes: options.minutes }, throughput: options.rate, unit: 'ticks/s offered', cpu_percent: result.cpuPercent, rss_mb: result.rssMb,
-    extra: { delivered: result.received, expected: expectedDeliveries(result.sent) },
+    extra: { load_generator_cpu_percent: Math.round(result.clientCpuPercent), delivered: result.received, expected: expectedDeliveries(result.sent) },
   }, result.specific);
   const first = minutes[0];
   const last = minutes.at(-1);
