@@ -56,23 +56,49 @@ export class RingEncoder {
  * at field positions read from the template's own vtable. The bytes equal
  * what RingEncoder.tick gives (tested).
  */
+/** RingTick's fields, in schema (slot) order. */
+const FIELDS = 13;
+
+/** Where the forced-defaults RingTick keeps each field: one layout for every tick. */
+interface RingTickLayout {
+  readonly template: Uint8Array;
+  /** Absolute position of each field, in schema order. */
+  readonly pos: Int32Array;
+  /** The first four bytes of the template (root offset) and of its vtable (vtable and table sizes), and the table's vtable offset. */
+  readonly root: number;
+  readonly vtableHead: number;
+  readonly soffset: number;
+}
+
+let layout: RingTickLayout | null = null;
+
+function ringTickLayout(): RingTickLayout {
+  if (layout !== null) return layout;
+  const template = new RingEncoder().tick(new TickFields()).slice();
+  const view = new DataView(template.buffer, template.byteOffset, template.byteLength);
+  const table = view.getUint32(0, true);
+  const soffset = view.getInt32(table, true);
+  const vtable = table - soffset;
+  const pos = new Int32Array(FIELDS);
+  for (let i = 0; i < FIELDS; i++) {
+    const offset = view.getUint16(vtable + 4 + 2 * i, true);
+    if (offset === 0) throw new Error(`RingTick field ${i} missing from the template`);
+    pos[i] = table + offset;
+  }
+  layout = { template, pos, root: table, vtableHead: view.getUint32(vtable, true), soffset };
+  return layout;
+}
+
 export class RingTickWriter {
   readonly length: number;
   private readonly template: Uint8Array;
   private readonly pos: Int32Array;
 
   constructor() {
-    this.template = new RingEncoder().tick(new TickFields()).slice();
-    this.length = this.template.length;
-    const view = new DataView(this.template.buffer, this.template.byteOffset, this.template.byteLength);
-    const table = view.getUint32(0, true);
-    const vtable = table - view.getInt32(table, true);
-    this.pos = new Int32Array(FIELDS);
-    for (let i = 0; i < FIELDS; i++) {
-      const offset = view.getUint16(vtable + 4 + 2 * i, true);
-      if (offset === 0) throw new Error(`RingTick field ${i} missing from the template`);
-      this.pos[i] = table + offset;
-    }
+    const { template, pos } = ringTickLayout();
+    this.template = template;
+    this.length = template.length;
+    this.pos = pos;
   }
 
   /** Writes `t` at `at` in `bytes` (viewed by `view`); the caller has claimed this.length bytes there. */
@@ -95,20 +121,45 @@ export class RingTickWriter {
   }
 }
 
-/** RingTick's fields, in schema (slot) order. */
-const FIELDS = 13;
-
 /** Reads ring records in place, through one ByteBuffer over the ring's bytes. */
 export class RingDecoder {
   private readonly bb: ByteBuffer;
   private readonly tickView = new RingTick();
   private readonly nameView = new RegisterName();
 
+  private readonly view: DataView;
+  private readonly layout = ringTickLayout();
+
   constructor(bytes: Uint8Array) {
     this.bb = new ByteBuffer(bytes);
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
+  /**
+   * A RingTick in the one layout the writers produce is read at fixed
+   * positions; anything else through the generated accessors.
+   */
   tick(offset: number, out: TickFields): TickFields {
+    const v = this.view;
+    const l = this.layout;
+    if (v.getUint32(offset, true) === l.root && v.getInt32(offset + l.root, true) === l.soffset
+      && v.getUint32(offset + l.root - l.soffset, true) === l.vtableHead) {
+      const p = l.pos;
+      out.symbolId = v.getUint32(offset + (p[0] as number), true);
+      out.exchangeId = v.getUint32(offset + (p[1] as number), true);
+      out.eventType = v.getInt8(offset + (p[2] as number));
+      out.timestamp = v.getFloat64(offset + (p[3] as number), true);
+      out.price = v.getFloat64(offset + (p[4] as number), true);
+      out.volume = v.getFloat64(offset + (p[5] as number), true);
+      out.bid = v.getFloat64(offset + (p[6] as number), true);
+      out.ask = v.getFloat64(offset + (p[7] as number), true);
+      out.seq = v.getFloat64(offset + (p[8] as number), true);
+      out.sourceLine = v.getFloat64(offset + (p[9] as number), true);
+      out.ingestTime = v.getFloat64(offset + (p[10] as number), true);
+      out.dequeueTime = v.getFloat64(offset + (p[11] as number), true);
+      out.emitTime = v.getFloat64(offset + (p[12] as number), true);
+      return out;
+    }
     this.bb.setPosition(offset);
     const t = RingTick.getRootAsRingTick(this.bb, this.tickView);
     out.symbolId = t.symbolId();
