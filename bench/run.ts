@@ -23,12 +23,12 @@ function flag(name: string): string | undefined {
 
 function usage(message: string): never {
   console.error(`npm run bench: ${message}`);
-  console.error(`usage: npm run bench -- [${SCENARIOS.join('|')} ...] [--quick] [--runs N] [--rates 10000,50000,...] [--minutes N]`);
+  console.error(`usage: npm run bench -- [${SCENARIOS.join('|')} ...] [--quick] [--runs N] [--rates 10000,50000,...] [--minutes N] [--engine-args "--flag value"]`);
   process.exit(2);
 }
 
 async function main(): Promise<void> {
-  const values = new Set(['--runs', '--rates', '--minutes', '--ticks', '--rate'].map((f) => process.argv.indexOf(f) + 1).filter((i) => i > 0));
+  const values = new Set(['--runs', '--rates', '--minutes', '--ticks', '--rate', '--engine-args'].map((f) => process.argv.indexOf(f) + 1).filter((i) => i > 0));
   const named = process.argv.slice(2).filter((a, i) => !a.startsWith('--') && !values.has(i + 2));
   for (const name of named) if (!(SCENARIOS as readonly string[]).includes(name)) usage(`unknown scenario "${name}"`);
   const chosen = named.length > 0 ? (named as Scenario[]) : DEFAULT;
@@ -48,7 +48,10 @@ async function main(): Promise<void> {
         await replayScenario({ ticks: Number(flag('ticks') ?? (quick ? 200_000 : 1_000_000)), runs, quick });
         break;
       case 'live':
-        await liveScenario({ rates: (flag('rates') ?? (quick ? '10000' : '10000,50000,100000,200000')).split(',').map(Number), seconds: quick ? 5 : 20, runs });
+        await liveScenario({
+          rates: (flag('rates') ?? (quick ? '10000' : '10000,50000,100000,200000')).split(',').map(Number), seconds: quick ? 5 : 20, runs,
+          engineArgs: (flag('engine-args') ?? '').split(' ').filter((a) => a !== ''),
+        });
         break;
       case 'fanout':
         await fanoutScenario({ subscribers: 1000, seconds: quick ? 5 : 15, rate: Number(flag('rate') ?? 30_000) });

@@ -39,6 +39,22 @@ export interface SessionResult {
   /** CPU of the load generators (publisher + subscribers), percent of one core: on a small machine they compete with the engine. */
   readonly clientCpuPercent: number;
   readonly rssMb: number;
+  /** tickflow only: median of each stage of tickflow_stage_latency_seconds from /metrics at the end, in µs. */
+  readonly stageP50Us: Record<string, number>;
+}
+
+/** Medians of the engine's own stage histograms (tickflow's /metrics; the baseline has none). */
+async function stageMedians(port: number): Promise<Record<string, number>> {
+  const medians: Record<string, number> = {};
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    for (const match of text.matchAll(/^tickflow_stage_latency_seconds\{stage="([a-z_]+)",quantile="0\.5"\} (\S+)$/gm)) {
+      medians[match[1] as string] = Math.round(Number(match[2]) * 1e7) / 10;
+    }
+  } catch {
+    // No /metrics: nothing to add.
+  }
+  return medians;
 }
 
 function child(script: string): ChildProcess {
@@ -91,12 +107,13 @@ export async function runSession(plan: SessionPlan): Promise<SessionResult> {
     const wall = Number(process.hrtime.bigint() - wallBefore) / 1e9;
     const cpuPercent = ((engine.cpuSeconds() - cpuBefore) / wall) * 100;
     const clientCpuPercent = ((clientCpu() - clientBefore) / wall) * 100;
+    const stageP50Us = plan.engine === 'tickflow' ? await stageMedians(engine.port) : {};
     const reportPromise = nextMessage<SubscriberReport>(subscribers, 'subscribers');
     subscribers.send({ finish: true });
     const report = await reportPromise;
     return {
       specific: decodeHistogram(report.specific), wildcard: decodeHistogram(report.wildcard), intervals: report.intervals.map(decodeHistogram), received: report.received, sent,
-      deliverySeconds: (report.lastNs - report.firstNs) / 1e9, cpuPercent, clientCpuPercent, rssMb: peakRss,
+      deliverySeconds: (report.lastNs - report.firstNs) / 1e9, cpuPercent, clientCpuPercent, rssMb: peakRss, stageP50Us,
     };
   } finally {
     subscribers.kill('SIGKILL');

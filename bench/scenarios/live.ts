@@ -15,6 +15,8 @@ export interface LiveOptions {
   readonly rates: readonly number[];
   readonly seconds: number;
   readonly runs: number;
+  /** Extra `tickflow serve` flags, e.g. ['--idle-spin-us', '200']. */
+  readonly engineArgs?: readonly string[];
 }
 
 const SYMBOLS = 500;
@@ -35,7 +37,7 @@ export function expectedDeliveries(sent: number): number {
 export async function liveScenario(options: LiveOptions): Promise<void> {
   const engines: EngineKind[] = existsSync(BASELINE_SERVER) ? ['tickflow', 'baseline'] : ['tickflow'];
   const rec = new ScenarioRecorder('live', {
-    symbols: SYMBOLS, subscribers: SUBSCRIBERS, wildcard_subscribers: 1, seconds_per_rate: options.seconds, runs: options.runs, rates: options.rates.join(','),
+    symbols: SYMBOLS, subscribers: SUBSCRIBERS, wildcard_subscribers: 1, seconds_per_rate: options.seconds, runs: options.runs, rates: options.rates.join(','), engine_args: (options.engineArgs ?? []).join(' '),
   });
   if (engines.length === 1) rec.note('the Node baseline is not built (dist/bench/baseline/server.js): tickflow only');
   const best = new Map<EngineKind, number>();
@@ -47,8 +49,9 @@ export async function liveScenario(options: LiveOptions): Promise<void> {
       let cpu = 0;
       let rss = 0;
       let clientCpu = 0;
+      let stages: Record<string, number> = {};
       for (let r = 0; r < options.runs; r++) {
-        const result = await runSession({ engine, connections: liveConnections(), rate, seconds: options.seconds, symbols: SYMBOLS, measure: 'latency' });
+        const result = await runSession({ engine, engineArgs: engine === 'tickflow' ? options.engineArgs : [], connections: liveConnections(), rate, seconds: options.seconds, symbols: SYMBOLS, measure: 'latency' });
         all.add(result.specific);
         all.add(result.wildcard);
         result.specific.destroy();
@@ -57,12 +60,13 @@ export async function liveScenario(options: LiveOptions): Promise<void> {
         expected += expectedDeliveries(result.sent);
         cpu += result.cpuPercent / options.runs;
         clientCpu += result.clientCpuPercent / options.runs;
+        stages = result.stageP50Us;
         rss = Math.max(rss, result.rssMb);
       }
       const series = rec.add({
         name: `${engine} ${rate / 1000}k ticks/s`, settings: { engine, offered_ticks_per_s: rate },
         throughput: rate, unit: 'ticks/s offered', cpu_percent: cpu, rss_mb: rss,
-        extra: { load_generator_cpu_percent: Math.round(clientCpu), delivered: received, expected, delivered_fraction: Number((received / Math.max(1, expected)).toFixed(4)) },
+        extra: { ...Object.fromEntries(Object.entries(stages).map(([stage, us]) => [`${stage}_p50_us`, us])), load_generator_cpu_percent: Math.round(clientCpu), delivered: received, expected, delivered_fraction: Number((received / Math.max(1, expected)).toFixed(4)) },
       }, all);
       if ((series.latency?.p99_us ?? Infinity) < 1000 && received >= expected) best.set(engine, Math.max(best.get(engine) ?? 0, rate));
     }
