@@ -109,6 +109,8 @@ describe('resume', () => {
     const lastSeq = first.data('trades.RES').at(-1)?.seq as number;
     await first.close();
     await publisher.send([3, 4, 5].map((p) => ({ symbol: 'RES', ts: T0 + p, price: p })));
+    // Resume only once the engine has published them: they are to come from the replay buffer.
+    await published(watch, 'trades.RES', lastSeq + 3);
     const again = await subscriber(server, { channels: ['trades.*'], resume: { 'trades.RES': lastSeq } });
     const reply = again.json().find((f) => f.op === 'subscribed');
     assert.equal(reply?.recovered, true);
