@@ -4,25 +4,23 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError } from '../src/errors';
 import type { Fields, Logger } from '../src/log';
 import { KafkaError } from '../src/kafka/kafka-error';
-import type { ConsumedBatch, ConsumedRecord, ConsumerHandlers, ConsumerPort, KafkaPort } from '../src/kafka/kafka-port';
+import type { ConsumedRecord, KafkaPort } from '../src/kafka/kafka-port';
 import { createKafkaPort } from '../src/kafka/kafkajs-port';
 import { ALL_TOPICS, RAW_TOPIC, TOPIC_CONFIGS } from '../src/kafka/topics';
 import { startTestBroker, type TestBroker } from './fixtures/kafka-broker';
+import { GROUP, collect as collectFrom, eventually, kcatRows, unique, waitFor, type Collector, type KcatRow } from './fixtures/kafka-probes';
 
 let broker: TestBroker;
 let kafka: KafkaPort;
 
 // Short timeouts so that a stopped broker fails a call within seconds, not minutes.
 const CLIENT = { connectionTimeoutMs: 1000, requestTimeoutMs: 5000, retry: { retries: 2, initialRetryTimeMs: 100, maxRetryTimeMs: 500 } };
-// A short fetch wait keeps stop() quick: kafkajs lets the fetch in flight finish first.
-const GROUP = { maxWaitTimeMs: 200, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000 };
 
 before(async () => {
   broker = await startTestBroker();
@@ -34,73 +32,8 @@ after(async () => {
   await broker?.stop();
 }, { timeout: 60_000 });
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls until done() holds; the bound only turns a hang into a failure, it asserts nothing about speed. */
-async function waitFor(what: string, done: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-/**
- * Polls an async probe until accept() takes its result. Needed after a
- * transaction: commit() resolves once the coordinator has decided, and the
- * markers that make records and offsets visible are written a moment later.
- */
-async function eventually<T>(what: string, probe: () => T | Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen ${JSON.stringify(value)}`);
-    await sleep(50);
-  }
-}
-
-const unique = (name: string): string => `${name}-${randomUUID().slice(0, 8)}`;
-
-interface KcatRow { partition: number; key: string; value: string; headers: string }
-
-/** Everything kcat (librdkafka) reads from the topic up to its end; keys and values must not contain tabs. */
-function kcatRead(topic: string, extra: readonly string[] = []): KcatRow[] {
-  const result = spawnSync('kcat', ['-C', '-b', broker.brokers, '-t', topic, '-e', '-q', '-f', '%p\t%k\t%s\t%h\n', ...extra], {
-    encoding: 'utf8', timeout: 30_000,
-  });
-  assert.equal(result.error, undefined, `kcat: ${String(result.error)}`);
-  assert.equal(result.status, 0, result.stderr);
-  return result.stdout.split('\n').filter((line) => line !== '').map((line) => {
-    const [partition = '', key = '', value = '', headers = ''] = line.split('\t');
-    return { partition: Number(partition), key, value, headers };
-  });
-}
-
-interface Collector {
-  consumer: ConsumerPort;
-  records: ConsumedRecord[];
-  batches: ConsumedBatch[];
-}
-
-/** A running consumer (from the beginning) that keeps every batch it gets, after `onBatch` has handled it. */
-async function collect(groupId: string, topics: string[], options: {
-  autoCommit?: boolean; onBatch?: (batch: ConsumedBatch, c: Collector) => Promise<void>;
-} = {}): Promise<Collector> {
-  const consumer = await kafka.consumer({ groupId, ...GROUP });
-  const collector: Collector = { consumer, records: [], batches: [] };
-  await consumer.subscribe(topics, true);
-  const handlers: ConsumerHandlers = {
-    autoCommit: options.autoCommit ?? false,
-    onBatch: async (batch) => {
-      await options.onBatch?.(batch, collector);
-      collector.batches.push(batch);
-      collector.records.push(...batch.records);
-    },
-  };
-  await consumer.run(handlers);
-  return collector;
-}
+const kcatRead = (topic: string, extra: readonly string[] = []): KcatRow[] => kcatRows(broker.brokers, topic, extra);
+const collect = (groupId: string, topics: string[], options?: Parameters<typeof collectFrom>[3]): Promise<Collector> => collectFrom(kafka, groupId, topics, options);
 
 describe('kafka port against a real broker', () => {
   it('runs the broker from the Maven-fetched jars, creates topics idempotently and reports their partitions', async () => {

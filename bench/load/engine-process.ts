@@ -77,10 +77,22 @@ export function startEngine(kind: EngineKind, extra: readonly string[] = []): Pr
   });
 }
 
-export function processCpuSeconds(pid: number): number {
+/** The fields of /proc/<pid>/stat after the command name (field 3 onwards), so utime is [11]. */
+function statFields(pid: number | 'self'): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** user + system CPU seconds of a running process, every thread. */
+export function processCpuSeconds(pid: number): number {
+  const fields = statFields(pid);
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds of this process's finished children (cutime + cstime). */
+export function childCpuSeconds(): number {
+  const fields = statFields('self');
+  return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
 export function processRssMb(pid: number): number {

@@ -4,9 +4,10 @@
 // noise spreads evenly; medians are reported, with ratios to the baseline.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { childCpuSeconds } from '../load/engine-process';
 import { median } from '../machine';
 import { RESULTS_DIR, ScenarioRecorder } from '../results';
 
@@ -36,14 +37,6 @@ interface Sample {
   readonly ticksPerSecond: number;
   readonly rssMb: number;
   readonly cpuPercent: number;
-}
-
-/** CPU seconds of this process's finished children (cutime + cstime of /proc/self/stat). */
-export function childCpuSeconds(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields after the command name start at field 3; cutime and cstime are fields 16 and 17.
-  return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
 /** Runs a command whose last stdout line is a stats object. */
