@@ -195,8 +195,10 @@ export class TickflowServer {
 
     app.ws<SocketData>('/ws', {
       maxPayloadLength: transportLimit(CONTROL_FRAME_BYTES),
-      // Above our own close threshold, so uWS never skips a message before we act.
-      maxBackpressure: 2 * limits.maxBytes,
+      // No limit inside uWS: over its limit it silently skips messages, the
+      // close frame included, and the client would see 1006 instead of 4008.
+      // The sessions enforce --max-client-kib themselves (checkBackpressure).
+      maxBackpressure: 0,
       idleTimeout: 120,
       sendPingsAutomatically: true,
       upgrade: upgrade('subscribe'),

@@ -265,7 +265,7 @@ export class SubscriberSession implements ManagedSubscriber {
     if (this.closed) return 0;
     const buffered = this.ws.getBufferedAmount();
     if (buffered > this.limits.maxBytes) {
-      this.ws.end(CloseCode.SLOW_CONSUMER, `slow consumer: over ${this.limits.maxBytes} bytes unsent`);
+      this.closeSlow();
       return buffered;
     }
     if (!this.slow && buffered > this.limits.slowBytes) {
@@ -283,6 +283,11 @@ export class SubscriberSession implements ManagedSubscriber {
       });
     }
     return buffered;
+  }
+
+  /** Closes with 4008; the close frame goes out after everything already queued. */
+  private closeSlow(): void {
+    this.ws.end(CloseCode.SLOW_CONSUMER, `slow consumer: over ${this.limits.maxBytes} bytes unsent`);
   }
 
   close(): void {
@@ -321,7 +326,8 @@ export class SubscriberSession implements ManagedSubscriber {
   private send(frame: string): void {
     if (this.closed) return;
     const status = this.binary ? this.ws.send(this.hub.toBinary(frame), true) : this.ws.send(frame, false);
-    if (status === 2) this.ws.end(CloseCode.SLOW_CONSUMER, 'slow consumer: send buffer full');
+    // 0: queued behind unsent data, so this client lags; hold it to the hard limit at once.
+    if (status === 0 && this.ws.getBufferedAmount() > this.limits.maxBytes) this.closeSlow();
   }
 
   private reply(text: string): void {
