@@ -12,12 +12,21 @@ import { seededRandom } from './fixtures/seeded-random';
 
 const KEYS = ['symbol', 'event_type', 'timestamp', 'price', 'volume', 'bid', 'ask', 'exchange', 'seq'] as const;
 
-function scan(line: string): ScannedTick | null {
-  // Surrounded by other bytes, as a line inside a chunk is.
-  const bytes = Buffer.from(`{"x":1}\n${line}\n{"symbol":"NEXT"}`, 'utf8');
-  const start = 8;
+function scanBetween(before: string, line: string, after: string): ScannedTick | null {
+  const bytes = Buffer.from(`${before}${line}${after}`, 'utf8');
+  const start = Buffer.byteLength(before);
   const out = new ScannedTick();
   return scanTick(bytes, start, start + Buffer.byteLength(line), out) ? out : null;
+}
+
+function scan(line: string): ScannedTick | null {
+  // Surrounded by other bytes, as a line inside a chunk is.
+  const fast = scanBetween('{"x":1}\n', line, '\n{"symbol":"NEXT"}');
+  // Followed at once by bytes that would complete a cut-off literal, string
+  // or object: the scan must stop at the line's end all the same.
+  const glued = scanBetween('', line, 'ue}"}1}');
+  assert.equal(glued === null, fast === null, `the bytes after ${line} changed the result`);
+  return fast;
 }
 
 function parsed(line: string): Record<string, unknown> | null {

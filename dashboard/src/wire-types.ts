@@ -1,52 +1,15 @@
 // The records and control messages of the public protocol (docs/protocol.md,
 // SPEC §1 and §3) as this client reads them. The page is a separate program
-// from the server, so it declares its own view of the wire format and checks
-// the fields it relies on instead of trusting a cast.
+// from the server: it shares the server's record declarations (types and two
+// constant lists, nothing that runs on the server) and checks the fields it
+// relies on instead of trusting a cast.
 
-export interface Bar {
-  readonly type: 'bar';
-  readonly symbol: string;
-  readonly interval: string;
-  readonly window_start: number;
-  readonly window_end: number;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  readonly volume: number;
-  readonly vwap: number | null;
-  readonly trade_count: number;
-  readonly final: boolean;
-}
+import { ANOMALY_TYPES, SEVERITIES, type AlertRecord, type AnomalyType, type BarRecord, type IndicatorRecord, type Severity } from '../../src/records/records';
 
-export interface Indicator {
-  readonly type: 'indicator';
-  readonly symbol: string;
-  readonly window_start: number;
-  readonly window_end: number;
-  readonly ma: number;
-  readonly volatility: number;
-  readonly trade_count: number;
-}
-
-export const ANOMALY_TYPES = ['PRICE_SPIKE', 'VOLUME_SURGE', 'COMBINED_ANOMALY', 'SPREAD_WIDENING', 'HIGH_VOLATILITY'] as const;
-export type AnomalyType = (typeof ANOMALY_TYPES)[number];
-export const SEVERITIES = ['CRITICAL', 'HIGH', 'WARNING'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-export interface Alert {
-  readonly type: 'alert';
-  readonly symbol: string;
-  readonly anomaly_type: AnomalyType;
-  readonly severity: Severity;
-  readonly timestamp: number;
-  readonly price: number | null;
-  readonly volume: number | null;
-  readonly price_zscore: number | null;
-  readonly volume_ratio: number | null;
-  readonly spread_ratio: number | null;
-  readonly volatility: number | null;
-}
+export type Bar = BarRecord;
+export type Indicator = IndicatorRecord;
+export type Alert = AlertRecord;
+export { ANOMALY_TYPES, SEVERITIES, type AnomalyType, type Severity };
 
 /** `{"ch","seq","data"}`: one message of a channel. */
 export interface DataFrame {

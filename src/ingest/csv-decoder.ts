@@ -6,10 +6,9 @@
 // lines.
 
 import { InputError } from '../errors';
-import type { DecodedSink, TickDecoder } from './decoded-sink';
-import { LineSplitter } from './line-splitter';
+import type { DecodedSink } from './decoded-sink';
+import { LineDecoder } from './line-decoder';
 import { Rejection } from './rejection';
-import { ValidTick, validateTick } from './tick-validator';
 
 const NUMERIC = new Set(['timestamp', 'price', 'volume', 'bid', 'ask', 'seq']);
 const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
@@ -50,40 +49,15 @@ export function splitCsvRow(row: string): string[] | null {
   }
 }
 
-export class CsvDecoder implements TickDecoder {
-  private readonly tick = new ValidTick();
-  private readonly lines: LineSplitter;
+export class CsvDecoder extends LineDecoder {
   private header: string[] | null = null;
 
-  constructor(private readonly sink: DecodedSink, maxLineBytes?: number) {
-    this.lines = new LineSplitter(
-      (bytes, start, end, line) => this.onLine((bytes as Buffer).toString('utf8', start, end), line),
-      (line, prefix) => sink.reject(new Rejection('unparsable', '', 'row is longer than the line limit'), line, prefix, null),
-      maxLineBytes,
-    );
+  constructor(sink: DecodedSink, maxLineBytes?: number) {
+    super(sink, 'row', maxLineBytes);
   }
 
-  push(chunk: Uint8Array): void {
-    this.lines.push(chunk);
-  }
-
-  end(): void {
-    this.lines.end();
-  }
-
-  pendingBytes(): number {
-    return this.lines.pendingBytes;
-  }
-
-  recordsRead(): number {
-    return this.lines.lines;
-  }
-
-  resumeAt(records: number): void {
-    this.lines.startAtLine(records);
-  }
-
-  private onLine(text: string, line: number): void {
+  protected onLine(bytes: Buffer, start: number, end: number, line: number): void {
+    const text = bytes.toString('utf8', start, end);
     if (text.trim() === '') return;
     if (this.header === null) {
       const names = splitCsvRow(text.replace(/^\uFEFF/, ''));
@@ -111,8 +85,6 @@ export class CsvDecoder implements TickDecoder {
       if (cell === '') return;
       fields[name] = NUMERIC.has(name) && JSON_NUMBER.test(cell) ? Number(cell) : cell;
     });
-    const rejection = validateTick(fields, this.tick);
-    if (rejection === null) this.sink.tick(this.tick, line);
-    else this.sink.reject(rejection, line, text, null);
+    this.deliver(fields, line, text, 0, 0);
   }
 }

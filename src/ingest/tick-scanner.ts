@@ -44,6 +44,8 @@ const GAVE_UP = -1;
 
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+/** The byte at i, or -1 at or past the end of the line. */
+const at = (b: Uint8Array, i: number, end: number): number => (i < end ? (b[i] as number) : -1);
 
 /** Key ids: 0 unknown, then the ScannedTick fields. */
 function keyId(b: Uint8Array, s: number, e: number): number {
@@ -124,7 +126,7 @@ let numberValue = 0;
 function scanNumber(b: Uint8Array, i: number, end: number): number {
   const start = i;
   let negative = false;
-  if (b[i] === 0x2d) {
+  if (at(b, i, end) === 0x2d) {
     negative = true;
     i++;
   }
@@ -153,8 +155,9 @@ function scanNumber(b: Uint8Array, i: number, end: number): number {
   if (i < end && (b[i] === 0x65 || b[i] === 0x45)) {
     i++;
     let sign = 1;
-    if (b[i] === 0x2b || b[i] === 0x2d) {
-      if (b[i] === 0x2d) sign = -1;
+    const c = at(b, i, end);
+    if (c === 0x2b || c === 0x2d) {
+      if (c === 0x2d) sign = -1;
       i++;
     }
     if (i >= end || !isDigit(b[i] as number)) return GAVE_UP;
@@ -177,56 +180,54 @@ function skipSpace(b: Uint8Array, i: number, end: number): number {
 }
 
 /**
- * Scans bytes[start, end) as one flat JSON object into `out`. True when it
+ * Scans b[start, end) as one flat JSON object into `out`; every read is
+ * bounds-checked against `end`, so the bytes after the line never count. True when it
  * did, with `out` holding what JSON.parse would give for the tick fields;
  * false when the line needs the general parser.
  */
-export function scanTick(bytes: Uint8Array, start: number, lineEnd: number, out: ScannedTick): boolean {
+export function scanTick(b: Uint8Array, start: number, end: number, out: ScannedTick): boolean {
   out.reset();
-  // A view of the line alone: a read past its end gives undefined, never the next line.
-  const b = bytes.subarray(start, lineEnd);
-  const end = b.length;
-  let i = skipSpace(b, 0, end);
-  if (b[i] !== 0x7b) return false;
+  let i = skipSpace(b, start, end);
+  if (at(b, i, end) !== 0x7b) return false;
   i = skipSpace(b, i + 1, end);
-  if (b[i] === 0x7d) return skipSpace(b, i + 1, end) === end;
+  if (at(b, i, end) === 0x7d) return skipSpace(b, i + 1, end) === end;
   for (;;) {
-    if (b[i] !== QUOTE) return false;
+    if (at(b, i, end) !== QUOTE) return false;
     const keyEnd = stringEnd(b, i + 1, end);
     if (keyEnd === GAVE_UP) return false;
     const key = keyId(b, i + 1, keyEnd);
     i = skipSpace(b, keyEnd + 1, end);
-    if (b[i] !== 0x3a) return false;
+    if (at(b, i, end) !== 0x3a) return false;
     i = skipSpace(b, i + 1, end);
-    const c = b[i];
+    const c = at(b, i, end);
     if (c === QUOTE) {
       const valueEnd = stringEnd(b, i + 1, end);
       if (valueEnd === GAVE_UP) return false;
       if (key !== 0) assign(out, key, intern(b, i + 1, valueEnd));
       i = valueEnd + 1;
-    } else if (c === 0x2d || (c !== undefined && isDigit(c))) {
+    } else if (c === 0x2d || isDigit(c)) {
       i = scanNumber(b, i, end);
       if (i === GAVE_UP) return false;
       if (key !== 0) assign(out, key, numberValue);
-    } else if (c === 0x74 && b[i + 1] === 0x72 && b[i + 2] === 0x75 && b[i + 3] === 0x65) {
+    } else if (c === 0x74 && at(b, i + 1, end) === 0x72 && at(b, i + 2, end) === 0x75 && at(b, i + 3, end) === 0x65) {
       if (key !== 0) assign(out, key, true);
       i += 4;
-    } else if (c === 0x66 && b[i + 1] === 0x61 && b[i + 2] === 0x6c && b[i + 3] === 0x73 && b[i + 4] === 0x65) {
+    } else if (c === 0x66 && at(b, i + 1, end) === 0x61 && at(b, i + 2, end) === 0x6c && at(b, i + 3, end) === 0x73 && at(b, i + 4, end) === 0x65) {
       if (key !== 0) assign(out, key, false);
       i += 5;
-    } else if (c === 0x6e && b[i + 1] === 0x75 && b[i + 2] === 0x6c && b[i + 3] === 0x6c) {
+    } else if (c === 0x6e && at(b, i + 1, end) === 0x75 && at(b, i + 2, end) === 0x6c && at(b, i + 3, end) === 0x6c) {
       if (key !== 0) assign(out, key, null);
       i += 4;
     } else {
       return false;
     }
-    if (i > end) return false;
     i = skipSpace(b, i, end);
-    if (b[i] === 0x2c) {
+    const next = at(b, i, end);
+    if (next === 0x2c) {
       i = skipSpace(b, i + 1, end);
       continue;
     }
-    if (b[i] === 0x7d) return skipSpace(b, i + 1, end) === end;
+    if (next === 0x7d) return skipSpace(b, i + 1, end) === end;
     return false;
   }
 }

@@ -1,6 +1,7 @@
 // The JSON form of tickflow's output records (SPEC §1), told apart by `type`.
 // These shapes are the public contract of `tickflow replay`, the WebSocket
-// `data` field and the Kafka message values.
+// `data` field and the Kafka message values. The dashboard reads the same
+// declarations, so this file imports nothing.
 
 export interface BarRecord {
   readonly type: 'bar';
@@ -28,11 +29,16 @@ export interface IndicatorRecord {
   readonly trade_count: number;
 }
 
+export const ANOMALY_TYPES = ['PRICE_SPIKE', 'VOLUME_SURGE', 'COMBINED_ANOMALY', 'SPREAD_WIDENING', 'HIGH_VOLATILITY'] as const;
+export type AnomalyType = (typeof ANOMALY_TYPES)[number];
+export const SEVERITIES = ['CRITICAL', 'HIGH', 'WARNING'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
 export interface AlertRecord {
   readonly type: 'alert';
   readonly symbol: string;
-  readonly anomaly_type: 'PRICE_SPIKE' | 'VOLUME_SURGE' | 'COMBINED_ANOMALY' | 'SPREAD_WIDENING' | 'HIGH_VOLATILITY';
-  readonly severity: 'WARNING' | 'HIGH' | 'CRITICAL';
+  readonly anomaly_type: AnomalyType;
+  readonly severity: Severity;
   readonly timestamp: number;
   readonly price: number | null;
   readonly volume: number | null;

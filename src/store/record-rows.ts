@@ -10,43 +10,10 @@ export const ALERT_COLUMNS =
   'symbol, anomaly_type, severity, timestamp, price, volume, price_zscore, volume_ratio, spread_ratio, volatility';
 export const DEAD_LETTER_COLUMNS = 'received_at, reason, field, message, line, raw, tick';
 
-export interface BarRow {
-  readonly symbol: string;
-  readonly interval: string;
-  readonly window_start: number;
-  readonly window_end: number;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  readonly volume: number;
-  readonly vwap: number | null;
-  readonly trade_count: number;
-  /** 0 or 1: SQLite has no boolean. */
-  readonly final: number;
-}
-
-export interface IndicatorRow {
-  readonly symbol: string;
-  readonly window_start: number;
-  readonly window_end: number;
-  readonly ma: number;
-  readonly volatility: number;
-  readonly trade_count: number;
-}
-
-export interface AlertRow {
-  readonly symbol: string;
-  readonly anomaly_type: AlertRecord['anomaly_type'];
-  readonly severity: AlertRecord['severity'];
-  readonly timestamp: number;
-  readonly price: number | null;
-  readonly volume: number | null;
-  readonly price_zscore: number | null;
-  readonly volume_ratio: number | null;
-  readonly spread_ratio: number | null;
-  readonly volatility: number | null;
-}
+/** A bar row: the record without its type, and `final` as 0 or 1 (SQLite has no boolean). */
+export type BarRow = Omit<BarRecord, 'type' | 'final'> & { readonly final: number };
+export type IndicatorRow = Omit<IndicatorRecord, 'type'>;
+export type AlertRow = Omit<AlertRecord, 'type'>;
 
 export interface DeadLetterRow {
   readonly received_at: number;
