@@ -39,22 +39,28 @@ export interface SessionResult {
   /** CPU of the load generators (publisher + subscribers), percent of one core: on a small machine they compete with the engine. */
   readonly clientCpuPercent: number;
   readonly rssMb: number;
-  /** tickflow only: median of each stage of tickflow_stage_latency_seconds from /metrics at the end, in µs. */
-  readonly stageP50Us: Record<string, number>;
+  /** tickflow only: p50 and p99 of each stage of tickflow_stage_latency_seconds from /metrics at the end, in µs. */
+  readonly stageUs: Record<string, number>;
 }
 
-/** Medians of the engine's own stage histograms (tickflow's /metrics; the baseline has none). */
-async function stageMedians(port: number): Promise<Record<string, number>> {
-  const medians: Record<string, number> = {};
+/**
+ * The median and p99 of each of the engine's own stage histograms (tickflow's
+ * /metrics; the baseline has none), in µs, keyed `<stage>_p50_us` and
+ * `<stage>_p99_us`: where the engine's share of a latency ends.
+ */
+async function stageQuantiles(port: number): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const names = new Map([['0.5', 'p50'], ['0.99', 'p99']]);
   try {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    for (const match of text.matchAll(/^tickflow_stage_latency_seconds\{stage="([a-z_]+)",quantile="0\.5"\} (\S+)$/gm)) {
-      medians[match[1] as string] = Math.round(Number(match[2]) * 1e7) / 10;
+    for (const match of text.matchAll(/^tickflow_stage_latency_seconds\{stage="([a-z_]+)",quantile="([0-9.]+)"\} (\S+)$/gm)) {
+      const name = names.get(match[2] as string);
+      if (name !== undefined) out[`${match[1] as string}_${name}_us`] = Math.round(Number(match[3]) * 1e7) / 10;
     }
   } catch {
     // No /metrics: nothing to add.
   }
-  return medians;
+  return out;
 }
 
 function child(script: string): ChildProcess {
@@ -107,13 +113,13 @@ export async function runSession(plan: SessionPlan): Promise<SessionResult> {
     const wall = Number(process.hrtime.bigint() - wallBefore) / 1e9;
     const cpuPercent = ((engine.cpuSeconds() - cpuBefore) / wall) * 100;
     const clientCpuPercent = ((clientCpu() - clientBefore) / wall) * 100;
-    const stageP50Us = plan.engine === 'tickflow' ? await stageMedians(engine.port) : {};
+    const stageUs = plan.engine === 'tickflow' ? await stageQuantiles(engine.port) : {};
     const reportPromise = nextMessage<SubscriberReport>(subscribers, 'subscribers');
     subscribers.send({ finish: true });
     const report = await reportPromise;
     return {
       specific: decodeHistogram(report.specific), wildcard: decodeHistogram(report.wildcard), intervals: report.intervals.map(decodeHistogram), received: report.received, sent,
-      deliverySeconds: (report.lastNs - report.firstNs) / 1e9, cpuPercent, clientCpuPercent, rssMb: peakRss, stageP50Us,
+      deliverySeconds: (report.lastNs - report.firstNs) / 1e9, cpuPercent, clientCpuPercent, rssMb: peakRss, stageUs,
     };
   } finally {
     subscribers.kill('SIGKILL');

@@ -60,13 +60,13 @@ export async function liveScenario(options: LiveOptions): Promise<void> {
         expected += expectedDeliveries(result.sent);
         cpu += result.cpuPercent / options.runs;
         clientCpu += result.clientCpuPercent / options.runs;
-        stages = result.stageP50Us;
+        stages = result.stageUs;
         rss = Math.max(rss, result.rssMb);
       }
       const series = rec.add({
         name: `${engine} ${rate / 1000}k ticks/s`, settings: { engine, offered_ticks_per_s: rate },
         throughput: rate, unit: 'ticks/s offered', cpu_percent: cpu, rss_mb: rss,
-        extra: { ...Object.fromEntries(Object.entries(stages).map(([stage, us]) => [`${stage}_p50_us`, us])), load_generator_cpu_percent: Math.round(clientCpu), delivered: received, expected, delivered_fraction: Number((received / Math.max(1, expected)).toFixed(4)) },
+        extra: { ...stages, load_generator_cpu_percent: Math.round(clientCpu), delivered: received, expected, delivered_fraction: Number((received / Math.max(1, expected)).toFixed(4)) },
       }, all);
       if ((series.latency?.p99_us ?? Infinity) < 1000 && received >= expected) best.set(engine, Math.max(best.get(engine) ?? 0, rate));
     }
