@@ -198,7 +198,7 @@ export const options = {
   }),
   replayBuffer: integer({
     flag: 'replay-buffer', min: 0, default: 65_536, commands: ['serve'],
-    description: 'Recent messages (all channels) kept in memory for resume.',
+    description: 'Recent messages (all channels) kept in memory for resume, in an arena of 256 bytes a message.',
   }),
   slowClientKib: integer({
     flag: 'slow-client-kib', min: 1, default: 1024, commands: ['serve'],
