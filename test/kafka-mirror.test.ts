@@ -14,7 +14,8 @@ import { records, tickflow } from './fixtures/cli';
 import { multisetDifferences, type Row } from './fixtures/compare';
 import { startTestBroker, type TestBroker } from './fixtures/kafka-broker';
 import { duplicateKeys, kcatRead } from './fixtures/kafka-read';
-import { startServer, type RunningServer } from './fixtures/server-process';
+import { metric, startServer } from './fixtures/server-process';
+import { until } from './fixtures/until';
 import { TestClient } from './fixtures/ws-client';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickflow-kafka-mirror-'));
@@ -30,19 +31,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function metric(server: RunningServer, name: string): Promise<number> {
-  const text = await (await fetch(`${server.http}/metrics`)).text();
-  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
-  return match === null ? NaN : Number(match[1]);
-}
 
-async function until(ready: () => boolean | Promise<boolean>, what: string, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ready())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 /** A generated feed; `start` keeps the feeds of different tests apart in event time, so their keys never meet. */
 function feed(name: string, seed: number, start: number): { file: string; expected: Array<Record<string, unknown>>; stats: Record<string, number> } {

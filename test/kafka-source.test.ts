@@ -15,7 +15,8 @@ import { records, tickflow } from './fixtures/cli';
 import { multisetDifferences, type Row } from './fixtures/compare';
 import { startTestBroker, type TestBroker } from './fixtures/kafka-broker';
 import { duplicateKeys, kcatRead } from './fixtures/kafka-read';
-import { startServer, type RunningServer } from './fixtures/server-process';
+import { metric, startServer, type RunningServer } from './fixtures/server-process';
+import { until } from './fixtures/until';
 import { TestClient } from './fixtures/ws-client';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickflow-kafka-source-'));
@@ -57,19 +58,7 @@ async function publishFeed(name: string, seed: number, partitions: number): Prom
   return out;
 }
 
-async function metric(server: RunningServer, name: string): Promise<number> {
-  const text = await (await fetch(`${server.http}/metrics`)).text();
-  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
-  return match === null ? NaN : Number(match[1]);
-}
 
-async function until(ready: () => boolean | Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ready())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 function engine(name: string, extra: readonly string[] = []): Promise<RunningServer> {
   // The default idle close (2 s): a symbol is quiet only when no batch of its

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { records, tickflow } from './fixtures/cli';
 import { multisetDifferences, type Row } from './fixtures/compare';
 import { startServer } from './fixtures/server-process';
+import { until } from './fixtures/until';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickflow-recovery-file-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,13 +25,6 @@ function query<T>(db: string, sql: string): T[] {
   }
 }
 
-async function until(ready: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('crash recovery with a file source', () => {
   it('after kill -9 and restart, the store holds every final record of the file exactly once', async () => {

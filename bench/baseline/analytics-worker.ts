@@ -99,15 +99,7 @@ function main(init: WorkerInit): void {
       exchangeIds.set(tick.exchange, exchangeId);
       exchangeNames.push(tick.exchange);
     }
-    fields.symbolId = symbolId;
-    fields.exchangeId = exchangeId;
-    fields.eventType = tick.eventType;
-    fields.timestamp = tick.timestamp;
-    fields.price = Number.isNaN(tick.price) ? 0 : tick.price;
-    fields.volume = tick.volume;
-    fields.bid = Number.isNaN(tick.bid) ? 0 : tick.bid;
-    fields.ask = Number.isNaN(tick.ask) ? 0 : tick.ask;
-    fields.seq = tick.seq;
+    fields.fill(tick, symbolId, exchangeId);
     sink.origin = tick.origin;
     engine.process(fields, now);
   };

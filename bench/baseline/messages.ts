@@ -11,20 +11,13 @@
 //                    ◀─── { kind: 'flushed', id, counters }
 
 import type { AnalyticsConfig } from '../../src/analytics/analytics-config';
-import type { EventType } from '../../src/analytics/tick-fields';
+import type { TickValues } from '../../src/analytics/tick-fields';
 import type { AlertRecord, BarRecord, IndicatorRecord } from '../../src/records/records';
 
 /** A validated tick as the main thread posts it. Absent price, bid and ask are NaN; absent seq is -1. */
-export interface BaselineTick {
+export interface BaselineTick extends TickValues {
   readonly symbol: string;
-  readonly eventType: EventType;
-  readonly timestamp: number;
-  readonly price: number;
-  readonly volume: number;
-  readonly bid: number;
-  readonly ask: number;
   readonly exchange: string;
-  readonly seq: number;
   /** Where the tick came from, handed back with a dead letter (server: connection * 2^32 + index). */
   readonly origin: number;
 }

@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import { Rejection } from '../../src/ingest/rejection';
 import { AnalyticsThread, ValidTick, toBaselineTick } from './analytics-thread';
+import { runCommand } from './command';
 import type { BaselineTick, FromWorker } from './messages';
 
 /**
@@ -138,14 +139,4 @@ async function main(args: Args): Promise<void> {
   })}\n`);
 }
 
-let args: Args;
-try {
-  args = parseArgs(process.argv.slice(2));
-} catch (err) {
-  console.error(`baseline replay: ${(err as Error).message}`);
-  process.exit(2);
-}
-main(args).catch((err: Error) => {
-  console.error(`baseline replay: ${err.stack ?? err.message}`);
-  process.exit(1);
-});
+runCommand('baseline replay', parseArgs, main);

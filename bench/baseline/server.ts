@@ -17,6 +17,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { formatDuration } from '../../src/config/duration';
 import { Rejection } from '../../src/ingest/rejection';
 import { AnalyticsThread, ValidTick, toBaselineTick } from './analytics-thread';
+import { runCommand } from './command';
 import { FanOut, send } from './fan-out';
 import type { BaselineTick, FromWorker, WorkerRecord } from './messages';
 
@@ -174,14 +175,4 @@ async function main(args: Args): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
-let args: Args;
-try {
-  args = parseArgs(process.argv.slice(2));
-} catch (err) {
-  console.error(`baseline server: ${(err as Error).message}`);
-  process.exit(2);
-}
-main(args).catch((err: Error) => {
-  console.error(`baseline server: ${err.stack ?? err.message}`);
-  process.exit(1);
-});
+runCommand('baseline server', parseArgs, main);

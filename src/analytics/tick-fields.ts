@@ -26,6 +26,30 @@ export class TickFields {
   ingestTime = 0;
   dequeueTime = 0;
   emitTime = 0;
+
+  /** Takes a validated tick's values (absent price, bid and ask as NaN) under interned ids. */
+  fill(tick: TickValues, symbolId: number, exchangeId: number): void {
+    this.symbolId = symbolId;
+    this.exchangeId = exchangeId;
+    this.eventType = tick.eventType;
+    this.timestamp = tick.timestamp;
+    this.price = Number.isNaN(tick.price) ? 0 : tick.price;
+    this.volume = tick.volume;
+    this.bid = Number.isNaN(tick.bid) ? 0 : tick.bid;
+    this.ask = Number.isNaN(tick.ask) ? 0 : tick.ask;
+    this.seq = tick.seq;
+  }
+}
+
+/** What a validated tick carries besides its names. */
+export interface TickValues {
+  readonly eventType: EventType;
+  readonly timestamp: number;
+  readonly price: number;
+  readonly volume: number;
+  readonly bid: number;
+  readonly ask: number;
+  readonly seq: number;
 }
 
 export const EVENT_TYPE_NAMES: readonly string[] = ['TRADE', 'QUOTE', 'BBO'];

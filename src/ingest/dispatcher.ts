@@ -88,15 +88,7 @@ export class Dispatcher {
       known.add(exchangeId);
     }
     const f = this.fields;
-    f.symbolId = symbolId;
-    f.exchangeId = exchangeId;
-    f.eventType = tick.eventType;
-    f.timestamp = tick.timestamp;
-    f.price = Number.isNaN(tick.price) ? 0 : tick.price;
-    f.volume = tick.volume;
-    f.bid = Number.isNaN(tick.bid) ? 0 : tick.bid;
-    f.ask = Number.isNaN(tick.ask) ? 0 : tick.ask;
-    f.seq = tick.seq;
+    f.fill(tick, symbolId, exchangeId);
     f.sourceLine = sourceLine;
     f.ingestTime = ingestTime;
     const at = ring.claim(Msg.TICK, this.writer.length);
