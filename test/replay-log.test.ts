@@ -13,6 +13,12 @@ interface Appended {
   readonly frame: string;
 }
 
+/** Appends `frame` from the middle of a larger buffer, as the hub does from its frame buffer. */
+function append(log: ReplayLog, channel: LoggedChannel, seq: number, frame: string): void {
+  const bytes = Buffer.from(`[[${frame}]]`, 'utf8');
+  log.append(channel, seq, bytes, 2, bytes.length - 2);
+}
+
 describe('resume log', () => {
   it('returns, for every channel, a gap-free run of the newest frames, whatever their sizes', () => {
     const random = seededRandom(11);
@@ -27,7 +33,7 @@ describe('resume log', () => {
         const size = random() < 0.05 ? 2000 + Math.floor(random() * 4000) : 20 + Math.floor(random() * 300);
         const body = (random() < 0.1 ? 'é€' : 'x').repeat(size);
         const frame = `{"ch":"${channel.name}","seq":${channel.seq},"data":"${body}"}`;
-        log.append(channel, channel.seq, frame);
+        append(log, channel, channel.seq, frame);
         appended.push({ channel, seq: channel.seq, frame });
         if (n % 97 !== 0) continue;
         // What the log holds must be the newest frames: for each channel a
@@ -53,7 +59,7 @@ describe('resume log', () => {
     const channel: LoggedChannel = { name: 'bars.1m.A', seq: 0 };
     for (let seq = 1; seq <= 5000; seq++) {
       channel.seq = seq;
-      log.append(channel, seq, `{"seq":${seq},"data":"${'b'.repeat(BYTES_PER_FRAME - 40)}"}`);
+      append(log, channel, seq, `{"seq":${seq},"data":"${'b'.repeat(BYTES_PER_FRAME - 40)}"}`);
     }
     const got = log.after(channel, 0);
     assert.equal(got.frames.length, 1000);
@@ -65,7 +71,7 @@ describe('resume log', () => {
   it('keeps nothing with a capacity of 0, and says so', () => {
     const log = new ReplayLog(0);
     const channel: LoggedChannel = { name: 'alerts.A', seq: 1 };
-    log.append(channel, 1, '{"seq":1}');
+    append(log, channel, 1, '{"seq":1}');
     assert.deepEqual(log.after(channel, 0), { frames: [], complete: false, lastSeq: 0 });
     assert.deepEqual(log.after(channel, 1), { frames: [], complete: true, lastSeq: 1 });
   });

@@ -12,7 +12,8 @@ import { InputError } from '../errors';
 import type { DecodedSink, TickDecoder } from './decoded-sink';
 import { FlatBuffersVerifier } from './flatbuffers-verifier';
 import { Rejection } from './rejection';
-import { ScannedTick, intern } from './tick-scanner';
+import { float64Field, int64Field, stringField } from '../records/fb-fields';
+import { ScannedTick } from './tick-scanner';
 import { ValidTick, validateTick } from './tick-validator';
 
 export const TICK_BATCH_IDENTIFIER = 'TFTB';
@@ -48,35 +49,6 @@ export function tickToFields(tick: Tick): Record<string, unknown> {
     exchange: tick.exchange(),
     seq: int64(tick.seq()),
   };
-}
-
-/** A string field of the table at `pos`, or null; ASCII ones interned straight from the bytes. */
-function stringField(bb: ByteBuffer, pos: number, slot: number): string | null {
-  const offset = bb.__offset(pos, slot);
-  if (offset === 0) return null;
-  let at = pos + offset;
-  at += bb.readInt32(at);
-  const length = bb.readInt32(at);
-  const bytes = bb.bytes();
-  const start = at + 4;
-  for (let i = start; i < start + length; i++) {
-    if ((bytes[i] as number) >= 0x80) return bb.__string(pos + offset) as string;
-  }
-  return intern(bytes, start, start + length);
-}
-
-/** An int64 field as a number (exact below 2^53, as Number(bigint) otherwise), or null. */
-function int64Field(bb: ByteBuffer, pos: number, slot: number): number | null {
-  const offset = bb.__offset(pos, slot);
-  if (offset === 0) return null;
-  const high = bb.readInt32(pos + offset + 4);
-  if (high >= -0x200000 && high < 0x200000) return high * 4294967296 + (bb.readInt32(pos + offset) >>> 0);
-  return Number(bb.readInt64(pos + offset));
-}
-
-function float64Field(bb: ByteBuffer, pos: number, slot: number): number | null {
-  const offset = bb.__offset(pos, slot);
-  return offset === 0 ? null : bb.readFloat64(pos + offset);
 }
 
 /**

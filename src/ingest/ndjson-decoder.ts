@@ -21,8 +21,20 @@ export class NdjsonDecoder extends LineDecoder {
     super(sink, 'line', maxLineBytes);
   }
 
-  /** Decodes one line of text (an /ingest frame may carry several). */
-  decodeLine(text: string, line: number): void {
+  protected onLine(bytes: Buffer, start: number, end: number, line: number): void {
+    if (isBlank(bytes, start, end)) return;
+    // A line with an "op" key goes to the general parser: where input has
+    // control lines (/ingest), parsed() tells them from ticks.
+    if (scanTick(bytes, start, end, this.scanned) && this.scanned.op === undefined) this.deliver(this.scanned, line, bytes, start, end);
+    else this.parse(bytes.toString('utf8', start, end), line);
+  }
+
+  /** A line the general parser read; a tick or a dead letter here. */
+  protected parsed(value: unknown, line: number, text: string): void {
+    this.deliver(value, line, text, 0, 0);
+  }
+
+  private parse(text: string, line: number): void {
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -30,12 +42,6 @@ export class NdjsonDecoder extends LineDecoder {
       this.sink.reject(new Rejection('unparsable', '', `not valid JSON: ${(err as Error).message}`), line, text, null);
       return;
     }
-    this.deliver(value, line, text, 0, 0);
-  }
-
-  protected onLine(bytes: Buffer, start: number, end: number, line: number): void {
-    if (isBlank(bytes, start, end)) return;
-    if (scanTick(bytes, start, end, this.scanned)) this.deliver(this.scanned, line, bytes, start, end);
-    else this.decodeLine(bytes.toString('utf8', start, end), line);
+    this.parsed(value, line, text);
   }
 }

@@ -12,6 +12,8 @@
 // a single correctly rounded IEEE operation: the same double. Other numbers
 // go through Number() on their text, which rounds correctly as well.
 
+import { intern } from '../records/fb-fields';
+
 /** The fields validateTick reads; undefined when absent, as on a parsed object. */
 export class ScannedTick {
   symbol: unknown = undefined;
@@ -23,6 +25,8 @@ export class ScannedTick {
   ask: unknown = undefined;
   exchange: unknown = undefined;
   seq: unknown = undefined;
+  /** Not a tick field: set when the line is a control line ({"op": ...}). */
+  op: unknown = undefined;
 
   reset(): void {
     this.symbol = undefined;
@@ -34,6 +38,7 @@ export class ScannedTick {
     this.ask = undefined;
     this.exchange = undefined;
     this.seq = undefined;
+    this.op = undefined;
   }
 }
 
@@ -60,6 +65,7 @@ function keyId(b: Uint8Array, s: number, e: number): number {
   if (n === 3 && c === 0x61 && b[s + 1] === 0x73 && b[s + 2] === 0x6b) return 7; // ask
   if (n === 8 && c === 0x65 && b[s + 1] === 0x78 && b[s + 2] === 0x63 && b[s + 3] === 0x68 && b[s + 4] === 0x61 && b[s + 5] === 0x6e && b[s + 6] === 0x67 && b[s + 7] === 0x65) return 8; // exchange
   if (n === 3 && c === 0x73 && b[s + 1] === 0x65 && b[s + 2] === 0x71) return 9; // seq
+  if (n === 2 && c === 0x6f && b[s + 1] === 0x70) return 10; // op
   return 0;
 }
 
@@ -74,6 +80,7 @@ function assign(out: ScannedTick, key: number, value: unknown): void {
     case 7: out.ask = value; break;
     case 8: out.exchange = value; break;
     case 9: out.seq = value; break;
+    case 10: out.op = value; break;
     default: break;
   }
 }
@@ -86,38 +93,6 @@ function stringEnd(b: Uint8Array, i: number, end: number): number {
     if (c === BACKSLASH || c < 0x20 || c >= 0x80) return GAVE_UP;
   }
   return GAVE_UP;
-}
-
-/**
- * Strings of ticks repeat (symbols, exchanges, event types): the last string
- * seen per hash slot is reused when the bytes match, instead of decoding a
- * new one per field.
- */
-const INTERN_SLOTS = 4096;
-const internBytes: Array<Uint8Array | undefined> = new Array(INTERN_SLOTS);
-const internStrings: string[] = new Array(INTERN_SLOTS).fill('');
-
-export function intern(b: Uint8Array, s: number, e: number): string {
-  const n = e - s;
-  if (n > 32) return Buffer.from(b.buffer, b.byteOffset + s, n).toString('latin1');
-  let h = n;
-  for (let i = s; i < e; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
-  const slot = (h ^ (h >>> 15)) & (INTERN_SLOTS - 1);
-  const cached = internBytes[slot];
-  if (cached !== undefined && cached.length === n) {
-    let same = true;
-    for (let i = 0; i < n; i++) {
-      if (cached[i] !== b[s + i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return internStrings[slot] as string;
-  }
-  const text = Buffer.from(b.buffer, b.byteOffset + s, n).toString('latin1');
-  internBytes[slot] = Uint8Array.prototype.slice.call(b, s, e);
-  internStrings[slot] = text;
-  return text;
 }
 
 let numberValue = 0;

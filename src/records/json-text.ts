@@ -5,11 +5,3 @@
 export function jsonNumber(value: number | null): string {
   return value !== null && Number.isFinite(value) ? String(value) : 'null';
 }
-
-/**
- * A symbol as a JSON string. Symbols are validated to [A-Za-z0-9._:/-], none
- * of which needs escaping, so quoting is enough.
- */
-export function jsonSymbol(symbol: string): string {
-  return `"${symbol}"`;
-}

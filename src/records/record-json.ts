@@ -10,11 +10,9 @@ import type { Tick } from '../fb/generated/tickflow/fb/tick';
 import { ANOMALY_NAMES, SEVERITY_NAMES } from '../analytics/anomaly';
 import { EVENT_TYPE_NAMES } from '../analytics/tick-fields';
 import type { Rejection } from '../ingest/rejection';
-import { jsonNumber, jsonSymbol } from './json-text';
-
-function int(value: bigint | null): string {
-  return value === null ? 'null' : value.toString();
-}
+import { int64Field, stringField } from './fb-fields';
+import { JsonBytes } from './json-bytes';
+import { jsonNumber } from './json-text';
 
 /** A tick as a JSON object text, leaving out absent fields. */
 export function tickJson(tick: Tick): string {
@@ -38,41 +36,86 @@ export function tickJson(tick: Tick): string {
   return `{${parts.join(',')}}`;
 }
 
+/** What the last record written was, for routing it without reading it twice. */
+export class RecordFacts {
+  symbol = '';
+  interval = '';
+  windowStart = 0;
+  final = false;
+}
+
 export class RecordJson {
   private readonly bb: ByteBuffer;
   private readonly bar = new Bar();
   private readonly indicator = new Indicator();
   private readonly alert = new Alert();
   private readonly deadLetter = new DeadLetter();
+  private readonly text = new JsonBytes();
+  readonly facts = new RecordFacts();
 
   constructor(bytes: Uint8Array) {
     this.bb = new ByteBuffer(bytes);
   }
 
-  barAt(offset: number): string {
+  /** The bar record at `offset` as JSON, appended to `out`. */
+  writeBar(offset: number, out: JsonBytes): void {
     this.bb.setPosition(offset);
     const b = Bar.getRootAsBar(this.bb, this.bar);
-    return `{"type":"bar","symbol":${jsonSymbol(b.symbol() ?? '')},"interval":"${b.interval() ?? ''}",`
-      + `"window_start":${b.windowStart()},"window_end":${b.windowEnd()},"open":${jsonNumber(b.open())},`
-      + `"high":${jsonNumber(b.high())},"low":${jsonNumber(b.low())},"close":${jsonNumber(b.close())},`
-      + `"volume":${b.volume()},"vwap":${jsonNumber(b.vwap())},"trade_count":${b.tradeCount()},"final":${b.final()}}`;
+    const bb = this.bb;
+    const pos = b.bb_pos;
+    const f = this.facts;
+    f.symbol = stringField(bb, pos, 4) ?? '';
+    f.interval = stringField(bb, pos, 6) ?? '';
+    f.windowStart = int64Field(bb, pos, 8) ?? 0;
+    f.final = b.final();
+    out.ascii('{"type":"bar","symbol":').string(f.symbol).ascii(',"interval":').string(f.interval)
+      .ascii(',"window_start":').integer(f.windowStart).ascii(',"window_end":').integer(int64Field(bb, pos, 10) ?? 0)
+      .ascii(',"open":').number(b.open()).ascii(',"high":').number(b.high()).ascii(',"low":').number(b.low())
+      .ascii(',"close":').number(b.close()).ascii(',"volume":').integer(int64Field(bb, pos, 20) ?? 0)
+      .ascii(',"vwap":').number(b.vwap()).ascii(',"trade_count":').integer(int64Field(bb, pos, 24) ?? 0)
+      .ascii(',"final":').boolean(f.final).ascii('}');
+  }
+
+  writeIndicator(offset: number, out: JsonBytes): void {
+    this.bb.setPosition(offset);
+    const i = Indicator.getRootAsIndicator(this.bb, this.indicator);
+    const bb = this.bb;
+    const pos = i.bb_pos;
+    this.facts.symbol = stringField(bb, pos, 4) ?? '';
+    out.ascii('{"type":"indicator","symbol":').string(this.facts.symbol)
+      .ascii(',"window_start":').integer(int64Field(bb, pos, 6) ?? 0).ascii(',"window_end":').integer(int64Field(bb, pos, 8) ?? 0)
+      .ascii(',"ma":').number(i.ma()).ascii(',"volatility":').number(i.volatility())
+      .ascii(',"trade_count":').integer(int64Field(bb, pos, 14) ?? 0).ascii('}');
+  }
+
+  writeAlert(offset: number, out: JsonBytes): void {
+    this.bb.setPosition(offset);
+    const a = Alert.getRootAsAlert(this.bb, this.alert);
+    const bb = this.bb;
+    const pos = a.bb_pos;
+    this.facts.symbol = stringField(bb, pos, 4) ?? '';
+    out.ascii('{"type":"alert","symbol":').string(this.facts.symbol)
+      .ascii(',"anomaly_type":"').ascii(ANOMALY_NAMES[a.anomalyType()] as string)
+      .ascii('","severity":"').ascii(SEVERITY_NAMES[a.severity()] as string)
+      .ascii('","timestamp":').integer(int64Field(bb, pos, 10) ?? 0).ascii(',"price":').number(a.price())
+      .ascii(',"volume":').number(int64Field(bb, pos, 14)).ascii(',"price_zscore":').number(a.priceZscore())
+      .ascii(',"volume_ratio":').number(a.volumeRatio()).ascii(',"spread_ratio":').number(a.spreadRatio())
+      .ascii(',"volatility":').number(a.volatility()).ascii('}');
+  }
+
+  barAt(offset: number): string {
+    this.writeBar(offset, this.text.reset());
+    return this.text.toString();
   }
 
   indicatorAt(offset: number): string {
-    this.bb.setPosition(offset);
-    const i = Indicator.getRootAsIndicator(this.bb, this.indicator);
-    return `{"type":"indicator","symbol":${jsonSymbol(i.symbol() ?? '')},"window_start":${i.windowStart()},`
-      + `"window_end":${i.windowEnd()},"ma":${jsonNumber(i.ma())},"volatility":${jsonNumber(i.volatility())},`
-      + `"trade_count":${i.tradeCount()}}`;
+    this.writeIndicator(offset, this.text.reset());
+    return this.text.toString();
   }
 
   alertAt(offset: number): string {
-    this.bb.setPosition(offset);
-    const a = Alert.getRootAsAlert(this.bb, this.alert);
-    return `{"type":"alert","symbol":${jsonSymbol(a.symbol() ?? '')},"anomaly_type":"${ANOMALY_NAMES[a.anomalyType()]}",`
-      + `"severity":"${SEVERITY_NAMES[a.severity()]}","timestamp":${a.timestamp()},"price":${jsonNumber(a.price())},`
-      + `"volume":${int(a.volume())},"price_zscore":${jsonNumber(a.priceZscore())},"volume_ratio":${jsonNumber(a.volumeRatio())},`
-      + `"spread_ratio":${jsonNumber(a.spreadRatio())},"volatility":${jsonNumber(a.volatility())}}`;
+    this.writeAlert(offset, this.text.reset());
+    return this.text.toString();
   }
 
   deadLetterAt(offset: number): string {

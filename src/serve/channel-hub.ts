@@ -1,6 +1,6 @@
 // Every channel's state (seq, last frame) and the fan-out. A message is
-// serialised once, as JSON text (and once as FlatBuffers when a binary
-// subscriber listens), and published to uWebSockets.js topics: the channel's
+// serialised once, as JSON bytes assembled in a reused buffer (and once as
+// FlatBuffers when a binary subscriber listens), and published to uWebSockets.js topics: the channel's
 // own topic and its family's wildcard topic (`bars.1m.*`), so one publish
 // reaches every subscriber of either. Subscribers whose delivery is managed
 // here instead (throttled, or conflated while they lag) are offered the frame
@@ -9,6 +9,7 @@
 import type { ChannelKind } from './channels';
 import { channelName } from './channels';
 import { FbFrames, PayloadType } from './fb-frames';
+import { JsonBytes, copyBytes } from '../records/json-bytes';
 import { ReplayLog, type Recovered } from './replay-log';
 
 /** The uWebSockets.js app, as the hub uses it. */
@@ -30,19 +31,39 @@ export class FrameInfo {
   windowStart = 0;
 }
 
+/** What a record's FlatBuffer payload comes from, asked only when a binary subscriber listens. */
+export interface PayloadSource {
+  payload(): Uint8Array;
+}
+
 export class ChannelState {
   seq: number;
-  /** The latest JSON frame: the snapshot a new subscriber gets first. */
-  last: string | null = null;
   readonly wildcard: string;
   readonly fbName: string;
   readonly fbWildcard: string;
+  /** `{"ch":"<name>","seq":` as UTF-8: every frame of the channel starts so. */
+  readonly framePrefix: Buffer;
+  /** The latest JSON frame's bytes: the snapshot a new subscriber gets first. */
+  private lastBytes: Buffer | null = null;
+  private lastLength = 0;
 
   constructor(readonly name: string, readonly kind: ChannelKind, readonly interval: string, readonly symbol: string, seq: number) {
     this.seq = seq;
     this.wildcard = channelName(kind, interval, '*');
     this.fbName = `fb|${name}`;
     this.fbWildcard = `fb|${this.wildcard}`;
+    this.framePrefix = Buffer.from(`{"ch":${JSON.stringify(name)},"seq":`, 'utf8');
+  }
+
+  /** The latest JSON frame, or null before the first. */
+  get last(): string | null {
+    return this.lastBytes === null ? null : this.lastBytes.toString('utf8', 0, this.lastLength);
+  }
+
+  keepLast(frame: Uint8Array, length: number): void {
+    if (this.lastBytes === null || this.lastBytes.length < length) this.lastBytes = Buffer.allocUnsafeSlow(Math.max(256, length * 2));
+    copyBytes(frame, 0, length, this.lastBytes, 0);
+    this.lastLength = length;
   }
 }
 
@@ -58,6 +79,9 @@ export class ChannelHub {
   private readonly log: ReplayLog;
   private readonly managed = new Map<string, Set<ManagedSubscriber>>();
   private readonly fb = new FbFrames();
+  /** Where each frame is assembled; reused, as are the record texts it wraps. */
+  private readonly frame = new JsonBytes();
+  private readonly jsonData = new JsonBytes();
 
   constructor(private readonly publisher: TopicPublisher, replayBuffer: number, private readonly initialSeqs: ReadonlyMap<string, number> = new Map()) {
     this.log = new ReplayLog(replayBuffer);
@@ -91,29 +115,38 @@ export class ChannelHub {
   }
 
   /**
-   * Publishes a record's JSON (`data`) on a channel. `payload` gives the
-   * record's FlatBuffer, built only when a binary subscriber listens.
-   * Returns the message's seq.
+   * Publishes a record's JSON (`data`, its bytes so far) on a channel.
+   * `payload` gives the record's FlatBuffer, asked for only when a binary
+   * subscriber listens. Returns the message's seq.
    */
-  publish(channel: ChannelState, data: string, info: FrameInfo, payloadType: PayloadType, payload: () => Uint8Array): number {
+  publish(channel: ChannelState, data: JsonBytes, info: FrameInfo, payloadType: PayloadType, payload: PayloadSource): number {
     const seq = ++channel.seq;
-    const frame = `{"ch":"${channel.name}","seq":${seq},"data":${data}}`;
-    channel.last = frame;
-    this.log.append(channel, seq, frame);
+    const frame = this.frame.reset();
+    frame.bytes(channel.framePrefix, 0, channel.framePrefix.length).integer(seq).ascii(',"data":').bytes(data.buffer, 0, data.length).ascii('}');
+    const bytes = frame.view();
+    channel.keepLast(bytes, frame.length);
+    this.log.append(channel, seq, bytes, 0, frame.length);
     this.published++;
     const p = this.publisher;
-    p.publish(channel.name, frame, false);
-    p.publish(channel.wildcard, frame, false);
+    p.publish(channel.name, bytes, false);
+    p.publish(channel.wildcard, bytes, false);
     if (p.numSubscribers(channel.fbName) + p.numSubscribers(channel.fbWildcard) > 0) {
-      const binary = this.fb.message(channel.name, seq, payloadType, payload());
+      const binary = this.fb.message(channel.name, seq, payloadType, payload.payload());
       p.publish(channel.fbName, binary, true);
       p.publish(channel.fbWildcard, binary, true);
     }
-    if (this.managed.size > 0) {
-      this.managed.get(channel.name)?.forEach((s) => s.offer(channel, frame, info));
-      this.managed.get(channel.wildcard)?.forEach((s) => s.offer(channel, frame, info));
-    }
+    if (this.managed.size > 0) this.offer(channel, frame, info);
     return seq;
+  }
+
+  /** Hands the frame, as text, to the sessions that manage their own delivery of this channel. */
+  private offer(channel: ChannelState, frame: JsonBytes, info: FrameInfo): void {
+    const own = this.managed.get(channel.name);
+    const family = this.managed.get(channel.wildcard);
+    if (own === undefined && family === undefined) return;
+    const text = frame.toString();
+    own?.forEach((s) => s.offer(channel, text, info));
+    family?.forEach((s) => s.offer(channel, text, info));
   }
 
   manage(name: string, subscriber: ManagedSubscriber): void {
@@ -140,7 +173,8 @@ export class ChannelHub {
   /** Publishes a record given as JSON text (results of another engine, read from Kafka). */
   publishJson(channel: ChannelState, data: string, info: FrameInfo): number {
     const type = channel.kind === 'bars' ? PayloadType.BAR : channel.kind === 'indicators' ? PayloadType.INDICATOR : PayloadType.ALERT;
-    return this.publish(channel, data, info, type, () => this.fb.recordPayload(channel.kind, JSON.parse(data) as Record<string, unknown>).bytes);
+    const payload = { payload: (): Uint8Array => this.fb.recordPayload(channel.kind, JSON.parse(data) as Record<string, unknown>).bytes };
+    return this.publish(channel, this.jsonData.reset().utf8(data), info, type, payload);
   }
 
   /** A tick record as a Tick FlatBuffer (the payload of a binary trades or quotes message). */

@@ -10,8 +10,9 @@
 
 import { FlatBuffersDecoder } from '../ingest/flatbuffers-decoder';
 import type { DecodedSink } from '../ingest/decoded-sink';
+import { NdjsonDecoder } from '../ingest/ndjson-decoder';
 import { Rejection } from '../ingest/rejection';
-import { ValidTick, validateTick } from '../ingest/tick-validator';
+import type { ValidTick } from '../ingest/tick-validator';
 import type { DeadLetterRecord } from '../records/records';
 import { entitled, type Principal } from './auth';
 import type { LivePipeline } from './live-pipeline';
@@ -31,11 +32,37 @@ export interface IngestSocket {
   cork(cb: () => void): unknown;
 }
 
+/**
+ * The NDJSON lines of one connection's text frames: ticks are read from the
+ * bytes as in a file, and control lines ({"op": ...}) are answered.
+ */
+class IngestLines extends NdjsonDecoder {
+  constructor(private readonly connection: IngestConnection, private readonly endpoint: IngestEndpoint) {
+    super(connection);
+  }
+
+  /** One text frame: its lines, the last one whether or not a newline ends it. */
+  frame(data: ArrayBuffer): void {
+    this.push(new Uint8Array(data));
+    this.end();
+  }
+
+  protected override parsed(value: unknown, line: number, text: string): void {
+    const op = (value as { op?: unknown } | null)?.op;
+    if (op !== undefined && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      this.endpoint.control(this.connection, op, (value as { id?: unknown }).id);
+      return;
+    }
+    super.parsed(value, line, text);
+  }
+}
+
 export class IngestConnection implements DecodedSink {
   /** Ticks (valid or not) received so far; the index of the last one. */
   index = 0;
   closed = false;
   readonly fb: FlatBuffersDecoder;
+  readonly lines: IngestLines;
 
   constructor(
     readonly id: number,
@@ -45,6 +72,7 @@ export class IngestConnection implements DecodedSink {
     private readonly endpoint: IngestEndpoint,
   ) {
     this.fb = new FlatBuffersDecoder(this);
+    this.lines = new IngestLines(this, endpoint);
   }
 
   tick(tick: ValidTick): void {
@@ -68,7 +96,6 @@ export class IngestEndpoint {
   readonly counters = new IngestCounters();
   private readonly connections = new Map<number, IngestConnection>();
   private nextId = FIRST_CONNECTION;
-  private readonly scratch = new ValidTick();
 
   constructor(
     private readonly pipeline: LivePipeline,
@@ -101,33 +128,13 @@ export class IngestEndpoint {
       // Copied: uWebSockets.js frees the ArrayBuffer when the handler returns.
       connection.fb.decodeBatch(new Uint8Array(data.slice(0)));
     } else {
-      for (const line of Buffer.from(data).toString('utf8').split('\n')) {
-        const text = line.endsWith('\r') ? line.slice(0, -1) : line;
-        if (text.trim() !== '') this.line(connection, text);
-      }
+      connection.lines.frame(data);
     }
     this.pipeline.publish();
   }
 
-  private line(connection: IngestConnection, text: string): void {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      connection.reject(new Rejection('unparsable', '', `not valid JSON: ${(err as Error).message}`), 0, text, null);
-      return;
-    }
-    const op = (value as { op?: unknown } | null)?.op;
-    if (op !== undefined && value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      this.control(connection, op, (value as { id?: unknown }).id);
-      return;
-    }
-    const rejection = validateTick(value, this.scratch);
-    if (rejection === null) connection.tick(this.scratch);
-    else connection.reject(rejection, 0, text, null);
-  }
-
-  private control(connection: IngestConnection, op: unknown, id: unknown): void {
+  /** A control line: flush or ping, answered on the connection. */
+  control(connection: IngestConnection, op: unknown, id: unknown): void {
     const tag = id === undefined ? {} : { id };
     if (op === 'flush') {
       this.pipeline.publish();

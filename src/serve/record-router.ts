@@ -7,18 +7,17 @@ import { ByteBuffer } from 'flatbuffers';
 import { EVENT_TYPE_NAMES, EventType, TickFields } from '../analytics/tick-fields';
 import { monotonicMs } from '../clock';
 import { Alert } from '../fb/generated/tickflow/fb/alert';
-import { Bar } from '../fb/generated/tickflow/fb/bar';
 import { DeadLetter } from '../fb/generated/tickflow/fb/dead-letter';
 import type { Dispatcher } from '../ingest/dispatcher';
 import { Msg } from '../partition/protocol';
 import type { PartitionCounts, ResultVisitor } from '../partition/result-drain';
 import { RingDecoder } from '../partition/ring-codec';
-import { jsonNumber } from '../records/json-text';
-import { RecordJson } from '../records/record-json';
+import { JsonBytes } from '../records/json-bytes';
+import { RecordFacts, RecordJson } from '../records/record-json';
 import type { AlertRecord, BarRecord, DeadLetterRecord, IndicatorRecord } from '../records/records';
 import { alertMessage, barMessage, deadLetterMessage, indicatorMessage, type ResultMessage } from '../kafka/result-messages';
 import type { StoredRecord } from '../store/store';
-import { FrameInfo, type ChannelHub, type ChannelState } from './channel-hub';
+import { FrameInfo, type ChannelHub, type ChannelState, type PayloadSource } from './channel-hub';
 import { PayloadType } from './fb-frames';
 import type { StageLatency } from './stage-latency';
 
@@ -49,24 +48,29 @@ export class RecordCounters {
   newestEventTime = 0;
 }
 
-export class RecordRouter implements ResultVisitor {
+export class RecordRouter implements ResultVisitor, PayloadSource {
   readonly counters = new RecordCounters();
   private readonly decoders = new Map<Uint8Array, RingDecoder>();
   private readonly json = new Map<Uint8Array, RecordJson>();
   private readonly views = new Map<Uint8Array, ByteBuffer>();
   private readonly tick = new TickFields();
   private readonly info = new FrameInfo();
-  private readonly bar = new Bar();
   private readonly alert = new Alert();
   private readonly deadLetter = new DeadLetter();
   /** Trade and quote channels by symbol id: the per-tick path builds no names. */
   private readonly tradeChannels: Array<ChannelState | undefined> = [];
   private readonly quoteChannels: Array<ChannelState | undefined> = [];
-  private tickJson = '';
+  /** Bar channels by interval, then symbol (both interned strings). */
+  private readonly barChannels = new Map<string, Map<string, ChannelState>>();
+  /** The record being routed, as JSON. */
+  private readonly out = new JsonBytes();
+  /** Its FlatBuffer, for binary subscribers: ring bytes[offset, offset + size), or null for a tick. */
+  private payloadBytes: Uint8Array | null = null;
+  private payloadOffset = 0;
+  private payloadSize = 0;
+  private worker = 0;
 
   constructor(private readonly deps: RouterDeps) {}
-
-  private worker = 0;
 
   record(type: number, partition: number, bytes: Uint8Array, offset: number, size: number): void {
     this.worker = partition;
@@ -84,10 +88,18 @@ export class RecordRouter implements ResultVisitor {
     // The pipeline resolves flush waiters; nothing to route.
   }
 
-  private cached<T>(map: Map<Uint8Array, T>, bytes: Uint8Array, make: () => T): T {
+  /** The routed record's FlatBuffer (the hub asks only when a binary subscriber listens). */
+  payload(): Uint8Array {
+    const bytes = this.payloadBytes;
+    if (bytes === null) return this.deps.hub.tickFrame(JSON.parse(this.out.toString()) as Record<string, unknown>);
+    return bytes.subarray(this.payloadOffset, this.payloadOffset + this.payloadSize);
+  }
+
+  /** One reader per ring buffer, made on first use (no closure per record). */
+  private cached<T>(map: Map<Uint8Array, T>, bytes: Uint8Array, make: new (bytes: Uint8Array) => T): T {
     let value = map.get(bytes);
     if (value === undefined) {
-      value = make();
+      value = new make(bytes);
       map.set(bytes, value);
     }
     return value;
@@ -95,7 +107,7 @@ export class RecordRouter implements ResultVisitor {
 
   private onTick(bytes: Uint8Array, offset: number): void {
     const received = monotonicMs();
-    const t = this.cached(this.decoders, bytes, () => new RingDecoder(bytes)).tick(offset, this.tick);
+    const t = this.cached(this.decoders, bytes, RingDecoder).tick(offset, this.tick);
     const { hub, dispatcher, latency } = this.deps;
     const symbol = dispatcher.symbolName(t.symbolId) ?? '';
     const trade = t.eventType === EventType.TRADE;
@@ -105,19 +117,21 @@ export class RecordRouter implements ResultVisitor {
       channel = hub.channel(trade ? 'trades' : 'quotes', '', symbol);
       list[t.symbolId] = channel;
     }
-    let data = `{"symbol":"${symbol}","event_type":"${EVENT_TYPE_NAMES[t.eventType]}","timestamp":${t.timestamp}`;
-    if (t.price > 0) data += `,"price":${jsonNumber(t.price)}`;
-    data += `,"volume":${t.volume}`;
-    if (t.bid > 0) data += `,"bid":${jsonNumber(t.bid)}`;
-    if (t.ask > 0) data += `,"ask":${jsonNumber(t.ask)}`;
+    const out = this.out.reset();
+    out.ascii('{"symbol":').string(symbol).ascii(',"event_type":"').ascii(EVENT_TYPE_NAMES[t.eventType] as string)
+      .ascii('","timestamp":').number(t.timestamp);
+    if (t.price > 0) out.ascii(',"price":').number(t.price);
+    out.ascii(',"volume":').number(t.volume);
+    if (t.bid > 0) out.ascii(',"bid":').number(t.bid);
+    if (t.ask > 0) out.ascii(',"ask":').number(t.ask);
     const exchange = dispatcher.exchangeName(t.exchangeId);
-    if (exchange !== '') data += `,"exchange":${JSON.stringify(exchange)}`;
-    if (t.seq >= 0) data += `,"seq":${t.seq}`;
-    data += '}';
-    this.tickJson = data;
+    if (exchange !== '') out.ascii(',"exchange":').string(exchange);
+    if (t.seq >= 0) out.ascii(',"seq":').number(t.seq);
+    out.ascii('}');
     this.info.conflatable = !trade;
     this.info.windowStart = 0;
-    hub.publish(channel, data, this.info, PayloadType.TICK, this.tickPayload);
+    this.payloadBytes = null;
+    hub.publish(channel, out, this.info, PayloadType.TICK, this);
     const published = monotonicMs();
     this.counters.ticks++;
     if (t.timestamp > this.counters.newestEventTime) this.counters.newestEventTime = t.timestamp;
@@ -130,21 +144,43 @@ export class RecordRouter implements ResultVisitor {
     }
   }
 
-  private readonly tickPayload = (): Uint8Array => this.deps.hub.tickFrame(JSON.parse(this.tickJson) as Record<string, unknown>);
+  /** Renders a result record into `out` and notes its FlatBuffer; returns its facts. */
+  private render(type: number, bytes: Uint8Array, offset: number, size: number): RecordFacts {
+    const json = this.cached(this.json, bytes, RecordJson);
+    const out = this.out.reset();
+    if (type === Msg.BAR) json.writeBar(offset, out);
+    else if (type === Msg.INDICATOR) json.writeIndicator(offset, out);
+    else json.writeAlert(offset, out);
+    this.payloadBytes = bytes;
+    this.payloadOffset = offset;
+    this.payloadSize = size;
+    return json.facts;
+  }
+
+  private barChannel(interval: string, symbol: string): ChannelState {
+    let bySymbol = this.barChannels.get(interval);
+    if (bySymbol === undefined) {
+      bySymbol = new Map();
+      this.barChannels.set(interval, bySymbol);
+    }
+    let channel = bySymbol.get(symbol);
+    if (channel === undefined) {
+      channel = this.deps.hub.channel('bars', interval, symbol);
+      bySymbol.set(symbol, channel);
+    }
+    return channel;
+  }
 
   private onBar(bytes: Uint8Array, offset: number, size: number): void {
-    const bb = this.cached(this.views, bytes, () => new ByteBuffer(bytes));
-    bb.setPosition(offset);
-    const view = Bar.getRootAsBar(bb, this.bar);
-    const final = view.final();
-    const channel = this.deps.hub.channel('bars', view.interval() ?? '', view.symbol() ?? '');
-    const data = this.cached(this.json, bytes, () => new RecordJson(bytes)).barAt(offset);
+    const facts = this.render(Msg.BAR, bytes, offset, size);
+    const channel = this.barChannel(facts.interval, facts.symbol);
+    const final = facts.final;
     this.info.conflatable = !final;
-    this.info.windowStart = Number(view.windowStart());
-    const seq = this.deps.hub.publish(channel, data, this.info, PayloadType.BAR, () => bytes.subarray(offset, offset + size));
+    this.info.windowStart = facts.windowStart;
+    const seq = this.deps.hub.publish(channel, this.out, this.info, PayloadType.BAR, this);
     if (final) {
       this.counters.bars++;
-      const record = JSON.parse(data) as BarRecord;
+      const record = JSON.parse(this.out.toString()) as BarRecord;
       this.deps.store?.write({ kind: 'bar', channel: channel.name, seq, record });
       this.deps.results?.(barMessage(record), record.symbol, this.worker);
     } else {
@@ -153,35 +189,35 @@ export class RecordRouter implements ResultVisitor {
   }
 
   private onIndicator(bytes: Uint8Array, offset: number, size: number): void {
-    const data = this.cached(this.json, bytes, () => new RecordJson(bytes)).indicatorAt(offset);
-    const record = JSON.parse(data) as IndicatorRecord;
-    const channel = this.deps.hub.channel('indicators', '', record.symbol);
+    const facts = this.render(Msg.INDICATOR, bytes, offset, size);
+    const channel = this.deps.hub.channel('indicators', '', facts.symbol);
     this.info.conflatable = false;
-    const seq = this.deps.hub.publish(channel, data, this.info, PayloadType.INDICATOR, () => bytes.subarray(offset, offset + size));
+    const seq = this.deps.hub.publish(channel, this.out, this.info, PayloadType.INDICATOR, this);
+    const record = JSON.parse(this.out.toString()) as IndicatorRecord;
     this.counters.indicators++;
     this.deps.store?.write({ kind: 'indicator', channel: channel.name, seq, record });
     this.deps.results?.(indicatorMessage(record), record.symbol, this.worker);
   }
 
   private onAlert(bytes: Uint8Array, offset: number, size: number): void {
-    const bb = this.cached(this.views, bytes, () => new ByteBuffer(bytes));
+    const bb = this.cached(this.views, bytes, ByteBuffer);
     bb.setPosition(offset);
     const origin = String(Alert.getRootAsAlert(bb, this.alert).origin());
-    const data = this.cached(this.json, bytes, () => new RecordJson(bytes)).alertAt(offset);
-    const record = JSON.parse(data) as AlertRecord;
-    const channel = this.deps.hub.channel('alerts', '', record.symbol);
+    const facts = this.render(Msg.ALERT, bytes, offset, size);
+    const channel = this.deps.hub.channel('alerts', '', facts.symbol);
     this.info.conflatable = false;
-    const seq = this.deps.hub.publish(channel, data, this.info, PayloadType.ALERT, () => bytes.subarray(offset, offset + size));
+    const seq = this.deps.hub.publish(channel, this.out, this.info, PayloadType.ALERT, this);
+    const record = JSON.parse(this.out.toString()) as AlertRecord;
     this.counters.alerts++;
     this.deps.store?.write({ kind: 'alert', channel: channel.name, seq, record, origin });
     this.deps.results?.(alertMessage(record, origin), record.symbol, this.worker);
   }
 
   private onDeadLetter(bytes: Uint8Array, offset: number): void {
-    const bb = this.cached(this.views, bytes, () => new ByteBuffer(bytes));
+    const bb = this.cached(this.views, bytes, ByteBuffer);
     bb.setPosition(offset);
     const origin = Number(DeadLetter.getRootAsDeadLetter(bb, this.deadLetter).sourceLine());
-    const record = JSON.parse(this.cached(this.json, bytes, () => new RecordJson(bytes)).deadLetterAt(offset)) as DeadLetterRecord;
+    const record = JSON.parse(this.cached(this.json, bytes, RecordJson).deadLetterAt(offset)) as DeadLetterRecord;
     this.counters.deadLetters++;
     this.deps.onDeadLetter(record, origin);
     const symbol = record.tick?.symbol;

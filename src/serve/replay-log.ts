@@ -11,6 +11,8 @@
 // holds `capacity` frames of up to BYTES_PER_FRAME on average (and at least
 // 64 KiB); when bigger frames fill it first, the oldest are dropped sooner.
 
+import { copyBytes } from '../records/json-bytes';
+
 export interface LoggedChannel {
   readonly name: string;
   seq: number;
@@ -49,9 +51,10 @@ export class ReplayLog {
     this.arena = Buffer.allocUnsafeSlow(capacity === 0 ? 0 : Math.max(capacity * BYTES_PER_FRAME, MIN_ARENA_BYTES));
   }
 
-  append(channel: LoggedChannel, seq: number, frame: string): void {
+  /** Logs frame bytes[start, end) (UTF-8) as message `seq` of `channel`. */
+  append(channel: LoggedChannel, seq: number, bytes: Uint8Array, start: number, end: number): void {
     if (this.capacity === 0) return;
-    const length = Buffer.byteLength(frame, 'utf8');
+    const length = end - start;
     if (length > this.arena.length) {
       // Cannot be kept: a resume past it finds the gap and says recovered: false.
       return;
@@ -64,7 +67,7 @@ export class ReplayLog {
     }
     while (this.size > 0 && this.overlapsOldest(at, at + length)) this.dropOldest();
     if (this.size === this.capacity) this.dropOldest();
-    this.arena.write(frame, at, length, 'utf8');
+    copyBytes(bytes, start, end, this.arena, at);
     const slot = this.next;
     this.channels[slot] = channel;
     this.seqs[slot] = seq;
