@@ -33,18 +33,28 @@ export class Doorbell {
   }
 
   /**
-   * Consumer side: resolves when a producer rings, when `hasWork` is already
-   * true after parking, or after `timeoutMs`.
+   * Consumer side: calls `then` (never synchronously) once a producer rings, when `hasWork` is
+   * already true after parking, or after `timeoutMs`. A callback rather than
+   * a promise: the consumer parks thousands of times a second, and each
+   * async round made several short-lived objects.
    */
-  async wait(hasWork: () => boolean, timeoutMs: number): Promise<void> {
+  park(hasWork: () => boolean, timeoutMs: number, then: () => void): void {
     const count = Atomics.load(this.cells, COUNT);
     Atomics.store(this.cells, PARKED, 1);
-    try {
-      if (hasWork()) return;
-      const result = Atomics.waitAsync(this.cells, COUNT, count, timeoutMs);
-      if (result.async) await result.value;
-    } finally {
+    const result = hasWork() ? null : Atomics.waitAsync(this.cells, COUNT, count, timeoutMs);
+    if (result === null || !result.async) {
       Atomics.store(this.cells, PARKED, 0);
+      setImmediate(then);
+      return;
     }
+    this.then = then;
+    void result.value.then(this.woken);
   }
+
+  private then: () => void = () => undefined;
+
+  private readonly woken = (): void => {
+    Atomics.store(this.cells, PARKED, 0);
+    this.then();
+  };
 }

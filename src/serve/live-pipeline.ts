@@ -9,7 +9,6 @@
 // is dropped. uWebSockets.js 20.30 cannot pause one WebSocket's reads, and a
 // full ring means the engine is saturated anyway.
 
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { AnalyticsConfig } from '../analytics/analytics-config';
 import { monotonicMs } from '../clock';
 import { Dispatcher } from '../ingest/dispatcher';
@@ -50,6 +49,7 @@ export class LivePipeline {
   private readonly doorbell: Doorbell;
   private running = true;
   private loopDone: Promise<void> = Promise.resolve();
+  private loopEnded: () => void = () => undefined;
   private flushWaiters: Array<{ remaining: Set<number>; resolve: () => void }> = [];
   private failure: Error | undefined;
   private readonly onFailure: Array<(err: Error) => void> = [];
@@ -90,7 +90,10 @@ export class LivePipeline {
     const bell = createDoorbell();
     const pool = await PartitionPool.start({ ...options, doorbell: bell });
     const pipeline = new LivePipeline(pool, bell, visitor);
-    pipeline.loopDone = pipeline.loop();
+    pipeline.loopDone = new Promise((resolve) => {
+      pipeline.loopEnded = resolve;
+    });
+    pipeline.step();
     return pipeline;
   }
 
@@ -251,18 +254,26 @@ export class LivePipeline {
     for (const listener of this.onFailure) listener(err);
   }
 
-  private async loop(): Promise<void> {
-    while (this.running) {
-      if (this.drainNow() > 0) {
-        // Let sockets and timers run between batches.
-        await nextTurn();
-        continue;
-      }
-      if (this.pool.failed !== undefined) {
-        this.fail(this.pool.failed);
-        return;
-      }
-      await this.doorbell.wait(() => this.drain.hasWork(), 50);
+  /**
+   * One round of the drain loop: drain, then either yield to the event loop
+   * (sockets and timers run between batches) or park until a worker rings.
+   */
+  private readonly step = (): void => {
+    if (!this.running) {
+      this.loopEnded();
+      return;
     }
-  }
+    if (this.drainNow() > 0) {
+      setImmediate(this.step);
+      return;
+    }
+    if (this.pool.failed !== undefined) {
+      this.fail(this.pool.failed);
+      this.loopEnded();
+      return;
+    }
+    this.doorbell.park(this.hasWork, 50, this.step);
+  };
+
+  private readonly hasWork = (): boolean => this.drain.hasWork();
 }
