@@ -45,7 +45,7 @@ export interface SessionResult {
 
 /**
  * The median and p99 of each of the engine's own stage histograms (tickflow's
- * /metrics; the baseline has none), in µs, keyed `<stage>_p50_us` and
+ * /metrics, over its last complete 10 s; the baseline has none), in µs, keyed `<stage>_p50_us` and
  * `<stage>_p99_us`: where the engine's share of a latency ends.
  */
 async function stageQuantiles(port: number): Promise<Record<string, number>> {
@@ -100,6 +100,10 @@ export async function runSession(plan: SessionPlan): Promise<SessionResult> {
     const wallBefore = process.hrtime.bigint();
     let peakRss = engine.rssMb();
     const sampler = setInterval(() => {
+      // Each scrape lets the engine rotate its stage histograms every 10 s,
+      // so the ones read at the end cover the last complete 10 s of steady
+      // load rather than everything since start-up (connections, warm-up).
+      if (plan.engine === 'tickflow') void fetch(`http://127.0.0.1:${engine.port}/metrics`).then((r) => r.text()).catch(() => undefined);
       const rss = engine.rssMb();
       peakRss = Math.max(peakRss, rss);
       plan.onSecond?.(Number(process.hrtime.bigint() - startNs) / 1e9, rss);
