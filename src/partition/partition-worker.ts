@@ -60,7 +60,7 @@ function main(init: WorkerInit): void {
     switch (type) {
       case Msg.TICK:
         decoder.tick(offset, tick);
-        if (live) tick.dequeueTime = monotonicMs();
+        if (live && tick.ingestTime > 0) tick.dequeueTime = monotonicMs();
         engine.process(tick, idleClose ? Date.now() : 0);
         break;
       case Msg.REGISTER_NAME: {

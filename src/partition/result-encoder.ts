@@ -96,7 +96,7 @@ export class ResultEncoder implements ResultSink {
   }
 
   accepted(_symbol: SymbolState, t: TickFields): void {
-    t.emitTime = monotonicMs();
+    if (t.ingestTime > 0) t.emitTime = monotonicMs();
     const payload = this.ticks.tick(t);
     while (!this.out.write(Msg.ACCEPTED_TICK, payload)) this.out.waitForSpace(payload.length, 50);
   }

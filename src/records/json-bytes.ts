@@ -22,8 +22,16 @@ class Views {
   }
 }
 
-/** Copies src[start, end) to dst at `at` (short runs: a loop beats a view plus set). */
+/**
+ * Copies src[start, end) to dst at `at`. A whole array goes through set(), a
+ * memcpy; part of one through a loop, since a view to set() from would be
+ * one more object per copy.
+ */
 export function copyBytes(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): void {
+  if (start === 0 && end === src.length) {
+    dst.set(src, at);
+    return;
+  }
   for (let i = start; i < end; i++) dst[at++] = src[i] as number;
 }
 

@@ -122,7 +122,7 @@ export class ChannelHub {
   publish(channel: ChannelState, data: JsonBytes, info: FrameInfo, payloadType: PayloadType, payload: PayloadSource): number {
     const seq = ++channel.seq;
     const frame = this.frame.reset();
-    frame.bytes(channel.framePrefix, 0, channel.framePrefix.length).integer(seq).ascii(',"data":').bytes(data.buffer, 0, data.length).ascii('}');
+    frame.bytes(channel.framePrefix, 0, channel.framePrefix.length).integer(seq).ascii(',"data":').bytes(data.view(), 0, data.length).ascii('}');
     const bytes = frame.view();
     channel.keepLast(bytes, frame.length);
     this.log.append(channel, seq, bytes, 0, frame.length);

@@ -106,8 +106,9 @@ export class RecordRouter implements ResultVisitor, PayloadSource {
   }
 
   private onTick(bytes: Uint8Array, offset: number): void {
-    const received = monotonicMs();
     const t = this.cached(this.decoders, bytes, RingDecoder).tick(offset, this.tick);
+    const probed = t.ingestTime > 0;
+    const received = probed ? monotonicMs() : 0;
     const { hub, dispatcher, latency } = this.deps;
     const symbol = dispatcher.symbolName(t.symbolId) ?? '';
     const trade = t.eventType === EventType.TRADE;
@@ -132,10 +133,10 @@ export class RecordRouter implements ResultVisitor, PayloadSource {
     this.info.windowStart = 0;
     this.payloadBytes = null;
     hub.publish(channel, out, this.info, PayloadType.TICK, this);
-    const published = monotonicMs();
     this.counters.ticks++;
     if (t.timestamp > this.counters.newestEventTime) this.counters.newestEventTime = t.timestamp;
-    if (t.ingestTime > 0) {
+    if (probed) {
+      const published = monotonicMs();
       latency.record(0, t.dequeueTime - t.ingestTime);
       latency.record(1, t.emitTime - t.dequeueTime);
       latency.record(2, received - t.emitTime);

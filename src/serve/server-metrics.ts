@@ -89,7 +89,7 @@ export function serverMetrics(s: MetricsSources): MetricsRegistry {
   m.value('tickflow_slow_consumer_closes_total', 'Clients closed with code 4008 for staying over --max-client-kib.', 'counter', () => s.clients.slowCloses);
   m.register({
     name: 'tickflow_stage_latency_seconds',
-    help: 'Latency per pipeline stage over the last 10 s: ring_in (dispatch to worker), engine, ring_out (worker to ingest thread), publish, tick_to_publish (end to end).',
+    help: 'Latency per pipeline stage over the last 10 s, from one tick in four: ring_in (dispatch to worker), engine, ring_out (worker to ingest thread), publish, tick_to_publish (end to end).',
     type: 'summary',
     samples: () => {
       const histograms = s.latency.snapshot();

@@ -1,5 +1,5 @@
 // Per-stage latency of the live pipeline, recorded in HDR histograms (in
-// microseconds) from the probes a tick carries: dispatch on the ingest thread,
+// microseconds) from the probes one tick in four carries (PROBE_EVERY): dispatch on the ingest thread,
 // dequeue and echo in its worker, drain and publish back on the ingest thread.
 // Percentiles cover the last complete interval (default 10 s) so that
 // /metrics shows the present, not an average since start-up.
