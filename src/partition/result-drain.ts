@@ -61,8 +61,10 @@ export class ResultDrain {
     return handled;
   }
 
+  /** Asked each time the drain loop parks: a plain loop, no callback per call. */
   hasWork(): boolean {
-    return this.outputs.some((ring) => !ring.isEmpty());
+    for (const ring of this.outputs) if (!ring.isEmpty()) return true;
+    return false;
   }
 
   /** Bytes waiting in each out-ring, for metrics. */

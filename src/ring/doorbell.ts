@@ -20,6 +20,8 @@ export function createDoorbell(): SharedArrayBuffer {
 
 export class Doorbell {
   private readonly cells: Int32Array;
+  /** What the parked consumer runs when woken. */
+  private then: () => void = () => undefined;
 
   constructor(buffer: SharedArrayBuffer) {
     this.cells = new Int32Array(buffer, 0, 2);
@@ -33,10 +35,10 @@ export class Doorbell {
   }
 
   /**
-   * Consumer side: calls `then` (never synchronously) once a producer rings, when `hasWork` is
-   * already true after parking, or after `timeoutMs`. A callback rather than
-   * a promise: the consumer parks thousands of times a second, and each
-   * async round made several short-lived objects.
+   * Consumer side: calls `then` (never synchronously) once a producer rings,
+   * when `hasWork` is already true after parking, or after `timeoutMs`. A
+   * callback rather than a promise: the consumer parks thousands of times a
+   * second, and each async round made several short-lived objects.
    */
   park(hasWork: () => boolean, timeoutMs: number, then: () => void): void {
     const count = Atomics.load(this.cells, COUNT);
@@ -50,8 +52,6 @@ export class Doorbell {
     this.then = then;
     void result.value.then(this.woken);
   }
-
-  private then: () => void = () => undefined;
 
   private readonly woken = (): void => {
     Atomics.store(this.cells, PARKED, 0);

@@ -1,8 +1,8 @@
 // Every channel's state (seq, last frame) and the fan-out. A message is
 // serialised once, as JSON bytes assembled in a reused buffer (and once as
-// FlatBuffers when a binary subscriber listens), and published to uWebSockets.js topics: the channel's
-// own topic and its family's wildcard topic (`bars.1m.*`), so one publish
-// reaches every subscriber of either. Subscribers whose delivery is managed
+// FlatBuffers when a binary subscriber listens), and published to
+// uWebSockets.js topics: the channel's own topic and its family's wildcard
+// topic (`bars.1m.*`), so one publish reaches every subscriber of either. Subscribers whose delivery is managed
 // here instead (throttled, or conflated while they lag) are offered the frame
 // and keep only what they need.
 

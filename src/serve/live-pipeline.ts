@@ -56,8 +56,11 @@ export class LivePipeline {
   dispatched = 0;
   private readonly doorbell: Doorbell;
   private running = true;
-  private loopDone: Promise<void> = Promise.resolve();
   private loopEnded: () => void = () => undefined;
+  /** Resolves when the drain loop has stopped. */
+  private readonly loopDone = new Promise<void>((resolve) => {
+    this.loopEnded = resolve;
+  });
   private flushWaiters: Array<{ remaining: Set<number>; resolve: () => void }> = [];
   private failure: Error | undefined;
   private readonly onFailure: Array<(err: Error) => void> = [];
@@ -98,9 +101,6 @@ export class LivePipeline {
     const bell = createDoorbell();
     const pool = await PartitionPool.start({ ...options, doorbell: bell });
     const pipeline = new LivePipeline(pool, bell, visitor);
-    pipeline.loopDone = new Promise((resolve) => {
-      pipeline.loopEnded = resolve;
-    });
     pipeline.step();
     return pipeline;
   }
