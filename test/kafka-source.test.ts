@@ -72,9 +72,14 @@ async function assertExactlyOnce(expected: ReadonlyArray<Record<string, unknown>
   const wantBars = expected.filter((r) => r.type === 'bar').length;
   // Generous: a loaded machine slows the catch-up after a take-over, never the result.
   await until(() => kcatRead(broker.brokers, 'market-bars').length >= wantBars, `${wantBars} bars in market-bars`, 240_000);
-  // The last indicator windows close a little after the last bars: give them a moment, then compare everything.
-  await new Promise((resolve) => setTimeout(resolve, 3000));
-  for (const [topic, type] of [['market-bars', 'bar'], ['market-indicators', 'indicator'], ['anomaly-alerts', 'alert']] as const) {
+  const topics = [['market-bars', 'bar'], ['market-indicators', 'indicator'], ['anomaly-alerts', 'alert']] as const;
+  // The last indicator windows close after the last bars, once their
+  // partition has been idle for --idle-close-ms: wait for every topic's count.
+  for (const [topic, type] of topics) {
+    const want = expected.filter((r) => r.type === type).length;
+    await until(() => kcatRead(broker.brokers, topic).length >= want, `${want} records in ${topic}`, 60_000);
+  }
+  for (const [topic, type] of topics) {
     const read = kcatRead(broker.brokers, topic);
     assert.deepEqual(duplicateKeys(read), [], `${topic} has a key twice`);
     assert.deepEqual(multisetDifferences(read.map((r) => JSON.parse(r.value) as Row), expected.filter((r) => r.type === type) as Row[], 1e-9), [], topic);
