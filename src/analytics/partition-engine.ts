@@ -23,6 +23,16 @@ export interface ResultSink {
   accepted(symbol: SymbolState, tick: TickFields): void;
 }
 
+/** What a watermark reset did to one symbol (see PartitionEngine.resetWatermark). */
+export interface WatermarkResetResult {
+  readonly watermarkBefore: number;
+  readonly watermarkAfter: number;
+  readonly barsDiscarded: number;
+  readonly panesDiscarded: number;
+  readonly tradesDiscarded: number;
+  readonly quotesDiscarded: number;
+}
+
 export class EngineCounters {
   accepted = 0;
   duplicate = 0;
@@ -55,7 +65,9 @@ export class PartitionEngine {
     this.emitBar = (bar, final) => {
       this.counters.bars++;
       bar.dirty = false;
-      this.sink.bar(this.closing as SymbolState, this.closingLabel, bar, final);
+      const state = this.closing as SymbolState;
+      if (final && bar.end > state.finalHorizon) state.finalHorizon = bar.end;
+      this.sink.bar(state, this.closingLabel, bar, final);
     };
     this.emitIndicator = (window) => this.onIndicator(this.closing as SymbolState, window);
   }
@@ -113,14 +125,70 @@ export class PartitionEngine {
 
   /** Finalises every open window of every symbol, as at the end of an input. */
   flush(): void {
-    for (const state of this.symbols) {
+    for (const state of this.symbols) if (state !== undefined) this.flushSymbol(state);
+  }
+
+  /**
+   * Finalises every open window of the symbols with these ids that this
+   * partition holds (a publisher's flush); returns how many it held.
+   */
+  flushSymbols(ids: ArrayLike<number>): number {
+    let held = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const state = this.symbols[ids[i] as number];
       if (state === undefined) continue;
-      let last = state.indicators.lastEnd();
-      for (const bars of state.bars) last = Math.max(last, bars.lastEnd());
-      this.closeWindows(state, Infinity);
-      // Those windows are final now: a later tick in any of them is late.
-      if (last > state.watermark) state.watermark = last;
+      this.flushSymbol(state);
+      held++;
     }
+    return held;
+  }
+
+  private flushSymbol(state: SymbolState): void {
+    let last = state.indicators.lastEnd();
+    for (const bars of state.bars) last = Math.max(last, bars.lastEnd());
+    this.closeWindows(state, Infinity);
+    // Those windows are final now: a later tick in any of them is late.
+    if (last > state.watermark) state.watermark = last;
+  }
+
+  /**
+   * An operator's reset of a symbol whose event time ran ahead of the
+   * server's clock (`clock`, ms since the epoch): what it holds stamped
+   * after the clock (open windows starting after it, trailing samples,
+   * remembered seqs) is discarded, and its watermark comes back to
+   * clock - lateness, but never below the end of a window it already
+   * finalised (no window is final twice) and never forward. Null when this
+   * partition does not hold the symbol. `now` is processing time in ms, from
+   * which the symbol's idleness counts again.
+   */
+  resetWatermark(id: number, clock: number, now: number): WatermarkResetResult | null {
+    const state = this.symbols[id];
+    if (state === undefined) return null;
+    const before = state.watermark;
+    const target = Math.max(clock - this.config.latenessMs, state.finalHorizon);
+    if (!(before > target)) {
+      return { watermarkBefore: before, watermarkAfter: before, barsDiscarded: 0, panesDiscarded: 0, tradesDiscarded: 0, quotesDiscarded: 0 };
+    }
+    let barsDiscarded = 0;
+    for (const bars of state.bars) barsDiscarded += bars.discardAfter(clock);
+    const result: WatermarkResetResult = {
+      watermarkBefore: before,
+      watermarkAfter: target,
+      barsDiscarded,
+      panesDiscarded: state.indicators.discardAfter(clock),
+      tradesDiscarded: state.trades.dropAfter(clock),
+      quotesDiscarded: state.quotes.dropAfter(clock),
+    };
+    state.seqs.forgetAfter(clock);
+    state.watermark = target;
+    // So that neither the next tick nor idle closing (max timestamp -
+    // lateness + idle time) puts the watermark straight back.
+    state.maxTimestamp = target + this.config.latenessMs;
+    state.lastArrival = now;
+    for (let i = 0; i < state.lastAlert.length; i++) {
+      if ((state.lastAlert[i] as number) > clock) state.lastAlert[i] = -Infinity;
+    }
+    return result;
   }
 
   /**
@@ -250,6 +318,7 @@ export class PartitionEngine {
 
   private onIndicator(state: SymbolState, window: IndicatorWindow): void {
     this.counters.indicators++;
+    if (window.end > state.finalHorizon) state.finalHorizon = window.end;
     this.sink.indicator(state, window);
     if (window.volatility <= this.config.volatilityThreshold) return;
     if (!this.offCooldown(state, AnomalyType.HIGH_VOLATILITY, window.end)) return;

@@ -71,6 +71,20 @@ class ExchangeSeqs {
     }
   }
 
+  /** Forgets the seqs of ticks stamped after `bound`, keeping arrival order. */
+  forgetAfter(bound: number): void {
+    const { seqs, timestamps } = this.entries();
+    const kept: Array<[number, number]> = [];
+    for (let i = 0; i < seqs.length; i++) {
+      if ((timestamps[i] as number) <= bound) kept.push([seqs[i] as number, timestamps[i] as number]);
+    }
+    if (kept.length === seqs.length) return;
+    this.head = 0;
+    this.tail = 0;
+    this.index = null;
+    for (const [seq, ts] of kept) this.remember(seq, ts);
+  }
+
   private makeRoom(): void {
     const live = this.tail - this.head;
     if (live * 2 > this.seqs.length) {
@@ -108,6 +122,11 @@ export class SeqMemory {
 
   forgetBefore(watermark: number): void {
     for (const seqs of this.exchanges) seqs.forgetBefore(watermark);
+  }
+
+  /** Forgets the seqs of ticks stamped after `bound` (a watermark reset). */
+  forgetAfter(bound: number): void {
+    for (const seqs of this.exchanges) seqs.forgetAfter(bound);
   }
 
   /** What each exchange remembers, for checkpoints. */

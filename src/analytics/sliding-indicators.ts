@@ -114,6 +114,19 @@ export class SlidingIndicators {
     this.nextStart = nextStart;
   }
 
+  /**
+   * Drops the panes that start after `bound` (a watermark reset discarding
+   * what was stamped ahead of the clock); returns how many.
+   */
+  discardAfter(bound: number): number {
+    let keep = this.panes.length;
+    while (keep > 0 && (this.panes[keep - 1] as Pane).start > bound) keep--;
+    const dropped = this.panes.splice(keep);
+    for (const pane of dropped) this.spare.push(pane);
+    if (this.panes.length === 0) this.nextStart = NaN;
+    return dropped.length;
+  }
+
   /** The end of the last window that holds a trade, or -Infinity. */
   lastEnd(): number {
     const last = this.panes[this.panes.length - 1];

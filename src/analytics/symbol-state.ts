@@ -16,6 +16,12 @@ export class SymbolState {
    * back; in `serve` it also advances with the clock while the symbol is quiet.
    */
   watermark = -Infinity;
+  /**
+   * The latest end of a window emitted final with at least one trade. Never
+   * above the watermark; a watermark reset stops here, so no window is
+   * finalised twice.
+   */
+  finalHorizon = -Infinity;
   /** Processing time (ms) of the last accepted tick, for idle closing. */
   lastArrival = 0;
   readonly seqs = new SeqMemory();

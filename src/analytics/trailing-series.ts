@@ -85,6 +85,24 @@ export class TrailingSeries {
     if (this.cursor < this.start) this.cursor = this.start;
   }
 
+  /**
+   * Drops entries with timestamp > `bound` (a watermark reset discarding
+   * what was stamped ahead of the clock); returns how many. The prefix sums
+   * of the entries kept stay valid.
+   */
+  dropAfter(bound: number): number {
+    let keep = this.end;
+    while (keep > this.start && (this.ts[keep - 1] as number) > bound) keep--;
+    const dropped = this.end - keep;
+    this.end = keep;
+    if (this.start === this.end) {
+      this.start = 0;
+      this.end = 0;
+    }
+    if (this.cursor > this.end) this.cursor = this.end;
+    return dropped;
+  }
+
   /** Inserts after every entry with timestamp <= t; returns its index for stats(). */
   insert(t: number, xValue: number, vValue: number): number {
     if (this.end === this.capacity) this.rebuild();

@@ -116,6 +116,21 @@ export class TumblingBars {
     this.open.push(bar);
   }
 
+  /**
+   * Drops the open windows that start after `bound` (a watermark reset
+   * discarding what was stamped ahead of the clock); returns how many.
+   */
+  discardAfter(bound: number): number {
+    let keep = this.open.length;
+    while (keep > 0 && (this.open[keep - 1] as BarWindow).start > bound) keep--;
+    const dropped = this.open.splice(keep);
+    for (const bar of dropped) {
+      bar.dirty = false;
+      this.spare.push(bar);
+    }
+    return dropped.length;
+  }
+
   clear(): void {
     for (const bar of this.open.splice(0)) this.spare.push(bar);
   }

@@ -13,10 +13,14 @@ import type { ValidTick } from '../ingest/tick-validator';
 import { PartitionPool } from '../partition/partition-pool';
 import { ResultDrain, type PartitionCounts, type ResultVisitor } from '../partition/result-drain';
 import { Msg } from '../partition/protocol';
+import { encodeFlush } from '../partition/control-records';
 import { RecordJson, rejectionJson } from '../records/record-json';
 import type { StatsRecord } from '../records/records';
 import { createDecoder, formatFromName, sniffFormat, type InputFormat } from './input-format';
 import { SyncWriter, closeFd, openInput, openOutput, readChunk } from './sync-io';
+
+/** Ends the input: every open window of every symbol becomes final. */
+const FLUSH_ALL = encodeFlush(null, Infinity)[0] as Uint8Array;
 
 const CHUNK_BYTES = 1 << 20;
 
@@ -116,7 +120,7 @@ export async function runReplay(loaded: Loaded, log: (line: string) => void): Pr
       length = readChunk(inFd, chunk);
     }
     decoder.end();
-    dispatcher.broadcast(Msg.FLUSH, waitForSpace);
+    dispatcher.broadcast(Msg.FLUSH, waitForSpace, FLUSH_ALL);
     dispatcher.publish();
     let idle = 0;
     while (totals.reports < pool.partitions) {

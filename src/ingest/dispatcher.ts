@@ -25,6 +25,8 @@ export class Dispatcher {
   private readonly fields = new TickFields();
   /** A new symbol whose REGISTER_NAME did not fit in its ring yet. */
   private pendingSymbol = -1;
+  /** The symbol id of the tick dispatch() last took. */
+  lastSymbolId = -1;
 
   /** A DataView over each ring's bytes, for the RingTick writer. */
   private readonly views: DataView[];
@@ -94,6 +96,7 @@ export class Dispatcher {
     const at = ring.claim(Msg.TICK, this.writer.length);
     if (at === RING_FULL) return -1 - partition;
     this.writer.write(ring.bytes, this.views[partition] as DataView, at, f);
+    this.lastSymbolId = symbolId;
     return partition;
   }
 
@@ -135,6 +138,11 @@ export class Dispatcher {
       const record = this.encoder.registerName(NameKind.SYMBOL, symbolId, symbol);
       while (!ring.write(Msg.REGISTER_NAME, record)) waitForSpace(partition);
     }
+  }
+
+  /** The partition that owns a known symbol id. */
+  partitionOfId(id: number): number | undefined {
+    return this.symbolPartition[id];
   }
 
   /** Writes a record to one partition's ring, waiting for room. */

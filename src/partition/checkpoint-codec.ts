@@ -1,8 +1,8 @@
 // Per-symbol engine state to and from a PartitionCheckpoint FlatBuffer
 // (fbs/checkpoint.fbs): watermark, remembered seqs, the trailing series
-// behind alerts, open bars, indicator panes and alert cooldowns. Ids are
-// translated to names on the way out and back on the way in, because a
-// checkpoint may be restored by another process.
+// behind alerts, open bars, indicator panes, alert cooldowns and the end of
+// the latest final window. Ids are translated to names on the way out and
+// back on the way in, because a checkpoint may be restored by another process.
 
 import { Builder, ByteBuffer } from 'flatbuffers';
 import type { AnalyticsConfig } from '../analytics/analytics-config';
@@ -61,6 +61,7 @@ function symbolOffset(b: Builder, state: SymbolState, exchangeName: (id: number)
   SymbolCheckpoint.addPanes(b, paneVector);
   SymbolCheckpoint.addNextIndicatorStart(b, nextStart);
   SymbolCheckpoint.addLastAlert(b, alertVector);
+  SymbolCheckpoint.addFinalHorizon(b, state.finalHorizon);
   return SymbolCheckpoint.endSymbolCheckpoint(b);
 }
 
@@ -115,6 +116,7 @@ export function restoreCheckpoint(
     const state = engine.resetSymbol(id, name);
     state.maxTimestamp = view.maxTimestamp();
     state.watermark = view.watermark();
+    state.finalHorizon = view.finalHorizon();
     // Quiet since the restore, not since the clock's origin: otherwise idle
     // closing would take the symbol for idle forever and close everything.
     state.lastArrival = now;

@@ -16,6 +16,7 @@ import { RingProducer } from '../ring/ring-producer';
 import { Msg, type WorkerEvent, type WorkerInit } from './protocol';
 import { encodeCheckpoint, restoreCheckpoint } from './checkpoint-codec';
 import { ChunkAssembler, decodeCheckpointRequest, encodeCheckpointRequest, writeChunks } from './chunks';
+import { decodeFlush, decodeWatermarkReset, encodeWatermarkResetDone } from './control-records';
 import { NameKind, RingDecoder } from './ring-codec';
 import { ResultEncoder } from './result-encoder';
 
@@ -93,10 +94,20 @@ function main(init: WorkerInit): void {
       case Msg.IDLE_HOLD:
         engine.holdIdle(input.bytes[offset] === 1, Date.now());
         break;
-      case Msg.FLUSH:
-        engine.flush();
-        report(Msg.FLUSHED);
+      case Msg.FLUSH: {
+        const order = decodeFlush(input.bytes, offset);
+        if (order.all) engine.flush();
+        else engine.flushSymbols(order.ids);
+        if (order.report) report(Msg.FLUSHED);
         break;
+      }
+      case Msg.RESET_WATERMARK: {
+        const order = decodeWatermarkReset(input.bytes, offset);
+        const result = engine.resetWatermark(order.symbolId, order.clock, Date.now());
+        const done = encodeWatermarkResetDone({ id: order.id, symbolId: order.symbolId, result });
+        while (!output.write(Msg.WATERMARK_RESET_DONE, done)) output.waitForSpace(done.length, PARK_MS);
+        break;
+      }
       case Msg.STOP:
         report(Msg.STOPPED);
         running = false;

@@ -3,12 +3,15 @@
 //
 //   ingest thread ──in-ring──▶ partition worker ──out-ring──▶ ingest thread
 //   (TICK, REGISTER_NAME,        (owns its symbols'          (BAR, INDICATOR, ALERT,
-//    FLUSH, STOP)                 state)                       DEAD_LETTER, FLUSHED)
+//    FLUSH, RESET_WATERMARK,      state)                       DEAD_LETTER, FLUSHED,
+//    STOP, ...)                                                WATERMARK_RESET_DONE, ...)
 //
-// Ring records carry FlatBuffers: RingTick, RegisterName and PartitionReport
-// from fbs/ring.fbs; CheckpointRequest and Chunk from fbs/checkpoint.fbs; Bar, Indicator, Alert and DeadLetter from
-// fbs/records.fbs. FLUSH and STOP have empty payloads; IDLE_HOLD one byte. Start-up and failure
-// notices, which are rare, go through postMessage as WorkerEvent.
+// Ring records carry FlatBuffers: RingTick, RegisterName, PartitionReport,
+// FlushRequest, WatermarkReset and WatermarkResetDone from fbs/ring.fbs;
+// CheckpointRequest and Chunk from fbs/checkpoint.fbs; Bar, Indicator, Alert
+// and DeadLetter from fbs/records.fbs. STOP has an empty payload; IDLE_HOLD
+// one byte. Start-up and failure notices, which are rare, go through
+// postMessage as WorkerEvent.
 
 import type { AnalyticsConfig } from '../analytics/analytics-config';
 
@@ -16,7 +19,7 @@ import type { AnalyticsConfig } from '../analytics/analytics-config';
 export const Msg = {
   TICK: 1,
   REGISTER_NAME: 2,
-  /** Finalise every open window, then answer FLUSHED. */
+  /** Finalise the open windows of some or all symbols (FlushRequest); answer FLUSHED after the last. */
   FLUSH: 3,
   /** Finish: answer STOPPED and exit. */
   STOP: 4,
@@ -30,6 +33,8 @@ export const Msg = {
    * because its ticks are still queued behind other symbols'.
    */
   IDLE_HOLD: 7,
+  /** Put a symbol's event time back to the server's clock (WatermarkReset): answer WATERMARK_RESET_DONE. */
+  RESET_WATERMARK: 8,
   BAR: 16,
   INDICATOR: 17,
   ALERT: 18,
@@ -44,6 +49,8 @@ export const Msg = {
   CHECKPOINT_CHUNK: 24,
   /** A restore finished (CheckpointRequest with its id and no symbols). */
   RESTORED: 25,
+  /** What a RESET_WATERMARK did (WatermarkResetDone). */
+  WATERMARK_RESET_DONE: 26,
 } as const;
 
 export interface WorkerInit {

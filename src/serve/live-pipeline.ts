@@ -19,6 +19,8 @@ import { ResultDrain, type PartitionCounts, type ResultVisitor } from '../partit
 import { Doorbell, createDoorbell } from '../ring/doorbell';
 import { checkpointExchanges, checkpointSymbols } from '../partition/checkpoint-codec';
 import { ChunkAssembler, decodeCheckpointRequest, encodeCheckpointRequest, writeChunks } from '../partition/chunks';
+import type { WatermarkResetResult } from '../analytics/partition-engine';
+import { decodeWatermarkResetDone, encodeFlush, encodeWatermarkReset } from '../partition/control-records';
 
 /**
  * Every how many ticks one carries the dispatch, dequeue and echo times of
@@ -71,6 +73,8 @@ export class LivePipeline {
   private idleHeld = false;
   private readonly assemblers: ChunkAssembler[];
   private readonly markListeners: Array<(checkpointId: number, partition: number) => void> = [];
+  private nextReset = 1;
+  private readonly resets = new Map<number, (result: WatermarkResetResult | null) => void>();
 
   private readonly visitor: ResultVisitor;
 
@@ -84,11 +88,14 @@ export class LivePipeline {
       record: (type, partition, bytes, offset, size) => {
         if (type === Msg.CHECKPOINT_CHUNK) this.onCheckpointChunk(partition, bytes, offset);
         else if (type === Msg.RESTORED) this.onRestored(partition, bytes, offset);
+        else if (type === Msg.WATERMARK_RESET_DONE) this.onWatermarkReset(bytes, offset);
         else this.visitor.record(type, partition, bytes, offset, size);
       },
       flushed: (partition: number, counts: PartitionCounts) => {
         this.visitor.flushed(partition, counts);
-        for (const waiter of this.flushWaiters) waiter.remaining.delete(partition);
+        // A partition answers its flushes in the order they were sent, so
+        // this FLUSHED belongs to the oldest flush still waiting on it.
+        this.flushWaiters.find((w) => w.remaining.has(partition))?.remaining.delete(partition);
         const done = this.flushWaiters.filter((w) => w.remaining.size === 0);
         this.flushWaiters = this.flushWaiters.filter((w) => w.remaining.size > 0);
         for (const waiter of done) waiter.resolve();
@@ -115,16 +122,17 @@ export class LivePipeline {
   }
 
   /**
-   * Hands a valid tick to its partition (published by the next publish()).
-   * One tick in PROBE_EVERY carries latency probes for the stage histograms.
+   * Hands a valid tick to its partition (published by the next publish());
+   * returns the tick's symbol id. One tick in PROBE_EVERY carries latency
+   * probes for the stage histograms.
    */
-  ingest(tick: ValidTick, origin: number): void {
+  ingest(tick: ValidTick, origin: number): number {
     const probe = this.dispatched % PROBE_EVERY === 0 ? monotonicMs() : 0;
     for (;;) {
       const result = this.dispatcher.dispatch(tick, origin, probe);
       if (result >= 0) {
         this.dispatched++;
-        return;
+        return this.dispatcher.lastSymbolId;
       }
       const partition = -1 - result;
       this.blockedWaits++;
@@ -140,14 +148,49 @@ export class LivePipeline {
     this.dispatcher.publish();
   }
 
-  /** Every open window of every symbol becomes final; resolves once those results are handed on. */
-  flush(): Promise<void> {
+  /**
+   * Every open window of the symbols with these ids (null: of every symbol)
+   * becomes final; resolves once those results are handed on. Only the
+   * partitions that own one of the symbols take part.
+   */
+  flush(symbolIds: readonly number[] | null = null): Promise<void> {
+    const byPartition = new Map<number, number[] | null>();
+    if (symbolIds === null) {
+      this.pool.inputs.forEach((_, p) => byPartition.set(p, null));
+    } else {
+      for (const id of symbolIds) {
+        const p = this.dispatcher.partitionOfId(id);
+        if (p === undefined) continue;
+        const list = byPartition.get(p) ?? [];
+        list.push(id);
+        byPartition.set(p, list);
+      }
+    }
+    if (byPartition.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
-      this.flushWaiters.push({ remaining: new Set(this.pool.inputs.map((_, p) => p)), resolve });
-      this.dispatcher.broadcast(Msg.FLUSH, (p) => {
-        this.drainNow();
-        this.pool.inputs[p]?.waitForSpace(0, 1);
-      });
+      this.flushWaiters.push({ remaining: new Set(byPartition.keys()), resolve });
+      for (const [partition, ids] of byPartition) {
+        const ring = this.pool.inputs[partition];
+        if (ring === undefined) continue;
+        for (const record of encodeFlush(ids, ring.maxPayload)) this.dispatcher.send(partition, Msg.FLUSH, record, this.waitForRoom);
+      }
+      this.dispatcher.publish();
+    });
+  }
+
+  /**
+   * Puts a symbol's event time back to the server's clock (an operator's
+   * reset, PartitionEngine.resetWatermark). Resolves with what it did, or
+   * null when no tick of the symbol has been seen.
+   */
+  resetWatermark(symbol: string, clock: number): Promise<WatermarkResetResult | null> {
+    const symbolId = this.dispatcher.symbolId(symbol);
+    const partition = symbolId === undefined ? undefined : this.dispatcher.partitionOfId(symbolId);
+    if (symbolId === undefined || partition === undefined) return Promise.resolve(null);
+    const id = this.nextReset++;
+    return new Promise((resolve) => {
+      this.resets.set(id, resolve);
+      this.dispatcher.send(partition, Msg.RESET_WATERMARK, encodeWatermarkReset({ id, symbolId, clock }), this.waitForRoom);
       this.dispatcher.publish();
     });
   }
@@ -236,6 +279,14 @@ export class LivePipeline {
     if (pending.remaining.some((n) => n > 0)) return;
     this.restores.delete(id);
     pending.resolve();
+  }
+
+  private onWatermarkReset(bytes: Uint8Array, offset: number): void {
+    const answer = decodeWatermarkResetDone(bytes, offset);
+    const resolve = this.resets.get(answer.id);
+    if (resolve === undefined) return;
+    this.resets.delete(answer.id);
+    resolve(answer.result);
   }
 
   /** Bytes waiting in each in-ring and out-ring, for metrics. */

@@ -106,8 +106,18 @@ lastAlertArray():Float64Array|null {
   return offset ? new Float64Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
 }
 
+/**
+ * The latest end of a window emitted final with data: a watermark reset
+ * never goes below it, so no window is finalised twice. Absent (0) in
+ * older checkpoints, which is below every valid timestamp.
+ */
+finalHorizon():number {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
 static startSymbolCheckpoint(builder:flatbuffers.Builder) {
-  builder.startObject(10);
+  builder.startObject(11);
 }
 
 static addSymbol(builder:flatbuffers.Builder, symbolOffset:flatbuffers.Offset) {
@@ -193,6 +203,10 @@ static createLastAlertVector(builder:flatbuffers.Builder, data:number[]|Float64A
 
 static startLastAlertVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(8, numElems, 8);
+}
+
+static addFinalHorizon(builder:flatbuffers.Builder, finalHorizon:number) {
+  builder.addFieldFloat64(10, finalHorizon, 0.0);
 }
 
 static endSymbolCheckpoint(builder:flatbuffers.Builder):flatbuffers.Offset {
