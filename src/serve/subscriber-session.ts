@@ -141,14 +141,18 @@ export class SubscriberSession implements ManagedSubscriber {
     // What each channel starts with: a resume from the client's last seq, or
     // the channel's last value. Stored history (bars, indicators, alerts) is
     // fetched before anything is sent, so the order stays: history, then log.
-    const resumed: Record<string, { recovered: boolean; from: number; to: number }> = {};
+    const resumed: Record<string, { recovered: boolean; from: number; to: number; reason?: string }> = {};
     const stored = new Map<string, Array<{ seq: number; record: object }>>();
     const toResume: Array<[ChannelState, number]> = [];
     for (const [channel, lastSeq] of Object.entries(resume)) {
+      // Every channel named in resume gets an answer: one that cannot be
+      // resumed says why, never silence (a silent gap is what a client cannot detect).
+      const refused = this.resumeRefusal(channel, names);
+      if (refused !== null) {
+        resumed[channel] = { recovered: false, from: lastSeq as number, to: lastSeq as number, reason: refused };
+        continue;
+      }
       const state = this.hub.find(channel);
-      const spec = parseChannel(channel, this.intervals);
-      const covered = typeof spec !== 'string' && names.some((n) => n === channel || n === wildcardOf(spec));
-      if (!covered || !entitled(this.principal, channel.slice(channel.lastIndexOf('.') + 1))) continue;
       if (state === undefined) {
         resumed[channel] = { recovered: lastSeq === 0, from: lastSeq as number, to: lastSeq as number };
         continue;
@@ -200,6 +204,20 @@ export class SubscriberSession implements ManagedSubscriber {
       if (Object.keys(resumed).length > 0) Object.assign(reply, { recovered, resumed });
       this.reply(JSON.stringify(reply));
     });
+  }
+
+  /**
+   * Why a channel named in `resume` cannot be resumed, or null. Its symbol
+   * comes from the same parser as subscriptions, so dotted symbols (BRK.B)
+   * are checked whole.
+   */
+  private resumeRefusal(channel: string, subscribed: readonly string[]): string | null {
+    const spec = parseChannel(channel, this.intervals);
+    if (typeof spec === 'string') return spec;
+    if (spec.symbol === '*') return 'resume takes concrete channels such as trades.AAPL, not wildcards';
+    if (!entitled(this.principal, spec.symbol)) return `not entitled to ${spec.symbol}`;
+    if (!subscribed.some((n) => n === channel || n === wildcardOf(spec))) return 'not among the channels of this subscribe';
+    return null;
   }
 
   private unsubscribe(m: Record<string, unknown>, id: Record<string, unknown>): void {
