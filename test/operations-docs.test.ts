@@ -16,7 +16,7 @@ function registered(): string[] {
   const present = {} as never;
   return serverMetrics({
     startedAt: 0, latenessMs: 0, pipeline: present, router: present, hub: present, ingest: present, latency: present,
-    clients: present, deadLetters: new Map(), store: present, mirror: present, kafkaSource: present,
+    clients: present, deadLetters: new Map(), store: present, mirror: present, kafkaSource: present, watermarks: present,
   }).names();
 }
 

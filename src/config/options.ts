@@ -53,6 +53,10 @@ export const options = {
     flag: 'idle-close-ms', min: 0, default: 2000, commands: ['serve'],
     description: 'Processing time after a symbol\'s last tick before its watermark advances with the clock (0 disables).',
   }),
+  maxFutureMs: integer({
+    flag: 'max-future-ms', min: 0, default: 5000, commands: ['serve'],
+    description: 'Ticks stamped more than this ahead of the server\'s clock are rejected as future, so no feed can move a watermark into the future.',
+  }),
   barUpdateMs: integer({
     flag: 'bar-update-ms', min: 0, default: 100, commands: ['serve'],
     description: 'Forming-bar updates to live subscribers are conflated to at most one per bar per this period.',

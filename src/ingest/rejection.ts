@@ -20,6 +20,8 @@ export const REJECT_REASONS = [
   'not_entitled',
   /** /ingest only: a tick over the publisher's --ingest-rate-limit. */
   'rate_limited',
+  /** `serve` only: a timestamp more than --max-future-ms ahead of the server's clock. */
+  'future',
 ] as const;
 
 export type RejectReason = (typeof REJECT_REASONS)[number];

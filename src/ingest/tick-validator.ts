@@ -9,7 +9,7 @@ import { Rejection } from './rejection';
 export const MIN_TIMESTAMP = 946_684_800_000;
 export const MAX_TIMESTAMP_EXCLUSIVE = 4_102_444_800_000;
 export const MAX_EXCHANGE_LENGTH = 16;
-const SYMBOL_PATTERN = /^[A-Za-z0-9._:/-]{1,32}$/;
+export const SYMBOL_PATTERN = /^[A-Za-z0-9._:/-]{1,32}$/;
 
 /** A valid tick. Absent optional numbers are NaN (seq: -1); exchange defaults to "". */
 export class ValidTick {
@@ -25,6 +25,18 @@ export class ValidTick {
 }
 
 type Fields = Record<string, unknown>;
+
+/** A valid tick as the SPEC names its fields, absent ones left out (for dead letters). */
+export function tickRecord(tick: ValidTick): Fields {
+  const out: Fields = { symbol: tick.symbol, event_type: EventType[tick.eventType], timestamp: tick.timestamp };
+  if (!Number.isNaN(tick.price)) out.price = tick.price;
+  out.volume = tick.volume;
+  if (!Number.isNaN(tick.bid)) out.bid = tick.bid;
+  if (!Number.isNaN(tick.ask)) out.ask = tick.ask;
+  if (tick.exchange !== '') out.exchange = tick.exchange;
+  if (tick.seq >= 0) out.seq = tick.seq;
+  return out;
+}
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;

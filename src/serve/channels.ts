@@ -6,6 +6,8 @@
 // (`BRK.B`), so a name is split at its first dot (and, for bars, its second);
 // whatever follows is the symbol.
 
+import { SYMBOL_PATTERN } from '../ingest/tick-validator';
+
 export type ChannelKind = 'trades' | 'quotes' | 'bars' | 'indicators' | 'alerts';
 
 export interface ChannelSpec {
@@ -16,7 +18,6 @@ export interface ChannelSpec {
   readonly symbol: string;
 }
 
-const SYMBOL_PATTERN = /^[A-Za-z0-9._:/-]{1,32}$/;
 const KINDS: readonly ChannelKind[] = ['trades', 'quotes', 'bars', 'indicators', 'alerts'];
 
 export function channelName(kind: ChannelKind, interval: string, symbol: string): string {

@@ -1,9 +1,12 @@
 // HTTP routes on the WebSocket port: /health, /metrics and the history API,
-// /api/bars and /api/alerts, answered from the store off the event loop.
+// /api/bars and /api/alerts, answered from the store off the event loop, and
+// the admin's POST /api/watermarks/reset.
 
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { SYMBOL_PATTERN } from '../ingest/tick-validator';
 import { entitled, type Principal, type Role } from './auth';
 import { DASHBOARD_DIST, registerStatic } from './static-files';
+import type { WatermarkResetReply } from './watermark-admin';
 
 export interface HistoryStore {
   queryBars(q: { symbol: string; interval: string; from?: number; to?: number; limit?: number }): Promise<object[]>;
@@ -17,6 +20,8 @@ export interface HttpDeps {
   readonly metrics: () => string;
   readonly store: HistoryStore | null;
   readonly intervals: readonly string[];
+  /** Resets a symbol's watermark (null: no tick of it seen); `by` names the token. */
+  readonly resetWatermark: (symbol: string, by: string) => Promise<WatermarkResetReply | null>;
 }
 
 const MAX_LIMIT = 10_000;
@@ -119,9 +124,37 @@ export function registerHttp(app: TemplatedApp, deps: HttpDeps): void {
   app.get('/api/bars', history('bars'));
   app.get('/api/alerts', history('alerts'));
 
+  app.post('/api/watermarks/reset', (res, req) => {
+    const principal = guard(req, res, 'admin');
+    if (principal === null) return;
+    const symbol = req.getQuery('symbol') ?? '';
+    if (!SYMBOL_PATTERN.test(symbol)) {
+      problem(res, '400 Bad Request', 'bad_request', 'symbol must be 1-32 characters of A-Z a-z 0-9 . _ : / -');
+      return;
+    }
+    if (!entitled(principal, symbol)) {
+      problem(res, '403 Forbidden', 'forbidden', `not entitled to ${symbol}`);
+      return;
+    }
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    deps.resetWatermark(symbol, principal.name).then(
+      (reply) => {
+        if (aborted) return;
+        if (reply === null) problem(res, '404 Not Found', 'unknown_symbol', `no tick of ${symbol} has been seen since the server started`);
+        else json(res, '200 OK', reply);
+      },
+      (err: unknown) => {
+        if (!aborted) problem(res, '500 Internal Server Error', 'engine_error', (err as Error).message);
+      },
+    );
+  });
+
   registerStatic(app, DASHBOARD_DIST);
 
   app.any('/*', (res) => {
-    problem(res, '404 Not Found', 'not_found', 'routes: / (dashboard), /ws, /ingest, /health, /metrics, /api/bars, /api/alerts');
+    problem(res, '404 Not Found', 'not_found', 'routes: / (dashboard), /ws, /ingest, /health, /metrics, /api/bars, /api/alerts, POST /api/watermarks/reset');
   });
 }

@@ -4,6 +4,10 @@
 // by a worker as duplicate or late, is answered with an error frame naming
 // the tick by its 1-based index on the connection.
 //
+// A flush is scoped to its publisher (SPEC §3): it finalises the symbols this
+// connection has published, never another publisher's; `"all": true` flushes
+// every symbol and needs the admin role.
+//
 // A tick's dispatch origin (its RingTick source_line) encodes the connection
 // and the index, connection * 2^32 + index, so a worker's dead letter finds
 // its way back to the publisher.
@@ -12,10 +16,12 @@ import { FlatBuffersDecoder } from '../ingest/flatbuffers-decoder';
 import type { DecodedSink } from '../ingest/decoded-sink';
 import { NdjsonDecoder } from '../ingest/ndjson-decoder';
 import { Rejection } from '../ingest/rejection';
-import type { ValidTick } from '../ingest/tick-validator';
+import { tickRecord, type ValidTick } from '../ingest/tick-validator';
+import type { Logger } from '../log';
 import type { DeadLetterRecord } from '../records/records';
 import { entitled, type Principal } from './auth';
 import type { LivePipeline } from './live-pipeline';
+import type { FutureGuard } from './future-guard';
 import { ErrorCode, errorFrame } from './protocol-errors';
 import { RateLimiter } from './rate-limiter';
 
@@ -50,7 +56,7 @@ class IngestLines extends NdjsonDecoder {
   protected override parsed(value: unknown, line: number, text: string): void {
     const op = (value as { op?: unknown } | null)?.op;
     if (op !== undefined && value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      this.endpoint.control(this.connection, op, (value as { id?: unknown }).id);
+      this.endpoint.control(this.connection, value as Record<string, unknown>);
       return;
     }
     super.parsed(value, line, text);
@@ -61,6 +67,8 @@ export class IngestConnection implements DecodedSink {
   /** Ticks (valid or not) received so far; the index of the last one. */
   index = 0;
   closed = false;
+  /** Ids of the symbols this connection has handed to the engine: what its flush finalises. */
+  readonly published = new Set<number>();
   readonly fb: FlatBuffersDecoder;
   readonly lines: IngestLines;
 
@@ -90,7 +98,13 @@ export class IngestCounters {
   connections = 0;
   frames = 0;
   ticks = 0;
+  /** Flushes of a publisher's own symbols, and of every symbol (admin). */
+  publisherFlushes = 0;
+  allFlushes = 0;
 }
+
+/** The keys a flush line may carry. */
+const FLUSH_KEYS = new Set(['op', 'id', 'all']);
 
 export class IngestEndpoint {
   readonly counters = new IngestCounters();
@@ -102,6 +116,8 @@ export class IngestEndpoint {
     private readonly rateLimit: number,
     /** Every dead letter, for the store and metrics. */
     private readonly onDeadLetter: (record: DeadLetterRecord) => void,
+    private readonly futureGuard: FutureGuard,
+    private readonly log: Logger,
   ) {}
 
   get openConnections(): number {
@@ -134,11 +150,11 @@ export class IngestEndpoint {
   }
 
   /** A control line: flush or ping, answered on the connection. */
-  control(connection: IngestConnection, op: unknown, id: unknown): void {
+  control(connection: IngestConnection, line: Record<string, unknown>): void {
+    const { op, id } = line;
     const tag = id === undefined ? {} : { id };
     if (op === 'flush') {
-      this.pipeline.publish();
-      void this.pipeline.flush().then(() => this.reply(connection, JSON.stringify({ op: 'flushed', ...tag })));
+      this.flush(connection, line, tag);
     } else if (op === 'ping') {
       this.reply(connection, JSON.stringify({ op: 'pong', ...tag, time: Date.now() }));
     } else {
@@ -146,7 +162,38 @@ export class IngestEndpoint {
     }
   }
 
-  /** A valid tick from a connection: entitlement and rate checks, then the engine. */
+  /**
+   * `{"op":"flush"}` finalises the symbols this connection published;
+   * `{"op":"flush","all":true}` every symbol, for the admin role only. Any
+   * other key is an error rather than silently ignored, so that a client
+   * who meant to narrow a flush (`"symbol": ...`) learns it cannot.
+   */
+  private flush(connection: IngestConnection, line: Record<string, unknown>, tag: Record<string, unknown>): void {
+    const unknown = Object.keys(line).filter((key) => !FLUSH_KEYS.has(key));
+    if (unknown.length > 0 || (line.all !== undefined && typeof line.all !== 'boolean')) {
+      this.reply(connection, errorFrame(ErrorCode.BAD_REQUEST,
+        `a flush takes only "id" and "all" (true: every symbol, admin role); got ${unknown.length > 0 ? unknown.map((k) => JSON.stringify(k)).join(', ') : '"all" that is not a boolean'}`, tag));
+      return;
+    }
+    const all = line.all === true;
+    if (all && !connection.principal.roles.has('admin')) {
+      this.reply(connection, errorFrame(ErrorCode.FORBIDDEN, 'a flush of every symbol needs the admin role; {"op":"flush"} flushes the symbols this connection published', tag));
+      return;
+    }
+    this.pipeline.publish();
+    const symbols = all ? null : [...connection.published];
+    if (all) {
+      this.counters.allFlushes++;
+      this.log.info('every symbol flushed by an admin', { token: connection.principal.name, connection: connection.id });
+    } else {
+      this.counters.publisherFlushes++;
+    }
+    void this.pipeline.flush(symbols).then(() => {
+      this.reply(connection, JSON.stringify({ op: 'flushed', ...tag, ...(symbols === null ? { all: true } : { symbols: symbols.length }) }));
+    });
+  }
+
+  /** A valid tick from a connection: entitlement, rate and clock checks, then the engine. */
   accept(connection: IngestConnection, tick: ValidTick): void {
     if (!entitled(connection.principal, tick.symbol)) {
       this.rejected(connection, new Rejection('not_entitled', 'symbol', `not entitled to publish ${tick.symbol}`), null, { symbol: tick.symbol });
@@ -156,8 +203,13 @@ export class IngestEndpoint {
       this.rejected(connection, new Rejection('rate_limited', '', `over ${this.rateLimit} ticks per second`), null, { symbol: tick.symbol });
       return;
     }
+    const future = this.futureGuard.check(tick);
+    if (future !== null) {
+      this.rejected(connection, future, null, tickRecord(tick));
+      return;
+    }
     this.counters.ticks++;
-    this.pipeline.ingest(tick, ingestOrigin(connection.id, connection.index));
+    connection.published.add(this.pipeline.ingest(tick, ingestOrigin(connection.id, connection.index)));
   }
 
   rejected(connection: IngestConnection, rejection: Rejection, raw: string | null, fields: Record<string, unknown> | null): void {

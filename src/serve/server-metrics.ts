@@ -34,6 +34,7 @@ export interface MetricsSources {
   readonly store: { stats(): { pendingWrites: number; committedBatches: number; failedBatches: number } } | null;
   readonly mirror: { report: MirrorReport } | null;
   readonly kafkaSource: { commits: number; failures: number; ownedPartitions: number } | null;
+  readonly watermarks: { requested: number; changed: number };
 }
 
 export function serverMetrics(s: MetricsSources): MetricsRegistry {
@@ -45,7 +46,7 @@ export function serverMetrics(s: MetricsSources): MetricsRegistry {
   m.value('tickflow_ingest_ticks_total', 'Ticks received on /ingest, valid or not.', 'counter', () => s.ingest.counters.ticks);
   m.value('tickflow_ticks_accepted_total', 'Ticks accepted by the engine.', 'counter', () => s.router.counters.ticks);
   m.register({
-    name: 'tickflow_dead_letters_total', help: 'Ticks dead-lettered, by reason (validation rejects, duplicate, late).', type: 'counter',
+    name: 'tickflow_dead_letters_total', help: 'Ticks dead-lettered, by reason (validation rejects, duplicate, late, future).', type: 'counter',
     samples: () => [...s.deadLetters].map(([reason, n]): Sample => [{ reason }, n]),
   });
   m.register({
@@ -74,6 +75,14 @@ export function serverMetrics(s: MetricsSources): MetricsRegistry {
   m.value('tickflow_watermark_lag_seconds', 'Wall clock minus the watermark of the newest tick (newest event time - lateness).', 'gauge', () => {
     const newest = s.router.counters.newestEventTime;
     return newest === 0 ? 0 : (Date.now() - (newest - s.latenessMs)) / 1000;
+  });
+  m.register({
+    name: 'tickflow_flushes_total', help: 'Flushes on /ingest, by scope: a publisher\'s own symbols, or every symbol (admin).', type: 'counter',
+    samples: () => [[{ scope: 'publisher' }, s.ingest.counters.publisherFlushes], [{ scope: 'all' }, s.ingest.counters.allFlushes]],
+  });
+  m.register({
+    name: 'tickflow_watermark_resets_total', help: 'Admin watermark resets of known symbols, by outcome: changed, or not ahead of the clock.', type: 'counter',
+    samples: () => [[{ outcome: 'changed' }, s.watermarks.changed], [{ outcome: 'unchanged' }, s.watermarks.requested - s.watermarks.changed]],
   });
   m.register({
     name: 'tickflow_subscribers', help: 'Open /ws connections, by frame format.', type: 'gauge',

@@ -12,6 +12,7 @@ import { formatDuration } from '../config/duration';
 import type { Config } from '../config/load';
 import { ConfigError } from '../errors';
 import type { DeadLetterReason } from '../ingest/rejection';
+import type { ValidTick } from '../ingest/tick-validator';
 import type { Logger } from '../log';
 import type { AlertRecord, BarRecord, DeadLetterRecord, IndicatorRecord } from '../records/records';
 import { ALERTS_TOPIC, BARS_TOPIC, INDICATORS_TOPIC } from '../kafka/topics';
@@ -20,6 +21,8 @@ import { Store } from '../store/store';
 import { LOCAL_PRINCIPAL, TokenRegistry, tokenOf, type Principal } from './auth';
 import { ChannelHub, FrameInfo } from './channel-hub';
 import { registerHttp } from './http-api';
+import { FutureGuard } from './future-guard';
+import { WatermarkAdmin } from './watermark-admin';
 import { IngestEndpoint, type IngestConnection } from './ingest-endpoint';
 import { LivePipeline } from './live-pipeline';
 import { CloseCode } from './protocol-errors';
@@ -150,8 +153,12 @@ export class TickflowServer {
     const router = made.router;
     if (router === undefined) throw new Error('the pipeline started without its result router');
     for (const warning of pipeline.pool.warnings) log.warn(warning);
-    ingest = new IngestEndpoint(pipeline, config.ingestRateLimit, onDeadLetter);
-    const sourceContext = { pipeline, deadLetter: onDeadLetter, log: (msg: string, f?: Record<string, unknown>) => log.info(msg, f) };
+    const futureGuard = new FutureGuard(config.maxFutureMs, log);
+    ingest = new IngestEndpoint(pipeline, config.ingestRateLimit, onDeadLetter, futureGuard, log);
+    const sourceContext = {
+      pipeline, deadLetter: onDeadLetter, admit: (tick: ValidTick) => futureGuard.check(tick),
+      log: (msg: string, f?: Record<string, unknown>) => log.info(msg, f),
+    };
     if (config.source === 'kafka') {
       kafkaSource = new KafkaSource(sourceContext, {
         brokers, group: config.kafkaGroup, checkpointMs: config.checkpointMs > 0 ? config.checkpointMs : 5000, topicPartitions: config.kafkaPartitions,
@@ -159,9 +166,10 @@ export class TickflowServer {
       });
     }
     const clients = new ClientStats();
+    const watermarks = new WatermarkAdmin(pipeline, log);
     const metrics = serverMetrics({
       startedAt: Date.now(), latenessMs: config.latenessMs, pipeline, router, hub, ingest, latency, clients,
-      deadLetters, store, mirror, kafkaSource,
+      deadLetters, store, mirror, kafkaSource, watermarks,
     });
 
     const authenticate = (req: HttpRequest): Principal | null => {
@@ -254,11 +262,11 @@ export class TickflowServer {
     });
 
     const source: TickSource | null = kafkaSource ?? (config.source === 'synthetic'
-      ? new SyntheticSource({ pipeline, deadLetter: onDeadLetter, log: (msg, f) => log.info(msg, f) }, {
+      ? new SyntheticSource(sourceContext, {
         symbols: config.syntheticSymbols, rate: config.syntheticRate, anomalyRate: config.syntheticAnomalyRate, seed: 1,
       })
       : config.source.startsWith('file:')
-        ? new FileSource({ pipeline, deadLetter: onDeadLetter, log: (msg, f) => log.info(msg, f) }, config.source.slice(5), config.speed,
+        ? new FileSource(sourceContext, config.source.slice(5), config.speed,
           { load: (source) => store.loadCheckpoint(source), write: (record) => store.write(record) }, config.checkpointMs)
         : null);
 
@@ -275,6 +283,7 @@ export class TickflowServer {
       metrics: () => metrics.render(),
       store,
       intervals,
+      resetWatermark: (symbol, by) => watermarks.reset(symbol, by),
     });
 
     const listenSocket = await new Promise<us_listen_socket | false>((resolve) => app.listen(host, config.port, resolve));

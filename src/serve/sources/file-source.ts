@@ -15,7 +15,7 @@ import { setTimeout as sleep, setImmediate as nextTurn } from 'node:timers/promi
 import { createDecoder, formatFromName, sniffFormat, type InputFormat } from '../../cli/input-format';
 import type { DecodedSink, TickDecoder } from '../../ingest/decoded-sink';
 import type { Rejection } from '../../ingest/rejection';
-import { ValidTick } from '../../ingest/tick-validator';
+import { ValidTick, tickRecord } from '../../ingest/tick-validator';
 import type { StoredRecord } from '../../store/store-protocol';
 import { joinCheckpoint, splitCheckpoint } from './checkpoint-blob';
 import type { SourceContext, TickSource } from './tick-source';
@@ -161,7 +161,7 @@ export class FileSource implements TickSource {
 
   /** Sends the queued ticks, each no earlier than its event time allows at this speed. */
   private async play(pacing: { wall: number; event: number } | null): Promise<{ wall: number; event: number } | null> {
-    const { pipeline } = this.context;
+    const { pipeline, admit, deadLetter } = this.context;
     for (let i = 0; i < this.queue.length && !this.stopping; i++) {
       const tick = this.queue[i] as ValidTick;
       if (this.speed !== Infinity) {
@@ -173,7 +173,15 @@ export class FileSource implements TickSource {
           await sleep(wait);
         }
       }
-      pipeline.ingest(tick, this.lines[i] as number);
+      const refused = admit(tick);
+      if (refused === null) {
+        pipeline.ingest(tick, this.lines[i] as number);
+      } else {
+        deadLetter({
+          type: 'dead_letter', reason: refused.reason, field: refused.field, message: refused.message, line: this.lines[i] as number,
+          tick: tickRecord(tick),
+        });
+      }
     }
     pipeline.publish();
     this.queue = [];

@@ -269,7 +269,7 @@ export class KafkaSource implements TickSource {
         let rejection: Rejection | null;
         try {
           value = JSON.parse(record.value ?? '');
-          rejection = validateTick(value, this.tick);
+          rejection = validateTick(value, this.tick) ?? this.context.admit(this.tick);
         } catch (err) {
           rejection = new Rejection('unparsable', '', `not valid JSON: ${(err as Error).message}`);
         }

@@ -1,12 +1,20 @@
 // A source of ticks for `serve` besides /ingest: it hands valid ticks to the
 // pipeline and dead letters to the server, and stops on request.
 
+import type { Rejection } from '../../ingest/rejection';
+import type { ValidTick } from '../../ingest/tick-validator';
 import type { DeadLetterRecord } from '../../records/records';
 import type { LivePipeline } from '../live-pipeline';
 
 export interface SourceContext {
   readonly pipeline: LivePipeline;
   readonly deadLetter: (record: DeadLetterRecord) => void;
+  /**
+   * Asked before a tick goes to the engine: null, or why the server refuses
+   * it (a timestamp too far ahead of its clock). Sources that stamp ticks
+   * with the server's clock themselves need not ask.
+   */
+  readonly admit: (tick: ValidTick) => Rejection | null;
   readonly log: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
