@@ -7,7 +7,11 @@ import { StoreError } from '../errors';
 export interface StoreOptions {
   /** SQLite file; its parent folder is created if missing. Default in `serve`: ./data/tickflow.db. */
   readonly path: string;
-  /** Milliseconds: records whose event time is older than now − retentionMs are deleted; 0 keeps them forever. */
+  /**
+   * Milliseconds a record is kept, counted from when it was stored (dead
+   * letters: from receivedAt), never from its event time; swept while opening
+   * and then every minute. 0 keeps records forever.
+   */
   readonly retentionMs: number;
   /** Reader threads (piscina) for queries. Default 1. */
   readonly readers?: number;

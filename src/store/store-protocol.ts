@@ -44,6 +44,23 @@ export type ToWriter =
   | { readonly kind: 'batch'; readonly id: number; readonly records: readonly StoredRecord[] }
   | { readonly kind: 'close' };
 
+/** Rows retention deleted, per table. */
+export interface RetentionCounts {
+  readonly bars: number;
+  readonly indicators: number;
+  readonly alerts: number;
+  readonly deadLetters: number;
+}
+
+/**
+ * What one retention sweep deleted: bars, indicators and alerts stored, and
+ * dead letters received, before `cutoff` (writer wall clock, ms since the
+ * epoch).
+ */
+export interface RetentionSweep extends RetentionCounts {
+  readonly cutoff: number;
+}
+
 export type FromWriter =
   | { readonly kind: 'ready'; readonly schemaVersion: number }
   | { readonly kind: 'open-failed'; readonly message: string }

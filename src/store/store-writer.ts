@@ -9,7 +9,7 @@ import type { Database } from 'better-sqlite3';
 import { BatchWriter } from './batch-writer';
 import { migrate } from './migrations';
 import { openWriterDatabase } from './open-database';
-import { RetentionSweeper, type Cutoff } from './retention-sweeper';
+import { RetentionSweeper, type Sweep } from './retention-sweeper';
 import type { FromWriter, ToWriter, WriterInit } from './store-protocol';
 
 /** How often expired records are deleted, when retention is on. */
@@ -32,7 +32,7 @@ function main(init: WriterInit): void {
       if (init.retentionMs > 0) {
         sweeper = new RetentionSweeper(db, init.retentionMs);
         // Before `ready`, so what open() resolves to never shows expired records.
-        sweeper.sweepAll(sweeper.cutoff(Date.now()));
+        sweeper.sweepAll(Date.now());
       }
     } catch (error) {
       db.close();
@@ -45,23 +45,24 @@ function main(init: WriterInit): void {
   }
 
   let closed = false;
-  let sweeping = false;
-  const sweepFrom = (cutoff: Cutoff): void => {
-    if (closed || sweeper === null) return;
+  /** The periodic sweep in progress, between its chunks. */
+  let sweeping: Sweep | null = null;
+  const sweepStep = (): void => {
+    if (closed || sweeper === null || sweeping === null) return;
     try {
-      if (sweeper.step(cutoff)) {
-        setImmediate(sweepFrom, cutoff);
+      if (sweeper.step(sweeping)) {
+        setImmediate(sweepStep);
         return;
       }
     } catch (error) {
       send({ kind: 'error', message: `retention sweep of ${init.path} failed: ${(error as Error).message}; it is retried in a minute` });
     }
-    sweeping = false;
+    sweeping = null;
   };
   const timer = sweeper === null ? null : setInterval(() => {
-    if (sweeping || sweeper === null) return;
-    sweeping = true;
-    sweepFrom(sweeper.cutoff(Date.now()));
+    if (sweeping !== null || sweeper === null) return;
+    sweeping = sweeper.begin(Date.now());
+    sweepStep();
   }, SWEEP_INTERVAL_MS);
 
   port.on('message', (message: ToWriter) => {
