@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { StoreError } from '../src/errors';
 import type { AlertRecord, DeadLetterRecord } from '../src/records/records';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from '../src/store/migrations';
-import { Store, type StoreOptions } from '../src/store/store';
+import { Store, type RetentionSweep, type StoreOptions } from '../src/store/store';
 import { MIN, alert, alertEntry, bar, barEntry, indicator, indicatorEntry } from './fixtures/records';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickflow-store-'));
@@ -288,6 +288,7 @@ describe('store lifecycle', () => {
 
 describe('store retention', () => {
   const letter: DeadLetterRecord = { type: 'dead_letter', reason: 'late', field: '', message: 'late', line: 1 };
+  const NONE = { bars: 0, indicators: 0, alerts: 0, deadLetters: 0 };
 
   it('keeps records stored now whatever their event time, three days old or in 2099, and stamps them with the commit time', async () => {
     const path = freshPath();
@@ -318,17 +319,20 @@ describe('store retention', () => {
     } finally {
       db.close();
     }
-    await withStore({ path, retentionMs: DAY }, async (store) => {
+    const heard: RetentionSweep[] = [];
+    await withStore({ path, retentionMs: DAY, onSweep: (sweep) => heard.push(sweep) }, async (store) => {
       assert.deepEqual((await store.queryBars({ symbol: 'AAPL', interval: '1m' })).map((b) => b.window_start), [old]);
       assert.deepEqual((await store.queryBars({ symbol: 'ZZZZ', interval: '1m' })).map((b) => b.window_start), [future]);
       assertSameRecords((await store.queryChannel('indicators.AAPL', 0, 10)).map((entry) => entry.record), [indicator('AAPL', old)]);
       assertSameRecords((await store.queryChannel('indicators.ZZZZ', 0, 10)).map((entry) => entry.record), [indicator('ZZZZ', future)]);
       assert.deepEqual((await store.queryAlerts({})).map((a) => a.timestamp), [old, future]);
       assert.deepEqual((await store.queryDeadLetters({})).map((d) => d.receivedAt), [now]);
+      assert.deepEqual(store.stats().retentionDeleted, { ...NONE, deadLetters: 1 });
+      assert.deepEqual(heard.map(({ cutoff: _cutoff, ...counts }) => counts), [{ ...NONE, deadLetters: 1 }]);
     });
   });
 
-  it('deletes records stored longer ago than the retention, keeps recent ones and the channel seqs', async () => {
+  it('deletes records stored longer ago than the retention, keeps recent ones and the channel seqs, and counts and reports each sweep', async () => {
     const path = freshPath();
     const now = Date.now();
     await withStore({ path }, async (store) => {
@@ -354,12 +358,73 @@ describe('store retention', () => {
       db.close();
     }
 
-    await withStore({ path, retentionMs: DAY }, async (store) => {
+    const heard: RetentionSweep[] = [];
+    const opening = Date.now();
+    const store = await Store.open({ path, retentionMs: DAY, onSweep: (sweep) => heard.push(sweep) });
+    const opened = Date.now();
+    try {
       assert.deepEqual((await store.queryBars({ symbol: 'AAPL', interval: '1m' })).map((b) => b.window_start), [now - MIN]);
       assert.deepEqual((await store.queryChannel('indicators.AAPL', 0, 10)).map((entry) => entry.seq), [2]);
       assert.deepEqual((await store.queryAlerts({})).map((a) => [a.symbol, a.timestamp]), [['AAPL', now - 1000]]);
       assert.deepEqual((await store.queryDeadLetters({})).map((d) => d.receivedAt), [now]);
       assert.equal((await store.maxSeqByChannel()).get('alerts.OLD'), 5, 'seqs survive retention');
+
+      const deleted = { bars: 1, indicators: 1, alerts: 2, deadLetters: 1 };
+      assert.deepEqual(store.stats().retentionDeleted, deleted, 'the sweep while opening is counted by the time open() resolves');
+      assert.equal(heard.length, 1, 'StoreOptions.onSweep hears the sweep while opening');
+      const [first] = heard;
+      assert.deepEqual({ ...first, cutoff: 0 }, { ...deleted, cutoff: 0 });
+      assert.ok(first !== undefined && first.cutoff >= opening - DAY && first.cutoff <= opened - DAY, 'the cutoff is the wall clock at the sweep minus the retention');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reports later sweeps to onSweep listeners and adds them to the running totals', async () => {
+    const path = freshPath();
+    const heard: RetentionSweep[] = [];
+    await withStore({ path, retentionMs: DAY, sweepIntervalMs: 20 }, async (store) => {
+      const unsubscribe = store.onSweep((sweep) => heard.push(sweep));
+      store.write(barEntry(bar('AAPL', '1m', 0), 1));
+      store.write(barEntry(bar('AAPL', '1m', MIN), 2));
+      store.write(alertEntry(alert('AAPL', 0), 3));
+      store.write({ kind: 'dead_letter', record: letter, receivedAt: Date.now() - 2 * DAY });
+      await store.flush();
+      // A second connection ages one bar and the alert while the store runs (WAL lets it write between batches).
+      const db = new Database(path, { timeout: 5000 });
+      try {
+        db.prepare('UPDATE bars SET stored_at = ? WHERE window_start = 0').run(Date.now() - 2 * DAY);
+        db.prepare('UPDATE alerts SET stored_at = ?').run(Date.now() - 2 * DAY);
+      } finally {
+        db.close();
+      }
+      // The dead letter may go in a sweep of its own, before the UPDATEs. The
+      // deadline only turns a sweep that never comes into a failure.
+      const deadline = Date.now() + 10_000;
+      while (store.stats().retentionDeleted.alerts === 0) {
+        assert.ok(Date.now() < deadline, 'no sweep deleted the aged alert within 10 s');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      assert.deepEqual(store.stats().retentionDeleted, { bars: 1, indicators: 0, alerts: 1, deadLetters: 1 });
+      const total = heard.reduce((sum, sweep) => ({
+        bars: sum.bars + sweep.bars, indicators: sum.indicators + sweep.indicators, alerts: sum.alerts + sweep.alerts, deadLetters: sum.deadLetters + sweep.deadLetters,
+      }), NONE);
+      assert.deepEqual(total, store.stats().retentionDeleted, 'the listener heard every row the totals count');
+      assert.deepEqual((await store.queryBars({ symbol: 'AAPL', interval: '1m' })).map((b) => b.window_start), [MIN]);
+
+      unsubscribe();
+      const sweepsHeard = heard.length;
+      const again = new Database(path, { timeout: 5000 });
+      try {
+        again.prepare('UPDATE bars SET stored_at = ?').run(Date.now() - 2 * DAY);
+      } finally {
+        again.close();
+      }
+      while (store.stats().retentionDeleted.bars < 2) {
+        assert.ok(Date.now() < deadline, 'no sweep deleted the second aged bar within 10 s');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      assert.equal(heard.length, sweepsHeard, 'an unsubscribed listener hears no more sweeps');
     });
   });
 });
@@ -392,6 +457,7 @@ describe('store schema upgrade', () => {
       assert.deepEqual((await store.queryBars({ symbol: 'AAPL', interval: '1m' })).map((b) => b.window_start), [old]);
       assert.deepEqual((await store.queryChannel('indicators.AAPL', 0, 10)).map((entry) => entry.seq), [4]);
       assert.deepEqual((await store.queryAlerts({})).map((a) => a.timestamp), [old]);
+      assert.deepEqual(store.stats().retentionDeleted, { bars: 0, indicators: 0, alerts: 0, deadLetters: 0 });
     });
     const after = Date.now();
 
@@ -473,6 +539,10 @@ describe('store schema and opening', () => {
     ['zero readers', { path: 'x.db', retentionMs: 0, readers: 0 }, 'invalid store option readers = 0: expected an integer from 1 to 64 (threads)'],
     ['a fractional flush interval', { path: 'x.db', retentionMs: 0, flushIntervalMs: 2.5 }, 'invalid store option flushIntervalMs = 2.5: expected an integer from 1 to 60000 (milliseconds)'],
     ['a bound below one batch', { path: 'x.db', retentionMs: 0, maxPendingWrites: 10 }, 'invalid store option maxPendingWrites = 10: expected an integer >= 1000 (records)'],
+    ['a zero sweep interval', { path: 'x.db', retentionMs: 0, sweepIntervalMs: 0 }, 'invalid store option sweepIntervalMs = 0: expected an integer from 1 to 86400000 (milliseconds)'],
+    // A listener from an untyped caller (a JavaScript config file, say).
+    ['a sweep listener that is not a function', { path: 'x.db', retentionMs: 0, onSweep: 'log' as unknown as StoreOptions['onSweep'] },
+      'invalid store option onSweep = log: expected a function (sweep) => void, or no onSweep'],
   ];
   for (const [name, options, message] of BAD_OPTIONS) {
     it(`refuses ${name} with a message naming the option, value and expectation`, async () => {
