@@ -7,8 +7,8 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { StoreError } from '../src/errors';
 import type { AlertRecord, DeadLetterRecord } from '../src/records/records';
-import { APPLICATION_ID, SCHEMA_VERSION } from '../src/store/migrations';
-import { Store, type StoreOptions } from '../src/store/store';
+import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from '../src/store/migrations';
+import { Store, type RetentionSweep, type StoreOptions } from '../src/store/store';
 import { MIN, alert, alertEntry, bar, barEntry, indicator, indicatorEntry } from './fixtures/records';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickflow-store-'));
@@ -287,32 +287,193 @@ describe('store lifecycle', () => {
 });
 
 describe('store retention', () => {
-  it('deletes records older than now - retentionMs by event time, keeps newer ones and the channel seqs', async () => {
+  const letter: DeadLetterRecord = { type: 'dead_letter', reason: 'late', field: '', message: 'late', line: 1 };
+  const NONE = { bars: 0, indicators: 0, alerts: 0, deadLetters: 0 };
+
+  it('keeps records stored now whatever their event time, three days old or in 2099, and stamps them with the commit time', async () => {
     const path = freshPath();
     const now = Date.now();
     const old = now - 3 * DAY;
-    const recent = now - 60_000;
-    await withStore({ path }, async (store) => {
-      store.write(barEntry(bar('AAPL', '1m', old), 1));
-      store.write(barEntry(bar('AAPL', '1m', recent), 2));
-      store.write(indicatorEntry(indicator('AAPL', old), 1));
-      store.write(indicatorEntry(indicator('AAPL', recent), 2));
-      store.write(alertEntry(alert('AAPL', old), 1));
-      store.write(alertEntry(alert('OLD', old), 5));
-      store.write(alertEntry(alert('AAPL', recent), 2));
-      const letter: DeadLetterRecord = { type: 'dead_letter', reason: 'late', field: '', message: 'late', line: 1 };
-      store.write({ kind: 'dead_letter', record: letter, receivedAt: old });
-      store.write({ kind: 'dead_letter', record: letter, receivedAt: recent });
-      await store.flush();
-      assert.equal((await store.queryAlerts({})).length, 3, 'retention 0 keeps everything');
-    });
+    const future = Date.UTC(2099, 0, 1);
+    const before = Date.now();
     await withStore({ path, retentionMs: DAY }, async (store) => {
-      assert.deepEqual((await store.queryBars({ symbol: 'AAPL', interval: '1m' })).map((b) => b.window_start), [recent]);
-      assert.deepEqual((await store.queryChannel('indicators.AAPL', 0, 10)).map((entry) => entry.seq), [2]);
-      assert.deepEqual((await store.queryAlerts({})).map((a) => a.timestamp), [recent]);
-      assert.deepEqual((await store.queryDeadLetters({})).map((d) => d.receivedAt), [recent]);
-      assert.equal((await store.maxSeqByChannel()).get('alerts.OLD'), 5, 'seqs survive retention');
+      store.write(barEntry(bar('AAPL', '1m', old), 1));
+      store.write(barEntry(bar('ZZZZ', '1m', future), 1));
+      store.write(indicatorEntry(indicator('AAPL', old), 1));
+      store.write(indicatorEntry(indicator('ZZZZ', future), 1));
+      store.write(alertEntry(alert('AAPL', old), 1));
+      store.write(alertEntry(alert('ZZZZ', future), 1));
+      // Dead letters still go by when they were received.
+      store.write({ kind: 'dead_letter', record: letter, receivedAt: old });
+      store.write({ kind: 'dead_letter', record: letter, receivedAt: now });
+      await store.flush();
     });
+    const after = Date.now();
+    const db = new Database(path, { readonly: true });
+    try {
+      for (const table of ['bars', 'indicators', 'alerts']) {
+        for (const { stored_at } of db.prepare(`SELECT stored_at FROM ${table}`).all() as Array<{ stored_at: number }>) {
+          assert.ok(stored_at >= before && stored_at <= after, `${table}.stored_at ${stored_at} is the commit time, in [${before}, ${after}]`);
+        }
+      }
+    } finally {
+      db.close();
+    }
+    const heard: RetentionSweep[] = [];
+    await withStore({ path, retentionMs: DAY, onSweep: (sweep) => heard.push(sweep) }, async (store) => {
+      assert.deepEqual((await store.queryBars({ symbol: 'AAPL', interval: '1m' })).map((b) => b.window_start), [old]);
+      assert.deepEqual((await store.queryBars({ symbol: 'ZZZZ', interval: '1m' })).map((b) => b.window_start), [future]);
+      assertSameRecords((await store.queryChannel('indicators.AAPL', 0, 10)).map((entry) => entry.record), [indicator('AAPL', old)]);
+      assertSameRecords((await store.queryChannel('indicators.ZZZZ', 0, 10)).map((entry) => entry.record), [indicator('ZZZZ', future)]);
+      assert.deepEqual((await store.queryAlerts({})).map((a) => a.timestamp), [old, future]);
+      assert.deepEqual((await store.queryDeadLetters({})).map((d) => d.receivedAt), [now]);
+      assert.deepEqual(store.stats().retentionDeleted, { ...NONE, deadLetters: 1 });
+      assert.deepEqual(heard.map(({ cutoff: _cutoff, ...counts }) => counts), [{ ...NONE, deadLetters: 1 }]);
+    });
+  });
+
+  it('deletes records stored longer ago than the retention, keeps recent ones and the channel seqs, and counts and reports each sweep', async () => {
+    const path = freshPath();
+    const now = Date.now();
+    await withStore({ path }, async (store) => {
+      // Event times are all recent: only stored_at decides.
+      store.write(barEntry(bar('AAPL', '1m', now - 2 * MIN), 1));
+      store.write(barEntry(bar('AAPL', '1m', now - MIN), 2));
+      store.write(indicatorEntry(indicator('AAPL', now - 2 * MIN), 1));
+      store.write(indicatorEntry(indicator('AAPL', now - MIN), 2));
+      store.write(alertEntry(alert('AAPL', now - 2000), 1));
+      store.write(alertEntry(alert('OLD', now - 1000), 5));
+      store.write(alertEntry(alert('AAPL', now - 1000), 2));
+      store.write({ kind: 'dead_letter', record: letter, receivedAt: now - 3 * DAY });
+      store.write({ kind: 'dead_letter', record: letter, receivedAt: now });
+      await store.flush();
+    });
+    const db = new Database(path);
+    try {
+      const stale = now - 2 * DAY;
+      db.prepare('UPDATE bars SET stored_at = ? WHERE window_start = ?').run(stale, now - 2 * MIN);
+      db.prepare('UPDATE indicators SET stored_at = ? WHERE window_start = ?').run(stale, now - 2 * MIN);
+      db.prepare("UPDATE alerts SET stored_at = ? WHERE symbol = 'OLD' OR timestamp = ?").run(stale, now - 2000);
+    } finally {
+      db.close();
+    }
+
+    const heard: RetentionSweep[] = [];
+    const opening = Date.now();
+    const store = await Store.open({ path, retentionMs: DAY, onSweep: (sweep) => heard.push(sweep) });
+    const opened = Date.now();
+    try {
+      assert.deepEqual((await store.queryBars({ symbol: 'AAPL', interval: '1m' })).map((b) => b.window_start), [now - MIN]);
+      assert.deepEqual((await store.queryChannel('indicators.AAPL', 0, 10)).map((entry) => entry.seq), [2]);
+      assert.deepEqual((await store.queryAlerts({})).map((a) => [a.symbol, a.timestamp]), [['AAPL', now - 1000]]);
+      assert.deepEqual((await store.queryDeadLetters({})).map((d) => d.receivedAt), [now]);
+      assert.equal((await store.maxSeqByChannel()).get('alerts.OLD'), 5, 'seqs survive retention');
+
+      const deleted = { bars: 1, indicators: 1, alerts: 2, deadLetters: 1 };
+      assert.deepEqual(store.stats().retentionDeleted, deleted, 'the sweep while opening is counted by the time open() resolves');
+      assert.equal(heard.length, 1, 'StoreOptions.onSweep hears the sweep while opening');
+      const [first] = heard;
+      assert.deepEqual({ ...first, cutoff: 0 }, { ...deleted, cutoff: 0 });
+      assert.ok(first !== undefined && first.cutoff >= opening - DAY && first.cutoff <= opened - DAY, 'the cutoff is the wall clock at the sweep minus the retention');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reports later sweeps to onSweep listeners and adds them to the running totals', async () => {
+    const path = freshPath();
+    const heard: RetentionSweep[] = [];
+    await withStore({ path, retentionMs: DAY, sweepIntervalMs: 20 }, async (store) => {
+      const unsubscribe = store.onSweep((sweep) => heard.push(sweep));
+      store.write(barEntry(bar('AAPL', '1m', 0), 1));
+      store.write(barEntry(bar('AAPL', '1m', MIN), 2));
+      store.write(alertEntry(alert('AAPL', 0), 3));
+      store.write({ kind: 'dead_letter', record: letter, receivedAt: Date.now() - 2 * DAY });
+      await store.flush();
+      // A second connection ages one bar and the alert while the store runs (WAL lets it write between batches).
+      const db = new Database(path, { timeout: 5000 });
+      try {
+        db.prepare('UPDATE bars SET stored_at = ? WHERE window_start = 0').run(Date.now() - 2 * DAY);
+        db.prepare('UPDATE alerts SET stored_at = ?').run(Date.now() - 2 * DAY);
+      } finally {
+        db.close();
+      }
+      // The dead letter may go in a sweep of its own, before the UPDATEs. The
+      // deadline only turns a sweep that never comes into a failure.
+      const deadline = Date.now() + 10_000;
+      while (store.stats().retentionDeleted.alerts === 0) {
+        assert.ok(Date.now() < deadline, 'no sweep deleted the aged alert within 10 s');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      assert.deepEqual(store.stats().retentionDeleted, { bars: 1, indicators: 0, alerts: 1, deadLetters: 1 });
+      const total = heard.reduce((sum, sweep) => ({
+        bars: sum.bars + sweep.bars, indicators: sum.indicators + sweep.indicators, alerts: sum.alerts + sweep.alerts, deadLetters: sum.deadLetters + sweep.deadLetters,
+      }), NONE);
+      assert.deepEqual(total, store.stats().retentionDeleted, 'the listener heard every row the totals count');
+      assert.deepEqual((await store.queryBars({ symbol: 'AAPL', interval: '1m' })).map((b) => b.window_start), [MIN]);
+
+      unsubscribe();
+      const sweepsHeard = heard.length;
+      const again = new Database(path, { timeout: 5000 });
+      try {
+        again.prepare('UPDATE bars SET stored_at = ?').run(Date.now() - 2 * DAY);
+      } finally {
+        again.close();
+      }
+      while (store.stats().retentionDeleted.bars < 2) {
+        assert.ok(Date.now() < deadline, 'no sweep deleted the second aged bar within 10 s');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      assert.equal(heard.length, sweepsHeard, 'an unsubscribed listener hears no more sweeps');
+    });
+  });
+});
+
+describe('store schema upgrade', () => {
+  it('gives rows of a version-2 store the time of the upgrade as stored_at, so retention keeps them', async () => {
+    const path = freshPath();
+    mkdirSync(join(path, '..'), { recursive: true });
+    const old = Date.now() - 30 * DAY;
+    /** The last schema version without stored_at, built by hand as that tickflow would have. */
+    const lastWithout = 2;
+    let db = new Database(path);
+    try {
+      for (const migration of MIGRATIONS.slice(0, lastWithout)) db.exec(migration.sql);
+      db.pragma(`user_version = ${lastWithout}`);
+      db.prepare(`INSERT INTO bars (symbol, interval, window_start, window_end, open, high, low, close, volume, vwap, trade_count, final, channel, seq)
+        VALUES ('AAPL', '1m', ?, ?, 1, 1, 1, 1, 10, 1, 1, 1, 'bars.1m.AAPL', 7)`).run(old, old + MIN);
+      db.prepare(`INSERT INTO indicators (symbol, window_start, window_end, ma, volatility, trade_count, channel, seq)
+        VALUES ('AAPL', ?, ?, 1, 0.1, 3, 'indicators.AAPL', 4)`).run(old, old + 5 * MIN);
+      db.prepare(`INSERT INTO alerts (symbol, anomaly_type, severity, timestamp, price, volume, price_zscore, volume_ratio, spread_ratio, volatility, channel, seq, origin)
+        VALUES ('AAPL', 'PRICE_SPIKE', 'CRITICAL', ?, 1, 1, 4, 1, NULL, NULL, 'alerts.AAPL', 9, '9')`).run(old);
+      db.prepare("INSERT INTO channel_seqs (channel, seq) VALUES ('bars.1m.AAPL', 7), ('indicators.AAPL', 4), ('alerts.AAPL', 9)").run();
+    } finally {
+      db.close();
+    }
+
+    const before = Date.now();
+    await withStore({ path, retentionMs: DAY }, async (store) => {
+      assert.equal(store.schemaVersion, SCHEMA_VERSION);
+      assert.deepEqual((await store.queryBars({ symbol: 'AAPL', interval: '1m' })).map((b) => b.window_start), [old]);
+      assert.deepEqual((await store.queryChannel('indicators.AAPL', 0, 10)).map((entry) => entry.seq), [4]);
+      assert.deepEqual((await store.queryAlerts({})).map((a) => a.timestamp), [old]);
+      assert.deepEqual(store.stats().retentionDeleted, { bars: 0, indicators: 0, alerts: 0, deadLetters: 0 });
+    });
+    const after = Date.now();
+
+    db = new Database(path, { readonly: true });
+    try {
+      for (const table of ['bars', 'indicators', 'alerts']) {
+        const { stored_at: storedAt } = db.prepare(`SELECT stored_at FROM ${table}`).get() as { stored_at: number };
+        assert.ok(Number.isInteger(storedAt) && storedAt >= before && storedAt <= after, `${table}.stored_at ${storedAt} is the upgrade time, in [${before}, ${after}]`);
+      }
+      const indexes = (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>)
+        .map((row) => row.name);
+      for (const name of ['bars_by_stored_at', 'indicators_by_stored_at', 'alerts_by_stored_at', 'alerts_by_time']) assert.ok(indexes.includes(name), `${name} exists`);
+      for (const name of ['bars_by_window_end', 'indicators_by_window_end']) assert.ok(!indexes.includes(name), `${name} is dropped`);
+    } finally {
+      db.close();
+    }
   });
 });
 
@@ -378,6 +539,10 @@ describe('store schema and opening', () => {
     ['zero readers', { path: 'x.db', retentionMs: 0, readers: 0 }, 'invalid store option readers = 0: expected an integer from 1 to 64 (threads)'],
     ['a fractional flush interval', { path: 'x.db', retentionMs: 0, flushIntervalMs: 2.5 }, 'invalid store option flushIntervalMs = 2.5: expected an integer from 1 to 60000 (milliseconds)'],
     ['a bound below one batch', { path: 'x.db', retentionMs: 0, maxPendingWrites: 10 }, 'invalid store option maxPendingWrites = 10: expected an integer >= 1000 (records)'],
+    ['a zero sweep interval', { path: 'x.db', retentionMs: 0, sweepIntervalMs: 0 }, 'invalid store option sweepIntervalMs = 0: expected an integer from 1 to 86400000 (milliseconds)'],
+    // A listener from an untyped caller (a JavaScript config file, say).
+    ['a sweep listener that is not a function', { path: 'x.db', retentionMs: 0, onSweep: 'log' as unknown as StoreOptions['onSweep'] },
+      'invalid store option onSweep = log: expected a function (sweep) => void, or no onSweep'],
   ];
   for (const [name, options, message] of BAD_OPTIONS) {
     it(`refuses ${name} with a message naming the option, value and expectation`, async () => {

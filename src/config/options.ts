@@ -142,7 +142,7 @@ export const options = {
   retention: custom<number>({
     flag: 'retention', default: 7 * 86_400_000, commands: ['serve'], kind: 'duration',
     expected: 'a duration such as 12h or 30d (d = days), or 0 to keep everything',
-    description: 'How long the store keeps records, by event time.',
+    description: 'How long the store keeps records, counted from when each was stored.',
     parse: (raw) => {
       const textValue = String(raw).trim();
       if (textValue === '0') return 0;

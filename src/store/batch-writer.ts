@@ -11,6 +11,10 @@
 // after the busy timeout, a full disk that was freed) commits the whole batch,
 // while a record that can never be stored (a NaN in a NOT NULL column becomes
 // NULL) costs only itself, not the other 999 records of its batch.
+//
+// Bars, indicators and alerts are stamped with stored_at, this thread's clock
+// when their batch commits (one value per batch), which is what retention
+// counts from. A regenerated record keeps the stamp of its first write.
 
 import type { Database, Statement } from 'better-sqlite3';
 import { alertMessage, barMessage, deadLetterMessage, indicatorMessage, type ResultMessage } from '../kafka/result-messages';
@@ -40,19 +44,21 @@ export class BatchWriter {
   private readonly whole: (records: readonly StoredRecord[]) => void;
   private readonly oneByOne: (records: readonly StoredRecord[]) => { failed: number; error: string | null };
   private readonly single: (record: StoredRecord, marks: SeqMarks) => void;
+  /** stored_at of the batch being committed (ms since the epoch). */
+  private storedAt = 0;
 
   constructor(db: Database, private readonly outbox: boolean) {
     this.bar = db.prepare<Bind>(`
-      INSERT INTO bars (symbol, interval, window_start, window_end, open, high, low, close, volume, vwap, trade_count, final, channel, seq)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      INSERT INTO bars (symbol, interval, window_start, window_end, open, high, low, close, volume, vwap, trade_count, final, channel, seq, stored_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (symbol, interval, window_start) DO NOTHING`);
     this.indicator = db.prepare<Bind>(`
-      INSERT INTO indicators (symbol, window_start, window_end, ma, volatility, trade_count, channel, seq)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      INSERT INTO indicators (symbol, window_start, window_end, ma, volatility, trade_count, channel, seq, stored_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (symbol, window_start) DO NOTHING`);
     this.alert = db.prepare<Bind>(`
-      INSERT INTO alerts (symbol, anomaly_type, severity, timestamp, price, volume, price_zscore, volume_ratio, spread_ratio, volatility, channel, seq, origin)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      INSERT INTO alerts (symbol, anomaly_type, severity, timestamp, price, volume, price_zscore, volume_ratio, spread_ratio, volatility, channel, seq, origin, stored_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (symbol, anomaly_type, timestamp, origin) DO NOTHING`);
     this.outboxRow = db.prepare<[string, string, string, string, number]>(`
       INSERT INTO outbox (topic, key, value, headers, enqueued_at) VALUES (?, ?, ?, ?, ?)`);
@@ -90,6 +96,7 @@ export class BatchWriter {
   }
 
   commit(records: readonly StoredRecord[]): BatchOutcome {
+    this.storedAt = Date.now();
     try {
       this.whole(records);
       return { stored: records.length, failed: 0, error: null };
@@ -112,20 +119,21 @@ export class BatchWriter {
       case 'bar': {
         const r = stored.record;
         const { changes } = this.bar.run(r.symbol, r.interval, r.window_start, r.window_end, r.open, r.high, r.low, r.close, r.volume, r.vwap,
-          r.trade_count, r.final ? 1 : 0, stored.channel, stored.seq);
+          r.trade_count, r.final ? 1 : 0, stored.channel, stored.seq, this.storedAt);
         if (changes === 1) this.enqueue(barMessage(r));
         break;
       }
       case 'indicator': {
         const r = stored.record;
-        const { changes } = this.indicator.run(r.symbol, r.window_start, r.window_end, r.ma, r.volatility, r.trade_count, stored.channel, stored.seq);
+        const { changes } = this.indicator.run(r.symbol, r.window_start, r.window_end, r.ma, r.volatility, r.trade_count, stored.channel, stored.seq,
+          this.storedAt);
         if (changes === 1) this.enqueue(indicatorMessage(r));
         break;
       }
       case 'alert': {
         const r = stored.record;
         const { changes } = this.alert.run(r.symbol, r.anomaly_type, r.severity, r.timestamp, r.price, r.volume, r.price_zscore, r.volume_ratio,
-          r.spread_ratio, r.volatility, stored.channel, stored.seq, stored.origin);
+          r.spread_ratio, r.volatility, stored.channel, stored.seq, stored.origin, this.storedAt);
         if (changes === 1) this.enqueue(alertMessage(r, stored.origin));
         break;
       }

@@ -130,6 +130,34 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE UNIQUE INDEX alerts_identity ON alerts (symbol, anomaly_type, timestamp, origin);
     `,
   },
+  {
+    version: 3,
+    description: 'stored_at on bars, indicators and alerts, so retention counts from when a record was stored',
+    // Retention by event time let one tick stamped in the future expire every
+    // other symbol's history, and swept a replayed history at once; it now
+    // goes by the writer's clock at commit. Rows from before this migration
+    // get the time of the upgrade (ms since the epoch, rounded because
+    // unixepoch('subsec') is a float), so an upgraded store keeps them for one
+    // full retention from then. The UPDATEs rewrite every row once, in this
+    // one transaction. The window_end indexes served only the old sweep;
+    // alerts_by_time stays, alert queries filter by timestamp.
+    sql: `
+      DROP INDEX bars_by_window_end;
+      DROP INDEX indicators_by_window_end;
+
+      ALTER TABLE bars ADD COLUMN stored_at INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE indicators ADD COLUMN stored_at INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE alerts ADD COLUMN stored_at INTEGER NOT NULL DEFAULT 0;
+
+      UPDATE bars SET stored_at = CAST(round(unixepoch('subsec') * 1000) AS INTEGER);
+      UPDATE indicators SET stored_at = CAST(round(unixepoch('subsec') * 1000) AS INTEGER);
+      UPDATE alerts SET stored_at = CAST(round(unixepoch('subsec') * 1000) AS INTEGER);
+
+      CREATE INDEX bars_by_stored_at ON bars (stored_at);
+      CREATE INDEX indicators_by_stored_at ON indicators (stored_at);
+      CREATE INDEX alerts_by_stored_at ON alerts (stored_at);
+    `,
+  },
 ]);
 
 /** The schema version this build writes and reads. */

@@ -1,66 +1,86 @@
-// Deletes expired records (writer thread only): bars and indicators by
-// window_end, alerts by timestamp, each when older than the newest event time
-// in the store minus the retention (so a replay of last year's file keeps its
-// results, and a live feed keeps the last N days); dead letters by receivedAt
-// against the wall clock. channel_seqs is kept, so seqs never go back.
+// Deletes expired records (writer thread only). Retention counts from when a
+// record was stored, never from its event time: bars, indicators and alerts
+// go by stored_at (the writer's clock when their batch committed), dead
+// letters by received_at, all against one wall-clock cutoff, now minus the
+// retention. Event time cannot be trusted for this: one tick stamped in 2099
+// would expire every other symbol's history, and a replay of last year's
+// file would be swept as soon as it was stored. channel_seqs is kept, so
+// seqs never go back.
 //
 // A sweep deletes in chunks, each its own short transaction, so after a long
 // downtime one sweep does not hold the write lock for seconds; between chunks
 // the writer thread returns to its event loop and commits pending batches.
+// Each sweep counts what it deleted per table, for the log and the metrics.
 
 import type { Database, Statement } from 'better-sqlite3';
+import type { RetentionCounts, RetentionSweep } from './store-protocol';
 
 /** Rows per table per chunk. */
 const CHUNK_ROWS = 5000;
 
-/** Event-time cutoff for results, wall-clock cutoff for dead letters (ms). */
-export interface Cutoff {
-  readonly event: number;
-  readonly wall: number;
+type Table = keyof RetentionCounts;
+
+const TABLES: readonly Table[] = ['bars', 'indicators', 'alerts', 'deadLetters'];
+
+/** One sweep: its cutoff, fixed when it starts, and what its committed chunks deleted so far. */
+export class Sweep {
+  private readonly deleted: Record<Table, number> = { bars: 0, indicators: 0, alerts: 0, deadLetters: 0 };
+
+  /** Records stored (dead letters received) before this time expire; ms since the epoch. */
+  constructor(readonly cutoff: number) {}
+
+  add(counts: Readonly<Record<Table, number>>): void {
+    for (const table of TABLES) this.deleted[table] += counts[table];
+  }
+
+  /** What the sweep deleted so far, or null when it deleted nothing (nothing to log). */
+  report(): RetentionSweep | null {
+    const { bars, indicators, alerts, deadLetters } = this.deleted;
+    return bars + indicators + alerts + deadLetters === 0 ? null : { bars, indicators, alerts, deadLetters, cutoff: this.cutoff };
+  }
 }
 
 export class RetentionSweeper {
-  private readonly deletes: ReadonlyArray<Statement<[number, number]>>;
-  private readonly deadLetters: Statement<[number, number]>;
-  private readonly newest: Statement<[], { t: number | null }>;
-  private readonly chunk: (cutoff: Cutoff) => boolean;
+  private readonly deletes: Readonly<Record<Table, Statement<[number, number]>>>;
+  private readonly chunk: (cutoff: number) => Record<Table, number>;
 
   constructor(db: Database, private readonly retentionMs: number) {
     // Row-value IN over a LIMITed subquery: DELETE … LIMIT is a compile-time
     // option that stock SQLite builds leave out, and two tables have no rowid.
-    this.deletes = [
-      db.prepare<[number, number]>(`DELETE FROM bars WHERE (symbol, interval, window_start) IN
-        (SELECT symbol, interval, window_start FROM bars WHERE window_end < ? LIMIT ?)`),
-      db.prepare<[number, number]>(`DELETE FROM indicators WHERE (symbol, window_start) IN
-        (SELECT symbol, window_start FROM indicators WHERE window_end < ? LIMIT ?)`),
-      db.prepare<[number, number]>('DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE timestamp < ? LIMIT ?)'),
-    ];
-    this.deadLetters = db.prepare<[number, number]>('DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters WHERE received_at < ? LIMIT ?)');
-    // Both are index lookups (bars_by_window_end, alerts_by_time).
-    this.newest = db.prepare('SELECT max(coalesce((SELECT max(window_end) FROM bars), 0), coalesce((SELECT max(timestamp) FROM alerts), 0)) AS t');
-    this.chunk = db.transaction((cutoff: Cutoff) => {
-      let more = false;
-      for (const statement of this.deletes) {
-        if (statement.run(cutoff.event, CHUNK_ROWS).changes === CHUNK_ROWS) more = true;
-      }
-      if (this.deadLetters.run(cutoff.wall, CHUNK_ROWS).changes === CHUNK_ROWS) more = true;
-      return more;
+    // Each subquery is a range scan of its table's stored_at (received_at) index.
+    this.deletes = {
+      bars: db.prepare<[number, number]>(`DELETE FROM bars WHERE (symbol, interval, window_start) IN
+        (SELECT symbol, interval, window_start FROM bars WHERE stored_at < ? LIMIT ?)`),
+      indicators: db.prepare<[number, number]>(`DELETE FROM indicators WHERE (symbol, window_start) IN
+        (SELECT symbol, window_start FROM indicators WHERE stored_at < ? LIMIT ?)`),
+      alerts: db.prepare<[number, number]>('DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE stored_at < ? LIMIT ?)'),
+      deadLetters: db.prepare<[number, number]>('DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters WHERE received_at < ? LIMIT ?)'),
+    };
+    // Counts come back from the transaction, not added inside it, so a chunk
+    // that rolls back is not counted.
+    this.chunk = db.transaction((cutoff: number) => {
+      const deleted: Record<Table, number> = { bars: 0, indicators: 0, alerts: 0, deadLetters: 0 };
+      for (const table of TABLES) deleted[table] = this.deletes[table].run(cutoff, CHUNK_ROWS).changes;
+      return deleted;
     });
   }
 
-  /** The times before which records expire, for a sweep starting now. */
-  cutoff(now: number): Cutoff {
-    const newest = this.newest.get()?.t ?? 0;
-    return { event: (newest > 0 ? newest : now) - this.retentionMs, wall: now - this.retentionMs };
+  /** A sweep of everything stored before now − retentionMs (`now`: wall clock, ms). */
+  begin(now: number): Sweep {
+    return new Sweep(now - this.retentionMs);
   }
 
   /** Deletes one chunk per table; true when some table may hold more expired rows. */
-  step(cutoff: Cutoff): boolean {
-    return this.chunk(cutoff);
+  step(sweep: Sweep): boolean {
+    const deleted = this.chunk(sweep.cutoff);
+    sweep.add(deleted);
+    return TABLES.some((table) => deleted[table] === CHUNK_ROWS);
   }
 
   /** A whole sweep without yielding (start-up, before the store reports ready). */
-  sweepAll(cutoff: Cutoff): void {
-    while (this.step(cutoff)) { /* next chunk */ }
+  sweepAll(now: number): Sweep {
+    const sweep = this.begin(now);
+    while (this.step(sweep)) { /* next chunk */ }
+    return sweep;
   }
 }

@@ -3,12 +3,22 @@
 
 import { resolve } from 'node:path';
 import { StoreError } from '../errors';
+import type { RetentionSweep } from './store-protocol';
+
+/** Hears each retention sweep that deleted rows: what it deleted per table, and its cutoff. */
+export type SweepListener = (sweep: RetentionSweep) => void;
 
 export interface StoreOptions {
   /** SQLite file; its parent folder is created if missing. Default in `serve`: ./data/tickflow.db. */
   readonly path: string;
-  /** Milliseconds: records whose event time is older than now − retentionMs are deleted; 0 keeps them forever. */
+  /**
+   * Milliseconds a record is kept, counted from when it was stored (dead
+   * letters: from receivedAt), never from its event time; swept while opening
+   * and then every sweepIntervalMs. 0 keeps records forever.
+   */
   readonly retentionMs: number;
+  /** Milliseconds between retention sweeps after the one while opening. Default 60,000 (a minute). */
+  readonly sweepIntervalMs?: number;
   /** Reader threads (piscina) for queries. Default 1. */
   readonly readers?: number;
   /** Milliseconds a write may wait before its batch is posted to the writer. Default 20. */
@@ -21,22 +31,31 @@ export interface StoreOptions {
   readonly maxPendingWrites?: number;
   /** Queue newly stored final records and dead letters for the Kafka mirror. Default false. */
   readonly outbox?: boolean;
+  /**
+   * Hears every retention sweep that deleted rows, including the one that
+   * runs while opening (before Store.open resolves, so store.onSweep() is too
+   * late for it). Default none.
+   */
+  readonly onSweep?: SweepListener;
 }
 
 export interface StoreSettings {
   /** Absolute, so every thread opens the same file whatever the working folder. */
   readonly path: string;
   readonly retentionMs: number;
+  readonly sweepIntervalMs: number;
   readonly readers: number;
   readonly flushIntervalMs: number;
   readonly maxPendingWrites: number;
   readonly outbox: boolean;
+  readonly onSweep: SweepListener | null;
 }
 
 /** Records per postMessage to the writer: a full queue posts at once, a shorter one after flushIntervalMs. */
 export const BATCH_RECORDS = 1000;
 
 export const STORE_DEFAULTS = Object.freeze({
+  sweepIntervalMs: 60_000,
   readers: 1,
   flushIntervalMs: 20,
   maxPendingWrites: 100_000,
@@ -49,6 +68,12 @@ function integer(name: string, value: unknown, min: number, max: number, unit: s
   throw new StoreError(`invalid store option ${name} = ${shown}: expected an integer ${range}${unit}`);
 }
 
+function listener(value: unknown): SweepListener | null {
+  if (value === undefined) return null;
+  if (typeof value === 'function') return value as SweepListener;
+  throw new StoreError(`invalid store option onSweep = ${String(value)}: expected a function (sweep) => void, or no onSweep`);
+}
+
 export function storeSettings(options: StoreOptions): StoreSettings {
   const { path } = options;
   if (typeof path !== 'string' || path.trim() === '' || path === ':memory:' || path.startsWith('file:')) {
@@ -57,10 +82,12 @@ export function storeSettings(options: StoreOptions): StoreSettings {
   return Object.freeze({
     path: resolve(path),
     retentionMs: integer('retentionMs', options.retentionMs, 0, Number.MAX_SAFE_INTEGER, ' (milliseconds; 0 keeps records forever)'),
+    sweepIntervalMs: integer('sweepIntervalMs', options.sweepIntervalMs ?? STORE_DEFAULTS.sweepIntervalMs, 1, 86_400_000, ' (milliseconds)'),
     readers: integer('readers', options.readers ?? STORE_DEFAULTS.readers, 1, 64, ' (threads)'),
     flushIntervalMs: integer('flushIntervalMs', options.flushIntervalMs ?? STORE_DEFAULTS.flushIntervalMs, 1, 60_000, ' (milliseconds)'),
     maxPendingWrites: integer('maxPendingWrites', options.maxPendingWrites ?? STORE_DEFAULTS.maxPendingWrites, BATCH_RECORDS,
       Number.MAX_SAFE_INTEGER, ' (records)'),
     outbox: options.outbox === true,
+    onSweep: listener(options.onSweep),
   });
 }

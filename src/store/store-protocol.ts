@@ -3,9 +3,11 @@
 //
 //   main thread (Store facade)                    writer thread (store-writer)
 //   ── WriterInit (workerData) ──────────────────▶ open, migrate, first sweep
+//   ◀───────────────── sweep {counts, cutoff}      (the first sweep deleted rows)
 //   ◀──────────────────────────── ready | open-failed
 //   ── batch {id, records[≤1000]} ──────────────▶ one transaction
 //   ◀──────────────────────── batch-done {id, …}   (exactly one per batch, in order)
+//   ◀───────────────── sweep {counts, cutoff}      (a later sweep deleted rows)
 //   ◀────────────────────────────────── error      (retention sweep failed)
 //   ── close ────────────────────────────────────▶ close the database
 //   ◀───────────────────────────────── closed      then the thread exits
@@ -36,6 +38,8 @@ export interface WriterInit {
   readonly path: string;
   /** 0 keeps records forever. */
   readonly retentionMs: number;
+  /** Milliseconds between the sweeps after the first. */
+  readonly sweepIntervalMs: number;
   /** Queue each newly stored final record and dead letter in the outbox for the Kafka mirror. */
   readonly outbox: boolean;
 }
@@ -44,11 +48,29 @@ export type ToWriter =
   | { readonly kind: 'batch'; readonly id: number; readonly records: readonly StoredRecord[] }
   | { readonly kind: 'close' };
 
+/** Rows retention deleted, per table. */
+export interface RetentionCounts {
+  readonly bars: number;
+  readonly indicators: number;
+  readonly alerts: number;
+  readonly deadLetters: number;
+}
+
+/**
+ * What one retention sweep deleted: bars, indicators and alerts stored, and
+ * dead letters received, before `cutoff` (writer wall clock, ms since the
+ * epoch). Sent only for sweeps that deleted at least one row.
+ */
+export interface RetentionSweep extends RetentionCounts {
+  readonly cutoff: number;
+}
+
 export type FromWriter =
   | { readonly kind: 'ready'; readonly schemaVersion: number }
   | { readonly kind: 'open-failed'; readonly message: string }
   /** `failed` records were not stored; `error` says why (null when all were stored). */
   | { readonly kind: 'batch-done'; readonly id: number; readonly stored: number; readonly failed: number; readonly ms: number; readonly error: string | null }
+  | { readonly kind: 'sweep'; readonly sweep: RetentionSweep }
   | { readonly kind: 'error'; readonly message: string }
   | { readonly kind: 'closed'; readonly error: string | null };
 

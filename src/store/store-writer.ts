@@ -1,19 +1,17 @@
 // The store's one writer thread. It owns the only read-write connection:
 // creates and migrates the file, commits each batch the facade posts in one
-// transaction, and sweeps expired records every minute. Messages are handled
-// in arrival order, so batches commit in the order they were written and
-// `close` comes after every batch posted before it.
+// transaction, and sweeps expired records every sweepIntervalMs (a minute by
+// default), reporting each sweep that deleted rows. Messages are handled in
+// arrival order, so batches commit in the order they were written and `close`
+// comes after every batch posted before it.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
 import { BatchWriter } from './batch-writer';
 import { migrate } from './migrations';
 import { openWriterDatabase } from './open-database';
-import { RetentionSweeper, type Cutoff } from './retention-sweeper';
+import { RetentionSweeper, type Sweep } from './retention-sweeper';
 import type { FromWriter, ToWriter, WriterInit } from './store-protocol';
-
-/** How often expired records are deleted, when retention is on. */
-const SWEEP_INTERVAL_MS = 60_000;
 
 function main(init: WriterInit): void {
   const port = parentPort;
@@ -23,6 +21,7 @@ function main(init: WriterInit): void {
   let db: Database;
   let writer: BatchWriter;
   let sweeper: RetentionSweeper | null = null;
+  let firstSweep: Sweep | null = null;
   let schemaVersion: number;
   try {
     db = openWriterDatabase(init.path);
@@ -32,7 +31,7 @@ function main(init: WriterInit): void {
       if (init.retentionMs > 0) {
         sweeper = new RetentionSweeper(db, init.retentionMs);
         // Before `ready`, so what open() resolves to never shows expired records.
-        sweeper.sweepAll(sweeper.cutoff(Date.now()));
+        firstSweep = sweeper.sweepAll(Date.now());
       }
     } catch (error) {
       db.close();
@@ -45,24 +44,34 @@ function main(init: WriterInit): void {
   }
 
   let closed = false;
-  let sweeping = false;
-  const sweepFrom = (cutoff: Cutoff): void => {
-    if (closed || sweeper === null) return;
+  /** The periodic sweep in progress, between its chunks. */
+  let sweeping: Sweep | null = null;
+  /** Reports what a sweep deleted (also when it failed or was cut short by close: those chunks are gone). */
+  const report = (sweep: Sweep): void => {
+    const deleted = sweep.report();
+    if (deleted !== null) send({ kind: 'sweep', sweep: deleted });
+  };
+  const sweepStep = (): void => {
+    if (closed || sweeper === null || sweeping === null) return;
+    let failure: string | null = null;
     try {
-      if (sweeper.step(cutoff)) {
-        setImmediate(sweepFrom, cutoff);
+      if (sweeper.step(sweeping)) {
+        setImmediate(sweepStep);
         return;
       }
     } catch (error) {
-      send({ kind: 'error', message: `retention sweep of ${init.path} failed: ${(error as Error).message}; it is retried in a minute` });
+      failure = `retention sweep of ${init.path} failed: ${(error as Error).message}; ` +
+        `it is retried at the next sweep, in ${init.sweepIntervalMs} ms`;
     }
-    sweeping = false;
+    report(sweeping);
+    sweeping = null;
+    if (failure !== null) send({ kind: 'error', message: failure });
   };
   const timer = sweeper === null ? null : setInterval(() => {
-    if (sweeping || sweeper === null) return;
-    sweeping = true;
-    sweepFrom(sweeper.cutoff(Date.now()));
-  }, SWEEP_INTERVAL_MS);
+    if (sweeping !== null || sweeper === null) return;
+    sweeping = sweeper.begin(Date.now());
+    sweepStep();
+  }, init.sweepIntervalMs);
 
   port.on('message', (message: ToWriter) => {
     if (closed) return;
@@ -74,6 +83,7 @@ function main(init: WriterInit): void {
     }
     closed = true;
     if (timer !== null) clearInterval(timer);
+    if (sweeping !== null) report(sweeping);
     let error: string | null = null;
     try {
       // The last connection to close checkpoints the WAL into the main file and removes it.
@@ -84,6 +94,7 @@ function main(init: WriterInit): void {
     send({ kind: 'closed', error });
     port.close();
   });
+  if (firstSweep !== null) report(firstSweep);
   send({ kind: 'ready', schemaVersion });
 }
 

@@ -19,15 +19,17 @@ import { Piscina } from 'piscina';
 import { StoreError } from '../errors';
 import type { AlertRecord, BarRecord } from '../records/records';
 import { alertTask, barTask, channelTask, deadLetterTask, type AlertQuery, type BarQuery, type DeadLetterQuery } from './read-query';
-import { BATCH_RECORDS, storeSettings, type StoreOptions, type StoreSettings } from './store-options';
+import { BATCH_RECORDS, storeSettings, type StoreOptions, type StoreSettings, type SweepListener } from './store-options';
 import type {
-  ChannelEntry, FromWriter, ReaderInit, ReadResult, ReadResults, ReadTask, StoredCheckpoint, StoredDeadLetter, StoredRecord, ToWriter, WriterInit,
+  ChannelEntry, FromWriter, ReaderInit, ReadResult, ReadResults, ReadTask, RetentionCounts, RetentionSweep, StoredCheckpoint, StoredDeadLetter,
+  StoredRecord, ToWriter, WriterInit,
 } from './store-protocol';
 import { WriteQueue } from './write-queue';
+import { writerReady, type WriterReady } from './writer-ready';
 
 export type { AlertQuery, BarQuery, DeadLetterQuery } from './read-query';
-export type { StoreOptions } from './store-options';
-export type { ChannelEntry, StoredDeadLetter, StoredRecord } from './store-protocol';
+export type { StoreOptions, SweepListener } from './store-options';
+export type { ChannelEntry, RetentionCounts, RetentionSweep, StoredDeadLetter, StoredRecord } from './store-protocol';
 
 export interface StoreStats {
   /** Records written and not yet settled: queued here plus posted to the writer. */
@@ -44,6 +46,8 @@ export interface StoreStats {
   readonly droppedWrites: number;
   /** Bar and indicator writes that replaced a still-queued write of the same key. */
   readonly coalescedWrites: number;
+  /** Rows retention deleted since open, per table, the sweep that ran while opening included. */
+  readonly retentionDeleted: RetentionCounts;
 }
 
 export type StoreErrorListener = (error: StoreError) => void;
@@ -71,30 +75,6 @@ interface FlushWaiter {
   readonly reject: (error: StoreError) => void;
 }
 
-/** Waits for the writer's first message: the file is open and migrated, or why not. */
-function writerReady(writer: Worker, path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const settle = (outcome: number | StoreError): void => {
-      writer.off('message', onMessage).off('error', onError).off('exit', onExit);
-      if (typeof outcome === 'number') {
-        resolve(outcome);
-      } else {
-        // The writer closes its port after open-failed; terminate() also covers a thread that hangs.
-        void writer.terminate().finally(() => reject(outcome));
-      }
-    };
-    const onMessage = (message: FromWriter): void => {
-      if (message.kind === 'ready') settle(message.schemaVersion);
-      else if (message.kind === 'open-failed') settle(new StoreError(message.message));
-    };
-    const onError = (error: Error): void =>
-      settle(new StoreError(`cannot start the store writer thread for ${path}: ${error.message}; reinstall tickflow (npm run build) and retry`));
-    const onExit = (code: number): void =>
-      settle(new StoreError(`the store writer thread for ${path} exited with code ${code} before opening the file; retry, or choose another --db path`));
-    writer.on('message', onMessage).on('error', onError).on('exit', onExit);
-  });
-}
-
 export class Store {
   readonly path: string;
   /** The schema version of the open file (migrations.ts). */
@@ -110,6 +90,9 @@ export class Store {
   private draining = false;
   private readonly waiters: FlushWaiter[] = [];
   private readonly listeners = new Set<StoreErrorListener>();
+  private readonly sweepListeners = new Set<SweepListener>();
+  /** Running totals of every sweep's counts; stats() hands out copies. */
+  private readonly retentionDeleted = { bars: 0, indicators: 0, alerts: 0, deadLetters: 0 };
   private accepting = true;
   private closeRequested = false;
   private closing: Promise<void> | null = null;
@@ -124,13 +107,16 @@ export class Store {
 
   private constructor(
     private readonly settings: StoreSettings,
-    schemaVersion: number,
+    ready: WriterReady,
     private readonly writer: Worker,
     private readonly readers: Piscina<ReadTask, ReadResult>,
   ) {
     this.path = settings.path;
-    this.schemaVersion = schemaVersion;
+    this.schemaVersion = ready.schemaVersion;
     this.queue = new WriteQueue(settings.maxPendingWrites);
+    // The opening sweep was already heard by settings.onSweep (writerReady); only count it.
+    if (ready.firstSweep !== null) this.count(ready.firstSweep);
+    if (settings.onSweep !== null) this.sweepListeners.add(settings.onSweep);
     writer.on('message', (message: FromWriter) => this.onWriterMessage(message));
     writer.on('error', (error: Error) => {
       this.fail(`the store writer thread for ${this.path} failed: ${error.message}; writes are no longer stored, restart tickflow`);
@@ -143,9 +129,11 @@ export class Store {
   /** Opens (creating and migrating in the writer thread) the file, then starts the reader threads. */
   static async open(options: StoreOptions): Promise<Store> {
     const settings = storeSettings(options);
-    const init: WriterInit = { path: settings.path, retentionMs: settings.retentionMs, outbox: settings.outbox };
+    const init: WriterInit = {
+      path: settings.path, retentionMs: settings.retentionMs, sweepIntervalMs: settings.sweepIntervalMs, outbox: settings.outbox,
+    };
     const writer = new Worker(WRITER_FILE, { workerData: init });
-    const schemaVersion = await writerReady(writer, settings.path);
+    const ready = await writerReady(writer, settings.path, settings.onSweep);
     const readerInit: ReaderInit = { path: settings.path };
     let readers: Piscina<ReadTask, ReadResult>;
     try {
@@ -159,7 +147,7 @@ export class Store {
       await exited;
       throw new StoreError(`cannot start the store reader threads for ${settings.path}: ${(error as Error).message}; reinstall tickflow (npm run build) and retry`);
     }
-    return new Store(settings, schemaVersion, writer, readers);
+    return new Store(settings, ready, writer, readers);
   }
 
   /** Queues a record; never throws and never blocks. After close() the record is dropped and counted. */
@@ -234,6 +222,7 @@ export class Store {
       failedRecords: this.failedRecords,
       droppedWrites: this.queue.dropped + this.droppedUnqueued,
       coalescedWrites: this.queue.coalesced,
+      retentionDeleted: { ...this.retentionDeleted },
     };
   }
 
@@ -241,6 +230,17 @@ export class Store {
   onError(listener: StoreErrorListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Hears each later retention sweep that deleted rows (what it deleted per
+   * table, and its cutoff). The sweep that runs while opening is over before
+   * Store.open resolves: it is counted in stats().retentionDeleted, and only
+   * StoreOptions.onSweep hears it. Returns the unsubscribe function.
+   */
+  onSweep(listener: SweepListener): () => void {
+    this.sweepListeners.add(listener);
+    return () => this.sweepListeners.delete(listener);
   }
 
   /** Flushes, lets running queries finish, stops every thread and closes the file. */
@@ -303,6 +303,10 @@ export class Store {
       case 'batch-done':
         this.onBatchDone(message);
         return;
+      case 'sweep':
+        this.count(message.sweep);
+        for (const listener of this.sweepListeners) listener(message.sweep);
+        return;
       case 'error':
         this.emit(new StoreError(message.message));
         return;
@@ -359,6 +363,13 @@ export class Store {
     for (const waiter of this.waiters) waiter.reject(error);
     this.waiters.length = 0;
     this.emit(error);
+  }
+
+  private count(sweep: RetentionSweep): void {
+    this.retentionDeleted.bars += sweep.bars;
+    this.retentionDeleted.indicators += sweep.indicators;
+    this.retentionDeleted.alerts += sweep.alerts;
+    this.retentionDeleted.deadLetters += sweep.deadLetters;
   }
 
   private emit(error: StoreError): void {
