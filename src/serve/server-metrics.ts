@@ -10,6 +10,7 @@ import type { ChannelHub } from './channel-hub';
 import type { IngestEndpoint } from './ingest-endpoint';
 import type { LivePipeline } from './live-pipeline';
 import type { MirrorReport } from '../kafka/mirror-protocol';
+import type { RetentionCounts } from '../store/store';
 import type { RecordRouter } from './record-router';
 
 export class ClientStats {
@@ -31,7 +32,7 @@ export interface MetricsSources {
   readonly latency: StageLatency;
   readonly clients: ClientStats;
   readonly deadLetters: ReadonlyMap<DeadLetterReason, number>;
-  readonly store: { stats(): { pendingWrites: number; committedBatches: number; failedBatches: number } } | null;
+  readonly store: { stats(): { pendingWrites: number; committedBatches: number; failedBatches: number; retentionDeleted: RetentionCounts } } | null;
   readonly mirror: { report: MirrorReport } | null;
   readonly kafkaSource: { commits: number; failures: number; ownedPartitions: number } | null;
   readonly watermarks: { requested: number; changed: number };
@@ -109,6 +110,13 @@ export function serverMetrics(s: MetricsSources): MetricsRegistry {
     const store = s.store;
     m.value('tickflow_store_pending_writes', 'Records waiting to be committed to SQLite.', 'gauge', () => store.stats().pendingWrites);
     m.value('tickflow_store_failed_batches_total', 'SQLite write batches that failed after a retry.', 'counter', () => store.stats().failedBatches);
+    m.register({
+      name: 'tickflow_retention_deleted_total', help: 'Records deleted by retention (stored longer ago than --retention), by table.', type: 'counter',
+      samples: () => {
+        const d = store.stats().retentionDeleted;
+        return [[{ table: 'bars' }, d.bars], [{ table: 'indicators' }, d.indicators], [{ table: 'alerts' }, d.alerts], [{ table: 'dead_letters' }, d.deadLetters]];
+      },
+    });
   }
   if (s.mirror !== null) {
     const mirror = s.mirror;

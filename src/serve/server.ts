@@ -115,7 +115,10 @@ export class TickflowServer {
       throw new ConfigError('invalid configuration: --source = "kafka": expected --kafka-brokers too (host:port of the cluster)');
     }
     const mirrorOn = brokers.length > 0 && config.source !== 'kafka';
-    const store = await Store.open({ path: config.db, retentionMs: config.retention, outbox: mirrorOn });
+    const store = await Store.open({
+      path: config.db, retentionMs: config.retention, outbox: mirrorOn,
+      onSweep: (sweep) => log.info('retention sweep deleted expired records', { ...sweep, retention: config.retention }),
+    });
     const mirror = mirrorOn
       ? KafkaMirror.start(config.db, brokers, config.outboxMax, config.kafkaPartitions, (problem) => {
         if (problem === '') log.info('kafka mirror connected', { brokers: config.kafkaBrokers });
