@@ -8,6 +8,7 @@ import { formatDuration, parseDuration } from '../src/config/duration';
 import { loadConfig } from '../src/config/load';
 import { options } from '../src/config/options';
 import { commandHelp } from '../src/cli/help';
+import { AUTO_PARTITIONS, partitionsFor } from '../src/partition/placement';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickflow-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,7 +28,15 @@ describe('configuration', () => {
     assert.deepEqual(config.intervals, [1000, 60_000, 300_000]);
     assert.equal(config.latenessMs, 5000);
     assert.equal(config.pin, true);
-    assert.ok(config.partitions >= 1);
+    assert.equal(config.partitions, AUTO_PARTITIONS, 'auto: each command picks from the cores');
+  });
+
+  it('picks the placement from the cores for auto: serve inline below 4 cores, replay workers from 2', () => {
+    assert.deepEqual([1, 2, 3, 4, 8].map((cores) => partitionsFor('serve', AUTO_PARTITIONS, cores)), [0, 0, 0, 2, 6]);
+    assert.deepEqual([1, 2, 3, 4, 8].map((cores) => partitionsFor('replay', AUTO_PARTITIONS, cores)), [1, 1, 2, 3, 7]);
+    assert.equal(partitionsFor('serve', 3, 2), 3, 'a number given is kept');
+    assert.equal(loadConfig('serve', ['--partitions', '0'], {}).config.partitions, 0, '0 asks for inline');
+    assert.equal(loadConfig('serve', [], { TICKFLOW_PARTITIONS: 'auto' }).config.partitions, AUTO_PARTITIONS);
   });
 
   it('takes flags over TICKFLOW_* variables over the config file', () => {
@@ -56,8 +65,8 @@ describe('configuration', () => {
 
   const BAD: Array<[string, string[], Record<string, string>, string]> = [
     ['a negative lateness', ['--lateness-ms', '-5'], {}, 'invalid configuration: --lateness-ms = "-5": expected an integer >= 0'],
-    ['a fractional partition count', ['--partitions=1.5'], {}, 'invalid configuration: --partitions = "1.5": expected an integer from 1 to 256'],
-    ['zero partitions from the environment', [], { TICKFLOW_PARTITIONS: '0' }, 'invalid configuration: --partitions = "0" (from TICKFLOW_PARTITIONS): expected an integer from 1 to 256'],
+    ['a fractional partition count', ['--partitions=1.5'], {}, 'invalid configuration: --partitions = "1.5": expected auto, or an integer from 0 (inline) to 256'],
+    ['a negative partition count from the environment', [], { TICKFLOW_PARTITIONS: '-1' }, 'invalid configuration: --partitions = "-1" (from TICKFLOW_PARTITIONS): expected auto, or an integer from 0 (inline) to 256'],
     ['an interval list with a bad unit', ['--intervals', '1s,2d'], {}, 'invalid configuration: --intervals = "1s,2d": expected a comma-separated list of distinct durations such as 1s,1m,5m'],
     ['duplicate intervals', ['--intervals', '60s,1m'], {}, 'invalid configuration: --intervals = "60s,1m": expected a comma-separated list of distinct durations such as 1s,1m,5m'],
     ['an unknown format', ['--format', 'xml'], {}, 'invalid configuration: --format = "xml": expected one of auto, ndjson, csv, fb'],

@@ -186,6 +186,9 @@ describe('the dashboard', { timeout: 240_000 }, () => {
     assert.equal(await page.locator('#latency-table tbody tr .lat-bar').count(), 20, 'a bar per stage and quantile');
     // No Kafka mirror in this run: its lag is shown as absent, not as zero.
     assert.equal(await page.locator('[data-metric="mirror_lag"] .value').textContent(), '—');
+    const health = await (await fetch(`${server.http}/health`)).json() as { placement: string; partitions: number };
+    const expected = health.placement === 'inline' ? 'inline' : `partitioned ×${health.partitions}`;
+    await until(page, `document.querySelector('[data-metric="placement"] .value').textContent === ${JSON.stringify(expected)}`, `the placement shown as ${expected}`);
   });
 
   it('lists injected anomalies in the alert feed with the statistic that triggered each', async () => {

@@ -11,7 +11,7 @@ import { Msg } from '../src/partition/protocol';
 import type { ResultVisitor } from '../src/partition/result-drain';
 import { RecordJson } from '../src/records/record-json';
 import { checkpointSymbols } from '../src/partition/checkpoint-codec';
-import { LivePipeline } from '../src/serve/live-pipeline';
+import { Engine } from '../src/partition/engine';
 import { multisetDifferences, type Row } from './fixtures/compare';
 import { messyStream } from './fixtures/messy-stream';
 
@@ -31,11 +31,17 @@ class Collector implements ResultVisitor {
   flushed(): void {}
 }
 
-async function pipeline(partitions: number, ringKib: number): Promise<{ pipeline: LivePipeline; out: Collector }> {
+async function pipeline(partitions: number, ringKib: number): Promise<{ pipeline: Engine; out: Collector }> {
   const out = new Collector();
   const config = loadConfig('replay', [], {}).config;
-  const p = await LivePipeline.start({ partitions, pin: false, ringBytes: ringKib * 1024, analytics: analyticsConfig(config, false) }, () => out);
+  const p = await Engine.start({
+    partitions, pin: false, ringBytes: ringKib * 1024, analytics: analyticsConfig(config, false), results: 'event-loop', probes: false,
+  }, () => out);
   return { pipeline: p, out };
+}
+
+function placement(partitions: number): string {
+  return partitions === 0 ? 'inline' : `${partitions} workers`;
 }
 
 function ticks(seed: number, count: number): ValidTick[] {
@@ -48,16 +54,22 @@ function ticks(seed: number, count: number): ValidTick[] {
 }
 
 describe('pipeline checkpoints', () => {
-  it('a restored pipeline, with another partition count, produces what the original does from the checkpoint on', async () => {
+  for (const [from, to] of [[2, 3], [2, 0], [0, 2]] as const) {
+    it(`a restored engine, from ${placement(from)} to ${placement(to)}, produces what the original does from the checkpoint on`, async () => {
+      await restoredMatches(from, to);
+    });
+  }
+
+  async function restoredMatches(from: number, to: number): Promise<void> {
     const stream = ticks(4, 10_000);
     const cut = Math.floor(stream.length / 2);
-    const a = await pipeline(2, 4);
-    const b = await pipeline(3, 4);
+    const a = await pipeline(from, 4);
+    const b = await pipeline(to, 4);
     try {
       stream.slice(0, cut).forEach((t, i) => a.pipeline.ingest(t, i + 1));
       a.pipeline.publish();
       const parts = await a.pipeline.checkpoint(null);
-      assert.equal(parts.length, 2);
+      assert.equal(parts.length, Math.max(1, from));
       assert.ok(parts.every((p) => p.length > 4096), 'the checkpoint should span many chunks of a 4 KiB ring');
       const before = a.out.rows.length;
       await b.pipeline.restore(parts);
@@ -74,10 +86,10 @@ describe('pipeline checkpoints', () => {
     } finally {
       await Promise.all([a.pipeline.stop(), b.pipeline.stop()]);
     }
-  });
+  }
 
   it('snapshots only the symbols asked for, and nothing for an empty list', async () => {
-    const a = await pipeline(1, 64);
+    const a = await pipeline(0, 64);
     try {
       ticks(5, 2000).forEach((t, i) => a.pipeline.ingest(t, i + 1));
       const [one] = await a.pipeline.checkpoint(['AAA']);

@@ -1,8 +1,8 @@
 // The engine against the independent reference model on messy streams:
 // out-of-order ticks inside the lateness, equal timestamps, duplicates, late
 // ticks, invalid records, several exchanges, zero volumes and zero spreads,
-// price jumps and volume bursts. Every record must match, for 1 and 3
-// partitions, to 1e-9 relative, and so must the counts.
+// price jumps and volume bursts. Every record must match, inline and on 1
+// and 3 worker threads, to 1e-9 relative, and so must the counts.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ describe('tickflow replay against the reference model', () => {
       const expected = runReference(input);
       assert.ok(expected.late > 0 && expected.duplicate > 0 && expected.rejected > 0, 'the stream must exercise every drop');
       assert.ok(expected.records.some((r) => r.type === 'alert'), 'the stream must raise alerts');
-      for (const partitions of ['1', '3']) {
+      for (const partitions of ['0', '1', '3']) {
         const result = tickflow(['replay', file, '--partitions', partitions]);
         assert.equal(result.status, 0, result.stderr);
         const out = records(result.stdout);

@@ -93,7 +93,7 @@ describe('tickflow replay', () => {
   });
 
   it('exits 2 with one line for a missing input, bad flags or a missing argument', () => {
-    for (const args of [[file('absent.ndjson')], [file('feed.ndjson'), '--partitions', '0'], [], [file('feed.ndjson'), '--bogus']]) {
+    for (const args of [[file('absent.ndjson')], [file('feed.ndjson'), '--partitions', '-1'], [], [file('feed.ndjson'), '--bogus']]) {
       const result = tickflow(['replay', ...args]);
       assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.equal(result.stderr.trimEnd().split('\n').length, 1, result.stderr);

@@ -1,8 +1,9 @@
 // /ingest end to end: a real server, a real WebSocket client (the `ws`
 // package), a generated file published as NDJSON frames. Subscribers must
 // get every final bar, indicator and alert exactly once and equal to
-// `tickflow replay` of the same file; the publisher gets an error frame for
-// every dead-lettered tick.
+// `tickflow replay` of the same file, whether the engine runs inline or on
+// worker threads; the publisher gets an error frame for every dead-lettered
+// tick.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -17,23 +18,25 @@ import { TestClient } from './fixtures/ws-client';
 const dir = mkdtempSync(join(tmpdir(), 'tickflow-serve-ingest-'));
 const feed = join(dir, 'feed.ndjson');
 let server: RunningServer;
+let workers: RunningServer;
 
 before(async () => {
   const gen = tickflow(['gen', '--symbols', '12', '--rate', '400', '--duration', '150s', '--seed', '3', '--anomaly-rate', '0.004',
     '--duplicate-rate', '0.003', '--late-rate', '0.003', '--invalid-rate', '0.003', '--out', feed]);
   assert.equal(gen.status, 0, gen.stderr);
-  server = await startServer(['--source', 'none', '--idle-close-ms', '0', '--db', join(dir, 'store.db')]);
+  server = await startServer(['--source', 'none', '--idle-close-ms', '0', '--partitions', '0', '--db', join(dir, 'store.db')]);
+  workers = await startServer(['--source', 'none', '--idle-close-ms', '0', '--partitions', '2', '--db', join(dir, 'workers.db')]);
 });
 
 after(async () => {
-  await server?.stop();
+  await Promise.all([server?.stop(), workers?.stop()]);
   rmSync(dir, { recursive: true, force: true });
 });
 
 const CHANNELS = ['bars.1s.*', 'bars.1m.*', 'bars.5m.*', 'indicators.*', 'alerts.*'];
 
-async function publish(lines: readonly string[], perFrame: number): Promise<TestClient> {
-  const publisher = await TestClient.connect(`${server.ws}/ingest`);
+async function publish(target: RunningServer, lines: readonly string[], perFrame: number): Promise<TestClient> {
+  const publisher = await TestClient.connect(`${target.ws}/ingest`);
   for (let i = 0; i < lines.length; i += perFrame) publisher.send(lines.slice(i, i + perFrame).join('\n'));
   publisher.send({ op: 'flush', id: 'end' });
   await publisher.reply('flushed');
@@ -41,13 +44,21 @@ async function publish(lines: readonly string[], perFrame: number): Promise<Test
 }
 
 describe('/ingest end to end', () => {
-  it('delivers every final record of a published file exactly once, equal to tickflow replay, and an error frame per dead-lettered tick', async () => {
+  for (const placement of ['inline', 'partitioned'] as const) {
+    it(`delivers every final record of a published file exactly once, equal to tickflow replay, and an error frame per dead-lettered tick (${placement})`, async () => {
+      await deliversLikeReplay(placement === 'inline' ? server : workers, placement);
+    });
+  }
+
+  async function deliversLikeReplay(target: RunningServer, placement: string): Promise<void> {
+    const health = await (await fetch(`${target.http}/health`)).json() as { placement: string };
+    assert.equal(health.placement, placement);
     const lines = readFileSync(feed, 'utf8').split('\n').filter((l) => l !== '');
-    const subscriber = await TestClient.connect(`${server.ws}/ws`);
+    const subscriber = await TestClient.connect(`${target.ws}/ws`);
     subscriber.send({ op: 'subscribe', channels: CHANNELS });
     await subscriber.reply('subscribed');
 
-    const publisher = await publish(lines, 250);
+    const publisher = await publish(target, lines, 250);
     const replay = tickflow(['replay', feed]);
     assert.equal(replay.status, 0, replay.stderr);
     const expected = records(replay.stdout);
@@ -85,7 +96,7 @@ describe('/ingest end to end', () => {
     assert.equal(typeof line.timestamp, 'number');
     await subscriber.close();
     await publisher.close();
-  });
+  }
 
   it('answers pings and unknown ops on /ingest, and takes several ticks per frame or one', async () => {
     const publisher = await TestClient.connect(`${server.ws}/ingest`);
@@ -133,8 +144,14 @@ describe('/ingest input and backpressure', () => {
     await watcher.close();
   });
 
-  it('slows publishers down instead of dropping when the rings are full', async () => {
-    const tiny = await startServer(['--source', 'none', '--idle-close-ms', '0', '--ring-kib', '4', '--db', join(dir, 'tiny.db')]);
+  for (const partitions of ['0', '1']) {
+    it(`slows publishers down instead of dropping when the rings are full (--partitions ${partitions})`, async () => {
+      await backpressure(partitions);
+    });
+  }
+
+  async function backpressure(partitions: string): Promise<void> {
+    const tiny = await startServer(['--source', 'none', '--idle-close-ms', '0', '--ring-kib', '4', '--partitions', partitions, '--db', join(dir, `tiny-${partitions}.db`)]);
     try {
       const watcher = await TestClient.connect(`${tiny.ws}/ws`);
       watcher.send({ op: 'subscribe', channels: ['trades.*'] });
@@ -154,7 +171,7 @@ describe('/ingest input and backpressure', () => {
     } finally {
       await tiny.stop();
     }
-  });
+  }
 
   it('rejects ticks over --ingest-rate-limit as rate_limited', async () => {
     const limited = await startServer(['--source', 'none', '--ingest-rate-limit', '10', '--db', join(dir, 'limited.db')]);

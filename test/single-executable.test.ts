@@ -87,7 +87,8 @@ describe('the single executable', () => {
   });
 
   it('serves /health, the dashboard, history and /metrics, starts the Kafka mirror thread and drains on SIGTERM', async () => {
-    const server = await startCommand(binary, ['serve', '--port', '0', '--log-format', 'json', '--db', 'data/tickflow.db',
+    // One worker thread, so the bundled partition worker is loaded too.
+    const server = await startCommand(binary, ['serve', '--port', '0', '--log-format', 'json', '--db', 'data/tickflow.db', '--partitions', '1',
       '--kafka-brokers', '127.0.0.1:1'], { env, cwd: run });
     let code: number | null;
     try {
@@ -105,6 +106,7 @@ describe('the single executable', () => {
       assert.equal(bars.status, 200);
       const metrics = await (await fetch(`${server.http}/metrics`)).text();
       assert.match(metrics, /^tickflow_partitions 1$/m);
+      assert.match(metrics, /^tickflow_engine_placement\{placement="partitioned"\} 1$/m);
       // Port 1 refuses at once: the mirror thread runs and says so.
       const deadline = Date.now() + 15_000;
       while (!server.logs.some((l) => l.includes('kafka mirror cannot reach the brokers')) && Date.now() < deadline) {

@@ -125,6 +125,11 @@ export class EnginePanel {
     const mirrorLag = single(m, 'tickflow_mirror_lag_seconds');
     this.set('mirror_lag', seconds(mirrorLag), mirrorLag);
 
+    // inline, or "partitioned ×N" with its worker threads.
+    const placement = (m.get('tickflow_engine_placement') ?? []).find((sample) => sample.value === 1)?.labels.placement;
+    const workers = single(m, 'tickflow_partitions');
+    this.set('placement', placement === undefined ? '—' : placement === 'inline' ? 'inline' : `${placement} ×${count(workers)}`, workers);
+
     this.showLatency(m);
   }
 

@@ -1,26 +1,23 @@
-// `tickflow replay FILE|-`: the engine's pipeline over a file, as fast as it
-// goes. The main thread reads and validates input, hands ticks to the
-// partition rings, and turns the workers' results into NDJSON, all without
-// returning to the event loop except between input chunks.
+// `tickflow replay FILE|-`: the engine over a file, as fast as it goes. The
+// main thread reads and validates input, hands ticks to the engine, and turns
+// its results into NDJSON, all without returning to the event loop except
+// between input chunks. With workers, parsing and analytics overlap on two
+// cores or more; inline (--partitions 0) they take turns on one.
 
 import { analyticsConfig } from '../analytics/analytics-config';
 import type { Loaded } from '../config/load';
 import { ConfigError, InputError } from '../errors';
 import type { DecodedSink } from '../ingest/decoded-sink';
-import { Dispatcher } from '../ingest/dispatcher';
 import type { Rejection } from '../ingest/rejection';
 import type { ValidTick } from '../ingest/tick-validator';
-import { PartitionPool } from '../partition/partition-pool';
-import { ResultDrain, type PartitionCounts, type ResultVisitor } from '../partition/result-drain';
+import { Engine } from '../partition/engine';
+import { partitionsFor } from '../partition/placement';
+import type { PartitionCounts, ResultVisitor } from '../partition/result-drain';
 import { Msg } from '../partition/protocol';
-import { encodeFlush } from '../partition/control-records';
 import { RecordJson, rejectionJson } from '../records/record-json';
 import type { StatsRecord } from '../records/records';
 import { createDecoder, formatFromName, sniffFormat, type InputFormat } from './input-format';
 import { SyncWriter, closeFd, openInput, openOutput, readChunk } from './sync-io';
-
-/** Ends the input: every open window of every symbol becomes final. */
-const FLUSH_ALL = encodeFlush(null, Infinity)[0] as Uint8Array;
 
 const CHUNK_BYTES = 1 << 20;
 
@@ -60,15 +57,9 @@ export async function runReplay(loaded: Loaded, log: (line: string) => void): Pr
 
   const out = new SyncWriter(openOutput(config.out));
   const deadLetters = config.deadLetter === '' ? null : new SyncWriter(openOutput(config.deadLetter));
-  const pool = await PartitionPool.start({
-    partitions: config.partitions, pin: config.pin, ringBytes: config.ringKib * 1024, analytics,
-  });
-  for (const warning of pool.warnings) log(`tickflow replay: warning: ${warning}`);
-
   const totals = new Totals();
-  const json = pool.outputs.map((ring) => new RecordJson(ring.bytes));
-  const dispatcher = new Dispatcher(pool.inputs);
-  const results = new ResultDrain(pool.outputs);
+  /** A JSON writer per out-ring, indexed by partition (set once the engine exists). */
+  let json: RecordJson[] = [];
   const visitor: ResultVisitor = {
     record(type: number, partition: number, _bytes: Uint8Array, offset: number): void {
       const records = json[partition] as RecordJson;
@@ -87,19 +78,16 @@ export async function runReplay(loaded: Loaded, log: (line: string) => void): Pr
       totals.reports++;
     },
   };
-  const drain = (): number => results.poll(visitor);
-  const waitForSpace = (p: number): void => {
-    drain();
-    pool.inputs[p]?.waitForSpace(64, 1);
-  };
+  const engine = await Engine.start({
+    partitions: partitionsFor('replay', config.partitions), pin: config.pin, ringBytes: config.ringKib * 1024, analytics, results: 'caller', probes: false,
+  }, () => visitor);
+  const host = engine.partitions;
+  json = host.outputs.map((ring) => new RecordJson(ring.bytes));
+  for (const warning of host.warnings) log(`tickflow replay: warning: ${warning}`);
 
   const sink: DecodedSink = {
     tick(tick: ValidTick, line: number): void {
-      for (;;) {
-        const result = dispatcher.dispatch(tick, line);
-        if (result >= 0) return;
-        waitForSpace(-1 - result);
-      }
+      engine.ingest(tick, line);
     },
     reject(rejection: Rejection, line: number, raw: string | null, fields: Record<string, unknown> | null): void {
       totals.rejected++;
@@ -112,27 +100,28 @@ export async function runReplay(loaded: Loaded, log: (line: string) => void): Pr
     const decoder = createDecoder(format, sink);
     while (length > 0) {
       decoder.push(chunk.subarray(0, length));
-      dispatcher.publish();
-      drain();
+      engine.publish();
+      engine.drainNow();
       // Let worker failures and signals surface between chunks.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      if (pool.failed !== undefined) throw pool.failed;
+      if (engine.failed !== undefined) throw engine.failed;
       length = readChunk(inFd, chunk);
     }
     decoder.end();
-    dispatcher.broadcast(Msg.FLUSH, waitForSpace, FLUSH_ALL);
-    dispatcher.publish();
+    // The end of the input: every open window becomes final, and each
+    // partition reports its counters (visitor.flushed).
+    void engine.flush(null);
     let idle = 0;
-    while (totals.reports < pool.partitions) {
-      if (drain() > 0) continue;
-      pool.outputs[idle % pool.partitions]?.waitForData(1, 100);
+    while (totals.reports < host.inputs.length) {
+      if (engine.drainNow() > 0) continue;
+      engine.waitForResults(idle, 100);
       if (++idle % 100 === 0) {
         await new Promise<void>((resolve) => setImmediate(resolve));
-        if (pool.failed !== undefined) throw pool.failed;
       }
+      if (engine.failed !== undefined) throw engine.failed;
     }
   } catch (err) {
-    await pool.terminate();
+    await engine.terminate();
     throw err;
   } finally {
     closeFd(inFd);
@@ -150,7 +139,7 @@ export async function runReplay(loaded: Loaded, log: (line: string) => void): Pr
     bars: totals.bars,
     indicators: totals.indicators,
     alerts: totals.alerts,
-    partitions: pool.partitions,
+    partitions: host.threads,
     elapsed_ms: Math.round(elapsedMs * 1000) / 1000,
     ticks_per_second: elapsedMs > 0 ? Math.round((ticks / elapsedMs) * 1000) : 0,
     // resourceUsage reports kilobytes.
@@ -159,10 +148,10 @@ export async function runReplay(loaded: Loaded, log: (line: string) => void): Pr
   out.line(JSON.stringify(stats));
   out.close();
   deadLetters?.close();
-  await pool.stop();
+  await engine.stop();
   const dropped = totals.rejected + totals.duplicate + totals.late;
   if (deadLetters === null && dropped > 0) {
     log(`tickflow replay: ${dropped} ticks dead-lettered (rejected ${totals.rejected}, duplicate ${totals.duplicate}, late ${totals.late}); pass --dead-letter FILE to keep them`);
   }
-  return { stats, warnings: pool.warnings };
+  return { stats, warnings: host.warnings };
 }

@@ -32,6 +32,7 @@ export async function runServe(loaded: Loaded, fallback: (line: string) => void)
   const ws = `${tls ? 'wss' : 'ws'}://${shown}:${port}`;
   log.info(`listening on ${http}: subscribe at ${ws}/ws, publish at ${ws}/ingest, health at ${http}/health, metrics at ${http}/metrics`, {
     host, port, ws: `${ws}/ws`, ingest: `${ws}/ingest`, health: `${http}/health`, metrics: `${http}/metrics`,
+    placement: server.placement.placement, partitions: server.placement.threads,
   });
   return new Promise<number>((resolve) => {
     let signals = 0;

@@ -2,8 +2,8 @@
 // flags, TICKFLOW_* variables, config-file keys, --help and
 // docs/configuration.md are all derived.
 
-import { availableParallelism } from 'node:os';
 import { formatDuration, parseDuration } from './duration';
+import { AUTO_PARTITIONS, AUTO_RULE } from '../partition/placement';
 import { choice, custom, decimal, flag, integer, text, type CommandName, type Option } from './option';
 
 const ENGINE = ['serve', 'replay'] as const;
@@ -23,10 +23,16 @@ export const options = {
     flag: 'config', default: '', defaultText: '(none)', cliOnly: true, commands: ['serve', 'replay', 'gen'],
     description: 'JSON file of option values keyed by flag name; flags and TICKFLOW_* variables override it.',
   }),
-  partitions: integer({
-    flag: 'partitions', min: 1, max: 256, commands: ENGINE,
-    default: () => Math.max(1, availableParallelism() - 1), defaultText: 'CPU cores - 1, at least 1',
-    description: 'Partition worker threads; each owns the symbols that hash to it.',
+  partitions: custom<number>({
+    flag: 'partitions', default: AUTO_PARTITIONS, commands: ENGINE, kind: 'integer or auto',
+    expected: 'auto, or an integer from 0 (inline) to 256',
+    description: `Partition worker threads, each owning the symbols that hash to it; 0 runs the engine inline on the event-loop thread. ${AUTO_RULE}.`,
+    parse: (raw) => {
+      if (raw === 'auto') return AUTO_PARTITIONS;
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+      return Number.isInteger(n) && n >= 0 && n <= 256 ? n : undefined;
+    },
+    show: (n) => (n === AUTO_PARTITIONS ? 'auto' : String(n)),
   }),
   pin: flag({
     flag: 'pin', default: true, commands: ENGINE,

@@ -1,5 +1,6 @@
-// The ingest thread's side of the partition workers: it creates their rings,
-// starts them (each pinned to its own core where possible) and stops them.
+// The partitioned placement (partition-host.ts): the ingest thread's side of
+// the partition workers. It creates their rings, starts them (each pinned to
+// its own core where possible) and stops them.
 
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -8,6 +9,7 @@ import { allowedCpus } from '../native/affinity';
 import { createRing } from '../ring/ring-descriptor';
 import { RingConsumer } from '../ring/ring-consumer';
 import { RingProducer } from '../ring/ring-producer';
+import type { PartitionHost, PartitionInfo } from './partition-host';
 import { Msg, type WorkerEvent, type WorkerInit } from './protocol';
 
 export interface PoolOptions {
@@ -19,11 +21,6 @@ export interface PoolOptions {
   readonly idleSpinUs?: number;
   /** Rung by workers after they publish results (serve); null in replay. */
   readonly doorbell?: SharedArrayBuffer | null;
-}
-
-export interface PartitionInfo {
-  readonly partition: number;
-  readonly pinnedCpu: number | null;
 }
 
 const WORKER_FILE = join(__dirname, 'partition-worker.js');
@@ -38,7 +35,8 @@ export function assignCpus(partitions: number, cpus: readonly number[]): number[
   return Array.from({ length: partitions }, (_, i) => pool[i % pool.length] as number);
 }
 
-export class PartitionPool {
+export class PartitionPool implements PartitionHost {
+  readonly placement = 'partitioned';
   readonly inputs: RingProducer[];
   readonly outputs: RingConsumer[];
   readonly info: PartitionInfo[] = [];
@@ -87,6 +85,18 @@ export class PartitionPool {
   /** Set once a worker died unexpectedly; the caller should stop. */
   get failed(): Error | undefined {
     return this.failure;
+  }
+
+  get threads(): number {
+    return this.partitions;
+  }
+
+  run(): void {
+    // The workers were woken by the rings' publish.
+  }
+
+  maintain(): void {
+    // Each worker keeps its own clock.
   }
 
   private spawn(init: WorkerInit): Promise<Extract<WorkerEvent, { kind: 'ready' }>> {

@@ -1,5 +1,5 @@
-// The worker's ResultSink: encodes each result as a FlatBuffers record of
-// fbs/records.fbs and writes it into the partition's out-ring, blocking while
+// A partition's ResultSink: encodes each result as a FlatBuffers record of
+// fbs/records.fbs and writes it into the partition's out-ring, waiting while
 // the ring is full (backpressure, never a drop).
 
 import { Builder } from 'flatbuffers';
@@ -27,7 +27,12 @@ export class ResultEncoder implements ResultSink {
   /** UTF-8 of symbol names and interval labels, encoded once. */
   private readonly utf8 = new Map<string, Uint8Array>();
 
-  constructor(private readonly out: RingProducer, private readonly exchangeName: (id: number) => string) {}
+  constructor(
+    private readonly out: RingProducer,
+    private readonly exchangeName: (id: number) => string,
+    /** Called while the ring has no room for `bytes` (see PartitionCore). */
+    private readonly waitForRoom: (bytes: number) => void,
+  ) {}
 
   bar(symbol: SymbolState, label: string, bar: BarWindow, final: boolean): void {
     const b = this.start();
@@ -98,7 +103,7 @@ export class ResultEncoder implements ResultSink {
   accepted(_symbol: SymbolState, t: TickFields): void {
     if (t.ingestTime > 0) t.emitTime = monotonicMs();
     const payload = this.ticks.tick(t);
-    while (!this.out.write(Msg.ACCEPTED_TICK, payload)) this.out.waitForSpace(payload.length, 50);
+    while (!this.out.write(Msg.ACCEPTED_TICK, payload)) this.waitForRoom(payload.length);
   }
 
   private start(): Builder {
@@ -120,6 +125,6 @@ export class ResultEncoder implements ResultSink {
 
   private send(type: number): void {
     const payload = this.builder.asUint8Array();
-    while (!this.out.write(type, payload)) this.out.waitForSpace(payload.length, 50);
+    while (!this.out.write(type, payload)) this.waitForRoom(payload.length);
   }
 }

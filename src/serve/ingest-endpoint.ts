@@ -20,7 +20,7 @@ import { tickRecord, type ValidTick } from '../ingest/tick-validator';
 import type { Logger } from '../log';
 import type { DeadLetterRecord } from '../records/records';
 import { entitled, type Principal } from './auth';
-import type { LivePipeline } from './live-pipeline';
+import type { Engine } from '../partition/engine';
 import type { FutureGuard } from './future-guard';
 import { ErrorCode, errorFrame } from './protocol-errors';
 import { RateLimiter } from './rate-limiter';
@@ -112,7 +112,7 @@ export class IngestEndpoint {
   private nextId = FIRST_CONNECTION;
 
   constructor(
-    private readonly pipeline: LivePipeline,
+    private readonly pipeline: Engine,
     private readonly rateLimit: number,
     /** Every dead letter, for the store and metrics. */
     private readonly onDeadLetter: (record: DeadLetterRecord) => void,

@@ -8,7 +8,7 @@ import { MetricsRegistry, type Sample } from './metrics-registry';
 import { QUANTILES, STAGES, type StageLatency } from './stage-latency';
 import type { ChannelHub } from './channel-hub';
 import type { IngestEndpoint } from './ingest-endpoint';
-import type { LivePipeline } from './live-pipeline';
+import type { Engine } from '../partition/engine';
 import type { MirrorReport } from '../kafka/mirror-protocol';
 import type { RetentionCounts } from '../store/store';
 import type { RecordRouter } from './record-router';
@@ -25,7 +25,7 @@ export class ClientStats {
 export interface MetricsSources {
   readonly startedAt: number;
   readonly latenessMs: number;
-  readonly pipeline: LivePipeline;
+  readonly pipeline: Engine;
   readonly router: RecordRouter;
   readonly hub: ChannelHub;
   readonly ingest: IngestEndpoint;
@@ -41,7 +41,11 @@ export interface MetricsSources {
 export function serverMetrics(s: MetricsSources): MetricsRegistry {
   const m = new MetricsRegistry();
   m.value('tickflow_uptime_seconds', 'Seconds since the server started.', 'gauge', () => (Date.now() - s.startedAt) / 1000);
-  m.value('tickflow_partitions', 'Partition worker threads.', 'gauge', () => s.pipeline.pool.partitions);
+  m.value('tickflow_partitions', 'Partition worker threads (0: the engine runs inline on the event-loop thread).', 'gauge', () => s.pipeline.partitions.threads);
+  m.register({
+    name: 'tickflow_engine_placement', help: 'Where the partition engines run: 1 for the placement in use (inline, or partitioned on worker threads).', type: 'gauge',
+    samples: () => [[{ placement: s.pipeline.placement }, 1]],
+  });
   m.value('tickflow_ticks_received_total', 'Ticks handed to the engine (from /ingest and the source), before de-duplication and lateness.', 'counter',
     () => s.pipeline.dispatched);
   m.value('tickflow_ingest_ticks_total', 'Ticks received on /ingest, valid or not.', 'counter', () => s.ingest.counters.ticks);
@@ -70,7 +74,7 @@ export function serverMetrics(s: MetricsSources): MetricsRegistry {
       ];
     },
   });
-  m.value('tickflow_ring_capacity_bytes', 'Capacity of each ring buffer.', 'gauge', () => s.pipeline.pool.inputs[0]?.capacity ?? 0);
+  m.value('tickflow_ring_capacity_bytes', 'Capacity of each ring buffer.', 'gauge', () => s.pipeline.partitions.inputs[0]?.capacity ?? 0);
   m.value('tickflow_ingest_backpressure_waits_total', 'Times ticks waited for room in a full ring (the publishers were slowed down).', 'counter',
     () => s.pipeline.blockedWaits);
   m.value('tickflow_watermark_lag_seconds', 'Wall clock minus the watermark of the newest tick (newest event time - lateness).', 'gauge', () => {

@@ -24,7 +24,9 @@ import { registerHttp } from './http-api';
 import { FutureGuard } from './future-guard';
 import { WatermarkAdmin } from './watermark-admin';
 import { IngestEndpoint, type IngestConnection } from './ingest-endpoint';
-import { LivePipeline } from './live-pipeline';
+import { Engine } from '../partition/engine';
+import type { Placement } from '../partition/partition-host';
+import { partitionsFor } from '../partition/placement';
 import { CloseCode } from './protocol-errors';
 import { RecordRouter } from './record-router';
 import { ClientStats, serverMetrics } from './server-metrics';
@@ -90,7 +92,7 @@ export class TickflowServer {
     private readonly log: Logger,
     private readonly listenSocket: us_listen_socket,
     address: ServerAddress,
-    private readonly pipeline: LivePipeline,
+    private readonly pipeline: Engine,
     private readonly store: Store | null,
     private readonly source: TickSource | null,
     private readonly mirror: KafkaMirror | null,
@@ -99,6 +101,11 @@ export class TickflowServer {
     this.failed = new Promise((resolve) => {
       this.onFailedShutdown = resolve;
     });
+  }
+
+  /** Where the engine runs: inline, or on how many worker threads. */
+  get placement(): { placement: Placement; threads: number } {
+    return { placement: this.pipeline.placement, threads: this.pipeline.partitions.threads };
   }
 
   static async start(config: Config, log: Logger): Promise<TickflowServer> {
@@ -139,8 +146,11 @@ export class TickflowServer {
     let ingest: IngestEndpoint | null = null;
     let kafkaSource: KafkaSource | null = null;
     const made: { router?: RecordRouter } = {};
-    const pipeline = await LivePipeline.start(
-      { partitions: config.partitions, pin: config.pin, ringBytes: config.ringKib * 1024, analytics, idleSpinUs: config.idleSpinUs },
+    const pipeline = await Engine.start(
+      {
+        partitions: partitionsFor('serve', config.partitions), pin: config.pin, ringBytes: config.ringKib * 1024, analytics, idleSpinUs: config.idleSpinUs,
+        results: 'event-loop', probes: true,
+      },
       (dispatcher) => {
         made.router = new RecordRouter({
           hub, dispatcher, latency, store,
@@ -155,7 +165,7 @@ export class TickflowServer {
     );
     const router = made.router;
     if (router === undefined) throw new Error('the pipeline started without its result router');
-    for (const warning of pipeline.pool.warnings) log.warn(warning);
+    for (const warning of pipeline.partitions.warnings) log.warn(warning);
     const futureGuard = new FutureGuard(config.maxFutureMs, log);
     ingest = new IngestEndpoint(pipeline, config.ingestRateLimit, onDeadLetter, futureGuard, log);
     const sourceContext = {
@@ -278,7 +288,8 @@ export class TickflowServer {
       health: () => ({
         status: server?.draining === true ? 'draining' : 'ok',
         uptime_s: Math.round(process.uptime()),
-        partitions: pipeline.pool.partitions,
+        placement: pipeline.placement,
+        partitions: pipeline.partitions.threads,
         source: source?.description ?? 'none',
         subscribers: clients.subscribers,
         publishers: ingest?.openConnections ?? 0,

@@ -7,7 +7,7 @@
 // token that asked and counted, whether or not it changed anything.
 
 import type { Logger } from '../log';
-import type { LivePipeline } from './live-pipeline';
+import type { Engine } from '../partition/engine';
 
 /** The answer of a reset, as the HTTP reply carries it. */
 export interface WatermarkResetReply {
@@ -24,7 +24,7 @@ export class WatermarkAdmin {
   requested = 0;
   changed = 0;
 
-  constructor(private readonly pipeline: LivePipeline, private readonly log: Logger, private readonly clock: () => number = Date.now) {}
+  constructor(private readonly pipeline: Engine, private readonly log: Logger, private readonly clock: () => number = Date.now) {}
 
   /** Null when no tick of the symbol has been seen. */
   async reset(symbol: string, by: string): Promise<WatermarkResetReply | null> {

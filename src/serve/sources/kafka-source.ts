@@ -299,7 +299,7 @@ export class KafkaSource implements TickSource {
   /** Waits while the engine's rings are over three quarters full. */
   private async room(): Promise<void> {
     const { pipeline } = this.context;
-    const capacity = pipeline.pool.inputs[0]?.capacity ?? 1;
+    const capacity = pipeline.partitions.inputs[0]?.capacity ?? 1;
     while (pipeline.ringOccupancy().input.some((used) => used > capacity * 0.75)) {
       pipeline.publish();
       await sleep(1);

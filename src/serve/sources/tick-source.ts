@@ -4,10 +4,10 @@
 import type { Rejection } from '../../ingest/rejection';
 import type { ValidTick } from '../../ingest/tick-validator';
 import type { DeadLetterRecord } from '../../records/records';
-import type { LivePipeline } from '../live-pipeline';
+import type { Engine } from '../../partition/engine';
 
 export interface SourceContext {
-  readonly pipeline: LivePipeline;
+  readonly pipeline: Engine;
   readonly deadLetter: (record: DeadLetterRecord) => void;
   /**
    * Asked before a tick goes to the engine: null, or why the server refuses

@@ -1,32 +1,41 @@
-// The engine inside `serve`: the partition pool, the dispatcher and an
-// asynchronous loop that drains the out-rings into a ResultVisitor (the
-// channel hub). Unlike replay it never owns the event loop: the drain loop
-// parks on the workers' doorbell with Atomics.waitAsync.
+// The engine, hosted once for `replay` and `serve`: its partitions in one of
+// two placements (partition-host.ts), the dispatcher that routes ticks to
+// them, the drain that hands their results to a visitor, and the flushes,
+// checkpoints, restores and watermark resets that cross the rings.
 //
-// Backpressure: when a partition's ring is full, ingest() blocks the thread
-// (draining results meanwhile) until the worker makes room. While it blocks,
-// the process reads no socket, so TCP pushes back on every publisher; nothing
-// is dropped. uWebSockets.js 20.30 cannot pause one WebSocket's reads, and a
-// full ring means the engine is saturated anyway.
+// Results are driven in one of two ways. `serve` (results: 'event-loop')
+// never owns the event loop: with workers, a drain loop parks on their
+// doorbell with Atomics.waitAsync; inline, a tick's results are drained in
+// the turn that dispatched it, and a timer runs the clock-driven work
+// (forming bars, idle closing). `replay` (results: 'caller') drains when it
+// likes and blocks on the out-rings between chunks.
+//
+// Backpressure: when a partition's in-ring is full, ingest() makes room
+// before it returns: a worker is waited for (draining results meanwhile),
+// so the thread reads no socket and TCP pushes back on every publisher;
+// inline, the partition is simply run.
 
 import type { AnalyticsConfig } from '../analytics/analytics-config';
 import { monotonicMs } from '../clock';
 import { Dispatcher } from '../ingest/dispatcher';
 import type { ValidTick } from '../ingest/tick-validator';
-import { PartitionPool } from '../partition/partition-pool';
-import { Msg } from '../partition/protocol';
-import { ResultDrain, type PartitionCounts, type ResultVisitor } from '../partition/result-drain';
-import { Doorbell, createDoorbell } from '../ring/doorbell';
-import { checkpointExchanges, checkpointSymbols } from '../partition/checkpoint-codec';
-import { ChunkAssembler, decodeCheckpointRequest, encodeCheckpointRequest, writeChunks } from '../partition/chunks';
 import type { WatermarkResetResult } from '../analytics/partition-engine';
-import { decodeWatermarkResetDone, encodeFlush, encodeWatermarkReset } from '../partition/control-records';
+import { Doorbell, createDoorbell } from '../ring/doorbell';
+import { checkpointExchanges, checkpointSymbols } from './checkpoint-codec';
+import { ChunkAssembler, decodeCheckpointRequest, encodeCheckpointRequest, writeChunks } from './chunks';
+import { decodeWatermarkResetDone, encodeFlush, encodeWatermarkReset } from './control-records';
+import { InlineHost } from './inline-host';
+import { IDLE_CHECK_MS } from './partition-core';
+import type { PartitionHost, Placement } from './partition-host';
+import { PartitionPool } from './partition-pool';
+import { Msg } from './protocol';
+import { ResultDrain, type PartitionCounts, type ResultVisitor } from './result-drain';
 
 /**
  * Every how many ticks one carries the dispatch, dequeue and echo times of
- * the stage histograms. Five clock reads and five histogram records per tick
- * took about 6 % of the event loop at 100k ticks/s; a uniform sample of one
- * in four gives the same percentiles at a quarter of the cost.
+ * the stage histograms (`serve`). Five clock reads and five histogram records
+ * per tick took about 6 % of the event loop at 100k ticks/s; a uniform sample
+ * of one in four gives the same percentiles at a quarter of the cost.
  */
 export const PROBE_EVERY = 4;
 
@@ -41,22 +50,30 @@ interface PendingRestore {
   readonly resolve: () => void;
 }
 
-export interface LivePipelineOptions {
+export interface EngineOptions {
+  /** Worker threads, one partition each; 0 runs the engine inline on this thread. */
   readonly partitions: number;
   readonly pin: boolean;
   readonly ringBytes: number;
   readonly analytics: AnalyticsConfig;
   readonly idleSpinUs?: number;
+  /** Who drains results: a loop on the event loop (`serve`) or the caller (`replay`). */
+  readonly results: 'event-loop' | 'caller';
+  /** Latency probes on one tick in PROBE_EVERY (`serve`). */
+  readonly probes: boolean;
 }
 
-export class LivePipeline {
+export class Engine {
   readonly dispatcher: Dispatcher;
   readonly drain: ResultDrain;
+  readonly placement: Placement;
   /** Times ingest() had to wait for ring space. */
   blockedWaits = 0;
   /** Ticks handed to the partitions. */
   dispatched = 0;
-  private readonly doorbell: Doorbell;
+  private readonly doorbell: Doorbell | null;
+  private readonly probeEvery: number;
+  private maintenance: NodeJS.Timeout | null = null;
   private running = true;
   private loopEnded: () => void = () => undefined;
   /** Resolves when the drain loop has stopped. */
@@ -78,12 +95,18 @@ export class LivePipeline {
 
   private readonly visitor: ResultVisitor;
 
-  private constructor(readonly pool: PartitionPool, bell: SharedArrayBuffer, makeVisitor: (dispatcher: Dispatcher) => ResultVisitor) {
-    this.dispatcher = new Dispatcher(pool.inputs);
+  private host!: PartitionHost;
+
+  private constructor(options: EngineOptions, bell: SharedArrayBuffer | null, host: (engine: Engine) => PartitionHost,
+    makeVisitor: (dispatcher: Dispatcher) => ResultVisitor) {
+    this.host = host(this);
+    this.placement = this.host.placement;
+    this.dispatcher = new Dispatcher(this.host.inputs);
     this.visitor = makeVisitor(this.dispatcher);
-    this.drain = new ResultDrain(pool.outputs);
-    this.doorbell = new Doorbell(bell);
-    this.assemblers = pool.outputs.map(() => new ChunkAssembler());
+    this.drain = new ResultDrain(this.host.outputs);
+    this.doorbell = bell === null ? null : new Doorbell(bell);
+    this.probeEvery = options.probes ? PROBE_EVERY : 0;
+    this.assemblers = this.host.outputs.map(() => new ChunkAssembler());
     this.flushTracker = {
       record: (type, partition, bytes, offset, size) => {
         if (type === Msg.CHECKPOINT_CHUNK) this.onCheckpointChunk(partition, bytes, offset);
@@ -104,17 +127,31 @@ export class LivePipeline {
   }
 
   /** `visitor` receives every result; it is made once the dispatcher (and its name tables) exists. */
-  static async start(options: LivePipelineOptions, visitor: (dispatcher: Dispatcher) => ResultVisitor): Promise<LivePipeline> {
-    const bell = createDoorbell();
+  static async start(options: EngineOptions, visitor: (dispatcher: Dispatcher) => ResultVisitor): Promise<Engine> {
+    const loop = options.results === 'event-loop';
+    if (options.partitions === 0) {
+      const engine = new Engine(options, null, (e) => new InlineHost(options.ringBytes, options.analytics, () => e.drainNow()), visitor);
+      // No drain loop: results are drained as ticks are published.
+      engine.loopEnded();
+      if (loop) engine.startMaintenance(options.analytics);
+      return engine;
+    }
+    const bell = loop ? createDoorbell() : null;
     const pool = await PartitionPool.start({ ...options, doorbell: bell });
-    const pipeline = new LivePipeline(pool, bell, visitor);
-    pipeline.step();
-    return pipeline;
+    const engine = new Engine(options, bell, () => pool, visitor);
+    if (loop) engine.step();
+    else engine.loopEnded();
+    return engine;
   }
 
-  /** Set when a worker failed; the server should stop. */
+  /** Where the partitions run, their rings and their warnings. */
+  get partitions(): PartitionHost {
+    return this.host;
+  }
+
+  /** Set when a partition failed; the caller should stop. */
   get failed(): Error | undefined {
-    return this.failure ?? this.pool.failed;
+    return this.failure ?? this.host.failed;
   }
 
   whenFailed(listener: (err: Error) => void): void {
@@ -127,25 +164,38 @@ export class LivePipeline {
    * probes for the stage histograms.
    */
   ingest(tick: ValidTick, origin: number): number {
-    const probe = this.dispatched % PROBE_EVERY === 0 ? monotonicMs() : 0;
+    const probe = this.probeEvery > 0 && this.dispatched % this.probeEvery === 0 ? monotonicMs() : 0;
     for (;;) {
       const result = this.dispatcher.dispatch(tick, origin, probe);
       if (result >= 0) {
         this.dispatched++;
         return this.dispatcher.lastSymbolId;
       }
-      const partition = -1 - result;
       this.blockedWaits++;
-      const ring = this.pool.inputs[partition];
-      ring?.publish();
-      this.drainNow();
-      ring?.waitForSpace(64, 1);
+      this.makeRoom(-1 - result, 64);
     }
   }
 
-  /** Makes dispatched ticks visible to the workers. */
+  /**
+   * Makes dispatched ticks visible to the partitions. Inline, they are run
+   * now and their results handed on before this returns.
+   */
   publish(): void {
     this.dispatcher.publish();
+    if (this.host.threads === 0) {
+      this.host.run();
+      this.drainNow();
+    }
+  }
+
+  /**
+   * `replay`: blocks this thread until results may be waiting (at most
+   * `timeoutMs`). Inline there is nothing to wait for: results are made
+   * when ticks are published.
+   */
+  waitForResults(turn: number, timeoutMs: number): void {
+    const outputs = this.host.outputs;
+    if (this.host.threads > 0) outputs[turn % outputs.length]?.waitForData(timeoutMs);
   }
 
   /**
@@ -156,7 +206,7 @@ export class LivePipeline {
   flush(symbolIds: readonly number[] | null = null): Promise<void> {
     const byPartition = new Map<number, number[] | null>();
     if (symbolIds === null) {
-      this.pool.inputs.forEach((_, p) => byPartition.set(p, null));
+      this.host.inputs.forEach((_, p) => byPartition.set(p, null));
     } else {
       for (const id of symbolIds) {
         const p = this.dispatcher.partitionOfId(id);
@@ -170,11 +220,11 @@ export class LivePipeline {
     return new Promise((resolve) => {
       this.flushWaiters.push({ remaining: new Set(byPartition.keys()), resolve });
       for (const [partition, ids] of byPartition) {
-        const ring = this.pool.inputs[partition];
+        const ring = this.host.inputs[partition];
         if (ring === undefined) continue;
         for (const record of encodeFlush(ids, ring.maxPayload)) this.dispatcher.send(partition, Msg.FLUSH, record, this.waitForRoom);
       }
-      this.dispatcher.publish();
+      this.publish();
     });
   }
 
@@ -191,7 +241,7 @@ export class LivePipeline {
     return new Promise((resolve) => {
       this.resets.set(id, resolve);
       this.dispatcher.send(partition, Msg.RESET_WATERMARK, encodeWatermarkReset({ id, symbolId, clock }), this.waitForRoom);
-      this.dispatcher.publish();
+      this.publish();
     });
   }
 
@@ -203,7 +253,7 @@ export class LivePipeline {
     if (held === this.idleHeld) return;
     this.idleHeld = held;
     this.dispatcher.broadcast(Msg.IDLE_HOLD, this.waitForRoom, Uint8Array.of(held ? 1 : 0));
-    this.dispatcher.publish();
+    this.publish();
   }
 
   /**
@@ -214,9 +264,9 @@ export class LivePipeline {
   checkpoint(symbols: readonly string[] | null): Promise<Uint8Array[]> {
     const id = this.nextCheckpoint++;
     return new Promise((resolve) => {
-      this.checkpoints.set(id, { remaining: new Set(this.pool.inputs.map((_, p) => p)), parts: [], resolve });
+      this.checkpoints.set(id, { remaining: new Set(this.host.inputs.map((_, p) => p)), parts: [], resolve });
       this.dispatcher.broadcast(Msg.CHECKPOINT, this.waitForRoom, encodeCheckpointRequest(id, symbols));
-      this.dispatcher.publish();
+      this.publish();
     });
   }
 
@@ -244,19 +294,43 @@ export class LivePipeline {
     const id = this.nextCheckpoint++;
     for (const data of checkpoints) this.dispatcher.register(checkpointSymbols(data), checkpointExchanges(data), this.waitForRoom);
     return new Promise((resolve) => {
-      this.restores.set(id, { remaining: this.pool.inputs.map(() => checkpoints.length), resolve });
-      this.pool.inputs.forEach((ring, partition) => {
+      this.restores.set(id, { remaining: this.host.inputs.map(() => checkpoints.length), resolve });
+      this.host.inputs.forEach((ring, partition) => {
         for (const data of checkpoints) writeChunks(ring, Msg.RESTORE_CHUNK, id, data, () => this.waitForRoom(partition));
       });
-      this.dispatcher.publish();
+      this.publish();
     });
   }
 
   private readonly waitForRoom = (partition: number): void => {
-    this.pool.inputs[partition]?.publish();
-    this.drainNow();
-    this.pool.inputs[partition]?.waitForSpace(this.pool.inputs[partition]?.maxPayload ?? 64, 1);
+    this.makeRoom(partition, this.host.inputs[partition]?.maxPayload ?? 64);
   };
+
+  /**
+   * Called while a partition's in-ring has no room for `bytes`: inline, runs
+   * the partition; with workers, hands on results (so a worker blocked on
+   * its out-ring can go on) and waits a moment for the worker.
+   */
+  private makeRoom(partition: number, bytes: number): void {
+    const ring = this.host.inputs[partition];
+    ring?.publish();
+    if (this.host.threads === 0) this.host.run();
+    this.drainNow();
+    if (this.host.threads > 0) ring?.waitForSpace(bytes, 1);
+    else if (this.host.failed !== undefined) throw this.host.failed;
+  }
+
+  /** Inline, `serve`: the clock-driven work the workers do between records. */
+  private startMaintenance(analytics: AnalyticsConfig): void {
+    const live = analytics.echoTicks || analytics.barUpdateMs >= 0 || analytics.idleCloseMs > 0;
+    if (!live) return;
+    const period = Math.min(IDLE_CHECK_MS, Math.max(1, analytics.barUpdateMs >= 0 ? analytics.barUpdateMs >> 2 : IDLE_CHECK_MS));
+    this.maintenance = setInterval(() => {
+      this.host.maintain(Date.now());
+      this.drainNow();
+      if (this.host.failed !== undefined) this.fail(this.host.failed);
+    }, period);
+  }
 
   private onCheckpointChunk(partition: number, bytes: Uint8Array, offset: number): void {
     const whole = (this.assemblers[partition] as ChunkAssembler).add(bytes, offset);
@@ -291,17 +365,28 @@ export class LivePipeline {
 
   /** Bytes waiting in each in-ring and out-ring, for metrics. */
   ringOccupancy(): { input: number[]; output: number[] } {
-    return { input: this.pool.inputs.map((ring) => ring.used()), output: this.drain.occupancy() };
+    return { input: this.host.inputs.map((ring) => ring.used()), output: this.drain.occupancy() };
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    if (this.maintenance !== null) clearInterval(this.maintenance);
+    this.maintenance = null;
     await this.loopDone;
     this.drainNow();
-    await this.pool.stop();
+    await this.host.stop();
   }
 
-  private drainNow(): number {
+  /** Immediate stop, for failures: workers are terminated. */
+  async terminate(): Promise<void> {
+    this.running = false;
+    if (this.maintenance !== null) clearInterval(this.maintenance);
+    this.maintenance = null;
+    await this.host.terminate();
+  }
+
+  /** Hands every waiting result to the visitor; returns how many. */
+  drainNow(): number {
     try {
       return this.drain.poll(this.flushTracker);
     } catch (err) {
@@ -330,12 +415,12 @@ export class LivePipeline {
       setImmediate(this.step);
       return;
     }
-    if (this.pool.failed !== undefined) {
-      this.fail(this.pool.failed);
+    if (this.host.failed !== undefined) {
+      this.fail(this.host.failed);
       this.loopEnded();
       return;
     }
-    this.doorbell.park(this.hasWork, 50, this.step);
+    this.doorbell?.park(this.hasWork, 50, this.step);
   };
 
   private readonly hasWork = (): boolean => this.drain.hasWork();

@@ -1,0 +1,86 @@
+// The inline placement: one PartitionCore on the event-loop thread, fed
+// through the same rings as a worker would be. run() is called right after
+// ticks are dispatched, so a tick's results are in the out-ring, and drained
+// to subscribers, within the same event-loop turn.
+//
+// The rings cost an encode and a decode per tick, far below the wake-up of a
+// parked thread they replace (docs/benchmarks.md, the live scenario); keeping
+// them means one code path for both placements.
+
+import type { AnalyticsConfig } from '../analytics/analytics-config';
+import { createRing } from '../ring/ring-descriptor';
+import { RingConsumer } from '../ring/ring-consumer';
+import { RingProducer } from '../ring/ring-producer';
+import { PartitionCore } from './partition-core';
+import type { PartitionHost, PartitionInfo } from './partition-host';
+
+/** Records handled between publishes of the out-ring. */
+const BATCH = 256;
+
+export class InlineHost implements PartitionHost {
+  readonly placement = 'inline';
+  readonly threads = 0;
+  readonly inputs: RingProducer[];
+  readonly outputs: RingConsumer[];
+  readonly info: PartitionInfo[] = [{ partition: 0, pinnedCpu: null }];
+  readonly warnings: string[] = [];
+  private readonly core: PartitionCore;
+  private readonly output: RingProducer;
+  private running = false;
+  private error: Error | undefined;
+
+  /** `drain` empties the out-ring into the results' visitor (called when it is full). */
+  constructor(ringBytes: number, analytics: AnalyticsConfig, drain: () => void) {
+    const inRing = createRing(ringBytes);
+    const outRing = createRing(ringBytes);
+    this.inputs = [new RingProducer(inRing)];
+    this.outputs = [new RingConsumer(outRing)];
+    this.output = new RingProducer(outRing);
+    this.core = new PartitionCore(0, analytics, new RingConsumer(inRing), this.output, () => {
+      this.output.publish();
+      drain();
+    });
+  }
+
+  get failed(): Error | undefined {
+    return this.error;
+  }
+
+  run(): void {
+    // A drain inside run() (a full out-ring) never dispatches, but guard anyway:
+    // the core is not re-entrant.
+    if (this.running || this.error !== undefined) return;
+    this.running = true;
+    try {
+      while (this.core.poll(BATCH) > 0) this.output.publish();
+      this.output.publish();
+    } catch (err) {
+      // As a worker's FATAL record would: the engine stops.
+      this.error = err as Error;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  maintain(now: number): void {
+    if (this.running || this.error !== undefined) return;
+    this.running = true;
+    try {
+      this.core.maintain(now);
+      this.output.publish();
+    } catch (err) {
+      this.error = err as Error;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  stop(): Promise<void> {
+    this.run();
+    return Promise.resolve();
+  }
+
+  terminate(): Promise<void> {
+    return Promise.resolve();
+  }
+}
