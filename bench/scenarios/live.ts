@@ -6,8 +6,8 @@
 
 import { existsSync } from 'node:fs';
 import { BASELINE_SERVER, type EngineKind } from '../load/engine-process';
-import { symbolName } from '../load/publisher';
 import { runSession } from '../load/session';
+import { expectedDeliveries, symbolName } from '../load/ticks';
 import { newHistogram, type Histogram } from '../hdr';
 import { ScenarioRecorder } from '../results';
 
@@ -27,11 +27,6 @@ export function liveConnections(): string[][] {
   const connections = Array.from({ length: SUBSCRIBERS }, (_, k) => Array.from({ length: per }, (_, j) => `trades.${symbolName(k * per + j)}`));
   connections.push(['trades.*']);
   return connections;
-}
-
-/** Trades among ticks 0..sent-1 (every third tick is a quote): each reaches one symbol subscriber and the wildcard. */
-export function expectedDeliveries(sent: number): number {
-  return 2 * (sent - Math.floor((sent + 1) / 3));
 }
 
 export async function liveScenario(options: LiveOptions): Promise<void> {
