@@ -31,12 +31,34 @@ function table(series: readonly Series[]): string {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
+/**
+ * The series that timed the same deliveries more than one way (live: from
+ * due, from send, and the probe's lateness), one row each in recorded
+ * order, so that at each rate the floor's row sits beside the engines'.
+ */
+function basesTable(series: readonly Series[]): string | null {
+  const timed = series.filter((s) => s.latency !== undefined && s.latencies !== undefined);
+  const bases = [...new Set(timed.flatMap((s) => Object.keys(s.latencies ?? {})))];
+  if (bases.length === 0) return null;
+  const head = ['series', 'p50', 'p99', 'p99.9', ...bases.flatMap((b) => [`${b} p50`, `${b} p99`, `${b} p99.9`])];
+  const rows = timed.map((s) => [
+    s.name, us(s.latency?.p50_us), us(s.latency?.p99_us), us(s.latency?.p99_9_us),
+    ...bases.flatMap((b) => {
+      const l = s.latencies?.[b];
+      return [us(l?.p50_us), us(l?.p99_us), us(l?.p99_9_us)];
+    }),
+  ]);
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
 function section(result: ScenarioResult): string {
   const settings = Object.entries(result.settings).map(([k, v]) => `${k}=${v}`).join(', ');
   const lines = [
     `### ${result.scenario}`, '', '```sh', result.command, '```', '',
     `${machineLine(result.machine)}; finished ${result.finished}; ${settings}`, '', table(result.series), '',
   ];
+  const bases = basesTable(result.series);
+  if (bases !== null) lines.push('The same deliveries by latency base (the first three columns are the table\'s above):', '', bases, '');
   for (const note of result.notes) lines.push(`- ${note}`);
   if (result.notes.length > 0) lines.push('');
   return lines.join('\n');

@@ -23,8 +23,14 @@ function flag(name: string): string | undefined {
 
 function usage(message: string): never {
   console.error(`npm run bench: ${message}`);
-  console.error(`usage: npm run bench -- [${SCENARIOS.join('|')} ...] [--quick] [--runs N] [--rates 10000,50000,...] [--minutes N] [--engine-args "--flag value"]`);
+  console.error(`usage: npm run bench -- [${SCENARIOS.join('|')} ...] [--quick] [--runs N] [--rates 1000,10000,...] [--minutes N] [--engine-args "--flag value"]`);
   process.exit(2);
+}
+
+function rates(text: string): number[] {
+  const values = text.split(',').map(Number);
+  for (const rate of values) if (!Number.isInteger(rate) || rate < 1) usage(`--rates must be positive integers (ticks/s) separated by commas, got "${text}"`);
+  return values;
 }
 
 async function main(): Promise<void> {
@@ -49,7 +55,7 @@ async function main(): Promise<void> {
         break;
       case 'live':
         await liveScenario({
-          rates: (flag('rates') ?? (quick ? '10000' : '10000,50000,100000,200000')).split(',').map(Number), seconds: quick ? 5 : 20, runs,
+          rates: rates(flag('rates') ?? (quick ? '10000' : '1000,10000,50000,100000')), seconds: quick ? 5 : 20, runs,
           engineArgs: (flag('engine-args') ?? '').split(' ').filter((a) => a !== ''),
         });
         break;

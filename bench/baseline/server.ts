@@ -17,7 +17,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { formatDuration } from '../../src/config/duration';
 import { Rejection } from '../../src/ingest/rejection';
 import { AnalyticsThread, ValidTick, toBaselineTick } from './analytics-thread';
-import { runCommand } from './command';
+import { listenArgs, runCommand, type ListenArgs } from './command';
 import { FanOut, send } from './fan-out';
 import type { BaselineTick, FromWorker, WorkerRecord } from './messages';
 
@@ -31,24 +31,7 @@ interface Publisher {
   index: number;
 }
 
-interface Args {
-  port: number;
-  host: string;
-}
-
-function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { port: 9002, host: '127.0.0.1' };
-  for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i];
-    const value = argv[i + 1];
-    if (flag === '--port' && value !== undefined && /^[0-9]+$/.test(value) && Number(value) < 65536) args.port = Number(value);
-    else if (flag === '--host' && value !== undefined) args.host = value;
-    else throw new Error(`unexpected argument ${JSON.stringify(flag)}; usage: server.js [--port N] [--host ADDRESS]`);
-  }
-  return args;
-}
-
-async function main(args: Args): Promise<void> {
+async function main(args: ListenArgs): Promise<void> {
   const publishers = new Map<number, Publisher>();
   const flushes = new Map<number, { publisher: Publisher; tag: Record<string, unknown> }>();
   let fanOut: FanOut | null = null;
@@ -175,4 +158,4 @@ async function main(args: Args): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
-runCommand('baseline server', parseArgs, main);
+runCommand('baseline server', listenArgs('server.js', 9002), main);

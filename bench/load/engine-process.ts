@@ -1,6 +1,7 @@
 // Starts the engine under test as a child process: `tickflow serve` (no
-// source; ticks come through /ingest) or the Node baseline server, and reads
-// its CPU time and resident memory from /proc while it runs.
+// source; ticks come through /ingest), the Node baseline server or the
+// transport floor (bench/floor/relay.ts), and reads its CPU time and
+// resident memory from /proc while it runs.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,8 +10,9 @@ import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..', '..');
 export const BASELINE_SERVER = join(ROOT, 'dist', 'bench', 'baseline', 'server.js');
+export const FLOOR_RELAY = join(ROOT, 'dist', 'bench', 'floor', 'relay.js');
 
-export type EngineKind = 'tickflow' | 'baseline';
+export type EngineKind = 'tickflow' | 'baseline' | 'floor';
 
 export interface EngineProcess {
   readonly kind: EngineKind;
@@ -26,7 +28,7 @@ export function startEngine(kind: EngineKind, extra: readonly string[] = []): Pr
   const dir = mkdtempSync(join(tmpdir(), 'tickflow-bench-'));
   const args = kind === 'tickflow'
     ? [join(ROOT, 'bin', 'tickflow.js'), 'serve', '--source', 'none', '--port', '0', '--log-format', 'json', '--db', join(dir, 'bench.db'), ...extra]
-    : [BASELINE_SERVER, '--port', '0', ...extra];
+    : [kind === 'baseline' ? BASELINE_SERVER : FLOOR_RELAY, '--port', '0', ...extra];
   // For profiling the engine under load, e.g. TICKFLOW_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof".
   const nodeArgs = (process.env.TICKFLOW_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -6,20 +6,10 @@
 //
 // Same parent protocol and report as subscribers.ts (histograms empty).
 
-import { randomBytes } from 'node:crypto';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { encodeHistogram, initHdr, newHistogram } from '../hdr';
+import { clientFrame, frameHeaderBytes, framePayloadLength, upgrade } from './raw-websocket';
 import type { SubscriberPlan, SubscriberReport } from './subscribers';
-
-/** A masked client text frame. */
-function clientFrame(text: string): Buffer {
-  const payload = Buffer.from(text, 'utf8');
-  const mask = randomBytes(4);
-  const header = payload.length < 126 ? Buffer.from([0x81, 0x80 | payload.length]) : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 255]);
-  const body = Buffer.alloc(payload.length);
-  for (let i = 0; i < payload.length; i++) body[i] = (payload[i] as number) ^ (mask[i & 3] as number);
-  return Buffer.concat([header, mask, body]);
-}
 
 class FrameCounter {
   frames = 0;
@@ -38,13 +28,10 @@ class FrameCounter {
       at = n;
     }
     while (at < data.length) {
-      if (data.length - at < 2) break;
-      const len7 = (data[at + 1] as number) & 0x7f;
-      const headerBytes = len7 === 126 ? 4 : len7 === 127 ? 10 : 2;
-      if (data.length - at < headerBytes) break;
-      const length = len7 === 126 ? data.readUInt16BE(at + 2) : len7 === 127 ? Number(data.readBigUInt64BE(at + 2)) : len7;
+      const headerBytes = frameHeaderBytes(data, at);
+      if (headerBytes === 0) break;
       this.frames++;
-      const end = at + headerBytes + length;
+      const end = at + headerBytes + framePayloadLength(data, at);
       if (end > data.length) {
         this.skip = end - data.length;
         at = data.length;
@@ -56,33 +43,10 @@ class FrameCounter {
   }
 }
 
-function open(url: URL, channels: readonly string[], counter: FrameCounter): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(url.port), url.hostname);
-    socket.setNoDelay(true);
-    socket.once('error', reject);
-    let head = '';
-    const onHead = (chunk: Buffer): void => {
-      head += chunk.toString('latin1');
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      if (!head.startsWith('HTTP/1.1 101')) {
-        reject(new Error(`upgrade refused: ${head.split('\r\n')[0]}`));
-        return;
-      }
-      socket.off('data', onHead);
-      const rest = Buffer.from(head.slice(end + 4), 'latin1');
-      socket.on('data', (data: Buffer) => counter.feed(data));
-      if (rest.length > 0) counter.feed(rest);
-      socket.write(clientFrame(JSON.stringify({ op: 'subscribe', channels })));
-      resolve(socket);
-    };
-    socket.on('data', onHead);
-    socket.once('connect', () => {
-      socket.write(`GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
-    });
-  });
+async function open(url: URL, channels: readonly string[], counter: FrameCounter): Promise<Socket> {
+  const socket = await upgrade(url, (data) => counter.feed(data));
+  socket.write(clientFrame(JSON.stringify({ op: 'subscribe', channels })));
+  return socket;
 }
 
 async function run(plan: SubscriberPlan): Promise<void> {

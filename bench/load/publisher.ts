@@ -8,6 +8,7 @@
 // Parent protocol (IPC): receives {start, ...} to begin; sends {done, sent}.
 
 import WebSocket from 'ws';
+import { mixedTickLine, symbolName } from './ticks';
 
 export interface PublisherPlan {
   readonly url: string;
@@ -18,19 +19,6 @@ export interface PublisherPlan {
   readonly start: string;
   /** Event-time ms of tick 0. */
   readonly eventStart: number;
-}
-
-export function symbolName(i: number): string {
-  return `S${String(i).padStart(4, '0')}`;
-}
-
-/** Two thirds trades, one third quotes, symbols round-robin with a stride so neighbours differ. */
-function tickLine(i: number, plan: PublisherPlan, names: readonly string[]): string {
-  const symbol = names[(i * 7) % names.length] as string;
-  const ts = plan.eventStart + Math.floor((i * 1000) / plan.rate);
-  const price = 100 + ((i % 97) - 48) * 0.01;
-  if (i % 3 !== 2) return `{"symbol":"${symbol}","event_type":"TRADE","timestamp":${ts},"price":${price.toFixed(2)},"volume":${100 + (i % 9) * 100},"exchange":"XNAS","seq":${i}}`;
-  return `{"symbol":"${symbol}","event_type":"QUOTE","timestamp":${ts},"bid":${(price - 0.01).toFixed(2)},"ask":${(price + 0.01).toFixed(2)},"exchange":"XNAS","seq":${i}}`;
 }
 
 function run(plan: PublisherPlan): void {
@@ -52,7 +40,7 @@ function run(plan: PublisherPlan): void {
       const due = Math.min(total, Math.floor(elapsed / interval) + 1);
       if (due > next) {
         let frame = '';
-        for (; next < due; next++) frame += `${tickLine(next, plan, names)}\n`;
+        for (; next < due; next++) frame += `${mixedTickLine(next, plan.rate, plan.eventStart, names)}\n`;
         socket.send(frame);
         maxBuffered = Math.max(maxBuffered, socket.bufferedAmount);
       }

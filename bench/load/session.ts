@@ -48,7 +48,7 @@ export interface SessionResult {
  * /metrics, over its last complete 10 s; the baseline has none), in µs, keyed `<stage>_p50_us` and
  * `<stage>_p99_us`: where the engine's share of a latency ends.
  */
-async function stageQuantiles(port: number): Promise<Record<string, number>> {
+export async function stageQuantiles(port: number): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   const names = new Map([['0.5', 'p50'], ['0.99', 'p99']]);
   try {
@@ -63,11 +63,13 @@ async function stageQuantiles(port: number): Promise<Record<string, number>> {
   return out;
 }
 
-function child(script: string): ChildProcess {
+/** Forks one of the load programs of this folder, with IPC. */
+export function child(script: string): ChildProcess {
   return fork(join(__dirname, script), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
-function nextMessage<T>(proc: ChildProcess, what: string): Promise<T> {
+/** The child's next message, or a rejection when it exits first or reports {error}. */
+export function nextMessage<T>(proc: ChildProcess, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const onExit = (code: number | null): void => reject(new Error(`${what} exited with ${code}`));
     proc.once('exit', onExit);

@@ -5,10 +5,9 @@
 
 import { existsSync } from 'node:fs';
 import { BASELINE_SERVER, type EngineKind } from '../load/engine-process';
-import { symbolName } from '../load/publisher';
 import { runSession } from '../load/session';
+import { expectedDeliveries, symbolName } from '../load/ticks';
 import { ScenarioRecorder } from '../results';
-import { expectedDeliveries } from './live';
 
 export interface FanoutOptions {
   readonly subscribers: number;

@@ -1,23 +1,35 @@
-// soak: the live load (500 symbols, 100 + 1 subscribers) at 50k ticks/s for
-// ten minutes on one tickflow process; RSS and latency percentiles for every
-// minute, RSS growth from the first to the last minute, and the last
-// minute's p99 against the first's.
+// soak: a publisher over 500 symbols and 100 + 1 `ws` subscribers (each on
+// 5 symbols' trades, one on trades.*) at 50k ticks/s for ten minutes on one
+// tickflow process; RSS and latency percentiles for every minute, RSS growth
+// from the first to the last minute, and the last minute's p99 against the
+// first's.
 
 import { summarize } from '../hdr';
 import { runSession } from '../load/session';
+import { expectedDeliveries, symbolName } from '../load/ticks';
 import { ScenarioRecorder } from '../results';
-import { expectedDeliveries, liveConnections } from './live';
 
 export interface SoakOptions {
   readonly minutes: number;
   readonly rate: number;
 }
 
+const SYMBOLS = 500;
+const SUBSCRIBERS = 100;
+
+/** Channel lists, one per connection: 5 symbols' trades each, then one on every symbol's. */
+function connections(): string[][] {
+  const per = SYMBOLS / SUBSCRIBERS;
+  const lists = Array.from({ length: SUBSCRIBERS }, (_, k) => Array.from({ length: per }, (_, j) => `trades.${symbolName(k * per + j)}`));
+  lists.push(['trades.*']);
+  return lists;
+}
+
 export async function soakScenario(options: SoakOptions): Promise<void> {
-  const rec = new ScenarioRecorder('soak', { minutes: options.minutes, offered_ticks_per_s: options.rate, symbols: 500, subscribers: 101 });
+  const rec = new ScenarioRecorder('soak', { minutes: options.minutes, offered_ticks_per_s: options.rate, symbols: SYMBOLS, subscribers: SUBSCRIBERS + 1 });
   const rssByMinute: number[] = [];
   const result = await runSession({
-    engine: 'tickflow', connections: liveConnections(), rate: options.rate, seconds: options.minutes * 60, symbols: 500, measure: 'latency',
+    engine: 'tickflow', connections: connections(), rate: options.rate, seconds: options.minutes * 60, symbols: SYMBOLS, measure: 'latency',
     intervalSeconds: 60,
     onSecond: (elapsed, rss) => {
       if (elapsed < 0) return;
