@@ -12,7 +12,7 @@ import { createRing } from '../ring/ring-descriptor';
 import { RingConsumer } from '../ring/ring-consumer';
 import { RingProducer } from '../ring/ring-producer';
 import { PartitionCore } from './partition-core';
-import type { PartitionHost, PartitionInfo } from './partition-host';
+import { echoRingBytes, type PartitionHost, type PartitionInfo } from './partition-host';
 
 /** Records handled between publishes of the out-ring. */
 const BATCH = 256;
@@ -22,10 +22,12 @@ export class InlineHost implements PartitionHost {
   readonly threads = 0;
   readonly inputs: RingProducer[];
   readonly outputs: RingConsumer[];
+  readonly echoes: RingConsumer[];
   readonly info: PartitionInfo[] = [{ partition: 0, pinnedCpu: null }];
   readonly warnings: string[] = [];
   private readonly core: PartitionCore;
   private readonly output: RingProducer;
+  private readonly echo: RingProducer;
   private running = false;
   private error: Error | undefined;
 
@@ -33,13 +35,21 @@ export class InlineHost implements PartitionHost {
   constructor(ringBytes: number, analytics: AnalyticsConfig, drain: () => void) {
     const inRing = createRing(ringBytes);
     const outRing = createRing(ringBytes);
+    const echoRing = createRing(echoRingBytes(ringBytes, analytics));
     this.inputs = [new RingProducer(inRing)];
     this.outputs = [new RingConsumer(outRing)];
+    this.echoes = [new RingConsumer(echoRing)];
     this.output = new RingProducer(outRing);
-    this.core = new PartitionCore(0, analytics, new RingConsumer(inRing), this.output, () => {
-      this.output.publish();
+    this.echo = new RingProducer(echoRing);
+    this.core = new PartitionCore(0, analytics, new RingConsumer(inRing), this.output, this.echo, () => {
+      this.publishResults();
       drain();
     });
+  }
+
+  private publishResults(): void {
+    this.echo.publish();
+    this.output.publish();
   }
 
   get failed(): Error | undefined {
@@ -52,8 +62,11 @@ export class InlineHost implements PartitionHost {
     if (this.running || this.error !== undefined) return;
     this.running = true;
     try {
-      while (this.core.poll(BATCH) > 0) this.output.publish();
-      this.output.publish();
+      while (this.core.poll(BATCH) > 0) this.publishResults();
+      // As a worker does after each batch: forming bars due go out now, a
+      // few at a time, rather than all at the next timer.
+      if (this.core.live) this.core.maintain(Date.now());
+      this.publishResults();
     } catch (err) {
       // As a worker's FATAL record would: the engine stops.
       this.error = err as Error;
@@ -67,7 +80,7 @@ export class InlineHost implements PartitionHost {
     this.running = true;
     try {
       this.core.maintain(now);
-      this.output.publish();
+      this.publishResults();
     } catch (err) {
       this.error = err as Error;
     } finally {

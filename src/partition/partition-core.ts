@@ -45,14 +45,15 @@ export class PartitionCore {
     private readonly analytics: AnalyticsConfig,
     private readonly input: RingConsumer,
     private readonly output: RingProducer,
+    echo: RingProducer,
     /**
-     * Called while the out-ring has no room for `bytes`, until it has: a
-     * worker waits for the ingest thread to drain it; the inline placement
-     * drains it itself.
+     * Called while an output ring (results or echo) has no room for `bytes`,
+     * until it has: a worker waits for the ingest thread to drain it; the
+     * inline placement drains it itself.
      */
-    private readonly waitForOutput: (bytes: number) => void,
+    private readonly waitForOutput: (ring: RingProducer, bytes: number) => void,
   ) {
-    this.engine = new PartitionEngine(analytics, new ResultEncoder(output, (id) => this.exchanges[id] ?? '', waitForOutput));
+    this.engine = new PartitionEngine(analytics, new ResultEncoder(output, echo, (id) => this.exchanges[id] ?? '', waitForOutput));
     this.decoder = new RingDecoder(input.bytes);
     this.idleClose = analytics.idleCloseMs > 0;
     this.live = analytics.echoTicks || analytics.barUpdateMs >= 0;
@@ -82,7 +83,7 @@ export class PartitionCore {
   }
 
   private write(type: number, payload: Uint8Array): void {
-    while (!this.output.write(type, payload)) this.waitForOutput(payload.length);
+    while (!this.output.write(type, payload)) this.waitForOutput(this.output, payload.length);
   }
 
   private report(type: number): void {
@@ -118,7 +119,7 @@ export class PartitionCore {
         const wanted = request.symbols === null ? null : new Set(request.symbols);
         const states = engine.allSymbols().filter((state) => wanted === null || wanted.has(state.name));
         const data = encodeCheckpoint(states, (id) => this.exchanges[id] ?? '');
-        writeChunks(this.output, Msg.CHECKPOINT_CHUNK, request.id, data, () => this.waitForOutput(this.output.maxPayload));
+        writeChunks(this.output, Msg.CHECKPOINT_CHUNK, request.id, data, () => this.waitForOutput(this.output, this.output.maxPayload));
         break;
       }
       case Msg.RESTORE_CHUNK: {

@@ -8,6 +8,8 @@
 //   partitioned  one pinned worker thread per partition (partition-pool.ts):
 //                throughput from more cores, at the price of two thread hops
 
+import type { AnalyticsConfig } from '../analytics/analytics-config';
+import { MIN_CAPACITY } from '../ring/ring-descriptor';
 import type { RingConsumer } from '../ring/ring-consumer';
 import type { RingProducer } from '../ring/ring-producer';
 
@@ -23,7 +25,10 @@ export interface PartitionHost {
   /** Worker threads: 0 inline. */
   readonly threads: number;
   readonly inputs: readonly RingProducer[];
+  /** Results: bars, indicators, alerts, dead letters, and answers to control records. */
   readonly outputs: readonly RingConsumer[];
+  /** Accepted ticks echoed back for the trades and quotes channels (`serve`). */
+  readonly echoes: readonly RingConsumer[];
   readonly info: readonly PartitionInfo[];
   readonly warnings: readonly string[];
   /** Set once a partition failed; the caller should stop. */
@@ -39,4 +44,9 @@ export interface PartitionHost {
   stop(): Promise<void>;
   /** Immediate stop, for failures. */
   terminate(): Promise<void>;
+}
+
+/** An echo ring as large as the others when ticks are echoed (`serve`), else the smallest ring. */
+export function echoRingBytes(ringBytes: number, analytics: AnalyticsConfig): number {
+  return analytics.echoTicks ? ringBytes : MIN_CAPACITY;
 }

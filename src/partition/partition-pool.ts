@@ -9,7 +9,7 @@ import { allowedCpus } from '../native/affinity';
 import { createRing } from '../ring/ring-descriptor';
 import { RingConsumer } from '../ring/ring-consumer';
 import { RingProducer } from '../ring/ring-producer';
-import type { PartitionHost, PartitionInfo } from './partition-host';
+import { echoRingBytes, type PartitionHost, type PartitionInfo } from './partition-host';
 import { Msg, type WorkerEvent, type WorkerInit } from './protocol';
 
 export interface PoolOptions {
@@ -39,22 +39,25 @@ export class PartitionPool implements PartitionHost {
   readonly placement = 'partitioned';
   readonly inputs: RingProducer[];
   readonly outputs: RingConsumer[];
+  readonly echoes: RingConsumer[];
   readonly info: PartitionInfo[] = [];
   readonly warnings: string[] = [];
   private readonly workers: Worker[] = [];
   private readonly exits: Array<Promise<number>> = [];
   private failure: Error | undefined;
 
-  private constructor(readonly partitions: number, inRings: SharedArrayBuffer[], outRings: SharedArrayBuffer[]) {
+  private constructor(readonly partitions: number, inRings: SharedArrayBuffer[], outRings: SharedArrayBuffer[], echoRings: SharedArrayBuffer[]) {
     this.inputs = inRings.map((ring) => new RingProducer(ring));
     this.outputs = outRings.map((ring) => new RingConsumer(ring));
+    this.echoes = echoRings.map((ring) => new RingConsumer(ring));
   }
 
   static async start(options: PoolOptions): Promise<PartitionPool> {
     const { partitions } = options;
     const inRings = Array.from({ length: partitions }, () => createRing(options.ringBytes));
     const outRings = Array.from({ length: partitions }, () => createRing(options.ringBytes));
-    const pool = new PartitionPool(partitions, inRings, outRings);
+    const echoRings = Array.from({ length: partitions }, () => createRing(echoRingBytes(options.ringBytes, options.analytics)));
+    const pool = new PartitionPool(partitions, inRings, outRings, echoRings);
     let cpus: Array<number | null> = new Array<number | null>(partitions).fill(null);
     if (options.pin) {
       const allowed = allowedCpus();
@@ -70,6 +73,7 @@ export class PartitionPool implements PartitionHost {
     const ready = Array.from({ length: partitions }, (_, partition) => {
       const init: WorkerInit = {
         partition, inRing: inRings[partition] as SharedArrayBuffer, outRing: outRings[partition] as SharedArrayBuffer,
+        echoRing: echoRings[partition] as SharedArrayBuffer,
         analytics: options.analytics, pinCpu: cpus[partition] ?? null, doorbell: options.doorbell ?? null, idleSpinUs: options.idleSpinUs ?? 0,
       };
       return pool.spawn(init);
@@ -123,7 +127,7 @@ export class PartitionPool implements PartitionHost {
     }
     // Keep draining results so a worker blocked on a full out-ring can exit.
     const timer = setInterval(() => {
-      for (const output of this.outputs) output.poll(() => undefined);
+      for (const output of [...this.outputs, ...this.echoes]) output.poll(() => undefined);
     }, 5);
     try {
       await Promise.all(this.exits);

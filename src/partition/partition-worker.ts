@@ -27,14 +27,17 @@ function main(init: WorkerInit): void {
 
   const input = new RingConsumer(init.inRing);
   const output = new RingProducer(init.outRing);
+  const echo = new RingProducer(init.echoRing);
   const doorbell = init.doorbell === null ? null : new Doorbell(init.doorbell);
   const publish = (): void => {
-    if (output.publish()) doorbell?.ring();
+    // Ticks first: they are what a subscriber waits for.
+    const ticks = echo.publish();
+    if (output.publish() || ticks) doorbell?.ring();
   };
-  const core = new PartitionCore(init.partition, init.analytics, input, output, (bytes) => {
+  const core = new PartitionCore(init.partition, init.analytics, input, output, echo, (ring, bytes) => {
     // Whatever is ready must be visible, or the ingest thread has nothing to drain.
     publish();
-    output.waitForSpace(bytes, IDLE_CHECK_MS);
+    ring.waitForSpace(bytes, IDLE_CHECK_MS);
   });
   // Forming bars still waiting out --bar-update-ms need a wake-up soon.
   const parkMs = core.live ? Math.min(IDLE_CHECK_MS, Math.max(1, init.analytics.barUpdateMs)) : IDLE_CHECK_MS;

@@ -57,6 +57,8 @@ export interface WorkerInit {
   readonly partition: number;
   readonly inRing: SharedArrayBuffer;
   readonly outRing: SharedArrayBuffer;
+  /** Accepted ticks echoed back (ACCEPTED_TICK), apart from the other results. */
+  readonly echoRing: SharedArrayBuffer;
   readonly analytics: AnalyticsConfig;
   /** The CPU to pin to, or null to leave the thread to the OS scheduler. */
   readonly pinCpu: number | null;

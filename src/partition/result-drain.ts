@@ -1,6 +1,14 @@
-// The ingest thread's side of the out-rings: polls every partition's ring in
-// turn and hands each result record to a visitor. Flush reports are decoded
-// here; a worker's FATAL record becomes a thrown error.
+// The ingest thread's side of the out-rings: polls every partition's rings in
+// turn and hands each record to a visitor. Accepted ticks come first, from
+// their own echo ring, and all of them: a trade's subscribers should not
+// wait behind a second's worth of closing bars. Other results come at most
+// `limit` per partition per poll, so a caller can hand them on in slices.
+// Flush reports are decoded here; a worker's FATAL record becomes a thrown
+// error.
+//
+// Echoes and results are each in order; between them, order only matters for
+// a FLUSHED answer, whose caller expects every trade before it handed on, so
+// the partition's echoes are drained again before it.
 
 import { ByteBuffer } from 'flatbuffers';
 import { PartitionReport } from '../fb/generated/tickflow/ring/partition-report';
@@ -33,6 +41,7 @@ export class ResultDrain {
     const visitor = this.visitor as ResultVisitor;
     if (type === Msg.FLUSHED || type === Msg.STOPPED) {
       if (type === Msg.STOPPED) return;
+      this.pollEchoes(this.partition);
       const bb = this.buffers[this.partition] as ByteBuffer;
       bb.setPosition(offset);
       const r = PartitionReport.getRootAsPartitionReport(bb, this.report);
@@ -47,28 +56,58 @@ export class ResultDrain {
     }
   };
 
-  constructor(private readonly outputs: readonly RingConsumer[]) {
+  private echoPartition = 0;
+  private readonly onEcho = (type: number, offset: number, size: number): void => {
+    const ring = this.echoes[this.echoPartition] as RingConsumer;
+    (this.visitor as ResultVisitor).record(type, this.echoPartition, ring.bytes, offset, size);
+  };
+
+  constructor(private readonly outputs: readonly RingConsumer[], private readonly echoes: readonly RingConsumer[]) {
     this.buffers = outputs.map((ring) => new ByteBuffer(ring.bytes));
   }
 
-  /** Hands every waiting record (up to `limit` per partition) to `visitor`; returns how many. */
+  /**
+   * Hands every waiting accepted tick, and up to `limit` other results per
+   * partition, to `visitor`; returns how many records.
+   */
   poll(visitor: ResultVisitor, limit = 1024): number {
     this.visitor = visitor;
     let handled = 0;
+    for (let p = 0; p < this.echoes.length; p++) handled += this.pollEchoes(p);
     for (this.partition = 0; this.partition < this.outputs.length; this.partition++) {
       handled += (this.outputs[this.partition] as RingConsumer).poll(this.onRecord, limit);
     }
     return handled;
   }
 
+  /** Hands every waiting accepted tick, and nothing else, to `visitor`; returns how many. */
+  pollTicks(visitor: ResultVisitor): number {
+    this.visitor = visitor;
+    let handled = 0;
+    for (let p = 0; p < this.echoes.length; p++) handled += this.pollEchoes(p);
+    return handled;
+  }
+
+  private pollEchoes(partition: number): number {
+    const ring = this.echoes[partition];
+    if (ring === undefined) return 0;
+    const before = this.echoPartition;
+    this.echoPartition = partition;
+    let handled = 0;
+    for (let n = ring.poll(this.onEcho); n > 0; n = ring.poll(this.onEcho)) handled += n;
+    this.echoPartition = before;
+    return handled;
+  }
+
   /** Asked each time the drain loop parks: a plain loop, no callback per call. */
   hasWork(): boolean {
     for (const ring of this.outputs) if (!ring.isEmpty()) return true;
+    for (const ring of this.echoes) if (!ring.isEmpty()) return true;
     return false;
   }
 
-  /** Bytes waiting in each out-ring, for metrics. */
-  occupancy(): number[] {
-    return this.outputs.map((ring) => ring.occupancy());
+  /** Bytes waiting in each partition's out-ring and echo ring, for metrics. */
+  occupancy(): { output: number[]; echo: number[] } {
+    return { output: this.outputs.map((ring) => ring.occupancy()), echo: this.echoes.map((ring) => ring.occupancy()) };
   }
 }

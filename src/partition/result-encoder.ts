@@ -1,6 +1,7 @@
 // A partition's ResultSink: encodes each result as a FlatBuffers record of
-// fbs/records.fbs and writes it into the partition's out-ring, waiting while
-// the ring is full (backpressure, never a drop).
+// fbs/records.fbs and writes it into the partition's out-ring, or an accepted
+// tick into its echo ring, waiting while the ring is full (backpressure,
+// never a drop).
 
 import { Builder } from 'flatbuffers';
 import type { AlertFields } from '../analytics/anomaly';
@@ -10,50 +11,58 @@ import type { SymbolState } from '../analytics/symbol-state';
 import type { TickFields } from '../analytics/tick-fields';
 import type { BarWindow } from '../analytics/tumbling-bars';
 import { Alert } from '../fb/generated/tickflow/fb/alert';
-import { Bar } from '../fb/generated/tickflow/fb/bar';
 import { DeadLetter } from '../fb/generated/tickflow/fb/dead-letter';
 import { Indicator } from '../fb/generated/tickflow/fb/indicator';
 import { Tick } from '../fb/generated/tickflow/fb/tick';
 import { monotonicMs } from '../clock';
 import type { RingProducer } from '../ring/ring-producer';
 import { Msg } from './protocol';
-import { RingEncoder } from './ring-codec';
+import { RING_FULL } from '../ring/ring-descriptor';
+import { barTemplates, templateFor, writeBar, type BarTemplates } from './bar-writer';
+import { RingTickWriter } from './ring-codec';
 
 const encoder = new TextEncoder();
 
 export class ResultEncoder implements ResultSink {
   private readonly builder = new Builder(512);
-  private readonly ticks = new RingEncoder();
+  private readonly ticks = new RingTickWriter();
+  /** Bar templates by symbol, then interval label (bar-writer.ts). */
+  private readonly barTemplates = new Map<SymbolState, Map<string, BarTemplates>>();
+  private readonly outView: DataView;
+  private readonly echoView: DataView;
   /** UTF-8 of symbol names and interval labels, encoded once. */
   private readonly utf8 = new Map<string, Uint8Array>();
 
   constructor(
     private readonly out: RingProducer,
+    /** Accepted ticks, apart from the other results so they can be handed on first (see ResultDrain). */
+    private readonly echo: RingProducer,
     private readonly exchangeName: (id: number) => string,
-    /** Called while the ring has no room for `bytes` (see PartitionCore). */
-    private readonly waitForRoom: (bytes: number) => void,
-  ) {}
+    /** Called while `ring` has no room for `bytes` (see PartitionCore). */
+    private readonly waitForRoom: (ring: RingProducer, bytes: number) => void,
+  ) {
+    this.outView = new DataView(out.bytes.buffer, out.bytes.byteOffset, out.bytes.byteLength);
+    this.echoView = new DataView(echo.bytes.buffer, echo.bytes.byteOffset, echo.bytes.byteLength);
+  }
 
   bar(symbol: SymbolState, label: string, bar: BarWindow, final: boolean): void {
-    const b = this.start();
-    const s = b.createString(this.bytes(symbol.name));
-    const l = b.createString(this.bytes(label));
-    Bar.startBar(b);
-    Bar.addSymbol(b, s);
-    Bar.addInterval(b, l);
-    Bar.addWindowStart(b, BigInt(bar.start));
-    Bar.addWindowEnd(b, BigInt(bar.end));
-    Bar.addOpen(b, bar.open);
-    Bar.addHigh(b, bar.high);
-    Bar.addLow(b, bar.low);
-    Bar.addClose(b, bar.close);
-    Bar.addVolume(b, BigInt(bar.volume));
-    const vwap = bar.vwap();
-    if (vwap !== null) Bar.addVwap(b, vwap);
-    Bar.addTradeCount(b, BigInt(bar.tradeCount));
-    Bar.addFinal(b, final);
-    b.finish(Bar.endBar(b));
-    this.send(Msg.BAR);
+    let bySymbol = this.barTemplates.get(symbol);
+    if (bySymbol === undefined) {
+      bySymbol = new Map();
+      this.barTemplates.set(symbol, bySymbol);
+    }
+    let templates = bySymbol.get(label);
+    if (templates === undefined) {
+      templates = barTemplates(symbol.name, label);
+      bySymbol.set(label, templates);
+    }
+    const template = templateFor(templates, bar);
+    let at = this.out.claim(Msg.BAR, template.bytes.length);
+    while (at === RING_FULL) {
+      this.waitForRoom(this.out, template.bytes.length);
+      at = this.out.claim(Msg.BAR, template.bytes.length);
+    }
+    writeBar(template, this.out.bytes, this.outView, at, bar, final);
   }
 
   indicator(symbol: SymbolState, w: IndicatorWindow): void {
@@ -102,8 +111,13 @@ export class ResultEncoder implements ResultSink {
 
   accepted(_symbol: SymbolState, t: TickFields): void {
     if (t.ingestTime > 0) t.emitTime = monotonicMs();
-    const payload = this.ticks.tick(t);
-    while (!this.out.write(Msg.ACCEPTED_TICK, payload)) this.waitForRoom(payload.length);
+    const length = this.ticks.length;
+    let at = this.echo.claim(Msg.ACCEPTED_TICK, length);
+    while (at === RING_FULL) {
+      this.waitForRoom(this.echo, length);
+      at = this.echo.claim(Msg.ACCEPTED_TICK, length);
+    }
+    this.ticks.write(this.echo.bytes, this.echoView, at, t);
   }
 
   private start(): Builder {
@@ -125,6 +139,6 @@ export class ResultEncoder implements ResultSink {
 
   private send(type: number): void {
     const payload = this.builder.asUint8Array();
-    while (!this.out.write(type, payload)) this.waitForRoom(payload.length);
+    while (!this.out.write(type, payload)) this.waitForRoom(this.out, payload.length);
   }
 }

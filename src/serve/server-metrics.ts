@@ -67,10 +67,11 @@ export function serverMetrics(s: MetricsSources): MetricsRegistry {
   m.register({
     name: 'tickflow_ring_occupancy_bytes', help: 'Bytes waiting in each ring buffer.', type: 'gauge',
     samples: () => {
-      const { input, output } = s.pipeline.ringOccupancy();
+      const { input, output, echo } = s.pipeline.ringOccupancy();
       return [
         ...input.map((bytes, p): Sample => [{ partition: String(p), ring: 'in' }, bytes]),
         ...output.map((bytes, p): Sample => [{ partition: String(p), ring: 'out' }, bytes]),
+        ...echo.map((bytes, p): Sample => [{ partition: String(p), ring: 'echo' }, bytes]),
       ];
     },
   });

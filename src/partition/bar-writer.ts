@@ -1,0 +1,113 @@
+// Writes a Bar (fbs/records.fbs) straight into a ring without a Builder, as
+// RingTickWriter does for ticks. Bars are the engine's most frequent result
+// in `serve` (a forming update per bar every --bar-update-ms): built with the
+// generated Builder they were the event loop's largest allocation in the
+// live scenario at 10k ticks/s (int64 fields as BigInts, vtables, views),
+// and, inline, its garbage collections were the trade latency's tail.
+//
+// A Bar's strings (symbol, interval) are the same for every bar of a symbol
+// and interval, and its other fields are scalars, always written
+// (forceDefaults). So each (symbol, interval) gets a template, built once
+// by the Builder, in two forms (with vwap, and without for a zero volume);
+// a bar is the template copied, its values overwritten at positions read
+// from the template's own vtable. Readers go through vtables, so the bytes
+// need not match the Builder's, but they do (tested).
+
+import { Builder } from 'flatbuffers';
+import { Bar } from '../fb/generated/tickflow/fb/bar';
+import type { BarWindow } from '../analytics/tumbling-bars';
+
+/** Bar's fields in schema (slot) order. */
+const WINDOW_START = 2;
+const WINDOW_END = 3;
+const OPEN = 4;
+const HIGH = 5;
+const LOW = 6;
+const CLOSE = 7;
+const VOLUME = 8;
+const VWAP = 9;
+const TRADE_COUNT = 10;
+const FINAL = 11;
+const FIELDS = 12;
+
+const TWO_32 = 2 ** 32;
+const encoder = new TextEncoder();
+
+/** One form of one (symbol, interval)'s Bar: its bytes and where each scalar sits. */
+export class BarTemplate {
+  readonly bytes: Uint8Array;
+  /** Position of each field in `bytes`, by slot; -1 when absent (vwap in the zero-volume form). */
+  readonly pos: Int32Array;
+
+  constructor(symbol: string, interval: string, withVwap: boolean) {
+    const b = new Builder(128);
+    b.forceDefaults(true);
+    const s = b.createString(encoder.encode(symbol));
+    const l = b.createString(encoder.encode(interval));
+    Bar.startBar(b);
+    Bar.addSymbol(b, s);
+    Bar.addInterval(b, l);
+    Bar.addWindowStart(b, 0n);
+    Bar.addWindowEnd(b, 0n);
+    Bar.addOpen(b, 0);
+    Bar.addHigh(b, 0);
+    Bar.addLow(b, 0);
+    Bar.addClose(b, 0);
+    Bar.addVolume(b, 0n);
+    if (withVwap) Bar.addVwap(b, 0);
+    Bar.addTradeCount(b, 0n);
+    Bar.addFinal(b, false);
+    b.finish(Bar.endBar(b));
+    this.bytes = b.asUint8Array().slice();
+    const view = new DataView(this.bytes.buffer);
+    const table = view.getUint32(0, true);
+    const vtable = table - view.getInt32(table, true);
+    const vtableFields = (view.getUint16(vtable, true) - 4) / 2;
+    this.pos = new Int32Array(FIELDS).fill(-1);
+    for (let i = 0; i < Math.min(FIELDS, vtableFields); i++) {
+      const offset = view.getUint16(vtable + 4 + 2 * i, true);
+      if (offset !== 0) this.pos[i] = table + offset;
+    }
+    for (const slot of [WINDOW_START, WINDOW_END, OPEN, HIGH, LOW, CLOSE, VOLUME, TRADE_COUNT, FINAL]) {
+      if (this.pos[slot] === -1) throw new Error(`Bar field ${slot} missing from the template`);
+    }
+  }
+}
+
+/** Both forms for one (symbol, interval). */
+export interface BarTemplates {
+  readonly withVwap: BarTemplate;
+  readonly withoutVwap: BarTemplate;
+}
+
+export function barTemplates(symbol: string, interval: string): BarTemplates {
+  return { withVwap: new BarTemplate(symbol, interval, true), withoutVwap: new BarTemplate(symbol, interval, false) };
+}
+
+/** An integer below 2^53 as a little-endian int64, without a BigInt. */
+function setInt53(view: DataView, at: number, value: number): void {
+  view.setUint32(at, value % TWO_32 >>> 0, true);
+  view.setInt32(at + 4, Math.floor(value / TWO_32), true);
+}
+
+/** The template form a bar needs. */
+export function templateFor(templates: BarTemplates, bar: BarWindow): BarTemplate {
+  return bar.volume > 0 ? templates.withVwap : templates.withoutVwap;
+}
+
+/** Writes `bar` at `at` in `bytes` (viewed by `view`); the caller has claimed template.bytes.length bytes there. */
+export function writeBar(template: BarTemplate, bytes: Uint8Array, view: DataView, at: number, bar: BarWindow, final: boolean): void {
+  bytes.set(template.bytes, at);
+  const p = template.pos;
+  setInt53(view, at + (p[WINDOW_START] as number), bar.start);
+  setInt53(view, at + (p[WINDOW_END] as number), bar.end);
+  view.setFloat64(at + (p[OPEN] as number), bar.open, true);
+  view.setFloat64(at + (p[HIGH] as number), bar.high, true);
+  view.setFloat64(at + (p[LOW] as number), bar.low, true);
+  view.setFloat64(at + (p[CLOSE] as number), bar.close, true);
+  setInt53(view, at + (p[VOLUME] as number), bar.volume);
+  const vwap = p[VWAP] as number;
+  if (vwap >= 0) view.setFloat64(at + vwap, bar.notional / bar.volume, true);
+  setInt53(view, at + (p[TRADE_COUNT] as number), bar.tradeCount);
+  view.setUint8(at + (p[FINAL] as number), final ? 1 : 0);
+}
