@@ -6,9 +6,9 @@ import { after, describe, it } from 'node:test';
 import { analyticsConfig } from '../src/analytics/analytics-config';
 import { formatDuration, parseDuration } from '../src/config/duration';
 import { loadConfig } from '../src/config/load';
-import { options } from '../src/config/options';
+import { AUTO_PARTITIONS, options } from '../src/config/options';
 import { commandHelp } from '../src/cli/help';
-import { AUTO_PARTITIONS, partitionsFor } from '../src/partition/placement';
+import { partitionsFor } from '../src/partition/placement';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickflow-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,10 +3,13 @@
 // docs/configuration.md are all derived.
 
 import { formatDuration, parseDuration } from './duration';
-import { AUTO_PARTITIONS, AUTO_RULE } from '../partition/placement';
 import { choice, custom, decimal, flag, integer, text, type CommandName, type Option } from './option';
 
 const ENGINE = ['serve', 'replay'] as const;
+
+/** `--partitions auto`: each command picks from the cores (src/partition/placement.ts applies the rule). */
+export const AUTO_PARTITIONS = -1;
+const AUTO_RULE = 'auto: serve runs inline below 4 cores and with cores - 2 workers from 4; replay uses cores - 1 workers (at least 1)';
 
 function durationOption(spec: { flag: string; default: number; description: string; commands: readonly CommandName[] }): Option<number> {
   return custom({

@@ -11,12 +11,8 @@
 //         parsing on the main thread overlaps analytics on the workers.
 
 import { availableParallelism } from 'node:os';
+import { AUTO_PARTITIONS } from '../config/options';
 import { allowedCpus } from '../native/affinity';
-
-/** The configured value that asks for this rule. */
-export const AUTO_PARTITIONS = -1;
-
-export const AUTO_RULE = 'auto: serve runs inline below 4 cores and with cores - 2 workers from 4; replay uses cores - 1 workers (at least 1)';
 
 export function usableCores(): number {
   return allowedCpus()?.length ?? availableParallelism();
