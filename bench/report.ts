@@ -1,7 +1,8 @@
 // `npm run bench:report`: regenerates the measured part of
 // docs/benchmarks.md (between the bench:begin and bench:end markers) from
 // the JSON summaries in bench/results/, so the tables are never typed by
-// hand. Prose outside the markers (analysis, what was tried) is kept.
+// hand. A scenario without a summary keeps its section from the last report;
+// prose outside the markers (analysis, what was tried) is kept.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -79,25 +80,45 @@ function flinkSection(): string | null {
   return ['### flink (anchor)', '', '```sh', 'node bench/anchors/flink/run.js', '```', '', '```json', ...runs.map((r) => JSON.stringify(r)), '```', ''].join('\n');
 }
 
+/** The sections of the last generated block, by scenario name ("### live" -> live), so a run of one scenario keeps the others' tables. */
+function previousSections(block: string): Map<string, string> {
+  const sections = new Map<string, string>();
+  const starts = [...block.matchAll(/^### (\S+)/gm)];
+  starts.forEach((m, i) => {
+    const from = m.index ?? 0;
+    const to = starts[i + 1]?.index ?? block.length;
+    sections.set(m[1] as string, `${block.slice(from, to).trimEnd()}\n`);
+  });
+  return sections;
+}
+
 function main(): void {
-  const parts: string[] = [];
-  for (const scenario of ORDER) {
-    const file = join(RESULTS_DIR, `${scenario}.json`);
-    if (existsSync(file)) parts.push(section(JSON.parse(readFileSync(file, 'utf8')) as ScenarioResult));
-  }
-  const flink = flinkSection();
-  if (flink !== null) parts.push(flink);
-  if (parts.length === 0) {
-    console.error('npm run bench:report: no results in bench/results; run npm run bench first');
-    process.exit(1);
-  }
   const doc = readFileSync(DOC, 'utf8');
   const start = doc.indexOf(BEGIN);
   const end = doc.indexOf(END);
+  const kept = start >= 0 && end > start ? previousSections(doc.slice(start + BEGIN.length, end)) : new Map<string, string>();
+  const parts: string[] = [];
+  let fresh = 0;
+  for (const scenario of ORDER) {
+    const file = join(RESULTS_DIR, `${scenario}.json`);
+    if (existsSync(file)) {
+      parts.push(section(JSON.parse(readFileSync(file, 'utf8')) as ScenarioResult));
+      fresh++;
+    } else {
+      const old = kept.get(scenario);
+      if (old !== undefined) parts.push(old);
+    }
+  }
+  const flink = flinkSection() ?? kept.get('flink') ?? null;
+  if (flink !== null) parts.push(flink);
+  if (fresh === 0 && !existsSync(join(RESULTS_DIR, 'flink.json'))) {
+    console.error('npm run bench:report: no results in bench/results; run npm run bench first');
+    process.exit(1);
+  }
   const generated = `${BEGIN}\n\n${parts.join('\n')}\n${END}`;
   const next = start >= 0 && end > start ? `${doc.slice(0, start)}${generated}${doc.slice(end + END.length)}` : `${doc.trimEnd()}\n\n## Latest measured run\n\n${generated}\n`;
   writeFileSync(DOC, next);
-  console.log(`docs/benchmarks.md: ${parts.length} scenario section(s) regenerated`);
+  console.log(`docs/benchmarks.md: ${fresh} scenario section(s) regenerated, ${parts.length - fresh} kept from the last report`);
 }
 
 main();

@@ -22,6 +22,8 @@ export interface LiveOptions {
   readonly runs: number;
   /** Extra `tickflow serve` flags, e.g. ['--idle-spin-us', '200']. */
   readonly engineArgs?: readonly string[];
+  /** Only these engines (default: floor, tickflow and, when built, the baseline). */
+  readonly engines?: readonly EngineKind[];
 }
 
 const SYMBOLS = 500;
@@ -60,7 +62,8 @@ function overFloor(tickflow: LatencySummary, floor: LatencySummary): string {
 }
 
 export async function liveScenario(options: LiveOptions): Promise<void> {
-  const engines: EngineKind[] = existsSync(BASELINE_SERVER) ? ['floor', 'tickflow', 'baseline'] : ['floor', 'tickflow'];
+  const built: EngineKind[] = existsSync(BASELINE_SERVER) ? ['floor', 'tickflow', 'baseline'] : ['floor', 'tickflow'];
+  const engines = built.filter((e) => options.engines === undefined || options.engines.includes(e));
   const rec = new ScenarioRecorder('live', {
     load: 'probe: 1 publisher, 1 trades.* subscriber, trades only', symbols: SYMBOLS, seconds_per_run: options.seconds, warmup_seconds: WARMUP_SECONDS,
     runs: options.runs, rates: options.rates.join(','), engines: engines.join(','), engine_args: (options.engineArgs ?? []).join(' '),
