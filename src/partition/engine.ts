@@ -43,8 +43,8 @@ export const PROBE_EVERY = 4;
  * Results (other than accepted ticks) handed on per partition per turn of
  * the event loop in `serve`; the rest wait for the next turn, after the
  * sockets were read. At a second boundary every symbol's 1 s bar closes at
- * once: handed on in one go, 500 symbols' bars kept the event loop for
- * about 10 ms, and a trade arriving meanwhile waited that long.
+ * once: handed on in one go, 500 symbols' bars kept the event loop busy for
+ * milliseconds, and a trade arriving meanwhile waited that long.
  */
 export const RESULT_SLICE = 64;
 /** The same in `replay`, where nobody waits: large batches, fewer rounds. */
@@ -211,10 +211,9 @@ export class Engine {
    * Inline: hands on the accepted ticks now, and the other results (or, with
    * `ticksOnly` false, a slice of them) now or in later turns of the event
    * loop. uWS sends what was published when the event loop's turn ends, so
-   * everything done before then delays the trades: handing on the other
-   * results of a frame's ticks (forming bars, closing windows) later took
-   * the /ingest handler from 33 to 17 µs at the median, and its p99 at
-   * 10k ticks/s from 209 to 66 µs (docs/benchmarks.md).
+   * everything done before then delays the trades: the other results of a
+   * frame's ticks (forming bars, closing windows) wait for the next turns
+   * (docs/benchmarks.md, "The live scenario against a transport floor").
    */
   private drainSlice(ticksOnly = false): void {
     try {
