@@ -8,7 +8,7 @@
 //      bundles, never from node_modules.
 //   2. The bundles, the three native addons and the built dashboard become
 //      SEA assets, with a manifest naming them and their content hash.
-//   3. A small launcher (src/binary/launcher.ts) is the SEA's main script: it
+//   3. A small launcher (src/single-executable/launcher.ts) is the SEA's main script: it
 //      unpacks the assets to a cache folder and runs the bundled program.
 //   4. The blob is injected into a copy of this node binary with postject.
 //
@@ -102,7 +102,7 @@ async function bundle() {
   });
   await esbuild.build({
     ...common,
-    entryPoints: [need('dist/src/binary/launcher.js', 'run npm run build:ts')],
+    entryPoints: [need('dist/src/single-executable/launcher.js', 'run npm run build:ts')],
     outfile: path.join(work, 'launcher.js'),
   });
   return Object.keys(entryPoints).map((name) => [`${name}.js`, path.join(work, 'program', `${name}.js`)]);

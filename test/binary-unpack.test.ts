@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { buildFolder, cacheRoot, unpack, type Manifest } from '../src/binary/unpack';
+import { buildFolder, cacheRoot, unpack, type Manifest } from '../src/single-executable/unpack';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickflow-unpack-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

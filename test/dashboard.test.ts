@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page, type WebSocketRoute } from 'playwright-core';
 import uWS, { type us_listen_socket } from 'uWebSockets.js';
-import { registerStatic } from '../src/serve/static-files';
+import { registerStatic } from '../src/serve/http/static-files';
 import { records, tickflow } from './fixtures/cli';
 import { startServer, type RunningServer } from './fixtures/server-process';
 

@@ -16,13 +16,13 @@ import { CsvDecoder } from '../src/ingest/csv-decoder';
 import type { DecodedSink, TickDecoder } from '../src/ingest/decoded-sink';
 import { FlatBuffersDecoder } from '../src/ingest/flatbuffers-decoder';
 import { NdjsonDecoder } from '../src/ingest/ndjson-decoder';
-import type { DeadLetterReason } from '../src/ingest/rejection';
+import type { DeadLetterReason } from '../src/records/rejection';
 import type { ValidTick } from '../src/ingest/tick-validator';
 import { EventType } from '../src/fb/generated/tickflow/fb/event-type';
-import { FLAW_NAMES, FLAW_REASON, SCHEMA_FLAWS, TEXT_FLAWS, type Flaw } from '../src/gen/flaw';
-import { Prng } from '../src/gen/prng';
-import type { GenFormat } from '../src/gen/tick-encoder';
-import { WeightedPicker } from '../src/gen/weighted-picker';
+import { FLAW_NAMES, FLAW_REASON, SCHEMA_FLAWS, TEXT_FLAWS, type Flaw } from '../src/synthetic/flaw';
+import { Prng } from '../src/synthetic/prng';
+import type { GenFormat } from '../src/synthetic/tick-encoder';
+import { WeightedPicker } from '../src/synthetic/weighted-picker';
 import { ByteBuffer } from 'flatbuffers';
 
 const ROOT = join(__dirname, '..', '..');

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BYTES_PER_FRAME, ReplayLog, type LoggedChannel } from '../src/serve/replay-log';
+import { BYTES_PER_FRAME, ReplayLog, type LoggedChannel } from '../src/serve/hub/replay-log';
 import { seededRandom } from './fixtures/seeded-random';
 
 interface Appended {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Builder } from 'flatbuffers';
-import { TickFields } from '../src/analytics/tick-fields';
+import { TickFields } from '../src/records/tick-fields';
 import { RingTick } from '../src/fb/generated/tickflow/ring/ring-tick';
 import { RingDecoder, RingEncoder, RingTickWriter } from '../src/partition/ring-codec';
 import { seededRandom } from './fixtures/seeded-random';

@@ -7,7 +7,7 @@ import { CsvDecoder, splitCsvRow } from '../src/ingest/csv-decoder';
 import type { DecodedSink } from '../src/ingest/decoded-sink';
 import { FlatBuffersDecoder } from '../src/ingest/flatbuffers-decoder';
 import { NdjsonDecoder } from '../src/ingest/ndjson-decoder';
-import type { Rejection } from '../src/ingest/rejection';
+import type { Rejection } from '../src/records/rejection';
 import { ValidTick, validateTick } from '../src/ingest/tick-validator';
 
 const TS = 1_704_205_800_000;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { analyticsConfig, type AnalyticsConfig } from '../../src/analytics/analytics-config';
 import { loadConfig } from '../../src/config/load';
-import type { Rejection } from '../../src/ingest/rejection';
+import type { Rejection } from '../../src/records/rejection';
 import { ValidTick, validateTick } from '../../src/ingest/tick-validator';
 import type { BaselineTick, FromWorker, ToWorker, WorkerInit } from './messages';
 

@@ -4,12 +4,12 @@
 // result objects, as a worker_threads service usually does.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import type { AlertFields } from '../../src/analytics/anomaly';
-import { ANOMALY_NAMES, SEVERITY_NAMES } from '../../src/analytics/anomaly';
+import type { AlertFields } from '../../src/records/anomaly';
+import { ANOMALY_NAMES, SEVERITY_NAMES } from '../../src/records/anomaly';
 import { PartitionEngine, type DropReason, type ResultSink } from '../../src/analytics/partition-engine';
 import type { IndicatorWindow } from '../../src/analytics/sliding-indicators';
 import type { SymbolState } from '../../src/analytics/symbol-state';
-import { EVENT_TYPE_NAMES, EventType, TickFields } from '../../src/analytics/tick-fields';
+import { EVENT_TYPE_NAMES, EventType, TickFields } from '../../src/records/tick-fields';
 import type { BarWindow } from '../../src/analytics/tumbling-bars';
 import type { AlertRecord } from '../../src/records/records';
 import type { BaselineTick, FromWorker, TickData, ToWorker, WorkerInit, WorkerRecord } from './messages';

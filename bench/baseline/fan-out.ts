@@ -6,7 +6,7 @@
 // for every symbol. No throttling, resume, auth or slow-consumer handling.
 
 import type WebSocket from 'ws';
-import { channelName, parseChannel, wildcardOf, type ChannelKind } from '../../src/serve/channels';
+import { channelName, parseChannel, wildcardOf, type ChannelKind } from '../../src/serve/hub/channel-names';
 
 interface ChannelFrame {
   readonly ch: string;

@@ -11,7 +11,7 @@
 //                    ◀─── { kind: 'flushed', id, counters }
 
 import type { AnalyticsConfig } from '../../src/analytics/analytics-config';
-import type { TickValues } from '../../src/analytics/tick-fields';
+import type { TickValues } from '../../src/records/tick-fields';
 import type { AlertRecord, BarRecord, IndicatorRecord } from '../../src/records/records';
 
 /** A validated tick as the main thread posts it. Absent price, bid and ask are NaN; absent seq is -1. */

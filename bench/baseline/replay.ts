@@ -11,7 +11,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
-import { Rejection } from '../../src/ingest/rejection';
+import { Rejection } from '../../src/records/rejection';
 import { AnalyticsThread, ValidTick, toBaselineTick } from './analytics-thread';
 import { runCommand } from './command';
 import type { BaselineTick, FromWorker } from './messages';

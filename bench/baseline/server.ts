@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import { formatDuration } from '../../src/config/duration';
-import { Rejection } from '../../src/ingest/rejection';
+import { Rejection } from '../../src/records/rejection';
 import { AnalyticsThread, ValidTick, toBaselineTick } from './analytics-thread';
 import { listenArgs, runCommand, type ListenArgs } from './command';
 import { FanOut, send } from './fan-out';

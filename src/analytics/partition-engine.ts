@@ -4,11 +4,11 @@
 // ticks from its ring and forwards what it emits; tests drive it directly.
 
 import type { AnalyticsConfig } from './analytics-config';
-import { AlertFields, AnomalyType } from './anomaly';
+import { AlertFields, AnomalyType } from '../records/anomaly';
 import type { BarWindow } from './tumbling-bars';
 import type { IndicatorWindow } from './sliding-indicators';
 import { SymbolState } from './symbol-state';
-import { EventType, TickFields } from './tick-fields';
+import { EventType, TickFields } from '../records/tick-fields';
 import { WindowStats } from './trailing-series';
 
 export type DropReason = 'duplicate' | 'late';

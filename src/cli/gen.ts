@@ -1,14 +1,14 @@
-// `tickflow gen`: writes a seeded synthetic feed (src/gen/) to --out as
+// `tickflow gen`: writes a seeded synthetic feed (src/synthetic/) to --out as
 // NDJSON, CSV or FlatBuffers, as fast as it goes, or with --realtime paced to
 // --rate in wall-clock time and stamped from now. When injections are on, one
 // line on stderr says what was injected, to compare with a replay's stats.
 
 import type { Loaded } from '../config/load';
 import { ConfigError } from '../errors';
-import { Feed } from '../gen/feed';
-import type { FeedCounts } from '../gen/feed-counts';
-import { feedOptions } from '../gen/gen-options';
-import { createEncoder, type TickEncoder } from '../gen/tick-encoder';
+import { Feed } from '../synthetic/feed';
+import type { FeedCounts } from '../synthetic/feed-counts';
+import { feedOptions } from '../synthetic/gen-options';
+import { createEncoder, type TickEncoder } from '../synthetic/tick-encoder';
 import { SyncWriter, closeFd, openOutput, sleepMs } from './sync-io';
 
 export interface GenResult {

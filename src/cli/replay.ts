@@ -8,7 +8,7 @@ import { analyticsConfig } from '../analytics/analytics-config';
 import type { Loaded } from '../config/load';
 import { ConfigError, InputError } from '../errors';
 import type { DecodedSink } from '../ingest/decoded-sink';
-import type { Rejection } from '../ingest/rejection';
+import type { Rejection } from '../records/rejection';
 import type { ValidTick } from '../ingest/tick-validator';
 import { Engine } from '../partition/engine';
 import { partitionsFor } from '../partition/placement';
@@ -16,7 +16,7 @@ import type { PartitionCounts, ResultVisitor } from '../partition/result-drain';
 import { Msg } from '../partition/protocol';
 import { RecordJson, rejectionJson } from '../records/record-json';
 import type { StatsRecord } from '../records/records';
-import { createDecoder, formatFromName, sniffFormat, type InputFormat } from './input-format';
+import { createDecoder, formatFromName, sniffFormat, type InputFormat } from '../ingest/input-format';
 import { SyncWriter, closeFd, openInput, openOutput, readChunk } from './sync-io';
 
 const CHUNK_BYTES = 1 << 20;

@@ -2,7 +2,7 @@
 // test/config-reference.test.ts fails when the file in the repository is not
 // what this renders, so the reference cannot drift from the code.
 
-import { CACHE_DIR_ENV } from '../binary/unpack';
+import { CACHE_DIR_ENV } from '../single-executable/unpack';
 import { envName, type CommandName, type Option } from './option';
 import { optionsFor } from './load';
 

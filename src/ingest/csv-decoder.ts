@@ -8,7 +8,7 @@
 import { InputError } from '../errors';
 import type { DecodedSink } from './decoded-sink';
 import { LineDecoder } from './line-decoder';
-import { Rejection } from './rejection';
+import { Rejection } from '../records/rejection';
 
 const NUMERIC = new Set(['timestamp', 'price', 'volume', 'bid', 'ask', 'seq']);
 const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;

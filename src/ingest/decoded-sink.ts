@@ -1,7 +1,7 @@
 // What the input decoders (NDJSON, CSV, FlatBuffers) hand on: each record is
 // either a valid tick or a rejection, never neither.
 
-import type { Rejection } from './rejection';
+import type { Rejection } from '../records/rejection';
 import type { ValidTick } from './tick-validator';
 
 export interface DecodedSink {

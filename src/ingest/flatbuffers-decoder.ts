@@ -11,8 +11,8 @@ import { Tick } from '../fb/generated/tickflow/fb/tick';
 import { InputError } from '../errors';
 import type { DecodedSink, TickDecoder } from './decoded-sink';
 import { FlatBuffersVerifier } from './flatbuffers-verifier';
-import { Rejection } from './rejection';
-import { float64Field, int64Field, stringField } from '../records/fb-fields';
+import { Rejection } from '../records/rejection';
+import { float64Field, int64Field, stringField } from '../fb/fields';
 import { ScannedTick } from './tick-scanner';
 import { ValidTick, validateTick } from './tick-validator';
 

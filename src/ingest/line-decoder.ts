@@ -4,7 +4,7 @@
 
 import type { DecodedSink, TickDecoder } from './decoded-sink';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter';
-import { Rejection } from './rejection';
+import { Rejection } from '../records/rejection';
 import { ValidTick, validateTick } from './tick-validator';
 
 export abstract class LineDecoder implements TickDecoder {

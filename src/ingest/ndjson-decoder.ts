@@ -3,7 +3,7 @@
 
 import type { DecodedSink } from './decoded-sink';
 import { LineDecoder } from './line-decoder';
-import { Rejection } from './rejection';
+import { Rejection } from '../records/rejection';
 import { ScannedTick, scanTick } from './tick-scanner';
 
 function isBlank(bytes: Uint8Array, start: number, end: number): boolean {

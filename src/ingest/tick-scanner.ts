@@ -12,7 +12,7 @@
 // a single correctly rounded IEEE operation: the same double. Other numbers
 // go through Number() on their text, which rounds correctly as well.
 
-import { intern } from '../records/fb-fields';
+import { intern } from '../fb/fields';
 
 /** The fields validateTick reads; undefined when absent, as on a parsed object. */
 export class ScannedTick {

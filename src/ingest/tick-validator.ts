@@ -4,7 +4,7 @@
 // in the SPEC's order. Unknown fields are ignored.
 
 import { EventType } from '../fb/generated/tickflow/fb/event-type';
-import { Rejection } from './rejection';
+import { Rejection } from '../records/rejection';
 
 export const MIN_TIMESTAMP = 946_684_800_000;
 export const MAX_TIMESTAMP_EXCLUSIVE = 4_102_444_800_000;

@@ -1,7 +1,7 @@
 // Loads the CPU-affinity addon (native/). Pinning is an optimisation: where
 // the addon is missing or the OS refuses, tickflow runs unpinned and says why.
 
-import { packagePath } from '../binary/layout';
+import { packagePath } from '../single-executable/layout';
 
 interface AffinityAddon {
   readonly supported: boolean;

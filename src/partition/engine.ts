@@ -17,7 +17,7 @@
 
 import type { AnalyticsConfig } from '../analytics/analytics-config';
 import { monotonicMs } from '../clock';
-import { Dispatcher } from '../ingest/dispatcher';
+import { Dispatcher } from './dispatcher';
 import type { ValidTick } from '../ingest/tick-validator';
 import type { WatermarkResetResult } from '../analytics/partition-engine';
 import { Doorbell, createDoorbell } from '../ring/doorbell';

@@ -9,7 +9,7 @@
 import { Builder } from 'flatbuffers';
 import type { AnalyticsConfig } from '../analytics/analytics-config';
 import { PartitionEngine } from '../analytics/partition-engine';
-import { TickFields } from '../analytics/tick-fields';
+import { TickFields } from '../records/tick-fields';
 import { monotonicMs } from '../clock';
 import { PartitionReport } from '../fb/generated/tickflow/ring/partition-report';
 import type { RingConsumer } from '../ring/ring-consumer';

@@ -4,11 +4,11 @@
 // never a drop).
 
 import { Builder } from 'flatbuffers';
-import type { AlertFields } from '../analytics/anomaly';
+import type { AlertFields } from '../records/anomaly';
 import type { DropReason, ResultSink } from '../analytics/partition-engine';
 import type { IndicatorWindow } from '../analytics/sliding-indicators';
 import type { SymbolState } from '../analytics/symbol-state';
-import type { TickFields } from '../analytics/tick-fields';
+import type { TickFields } from '../records/tick-fields';
 import type { BarWindow } from '../analytics/tumbling-bars';
 import { Alert } from '../fb/generated/tickflow/fb/alert';
 import { DeadLetter } from '../fb/generated/tickflow/fb/dead-letter';

@@ -5,7 +5,7 @@ import { Builder, ByteBuffer } from 'flatbuffers';
 import { NameKind } from '../fb/generated/tickflow/ring/name-kind';
 import { RegisterName } from '../fb/generated/tickflow/ring/register-name';
 import { RingTick } from '../fb/generated/tickflow/ring/ring-tick';
-import { TickFields } from '../analytics/tick-fields';
+import { TickFields } from '../records/tick-fields';
 
 export { NameKind };
 

@@ -7,10 +7,10 @@ import { Bar } from '../fb/generated/tickflow/fb/bar';
 import { DeadLetter } from '../fb/generated/tickflow/fb/dead-letter';
 import { Indicator } from '../fb/generated/tickflow/fb/indicator';
 import type { Tick } from '../fb/generated/tickflow/fb/tick';
-import { ANOMALY_NAMES, SEVERITY_NAMES } from '../analytics/anomaly';
-import { EVENT_TYPE_NAMES } from '../analytics/tick-fields';
-import type { Rejection } from '../ingest/rejection';
-import { int64Field, stringField } from './fb-fields';
+import { ANOMALY_NAMES, SEVERITY_NAMES } from './anomaly';
+import { EVENT_TYPE_NAMES } from './tick-fields';
+import type { Rejection } from './rejection';
+import { int64Field, stringField } from '../fb/fields';
 import { JsonBytes } from './json-bytes';
 import { jsonNumber } from './json-text';
 

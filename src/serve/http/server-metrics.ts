@@ -3,15 +3,15 @@
 // depth and per-stage latency percentiles. Each reads counters that the
 // components keep as plain fields.
 
-import type { DeadLetterReason } from '../ingest/rejection';
+import type { DeadLetterReason } from '../../records/rejection';
 import { MetricsRegistry, type Sample } from './metrics-registry';
-import { QUANTILES, STAGES, type StageLatency } from './stage-latency';
-import type { ChannelHub } from './channel-hub';
-import type { IngestEndpoint } from './ingest-endpoint';
-import type { Engine } from '../partition/engine';
-import type { MirrorReport } from '../kafka/mirror-protocol';
-import type { RetentionCounts } from '../store/store';
-import type { RecordRouter } from './record-router';
+import { QUANTILES, STAGES, type StageLatency } from '../hub/stage-latency';
+import type { ChannelHub } from '../hub/channel-hub';
+import type { IngestEndpoint } from '../ws/ingest-endpoint';
+import type { Engine } from '../../partition/engine';
+import type { MirrorReport } from '../../kafka/mirror-protocol';
+import type { RetentionCounts } from '../../store/store';
+import type { RecordRouter } from '../hub/record-router';
 
 export class ClientStats {
   subscribers = 0;

@@ -1,10 +1,10 @@
 // A source of ticks for `serve` besides /ingest: it hands valid ticks to the
 // pipeline and dead letters to the server, and stops on request.
 
-import type { Rejection } from '../../ingest/rejection';
-import type { ValidTick } from '../../ingest/tick-validator';
-import type { DeadLetterRecord } from '../../records/records';
-import type { Engine } from '../../partition/engine';
+import type { Rejection } from '../records/rejection';
+import type { ValidTick } from '../ingest/tick-validator';
+import type { DeadLetterRecord } from '../records/records';
+import type { Engine } from '../partition/engine';
 
 export interface SourceContext {
   readonly pipeline: Engine;

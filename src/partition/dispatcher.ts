@@ -3,13 +3,13 @@
 // partition learns a name (REGISTER_NAME) just before the first tick that uses
 // it, so RingTicks carry no strings.
 
-import { TickFields } from '../analytics/tick-fields';
-import { partitionOf } from '../partition/partition-of';
-import { Msg } from '../partition/protocol';
-import { NameKind, RingEncoder, RingTickWriter } from '../partition/ring-codec';
+import { TickFields } from '../records/tick-fields';
+import { partitionOf } from './partition-of';
+import { Msg } from './protocol';
+import { NameKind, RingEncoder, RingTickWriter } from './ring-codec';
 import type { RingProducer } from '../ring/ring-producer';
 import { RING_FULL } from '../ring/ring-descriptor';
-import type { ValidTick } from './tick-validator';
+import type { ValidTick } from '../ingest/tick-validator';
 
 export class Dispatcher {
   private readonly encoder = new RingEncoder();

@@ -9,7 +9,7 @@
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
-import { packagePath } from '../binary/layout';
+import { packagePath } from '../../single-executable/layout';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 
 /** dashboard/dist of this checkout, or the dashboard folder the single executable unpacked. */

@@ -13,7 +13,7 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../errors';
+import { ConfigError } from '../../errors';
 
 export type Role = 'subscribe' | 'publish' | 'admin';
 const ROLES: readonly Role[] = ['subscribe', 'publish', 'admin'];

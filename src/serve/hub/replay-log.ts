@@ -11,7 +11,7 @@
 // holds `capacity` frames of up to BYTES_PER_FRAME on average (and at least
 // 64 KiB); when bigger frames fill it first, the oldest are dropped sooner.
 
-import { copyBytes } from '../records/json-bytes';
+import { copyBytes } from '../../records/json-bytes';
 
 export interface LoggedChannel {
   readonly name: string;

@@ -3,8 +3,8 @@
 // the admin's POST /api/watermarks/reset.
 
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import { SYMBOL_PATTERN } from '../ingest/tick-validator';
-import { entitled, type Principal, type Role } from './auth';
+import { SYMBOL_PATTERN } from '../../ingest/tick-validator';
+import { entitled, type Principal, type Role } from '../access/auth';
 import { DASHBOARD_DIST, registerStatic } from './static-files';
 import type { WatermarkResetReply } from './watermark-admin';
 

@@ -1,9 +1,9 @@
 // The default source of `serve`: the `tickflow gen` feed, paced in wall-clock
 // time and stamped with it, so a bare `npm start` shows live bars and alerts.
 
-import { Feed } from '../../gen/feed';
-import { GenTick } from '../../gen/gen-tick';
-import { ValidTick } from '../../ingest/tick-validator';
+import { Feed } from '../synthetic/feed';
+import { GenTick } from '../synthetic/gen-tick';
+import { ValidTick } from '../ingest/tick-validator';
 import type { SourceContext, TickSource } from './tick-source';
 
 export interface SyntheticOptions {

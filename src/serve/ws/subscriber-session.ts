@@ -3,12 +3,12 @@
 // channels the hub manages for it: throttled channels, and quotes and forming
 // bars while the client lags (only the latest per channel waits for it).
 
-import { entitled, type Principal } from './auth';
-import type { ChannelHub, ChannelState, FrameInfo, ManagedSubscriber } from './channel-hub';
-import { topicOf } from './channel-hub';
-import { parseChannel, wildcardOf } from './channels';
+import { entitled, type Principal } from '../access/auth';
+import type { ChannelHub, ChannelState, FrameInfo, ManagedSubscriber } from '../hub/channel-hub';
+import { topicOf } from '../hub/channel-hub';
+import { parseChannel, wildcardOf } from '../hub/channel-names';
 import { CloseCode, ErrorCode, errorFrame } from './protocol-errors';
-import { RateLimiter } from './rate-limiter';
+import { RateLimiter } from '../access/rate-limiter';
 import { SubscriptionSet, type Delivery } from './subscription-set';
 
 /** The uWebSockets.js WebSocket, as a session uses it. */

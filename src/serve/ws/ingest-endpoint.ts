@@ -12,18 +12,18 @@
 // and the index, connection * 2^32 + index, so a worker's dead letter finds
 // its way back to the publisher.
 
-import { FlatBuffersDecoder } from '../ingest/flatbuffers-decoder';
-import type { DecodedSink } from '../ingest/decoded-sink';
-import { NdjsonDecoder } from '../ingest/ndjson-decoder';
-import { Rejection } from '../ingest/rejection';
-import { tickRecord, type ValidTick } from '../ingest/tick-validator';
-import type { Logger } from '../log';
-import type { DeadLetterRecord } from '../records/records';
-import { entitled, type Principal } from './auth';
-import type { Engine } from '../partition/engine';
+import { FlatBuffersDecoder } from '../../ingest/flatbuffers-decoder';
+import type { DecodedSink } from '../../ingest/decoded-sink';
+import { NdjsonDecoder } from '../../ingest/ndjson-decoder';
+import { Rejection } from '../../records/rejection';
+import { tickRecord, type ValidTick } from '../../ingest/tick-validator';
+import type { Logger } from '../../log';
+import type { DeadLetterRecord } from '../../records/records';
+import { entitled, type Principal } from '../access/auth';
+import type { Engine } from '../../partition/engine';
 import type { FutureGuard } from './future-guard';
 import { ErrorCode, errorFrame } from './protocol-errors';
-import { RateLimiter } from './rate-limiter';
+import { RateLimiter } from '../access/rate-limiter';
 
 const ORIGIN_SPAN = 2 ** 32;
 /** Origins below this are not /ingest ticks (sources use 0 or their line numbers). */

@@ -6,10 +6,10 @@
 // here instead (throttled, or conflated while they lag) are offered the frame
 // and keep only what they need.
 
-import type { ChannelKind } from './channels';
-import { channelName } from './channels';
+import type { ChannelKind } from './channel-names';
+import { channelName } from './channel-names';
 import { FbFrames, PayloadType } from './fb-frames';
-import { JsonBytes, copyBytes } from '../records/json-bytes';
+import { JsonBytes, copyBytes } from '../../records/json-bytes';
 import { ReplayLog, type Recovered } from './replay-log';
 
 /** The uWebSockets.js app, as the hub uses it. */

@@ -6,8 +6,8 @@
 // .resetWatermark says exactly how far). Every reset is logged with the
 // token that asked and counted, whether or not it changed anything.
 
-import type { Logger } from '../log';
-import type { Engine } from '../partition/engine';
+import type { Logger } from '../../log';
+import type { Engine } from '../../partition/engine';
 
 /** The answer of a reset, as the HTTP reply carries it. */
 export interface WatermarkResetReply {

@@ -23,16 +23,16 @@
 
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Rejection } from '../../ingest/rejection';
-import { ValidTick, validateTick } from '../../ingest/tick-validator';
-import { checkpointRecords, loadCheckpoint } from '../../kafka/checkpoint-topic';
-import type { ConsumedBatch, ConsumerPort, KafkaPort, KafkaRecord, ProducerPort, TopicPartition } from '../../kafka/kafka-port';
-import { createKafkaPort } from '../../kafka/kafkajs-port';
-import type { ResultMessage } from '../../kafka/result-messages';
-import { ALERTS_TOPIC, BARS_TOPIC, CHECKPOINT_TOPIC, DEAD_LETTER_TOPIC, INDICATORS_TOPIC, RAW_TOPIC, TOPIC_CONFIGS } from '../../kafka/topics';
-import type { DeadLetterRecord } from '../../records/records';
-import { joinCheckpoint, splitCheckpoint } from './checkpoint-blob';
-import type { SourceContext, TickSource } from './tick-source';
+import { Rejection } from '../records/rejection';
+import { ValidTick, validateTick } from '../ingest/tick-validator';
+import { checkpointRecords, loadCheckpoint } from './checkpoint-topic';
+import type { ConsumedBatch, ConsumerPort, KafkaPort, KafkaRecord, ProducerPort, TopicPartition } from './kafka-port';
+import { createKafkaPort } from './kafkajs-port';
+import type { ResultMessage } from './result-messages';
+import { ALERTS_TOPIC, BARS_TOPIC, CHECKPOINT_TOPIC, DEAD_LETTER_TOPIC, INDICATORS_TOPIC, RAW_TOPIC, TOPIC_CONFIGS } from './topics';
+import type { DeadLetterRecord } from '../records/records';
+import { joinCheckpoint, splitCheckpoint } from '../sources/checkpoint-blob';
+import type { SourceContext, TickSource } from '../sources/tick-source';
 
 /** Header naming the input partition a result came from, so other engines can tell theirs apart. */
 export const INPUT_PARTITION_HEADER = 'tickflow-input-partition';

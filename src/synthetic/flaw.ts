@@ -4,7 +4,7 @@
 // as text, and a fractional volume cannot be written to a FlatBuffers long,
 // so `--format fb` draws from SCHEMA_FLAWS only.
 
-import type { RejectReason } from '../ingest/rejection';
+import type { RejectReason } from '../records/rejection';
 import type { GenTick } from './gen-tick';
 
 export enum Flaw {
@@ -38,7 +38,7 @@ export const FLAW_NAMES: Readonly<Record<Flaw, string>> = {
   [Flaw.BID_ABOVE_ASK]: 'bid_above_ask',
 };
 
-/** The dead-letter reason the engine gives each flaw (src/ingest/rejection.ts). */
+/** The dead-letter reason the engine gives each flaw (src/records/rejection.ts). */
 export const FLAW_REASON: Readonly<Record<Exclude<Flaw, Flaw.NONE>, RejectReason>> = {
   [Flaw.UNPARSABLE]: 'unparsable',
   [Flaw.NUMBER_AS_STRING]: 'wrong_type',

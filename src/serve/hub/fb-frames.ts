@@ -3,14 +3,14 @@
 // snapshots and resumed messages are rebuilt from their JSON frames.
 
 import { Builder } from 'flatbuffers';
-import { Alert } from '../fb/generated/tickflow/fb/alert';
-import { Bar } from '../fb/generated/tickflow/fb/bar';
-import { EventType } from '../fb/generated/tickflow/fb/event-type';
-import { Indicator } from '../fb/generated/tickflow/fb/indicator';
-import { Message } from '../fb/generated/tickflow/fb/message';
-import { PayloadType } from '../fb/generated/tickflow/fb/payload-type';
-import { Tick } from '../fb/generated/tickflow/fb/tick';
-import { ANOMALY_NAMES, SEVERITY_NAMES } from '../analytics/anomaly';
+import { Alert } from '../../fb/generated/tickflow/fb/alert';
+import { Bar } from '../../fb/generated/tickflow/fb/bar';
+import { EventType } from '../../fb/generated/tickflow/fb/event-type';
+import { Indicator } from '../../fb/generated/tickflow/fb/indicator';
+import { Message } from '../../fb/generated/tickflow/fb/message';
+import { PayloadType } from '../../fb/generated/tickflow/fb/payload-type';
+import { Tick } from '../../fb/generated/tickflow/fb/tick';
+import { ANOMALY_NAMES, SEVERITY_NAMES } from '../../records/anomaly';
 
 export { PayloadType };
 

@@ -9,9 +9,9 @@
 // (as dead letters with reason `future`) and logged, at most one line per
 // LOG_EVERY_MS so that a feed with a wrong clock cannot flood the log.
 
-import { Rejection } from '../ingest/rejection';
-import type { ValidTick } from '../ingest/tick-validator';
-import type { Logger } from '../log';
+import { Rejection } from '../../records/rejection';
+import type { ValidTick } from '../../ingest/tick-validator';
+import type { Logger } from '../../log';
 
 const LOG_EVERY_MS = 10_000;
 

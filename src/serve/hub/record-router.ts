@@ -4,19 +4,19 @@
 // latency probes of echoed ticks feed the stage histograms.
 
 import { ByteBuffer } from 'flatbuffers';
-import { EVENT_TYPE_NAMES, EventType, TickFields } from '../analytics/tick-fields';
-import { monotonicMs } from '../clock';
-import { Alert } from '../fb/generated/tickflow/fb/alert';
-import { DeadLetter } from '../fb/generated/tickflow/fb/dead-letter';
-import type { Dispatcher } from '../ingest/dispatcher';
-import { Msg } from '../partition/protocol';
-import type { PartitionCounts, ResultVisitor } from '../partition/result-drain';
-import { RingDecoder } from '../partition/ring-codec';
-import { JsonBytes } from '../records/json-bytes';
-import { RecordFacts, RecordJson } from '../records/record-json';
-import type { AlertRecord, BarRecord, DeadLetterRecord, IndicatorRecord } from '../records/records';
-import { alertMessage, barMessage, deadLetterMessage, indicatorMessage, type ResultMessage } from '../kafka/result-messages';
-import type { StoredRecord } from '../store/store';
+import { EVENT_TYPE_NAMES, EventType, TickFields } from '../../records/tick-fields';
+import { monotonicMs } from '../../clock';
+import { Alert } from '../../fb/generated/tickflow/fb/alert';
+import { DeadLetter } from '../../fb/generated/tickflow/fb/dead-letter';
+import type { Dispatcher } from '../../partition/dispatcher';
+import { Msg } from '../../partition/protocol';
+import type { PartitionCounts, ResultVisitor } from '../../partition/result-drain';
+import { RingDecoder } from '../../partition/ring-codec';
+import { JsonBytes } from '../../records/json-bytes';
+import { RecordFacts, RecordJson } from '../../records/record-json';
+import type { AlertRecord, BarRecord, DeadLetterRecord, IndicatorRecord } from '../../records/records';
+import { alertMessage, barMessage, deadLetterMessage, indicatorMessage, type ResultMessage } from '../../kafka/result-messages';
+import type { StoredRecord } from '../../store/store';
 import { FrameInfo, type ChannelHub, type ChannelState, type PayloadSource } from './channel-hub';
 import { PayloadType } from './fb-frames';
 import type { StageLatency } from './stage-latency';

@@ -12,11 +12,11 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as sleep, setImmediate as nextTurn } from 'node:timers/promises';
-import { createDecoder, formatFromName, sniffFormat, type InputFormat } from '../../cli/input-format';
-import type { DecodedSink, TickDecoder } from '../../ingest/decoded-sink';
-import type { Rejection } from '../../ingest/rejection';
-import { ValidTick, tickRecord } from '../../ingest/tick-validator';
-import type { StoredRecord } from '../../store/store-protocol';
+import { createDecoder, formatFromName, sniffFormat, type InputFormat } from '../ingest/input-format';
+import type { DecodedSink, TickDecoder } from '../ingest/decoded-sink';
+import type { Rejection } from '../records/rejection';
+import { ValidTick, tickRecord } from '../ingest/tick-validator';
+import type { StoredRecord } from '../store/store-protocol';
 import { joinCheckpoint, splitCheckpoint } from './checkpoint-blob';
 import type { SourceContext, TickSource } from './tick-source';
 

@@ -2,10 +2,10 @@
 // sniffing the first bytes.
 
 import { extname } from 'node:path';
-import { CsvDecoder } from '../ingest/csv-decoder';
-import type { DecodedSink, TickDecoder } from '../ingest/decoded-sink';
-import { FlatBuffersDecoder, looksLikeTickBatch } from '../ingest/flatbuffers-decoder';
-import { NdjsonDecoder } from '../ingest/ndjson-decoder';
+import { CsvDecoder } from './csv-decoder';
+import type { DecodedSink, TickDecoder } from './decoded-sink';
+import { FlatBuffersDecoder, looksLikeTickBatch } from './flatbuffers-decoder';
+import { NdjsonDecoder } from './ndjson-decoder';
 
 export type InputFormat = 'ndjson' | 'csv' | 'fb';
 

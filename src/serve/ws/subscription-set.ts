@@ -3,8 +3,8 @@
 // delivered twice; for a token restricted to some symbols a wildcard is
 // expanded to those symbols' channels when it is requested.
 
-import { entitled, type Principal } from './auth';
-import { channelName, parseChannel, wildcardOf, type ChannelSpec } from './channels';
+import { entitled, type Principal } from '../access/auth';
+import { channelName, parseChannel, wildcardOf, type ChannelSpec } from '../hub/channel-names';
 
 export interface Requested {
   readonly spec: ChannelSpec;

@@ -11,7 +11,7 @@ declare const TICKFLOW_BUNDLED: boolean | undefined;
 /** True inside the bundle that the single executable unpacks and runs. */
 export const BUNDLED: boolean = typeof TICKFLOW_BUNDLED === 'boolean' && TICKFLOW_BUNDLED;
 
-/** The checkout root, from dist/src/binary/ where this file runs when compiled. */
+/** The checkout root, from dist/src/single-executable/ where this file runs when compiled. */
 const CHECKOUT_ROOT = join(__dirname, '..', '..', '..');
 
 /**
