@@ -21,7 +21,7 @@ import type { ValidTick } from '../src/ingest/tick-validator';
 import { EventType } from '../src/fb/generated/tickflow/fb/event-type';
 import { FLAW_NAMES, FLAW_REASON, SCHEMA_FLAWS, TEXT_FLAWS, type Flaw } from '../src/synthetic/flaw';
 import { Prng } from '../src/synthetic/prng';
-import type { GenFormat } from '../src/synthetic/tick-encoder';
+import type { InputFormat as GenFormat } from '../src/records/records';
 import { WeightedPicker } from '../src/synthetic/weighted-picker';
 import { ByteBuffer } from 'flatbuffers';
 

@@ -12,7 +12,7 @@ import type { Fields, Logger } from '../src/log';
 import { KafkaError } from '../src/kafka/kafka-error';
 import type { ConsumedRecord, KafkaPort } from '../src/kafka/kafka-port';
 import { createKafkaPort } from '../src/kafka/kafkajs-port';
-import { ALL_TOPICS, RAW_TOPIC, TOPIC_CONFIGS } from '../src/kafka/topics';
+import { ALL_TOPICS, RAW_TOPIC, TOPIC_CONFIGS } from '../src/records/topics';
 import { startTestBroker, type TestBroker } from './fixtures/kafka-broker';
 import { GROUP, collect as collectFrom, eventually, kcatRows, unique, waitFor, type Collector, type KcatRow } from './fixtures/kafka-probes';
 

@@ -8,7 +8,8 @@ import { ConfigError } from '../errors';
 import { Feed } from '../synthetic/feed';
 import type { FeedCounts } from '../synthetic/feed-counts';
 import { feedOptions } from '../synthetic/gen-options';
-import { createEncoder, type TickEncoder } from '../synthetic/tick-encoder';
+import { createEncoder } from '../synthetic/encoders';
+import type { TickEncoder } from '../synthetic/tick-encoder';
 import { SyncWriter, closeFd, openOutput, sleepMs } from './sync-io';
 
 export interface GenResult {

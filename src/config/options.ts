@@ -2,6 +2,7 @@
 // flags, TICKFLOW_* variables, config-file keys, --help and
 // docs/configuration.md are all derived.
 
+import { INPUT_FORMATS, type InputFormat } from '../records/records';
 import { formatDuration, parseDuration } from './duration';
 import { choice, custom, decimal, flag, integer, text, type CommandName, type Option } from './option';
 
@@ -241,8 +242,8 @@ export const options = {
     flag: 'log-level', choices: ['debug', 'info', 'warn', 'error'], default: 'info', commands: ['serve'],
     description: 'Least severe level logged.',
   }),
-  format: choice<'auto' | 'ndjson' | 'csv' | 'fb'>({
-    flag: 'format', choices: ['auto', 'ndjson', 'csv', 'fb'], default: 'auto', commands: ['replay'],
+  format: choice<'auto' | InputFormat>({
+    flag: 'format', choices: ['auto', ...INPUT_FORMATS], default: 'auto', commands: ['replay'],
     description: 'Input encoding; auto picks by file extension (.csv, .fb) and content, else NDJSON.',
   }),
   out: text({
@@ -273,8 +274,8 @@ export const options = {
     flag: 'seed', min: 0, max: 0xffffffff, default: 1, commands: ['gen'],
     description: 'Seed of the generator: the same seed and flags give the same bytes.',
   }),
-  genFormat: choice<'ndjson' | 'csv' | 'fb'>({
-    flag: 'format', choices: ['ndjson', 'csv', 'fb'], default: 'ndjson', commands: ['gen'],
+  genFormat: choice<InputFormat>({
+    flag: 'format', choices: INPUT_FORMATS, default: 'ndjson', commands: ['gen'],
     description: 'Output encoding (fb: one FlatBuffers TickBatch per 4096 ticks, each size-prefixed).',
   }),
   start: integer({

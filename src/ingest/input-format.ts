@@ -2,12 +2,13 @@
 // sniffing the first bytes.
 
 import { extname } from 'node:path';
+import type { InputFormat } from '../records/records';
 import { CsvDecoder } from './csv-decoder';
 import type { DecodedSink, TickDecoder } from './decoded-sink';
 import { FlatBuffersDecoder, looksLikeTickBatch } from './flatbuffers-decoder';
 import { NdjsonDecoder } from './ndjson-decoder';
 
-export type InputFormat = 'ndjson' | 'csv' | 'fb';
+export type { InputFormat };
 
 export function formatFromName(path: string): InputFormat | undefined {
   const ext = extname(path).toLowerCase();

@@ -5,11 +5,8 @@
 
 import { EventType } from '../fb/generated/tickflow/fb/event-type';
 import { Rejection } from '../records/rejection';
+import { MAX_EXCHANGE_LENGTH, MAX_TIMESTAMP_EXCLUSIVE, MIN_TIMESTAMP, SYMBOL_PATTERN } from '../records/tick-rules';
 
-export const MIN_TIMESTAMP = 946_684_800_000;
-export const MAX_TIMESTAMP_EXCLUSIVE = 4_102_444_800_000;
-export const MAX_EXCHANGE_LENGTH = 16;
-export const SYMBOL_PATTERN = /^[A-Za-z0-9._:/-]{1,32}$/;
 
 /** A valid tick. Absent optional numbers are NaN (seq: -1); exchange defaults to "". */
 export class ValidTick {

@@ -10,7 +10,7 @@
 import { KafkaError } from './kafka-error';
 import type { KafkaPort, KafkaRecord } from './kafka-port';
 import { readTail } from './topic-tail';
-import { CHECKPOINT_TOPIC } from './topics';
+import { CHECKPOINT_TOPIC } from '../records/topics';
 
 /** Raw bytes per chunk: 512 KiB, about 683 KiB in base64, well under a batch's 1 MiB. */
 const CHUNK_BYTES = 512 * 1024;

@@ -18,7 +18,7 @@
 import type { KafkaPort, KafkaRecord, ProducerPort } from './kafka-port';
 import type { OutboxRow, OutboxTable } from './outbox-table';
 import { readTail } from './topic-tail';
-import { ALERTS_TOPIC, BARS_TOPIC, DEAD_LETTER_TOPIC, INDICATORS_TOPIC } from './topics';
+import { ALERTS_TOPIC, BARS_TOPIC, DEAD_LETTER_TOPIC, INDICATORS_TOPIC } from '../records/topics';
 
 export const OUTBOX_ID_HEADER = 'tickflow-outbox-id';
 /** Which mirror wrote a message: several engines may mirror into the same topics, each with its own outbox ids. */

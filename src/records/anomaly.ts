@@ -3,6 +3,7 @@
 
 import { AnomalyType } from '../fb/generated/tickflow/fb/anomaly-type';
 import { Severity } from '../fb/generated/tickflow/fb/severity';
+import { ANOMALY_TYPES, SEVERITIES } from './records';
 
 export { AnomalyType, Severity };
 
@@ -14,8 +15,9 @@ export const SEVERITY_OF: Readonly<Record<AnomalyType, Severity>> = {
   [AnomalyType.HIGH_VOLATILITY]: Severity.WARNING,
 };
 
-export const ANOMALY_NAMES: readonly string[] = ['PRICE_SPIKE', 'VOLUME_SURGE', 'COMBINED_ANOMALY', 'SPREAD_WIDENING', 'HIGH_VOLATILITY'];
-export const SEVERITY_NAMES: readonly string[] = ['WARNING', 'HIGH', 'CRITICAL'];
+/** The JSON name of each enum value (records.ts lists them in enum order). */
+export const ANOMALY_NAMES: readonly string[] = ANOMALY_TYPES;
+export const SEVERITY_NAMES: readonly string[] = SEVERITIES;
 
 /** One alert, filled in place by the engine; a sink copies what it keeps. */
 export class AlertFields {

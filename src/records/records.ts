@@ -29,10 +29,18 @@ export interface IndicatorRecord {
   readonly trade_count: number;
 }
 
+/** Anomaly types, in the order of the FlatBuffers enum (fbs/records.fbs): a type's name is ANOMALY_TYPES[value]. */
 export const ANOMALY_TYPES = ['PRICE_SPIKE', 'VOLUME_SURGE', 'COMBINED_ANOMALY', 'SPREAD_WIDENING', 'HIGH_VOLATILITY'] as const;
 export type AnomalyType = (typeof ANOMALY_TYPES)[number];
-export const SEVERITIES = ['CRITICAL', 'HIGH', 'WARNING'] as const;
+/** Severities, in the order of the FlatBuffers enum, least severe first: a severity's name is SEVERITIES[value]. */
+export const SEVERITIES = ['WARNING', 'HIGH', 'CRITICAL'] as const;
 export type Severity = (typeof SEVERITIES)[number];
+/** Tick event types, in the order of the FlatBuffers enum (fbs/tick.fbs). */
+export const EVENT_TYPES = ['TRADE', 'QUOTE', 'BBO'] as const;
+export type EventTypeName = (typeof EVENT_TYPES)[number];
+/** The encodings a tick input may come in (SPEC §1), and `tickflow gen` writes. */
+export const INPUT_FORMATS = ['ndjson', 'csv', 'fb'] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
 
 export interface AlertRecord {
   readonly type: 'alert';

@@ -3,6 +3,7 @@
 // refilled per tick, so the hot path allocates nothing for it.
 
 import { EventType } from '../fb/generated/tickflow/fb/event-type';
+import { EVENT_TYPES } from './records';
 
 export { EventType };
 
@@ -20,7 +21,7 @@ export class TickFields {
   ask = 0;
   /** -1 when absent. */
   seq = -1;
-  /** 1-based input line or tick index; 0 when unknown. For /ingest, see ingest-origin.ts. */
+  /** 1-based input line or tick index; 0 when unknown. For /ingest, see ingestOrigin in serve/ws/ingest-endpoint.ts. */
   sourceLine = 0;
   /** Latency probes (ms, shared monotonic clock); 0 when not measured. */
   ingestTime = 0;
@@ -52,4 +53,5 @@ export interface TickValues {
   readonly seq: number;
 }
 
-export const EVENT_TYPE_NAMES: readonly string[] = ['TRADE', 'QUOTE', 'BBO'];
+/** The JSON name of each EventType value (records.ts lists them in enum order). */
+export const EVENT_TYPE_NAMES: readonly string[] = EVENT_TYPES;

@@ -9,12 +9,13 @@
 // then loads PARKED and, if set, bumps COUNT and notifies. Either the
 // producer sees the flag or the consumer's re-check sees the record.
 
+import { CACHE_LINE_BYTES } from './ring-descriptor';
+
 const PARKED = 0;
 const COUNT = 1;
-const CACHE_LINE = 64;
 
 export function createDoorbell(): SharedArrayBuffer {
-  return new SharedArrayBuffer(2 * CACHE_LINE);
+  return new SharedArrayBuffer(2 * CACHE_LINE_BYTES);
 }
 
 

@@ -15,7 +15,7 @@ import type { DeadLetterReason } from '../records/rejection';
 import type { ValidTick } from '../ingest/tick-validator';
 import type { Logger } from '../log';
 import type { AlertRecord, BarRecord, DeadLetterRecord, IndicatorRecord } from '../records/records';
-import { ALERTS_TOPIC, BARS_TOPIC, INDICATORS_TOPIC } from '../kafka/topics';
+import { ALERTS_TOPIC, BARS_TOPIC, INDICATORS_TOPIC } from '../records/topics';
 import { KafkaMirror } from '../kafka/kafka-mirror';
 import { Store } from '../store/store';
 import { LOCAL_PRINCIPAL, TokenRegistry, tokenOf, type Principal } from './access/auth';

@@ -17,7 +17,7 @@
 // counts from. A regenerated record keeps the stamp of its first write.
 
 import type { Database, Statement } from 'better-sqlite3';
-import { alertMessage, barMessage, deadLetterMessage, indicatorMessage, type ResultMessage } from '../kafka/result-messages';
+import { alertMessage, barMessage, deadLetterMessage, indicatorMessage, type ResultMessage } from '../records/result-messages';
 import { tickText } from './record-rows';
 import type { StoredRecord } from './store-protocol';
 

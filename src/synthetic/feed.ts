@@ -18,7 +18,7 @@
 //   invalid record's flaw is chosen from one uniform number whatever the flaw
 //   list), so every format carries the same valid ticks.
 
-import { MIN_TIMESTAMP } from '../ingest/tick-validator';
+import { MIN_TIMESTAMP } from '../records/tick-rules';
 import { FeedCounts } from './feed-counts';
 import { applyFlaw, Flaw, flawNeedsQuote } from './flaw';
 import { EventType, GenTick } from './gen-tick';

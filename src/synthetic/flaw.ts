@@ -5,7 +5,6 @@
 // so `--format fb` draws from SCHEMA_FLAWS only.
 
 import type { RejectReason } from '../records/rejection';
-import type { GenTick } from './gen-tick';
 
 export enum Flaw {
   NONE = 0,
@@ -59,6 +58,17 @@ export const SCHEMA_FLAWS: readonly Flaw[] = [
   Flaw.MISSING_FIELD, Flaw.NEGATIVE_PRICE, Flaw.TIMESTAMP_OUT_OF_RANGE, Flaw.INVALID_SYMBOL, Flaw.BID_ABOVE_ASK,
 ];
 
+/** The fields of a tick a flaw changes (a GenTick has them). */
+export interface FlawTarget {
+  flaw: Flaw;
+  symbol: string;
+  timestamp: number;
+  price: number;
+  volume: number;
+  bid: number;
+  ask: number;
+}
+
 /** The flaw's base record: a QUOTE for BID_ABOVE_ASK, a TRADE for the rest. */
 export function flawNeedsQuote(flaw: Flaw): boolean {
   return flaw === Flaw.BID_ABOVE_ASK;
@@ -68,7 +78,7 @@ export function flawNeedsQuote(flaw: Flaw): boolean {
  * Breaks a valid tick (a TRADE, or a QUOTE for BID_ABOVE_ASK) in the way
  * `flaw` names. Text-only flaws are only marked: the encoder renders them.
  */
-export function applyFlaw(tick: GenTick, flaw: Flaw): void {
+export function applyFlaw(tick: FlawTarget, flaw: Flaw): void {
   tick.flaw = flaw;
   switch (flaw) {
     case Flaw.FRACTIONAL_VOLUME: tick.volume += 0.5; break;

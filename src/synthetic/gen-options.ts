@@ -6,9 +6,9 @@
 import { envName } from '../config/option';
 import type { Loaded } from '../config/load';
 import { ConfigError } from '../errors';
-import { MAX_TIMESTAMP_EXCLUSIVE } from '../ingest/tick-validator';
+import { MAX_TIMESTAMP_EXCLUSIVE } from '../records/tick-rules';
 import type { FeedOptions } from './feed';
-import { flawsFor } from './tick-encoder';
+import { flawsFor } from './encoders';
 
 type RateKey = 'tradeRatio' | 'anomalyRate' | 'duplicateRate' | 'lateRate' | 'invalidRate';
 const RATES: ReadonlyArray<readonly [RateKey, string]> = [

@@ -3,11 +3,10 @@
 // One instance is reused per record, so the hot loop allocates nothing here.
 
 import { EventType } from '../fb/generated/tickflow/fb/event-type';
+import { EVENT_TYPE_NAMES } from '../records/tick-fields';
 import { Flaw } from './flaw';
 
-export { EventType };
-
-export const EVENT_TYPE_NAMES: readonly string[] = ['TRADE', 'QUOTE', 'BBO'];
+export { EventType, EVENT_TYPE_NAMES };
 
 export class GenTick {
   /** Index of the symbol in the universe; not encoded. */

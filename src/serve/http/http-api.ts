@@ -3,7 +3,7 @@
 // the admin's POST /api/watermarks/reset.
 
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import { SYMBOL_PATTERN } from '../../ingest/tick-validator';
+import { SYMBOL_PATTERN } from '../../records/tick-rules';
 import { entitled, type Principal, type Role } from '../access/auth';
 import { DASHBOARD_DIST, registerStatic } from './static-files';
 import type { WatermarkResetReply } from './watermark-admin';

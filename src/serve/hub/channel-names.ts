@@ -6,7 +6,7 @@
 // (`BRK.B`), so a name is split at its first dot (and, for bars, its second);
 // whatever follows is the symbol.
 
-import { SYMBOL_PATTERN } from '../../ingest/tick-validator';
+import { SYMBOL_PATTERN } from '../../records/tick-rules';
 
 export type ChannelKind = 'trades' | 'quotes' | 'bars' | 'indicators' | 'alerts';
 

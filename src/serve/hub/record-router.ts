@@ -15,7 +15,7 @@ import { RingDecoder } from '../../partition/ring-codec';
 import { JsonBytes } from '../../records/json-bytes';
 import { RecordFacts, RecordJson } from '../../records/record-json';
 import type { AlertRecord, BarRecord, DeadLetterRecord, IndicatorRecord } from '../../records/records';
-import { alertMessage, barMessage, deadLetterMessage, indicatorMessage, type ResultMessage } from '../../kafka/result-messages';
+import { alertMessage, barMessage, deadLetterMessage, indicatorMessage, type ResultMessage } from '../../records/result-messages';
 import type { StoredRecord } from '../../store/store';
 import { FrameInfo, type ChannelHub, type ChannelState, type PayloadSource } from './channel-hub';
 import { PayloadType } from './fb-frames';

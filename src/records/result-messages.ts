@@ -5,7 +5,7 @@
 // source position of the triggering tick, as two alerts may share a
 // timestamp), dead letters the symbol when known.
 
-import type { AlertRecord, BarRecord, DeadLetterRecord, IndicatorRecord } from '../records/records';
+import type { AlertRecord, BarRecord, DeadLetterRecord, IndicatorRecord } from './records';
 import { ALERTS_TOPIC, BARS_TOPIC, DEAD_LETTER_TOPIC, INDICATORS_TOPIC } from './topics';
 
 export interface ResultMessage {
