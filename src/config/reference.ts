@@ -1,5 +1,5 @@
 // docs/configuration.md, rendered from the option table (npm run gen:docs).
-// test/config-reference.test.ts fails when the file in the repository is not
+// test/unit/config-reference.test.ts fails when the file in the repository is not
 // what this renders, so the reference cannot drift from the code.
 
 import { CACHE_DIR_ENV } from '../single-executable/unpack';

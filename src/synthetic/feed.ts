@@ -3,7 +3,7 @@
 // start + floor(i * 1000 / rate) for record i, with injected anomalies,
 // duplicates, late ticks and malformed records at the configured rates.
 //
-// Rules the engine's bookkeeping relies on (and test/gen.test.ts checks):
+// Rules the engine's bookkeeping relies on (and test/e2e/gen.test.ts checks):
 // - In-order ticks (normal ones and anomalies) of a symbol have strictly
 //   increasing timestamps; duplicates, late ticks and malformed records never
 //   move a symbol's newest timestamp.

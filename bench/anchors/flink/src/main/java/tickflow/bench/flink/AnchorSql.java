@@ -6,7 +6,7 @@ import java.nio.file.Path;
  * The SQL of the anchor. Both modes define a table `ticks` with the same
  * columns (the tick fields tickflow reads, `intended_ns` and the event-time
  * attribute `rowtime`) and run the same two INSERTs over it, which mirror the
- * SQLite oracle of test/sql-oracle.test.ts.
+ * SQLite oracle of test/e2e/sql-oracle.test.ts.
  */
 final class AnchorSql {
   private AnchorSql() {}
