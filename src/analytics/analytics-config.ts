@@ -1,9 +1,7 @@
 // The slice of the configuration the partition workers need. It crosses the
 // thread boundary in workerData, so it is plain data.
 
-import { formatDuration } from '../config/duration';
 import type { Config } from '../config/load';
-import { ConfigError } from '../errors';
 
 export interface AnalyticsConfig {
   readonly intervals: readonly number[];
@@ -30,9 +28,6 @@ export interface AnalyticsConfig {
 }
 
 export function analyticsConfig(config: Config, live: boolean): AnalyticsConfig {
-  if (config.indicatorWindow % config.indicatorSlide !== 0) {
-    throw new ConfigError(`invalid configuration: --indicator-window = ${formatDuration(config.indicatorWindow)}: expected a multiple of --indicator-slide (${formatDuration(config.indicatorSlide)})`);
-  }
   return {
     intervals: config.intervals,
     latenessMs: config.latenessMs,

@@ -4,7 +4,7 @@
 // line on stderr says what was injected, to compare with a replay's stats.
 
 import type { Loaded } from '../config/load';
-import { ConfigError } from '../errors';
+import { invalidOption } from '../config/invalid';
 import { Feed } from '../synthetic/feed';
 import type { FeedCounts } from '../synthetic/feed-counts';
 import { feedOptions } from '../synthetic/gen-options';
@@ -58,7 +58,7 @@ export async function runGen(loaded: Loaded, log: (line: string) => void): Promi
   try {
     fd = openOutput(config.out);
   } catch (err) {
-    throw new ConfigError(`invalid configuration: --out = ${JSON.stringify(config.out)}: cannot open it for writing (${(err as Error).message}); expected a writable file path or -`);
+    throw invalidOption('out', config.out, `a writable file path or - (cannot open it for writing: ${(err as Error).message})`, loaded.origin.out);
   }
   const writer = new SyncWriter(fd);
   const encoder = createEncoder(config.genFormat, writer);

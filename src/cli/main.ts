@@ -53,7 +53,8 @@ export function main(argv: readonly string[]): void {
     },
     (err: unknown) => {
       if (err instanceof TickflowError) {
-        log(`tickflow: ${err.message}`);
+        // The code last, so the line still starts with what went wrong; scripts match the code.
+        log(`tickflow: ${err.message} [${err.code}]`);
         process.exitCode = 2;
       } else {
         log(`tickflow: ${(err as Error).stack ?? String(err)}`);

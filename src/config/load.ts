@@ -3,7 +3,8 @@
 // the frozen defaults. Every value is validated here, at start-up.
 
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../errors';
+import { checkCommand } from './checks';
+import { invalidOption, usageError, type Origin } from './invalid';
 import { envName, type CommandName, type Option, type RawValue } from './option';
 import { options, type OptionKey, type ValueOf } from './options';
 
@@ -13,7 +14,7 @@ export interface Loaded {
   readonly config: Config;
   readonly positionals: readonly string[];
   /** Where each option of the command came from, for the start-up banner. */
-  readonly origin: Readonly<Record<string, 'flag' | 'env' | 'file' | 'default'>>;
+  readonly origin: Readonly<Record<string, Origin>>;
   readonly help: boolean;
 }
 
@@ -25,13 +26,6 @@ export function optionsFor(command: CommandName): Array<[OptionKey, AnyOption]> 
     .filter(([, option]) => option.commands.includes(command));
 }
 
-function quote(raw: RawValue): string {
-  return typeof raw === 'string' ? JSON.stringify(raw) : String(raw);
-}
-
-function invalid(option: AnyOption, raw: RawValue, source: string): ConfigError {
-  return new ConfigError(`invalid configuration: --${option.flag} = ${quote(raw)}${source}: expected ${option.expected}`);
-}
 
 interface ParsedArgs {
   flags: Map<string, RawValue>;
@@ -70,14 +64,14 @@ function parseArgs(command: CommandName, argv: readonly string[], known: Map<str
       }
     }
     if (option === undefined) {
-      throw new ConfigError(`unknown option ${arg.split('=')[0]} for tickflow ${command}; see tickflow ${command} --help`);
+      throw usageError(`unknown option ${arg.split('=')[0]} for tickflow ${command}; see tickflow ${command} --help`);
     }
     if (value === undefined) {
       if (option.boolean) {
         value = true;
       } else {
         const next = argv[i + 1];
-        if (next === undefined) throw new ConfigError(`invalid configuration: --${name} needs a value: expected ${option.expected}`);
+        if (next === undefined) throw usageError(`invalid configuration: --${name} needs a value: expected ${option.expected}`);
         value = next;
         i++;
       }
@@ -92,16 +86,16 @@ function readConfigFile(path: string): Record<string, unknown> {
   try {
     textValue = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`invalid configuration: --config = ${JSON.stringify(path)}: cannot read it (${(err as Error).message})`);
+    throw invalidOption('config', path, `a readable JSON file (${(err as Error).message})`);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(textValue);
   } catch (err) {
-    throw new ConfigError(`invalid configuration: --config = ${JSON.stringify(path)}: not valid JSON (${(err as Error).message})`);
+    throw invalidOption('config', path, `a file of valid JSON (${(err as Error).message})`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ConfigError(`invalid configuration: --config = ${JSON.stringify(path)}: expected a JSON object keyed by option names`);
+    throw invalidOption('config', path, 'a JSON object keyed by option names');
   }
   return parsed as Record<string, unknown>;
 }
@@ -118,13 +112,13 @@ export function loadConfig(command: CommandName, argv: readonly string[], env: N
     const everyFlag = new Set(Object.values(options).map((o) => o.flag));
     for (const key of Object.keys(file)) {
       if (!everyFlag.has(key) || key === 'config') {
-        throw new ConfigError(`invalid configuration: config file ${JSON.stringify(configPath)} has unknown key ${JSON.stringify(key)}; keys are option names such as "lateness-ms"`);
+        throw usageError(`invalid configuration: config file ${JSON.stringify(configPath)} has unknown key ${JSON.stringify(key)}; keys are option names such as "lateness-ms"`);
       }
     }
   }
 
   const values: Record<string, unknown> = {};
-  const origin: Record<string, 'flag' | 'env' | 'file' | 'default'> = {};
+  const origin: Record<string, Origin> = {};
   for (const key of Object.keys(options) as OptionKey[]) {
     const option = options[key] as AnyOption;
     values[key] = option.defaultValue();
@@ -133,28 +127,27 @@ export function loadConfig(command: CommandName, argv: readonly string[], env: N
     const fromEnv = env[envName(option.flag)];
     const fromFile = option.cliOnly === true ? undefined : file[option.flag];
     let raw: RawValue | undefined;
-    let source = '';
     if (fromFlag !== undefined) {
       raw = fromFlag;
       origin[option.flag] = 'flag';
     } else if (fromEnv !== undefined) {
       raw = fromEnv;
-      source = ` (from ${envName(option.flag)})`;
       origin[option.flag] = 'env';
     } else if (fromFile !== undefined) {
       if (typeof fromFile !== 'string' && typeof fromFile !== 'number' && typeof fromFile !== 'boolean') {
-        throw new ConfigError(`invalid configuration: --${option.flag} = ${JSON.stringify(fromFile)} (from config file): expected ${option.expected}`);
+        throw invalidOption(option.flag, fromFile, option.expected, 'file');
       }
       raw = fromFile;
-      source = ' (from config file)';
       origin[option.flag] = 'file';
     } else {
       origin[option.flag] = 'default';
       continue;
     }
     const parsed = option.parse(raw);
-    if (parsed === undefined) throw invalid(option, raw, source);
+    if (parsed === undefined) throw invalidOption(option.flag, raw, option.expected, origin[option.flag]);
     values[key] = parsed;
   }
-  return { config: Object.freeze(values) as Config, positionals: args.positionals, origin, help: args.help };
+  const loaded: Loaded = { config: Object.freeze(values) as Config, positionals: args.positionals, origin, help: args.help };
+  if (!loaded.help) checkCommand(command, loaded);
+  return loaded;
 }

@@ -62,12 +62,13 @@ Each option can be given in three places. The first one found wins:
    One file can serve every command: a key that a command does not take is
    ignored by it, and a key that no command takes is an error.
 
-Otherwise the default applies. Every value is checked at start-up; a bad one
-stops the command with exit code 2 and one line that names the option, the
-value, where it came from and what was expected:
+Otherwise the default applies. Every value, and every combination of values
+that must go together, is checked at start-up; a bad one stops the command
+with exit code 2 and one line that names the option, the value, where it came
+from and what was expected, then the error's code:
 
 \`\`\`
-tickflow: invalid configuration: --partitions = "0" (from TICKFLOW_PARTITIONS): expected an integer from 1 to 256
+tickflow: invalid configuration: --partitions = "-1" (from TICKFLOW_PARTITIONS): expected auto, or an integer from 0 (inline) to 256 [ERR_TICKFLOW_CONFIG]
 \`\`\`
 
 \`tickflow serve\` logs the effective configuration at start-up (the message

@@ -4,13 +4,12 @@
 // drains: stop intake, make every window final, deliver, close clients with
 // 1001, stop threads.
 
-import { existsSync } from 'node:fs';
 import uWS from 'uWebSockets.js';
 import type { HttpRequest, HttpResponse, us_listen_socket, us_socket_context_t, WebSocket } from 'uWebSockets.js';
 import { analyticsConfig } from '../analytics/analytics-config';
 import { formatDuration } from '../config/duration';
 import type { Config } from '../config/load';
-import { ConfigError } from '../errors';
+import { invalidOption } from '../config/invalid';
 import type { DeadLetterReason } from '../records/rejection';
 import type { ValidTick } from '../ingest/tick-validator';
 import type { Logger } from '../log';
@@ -37,7 +36,6 @@ import type { TickSource } from '../sources/tick-source';
 import { StageLatency } from './hub/stage-latency';
 import { SubscriberSession } from './ws/subscriber-session';
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const BACKPRESSURE_CHECK_MS = 25;
 const CONTROL_FRAME_BYTES = 64 * 1024;
 
@@ -67,15 +65,6 @@ export interface ServerAddress {
   readonly host: string;
   readonly port: number;
   readonly tls: boolean;
-}
-
-function checkFiles(config: Config): void {
-  if ((config.tlsCert === '') !== (config.tlsKey === '')) {
-    throw new ConfigError(`invalid configuration: --tls-cert = ${JSON.stringify(config.tlsCert)}, --tls-key = ${JSON.stringify(config.tlsKey)}: expected both or neither`);
-  }
-  for (const [flag, path] of [['tls-cert', config.tlsCert], ['tls-key', config.tlsKey]] as const) {
-    if (path !== '' && !existsSync(path)) throw new ConfigError(`invalid configuration: --${flag} = ${JSON.stringify(path)}: expected a readable PEM file`);
-  }
 }
 
 export class TickflowServer {
@@ -109,18 +98,12 @@ export class TickflowServer {
   }
 
   static async start(config: Config, log: Logger): Promise<TickflowServer> {
-    checkFiles(config);
+    // Option values and their combinations were checked by loadConfig (config/checks.ts).
     const tokens = config.tokenFile === '' ? null : TokenRegistry.load(config.tokenFile);
     const host = config.host !== '' ? config.host : tokens === null ? '127.0.0.1' : '0.0.0.0';
-    if (tokens === null && !LOOPBACK.has(host)) {
-      throw new ConfigError(`invalid configuration: --host = ${JSON.stringify(host)}: expected 127.0.0.1 without --token-file (a server without authentication listens on loopback only)`);
-    }
     const analytics = analyticsConfig(config, true);
     const intervals = config.intervals.map(formatDuration);
     const brokers = config.kafkaBrokers === '' ? [] : config.kafkaBrokers.split(',').map((b) => b.trim());
-    if (config.source === 'kafka' && brokers.length === 0) {
-      throw new ConfigError('invalid configuration: --source = "kafka": expected --kafka-brokers too (host:port of the cluster)');
-    }
     const mirrorOn = brokers.length > 0 && config.source !== 'kafka';
     const store = await Store.open({
       path: config.db, retentionMs: config.retention, outbox: mirrorOn,
@@ -305,7 +288,7 @@ export class TickflowServer {
       await pipeline.stop();
       await mirror?.stop();
       await store.close();
-      throw new ConfigError(`invalid configuration: --port = ${config.port}: cannot listen on ${host}:${config.port} (in use, or not allowed); expected a free port`);
+      throw invalidOption('port', config.port, `a free port (cannot listen on ${host}:${config.port}: in use, or not allowed)`);
     }
     const port = uWS.us_socket_local_port(listenSocket);
     server = new TickflowServer(log, listenSocket, { host, port, tls }, pipeline, store, source, mirror);

@@ -97,7 +97,7 @@ describe('tickflow replay', () => {
       const result = tickflow(['replay', ...args]);
       assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.equal(result.stderr.trimEnd().split('\n').length, 1, result.stderr);
-      assert.match(result.stderr, /^tickflow: /);
+      assert.match(result.stderr, /^tickflow: .* \[ERR_TICKFLOW_(CONFIG|INPUT)\]\n$/, 'one line, its code last');
     }
   });
 });

@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { analyticsConfig } from '../../src/analytics/analytics-config';
 import { formatDuration, parseDuration } from '../../src/config/duration';
 import { loadConfig } from '../../src/config/load';
 import { AUTO_PARTITIONS, options } from '../../src/config/options';
@@ -96,13 +95,26 @@ describe('configuration', () => {
     assert.throws(() => loadConfig('replay', ['--config', typed], {}), /--lateness-ms = \[1\] \(from config file\): expected an integer >= 0/);
     const broken = join(dir, 'broken.json');
     writeFileSync(broken, '{');
-    assert.throws(() => loadConfig('replay', ['--config', broken], {}), /not valid JSON/);
-    assert.throws(() => loadConfig('replay', ['--config', join(dir, 'absent.json')], {}), /cannot read it/);
+    assert.throws(() => loadConfig('replay', ['--config', broken], {}), /--config = ".*broken\.json": expected a file of valid JSON/);
+    assert.throws(() => loadConfig('replay', ['--config', join(dir, 'absent.json')], {}), /--config = ".*absent\.json": expected a readable JSON file/);
   });
 
-  it('refuses an indicator window that is not a multiple of the slide', () => {
-    const { config } = loadConfig('replay', ['--indicator-window', '100s', '--indicator-slide', '30s'], {});
-    assert.throws(() => analyticsConfig(config, false), /--indicator-window = 100s: expected a multiple of --indicator-slide \(30s\)/);
+  it('refuses an indicator window that is not a multiple of the slide, when the options are read', () => {
+    assert.throws(() => loadConfig('replay', ['--indicator-window', '100s', '--indicator-slide', '30s'], {}),
+      { code: 'ERR_TICKFLOW_CONFIG', message: 'invalid configuration: --indicator-window = "100s": expected a multiple of --indicator-slide (30s)' });
+  });
+
+  it('refuses options that do not go together, for serve and gen, with one line naming each', () => {
+    assert.throws(() => loadConfig('serve', ['--tls-cert', 'cert.pem'], {}),
+      { message: 'invalid configuration: --tls-cert = "cert.pem", --tls-key = "": expected both or neither' });
+    assert.throws(() => loadConfig('serve', ['--host', '0.0.0.0'], {}),
+      { message: 'invalid configuration: --host = "0.0.0.0": expected 127.0.0.1 without --token-file (a server without authentication listens on loopback only)' });
+    assert.throws(() => loadConfig('serve', ['--source', 'kafka'], {}),
+      { message: 'invalid configuration: --source = "kafka": expected --kafka-brokers too (host:port of the cluster)' });
+    assert.throws(() => loadConfig('gen', ['--late-rate', '0.6', '--invalid-rate', '0.6'], {}),
+      /--anomaly-rate = 0, --duplicate-rate = 0, --late-rate = 0\.6, --invalid-rate = 0\.6: expected a total of at most 1/);
+    assert.throws(() => loadConfig('gen', [], { TICKFLOW_TRADE_RATIO: '1.5' }),
+      { message: 'invalid configuration: --trade-ratio = 1.5 (from TICKFLOW_TRADE_RATIO): expected a probability from 0 to 1' });
   });
 
   it('documents every option of a command in its --help, with its variable and default', () => {

@@ -13,7 +13,8 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../../errors';
+import { invalidFile } from '../../config/invalid';
+import type { ConfigError } from '../../errors';
 
 export type Role = 'subscribe' | 'publish' | 'admin';
 const ROLES: readonly Role[] = ['subscribe', 'publish', 'admin'];
@@ -59,7 +60,7 @@ export class TokenRegistry {
   }
 
   static load(path: string): TokenRegistry {
-    const fail = (why: string): ConfigError => new ConfigError(`invalid configuration: --token-file = ${JSON.stringify(path)}: ${why}`);
+    const fail = (why: string): ConfigError => invalidFile('token-file', path, why);
     let parsed: unknown;
     try {
       parsed = JSON.parse(readFileSync(path, 'utf8'));
