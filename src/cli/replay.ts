@@ -80,7 +80,8 @@ export async function runReplay(loaded: Loaded, log: (line: string) => void): Pr
   };
   const engine = await Engine.start({
     partitions: partitionsFor('replay', config.partitions), pin: config.pin, ringBytes: config.ringKib * 1024, analytics, results: 'caller', probes: false,
-  }, () => visitor);
+  });
+  engine.deliverTo(visitor);
   const host = engine.partitions;
   json = host.outputs.map((ring) => new RecordJson(ring.bytes));
   for (const warning of host.warnings) log(`tickflow replay: warning: ${warning}`);

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { formatDuration } from './duration';
 import { invalidOption, invalidTogether } from './invalid';
-import type { Loaded } from './load';
+import type { Loaded } from './loaded';
 import type { CommandName } from './option';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);

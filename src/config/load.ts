@@ -6,17 +6,10 @@ import { readFileSync } from 'node:fs';
 import { checkCommand } from './checks';
 import { invalidOption, usageError, type Origin } from './invalid';
 import { envName, type CommandName, type Option, type RawValue } from './option';
-import { options, type OptionKey, type ValueOf } from './options';
+import type { Config, Loaded } from './loaded';
+import { options, type OptionKey } from './options';
 
-export type Config = { readonly [K in OptionKey]: ValueOf<K> };
-
-export interface Loaded {
-  readonly config: Config;
-  readonly positionals: readonly string[];
-  /** Where each option of the command came from, for the start-up banner. */
-  readonly origin: Readonly<Record<string, Origin>>;
-  readonly help: boolean;
-}
+export type { Config, Loaded };
 
 type AnyOption = Option<unknown>;
 

@@ -61,6 +61,16 @@ interface PendingRestore {
   readonly resolve: () => void;
 }
 
+/** Results before deliverTo() are a bug of the host, not data to drop. */
+const NO_VISITOR: ResultVisitor = {
+  record: () => {
+    throw new Error('the engine handed on a result before deliverTo() gave it a visitor');
+  },
+  flushed: () => {
+    throw new Error('the engine handed on a flush report before deliverTo() gave it a visitor');
+  },
+};
+
 export interface EngineOptions {
   /** Worker threads, one partition each; 0 runs the engine inline on this thread. */
   readonly partitions: number;
@@ -109,16 +119,16 @@ export class Engine {
   private nextReset = 1;
   private readonly resets = new Map<number, (result: WatermarkResetResult | null) => void>();
 
-  private readonly visitor: ResultVisitor;
+  /** Where results go (deliverTo); none may arrive before it is set. */
+  private visitor: ResultVisitor = NO_VISITOR;
 
   private host!: PartitionHost;
 
   private constructor(options: EngineOptions, bell: SharedArrayBuffer | null, host: (engine: Engine) => PartitionHost,
-    makeVisitor: (dispatcher: Dispatcher) => ResultVisitor) {
+) {
     this.host = host(this);
     this.placement = this.host.placement;
     this.dispatcher = new Dispatcher(this.host.inputs);
-    this.visitor = makeVisitor(this.dispatcher);
     this.drain = new ResultDrain(this.host.outputs, this.host.echoes);
     this.eventLoop = options.results === 'event-loop';
     this.slice = this.eventLoop ? RESULT_SLICE : REPLAY_SLICE;
@@ -144,11 +154,11 @@ export class Engine {
     };
   }
 
-  /** `visitor` receives every result; it is made once the dispatcher (and its name tables) exists. */
-  static async start(options: EngineOptions, visitor: (dispatcher: Dispatcher) => ResultVisitor): Promise<Engine> {
+  /** Starts the partitions; results go to the visitor given to deliverTo(), before any tick is ingested. */
+  static async start(options: EngineOptions): Promise<Engine> {
     const loop = options.results === 'event-loop';
     if (options.partitions === 0) {
-      const engine = new Engine(options, null, (e) => new InlineHost(options.ringBytes, options.analytics, () => e.drainNow()), visitor);
+      const engine = new Engine(options, null, (e) => new InlineHost(options.ringBytes, options.analytics, () => e.drainNow()));
       // No drain loop: results are drained as ticks are published.
       engine.loopEnded();
       if (loop) engine.startMaintenance(options.analytics);
@@ -156,10 +166,20 @@ export class Engine {
     }
     const bell = loop ? createDoorbell() : null;
     const pool = await PartitionPool.start({ ...options, doorbell: bell });
-    const engine = new Engine(options, bell, () => pool, visitor);
+    const engine = new Engine(options, bell, () => pool);
     if (loop) engine.step();
     else engine.loopEnded();
     return engine;
+  }
+
+  /**
+   * Where every result goes: bars, indicators, alerts, dead letters and
+   * accepted ticks, and each partition's flush reports. Its reader (the
+   * result router) needs the dispatcher's name tables, so it is made after
+   * the engine and handed in here.
+   */
+  deliverTo(visitor: ResultVisitor): void {
+    this.visitor = visitor;
   }
 
   /** Where the partitions run, their rings and their warnings. */

@@ -36,7 +36,8 @@ async function pipeline(partitions: number, ringKib: number): Promise<{ pipeline
   const config = loadConfig('replay', [], {}).config;
   const p = await Engine.start({
     partitions, pin: false, ringBytes: ringKib * 1024, analytics: analyticsConfig(config, false), results: 'event-loop', probes: false,
-  }, () => out);
+  });
+  p.deliverTo(out);
   return { pipeline: p, out };
 }
 

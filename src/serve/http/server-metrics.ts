@@ -8,19 +8,11 @@ import { MetricsRegistry, type Sample } from './metrics-registry';
 import { QUANTILES, STAGES, type StageLatency } from '../hub/stage-latency';
 import type { ChannelHub } from '../hub/channel-hub';
 import type { IngestEndpoint } from '../ws/ingest-endpoint';
+import type { ClientStats } from '../ws/sockets';
 import type { Engine } from '../../partition/engine';
 import type { MirrorReport } from '../../kafka/mirror-protocol';
 import type { RetentionCounts } from '../../store/store';
 import type { RecordRouter } from '../hub/record-router';
-
-export class ClientStats {
-  subscribers = 0;
-  binarySubscribers = 0;
-  conflated = 0;
-  maxQueueBytes = 0;
-  sumQueueBytes = 0;
-  slowCloses = 0;
-}
 
 export interface MetricsSources {
   readonly startedAt: number;
