@@ -214,14 +214,14 @@ export class FeedConnection {
     if (!isControlReply(message)) return;
     switch (message.op) {
       case 'subscribed': {
-        const id = message.id ?? '';
+        // This page only sends string ids.
+        const id = typeof message.id === 'string' ? message.id : '';
         const resuming = this.resubscribes.get(id);
         if (resuming !== undefined) {
           this.resubscribes.delete(id);
           if (this.reconnected) {
             // A channel the reply does not confirm as recovered counts as
-            // missed: the server leaves out of `resumed` a channel it does
-            // not know (yet), e.g. after a restart, under a wildcard.
+            // missed, whatever the reason the reply gives.
             const missed = resuming.filter((channel) => message.resumed?.[channel]?.recovered !== true);
             this.listener.resumed(missed, message);
           }

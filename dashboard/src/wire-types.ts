@@ -1,9 +1,10 @@
 // The records and control messages of the public protocol (docs/protocol.md,
 // SPEC §1 and §3) as this client reads them. The page is a separate program
-// from the server: it shares the server's record declarations (types and two
-// constant lists, nothing that runs on the server) and checks the fields it
-// relies on instead of trusting a cast.
+// from the server: it shares the server's declarations of records and
+// protocol messages (types and constant lists, nothing that runs on the
+// server) and checks the fields it relies on instead of trusting a cast.
 
+import type { ControlReply, DataFrame, ErrorReply, PongReply, ResumeOutcome, SubscribedReply } from '../../src/records/protocol';
 import { ANOMALY_TYPES, SEVERITIES, type AlertRecord, type AnomalyType, type BarRecord, type IndicatorRecord, type Severity } from '../../src/records/records';
 
 export type Bar = BarRecord;
@@ -11,43 +12,7 @@ export type Indicator = IndicatorRecord;
 export type Alert = AlertRecord;
 export { ANOMALY_TYPES, SEVERITIES, type AnomalyType, type Severity };
 
-/** `{"ch","seq","data"}`: one message of a channel. */
-export interface DataFrame {
-  readonly ch: string;
-  readonly seq: number;
-  readonly data: unknown;
-}
-
-export interface ResumeOutcome {
-  readonly recovered: boolean;
-  readonly from: number;
-  readonly to: number;
-}
-
-export interface SubscribedReply {
-  readonly op: 'subscribed';
-  readonly id?: string;
-  readonly channels: readonly string[];
-  readonly throttle_ms: number;
-  readonly recovered?: boolean;
-  readonly resumed?: Readonly<Record<string, ResumeOutcome>>;
-}
-
-export interface ErrorReply {
-  readonly op: 'error';
-  readonly id?: string;
-  readonly code: string;
-  readonly message: string;
-  readonly channel?: string;
-}
-
-export interface PongReply {
-  readonly op: 'pong';
-  readonly id?: string;
-  readonly time: number;
-}
-
-export type ControlReply = SubscribedReply | ErrorReply | PongReply | { readonly op: 'unsubscribed'; readonly id?: string };
+export type { DataFrame, ResumeOutcome, SubscribedReply, ErrorReply, PongReply, ControlReply };
 
 type Fields = Readonly<Record<string, unknown>>;
 

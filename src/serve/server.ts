@@ -33,7 +33,7 @@ import { RecordRouter } from './hub/record-router';
 import { StageLatency } from './hub/stage-latency';
 import { FutureGuard } from './ws/future-guard';
 import { IngestEndpoint } from './ws/ingest-endpoint';
-import { CloseCode } from './ws/protocol-errors';
+import { CloseCode } from '../records/protocol';
 import { ClientStats, registerSockets, type OpenSockets } from './ws/sockets';
 
 /** How often every subscriber's unsent bytes are checked (conflation, close 4008). */

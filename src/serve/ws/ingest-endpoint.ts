@@ -22,7 +22,7 @@ import type { DeadLetterRecord } from '../../records/records';
 import { entitled, type Principal } from '../access/auth';
 import type { Engine } from '../../partition/engine';
 import type { FutureGuard } from './future-guard';
-import { ErrorCode, errorFrame } from './protocol-errors';
+import { ErrorCode, controlFrame, errorFrame } from '../../records/protocol';
 import { RateLimiter } from '../access/rate-limiter';
 
 const ORIGIN_SPAN = 2 ** 32;
@@ -156,7 +156,7 @@ export class IngestEndpoint {
     if (op === 'flush') {
       this.flush(connection, line, tag);
     } else if (op === 'ping') {
-      this.reply(connection, JSON.stringify({ op: 'pong', ...tag, time: Date.now() }));
+      this.reply(connection, controlFrame({ op: 'pong', ...tag, time: Date.now() }));
     } else {
       this.reply(connection, errorFrame(ErrorCode.BAD_REQUEST, 'expected a tick or {"op":"flush"|"ping"}', tag));
     }
@@ -189,7 +189,7 @@ export class IngestEndpoint {
       this.counters.publisherFlushes++;
     }
     void this.pipeline.flush(symbols).then(() => {
-      this.reply(connection, JSON.stringify({ op: 'flushed', ...tag, ...(symbols === null ? { all: true } : { symbols: symbols.length }) }));
+      this.reply(connection, controlFrame({ op: 'flushed', ...tag, ...(symbols === null ? { all: true as const } : { symbols: symbols.length }) }));
     });
   }
 

@@ -9,7 +9,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebS
 import type { Principal } from '../access/auth';
 import type { ChannelHub } from '../hub/channel-hub';
 import type { IngestConnection, IngestEndpoint } from './ingest-endpoint';
-import { CloseCode } from './protocol-errors';
+import { CloseCode } from '../../records/protocol';
 import { SubscriberSession, type ChannelHistory, type SessionLimits } from './subscriber-session';
 
 /** Largest control message a subscriber may send on /ws. */

@@ -7,7 +7,7 @@ import { entitled, type Principal } from '../access/auth';
 import type { ChannelHub, ChannelState, FrameInfo, ManagedSubscriber } from '../hub/channel-hub';
 import { topicOf } from '../hub/channel-hub';
 import { parseChannel, wildcardOf } from '../hub/channel-names';
-import { CloseCode, ErrorCode, errorFrame } from './protocol-errors';
+import { CloseCode, ErrorCode, controlFrame, errorFrame, type ResumeOutcome, type SubscribedReply } from '../../records/protocol';
 import { RateLimiter } from '../access/rate-limiter';
 import { SubscriptionSet, type Delivery } from './subscription-set';
 
@@ -94,7 +94,7 @@ export class SubscriberSession implements ManagedSubscriber {
         this.unsubscribe(m as Record<string, unknown>, id);
         return;
       case 'ping':
-        this.reply(JSON.stringify({ op: 'pong', ...id, time: Date.now() }));
+        this.reply(controlFrame({ op: 'pong', ...id, time: Date.now() }));
         return;
       default:
         this.reply(errorFrame(ErrorCode.BAD_REQUEST, 'expected {"op":"subscribe"|"unsubscribe"|"ping", ...}', id));
@@ -141,7 +141,7 @@ export class SubscriberSession implements ManagedSubscriber {
     // What each channel starts with: a resume from the client's last seq, or
     // the channel's last value. Stored history (bars, indicators, alerts) is
     // fetched before anything is sent, so the order stays: history, then log.
-    const resumed: Record<string, { recovered: boolean; from: number; to: number; reason?: string }> = {};
+    const resumed: Record<string, ResumeOutcome> = {};
     const stored = new Map<string, Array<{ seq: number; record: object }>>();
     const toResume: Array<[ChannelState, number]> = [];
     for (const [channel, lastSeq] of Object.entries(resume)) {
@@ -200,9 +200,10 @@ export class SubscriberSession implements ManagedSubscriber {
       for (const name of names) this.subscriptions.add(name, throttle);
       this.applyDelivery();
       const recovered = Object.values(resumed).every((r) => r.recovered);
-      const reply: Record<string, unknown> = { op: 'subscribed', ...id, channels: accepted, throttle_ms: throttle };
-      if (Object.keys(resumed).length > 0) Object.assign(reply, { recovered, resumed });
-      this.reply(JSON.stringify(reply));
+      const reply: SubscribedReply = {
+        op: 'subscribed', ...id, channels: accepted, throttle_ms: throttle, ...(Object.keys(resumed).length > 0 ? { recovered, resumed } : {}),
+      };
+      this.reply(controlFrame(reply));
     });
   }
 
@@ -234,7 +235,7 @@ export class SubscriberSession implements ManagedSubscriber {
       if (any) removed.push(channel as string);
     }
     this.applyDelivery();
-    this.reply(JSON.stringify({ op: 'unsubscribed', ...id, channels: removed }));
+    this.reply(controlFrame({ op: 'unsubscribed', ...id, channels: removed }));
   }
 
   /** Brings topic subscriptions and hub management in line with what was asked. */

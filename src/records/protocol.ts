@@ -1,0 +1,139 @@
+// The messages of the public WebSocket protocol (SPEC §3, docs/protocol.md)
+// in both directions, typed once: the server builds its replies from these
+// declarations and the dashboard reads the same ones. Like records.ts it
+// imports nothing, so the dashboard can bundle it.
+//
+//   client ──▶ server   /ws:     subscribe, unsubscribe, ping
+//                       /ingest: ticks (NDJSON or FlatBuffers), flush, ping
+//   server ──▶ client   /ws:     data frames {ch, seq, data}; subscribed,
+//                                unsubscribed, pong, error
+//                       /ingest: flushed, pong, error (one per dead-lettered tick)
+
+/** Error codes of error frames. Stable: clients match on them. */
+export const ErrorCode = {
+  /** Not JSON, not an object, an unknown op, or a malformed field. */
+  BAD_REQUEST: 'bad_request',
+  /** A channel name that does not parse, or an interval this server does not have. */
+  BAD_CHANNEL: 'bad_channel',
+  /** A channel of a symbol the token is not entitled to, or an op its role does not allow. */
+  FORBIDDEN: 'forbidden',
+  /** Subscribing past --max-channels. */
+  TOO_MANY_CHANNELS: 'too_many_channels',
+  /** More messages than --rate-limit per second. */
+  RATE_LIMITED: 'rate_limited',
+  /** /ingest: a tick was dead-lettered (the frame says why). */
+  REJECTED: 'rejected',
+} as const;
+
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** WebSocket close codes tickflow uses. */
+export const CloseCode = {
+  NORMAL: 1000,
+  /** The server is shutting down. */
+  GOING_AWAY: 1001,
+  /** A frame larger than --max-frame-kib (/ingest) or 64 KiB (/ws). */
+  TOO_BIG: 1009,
+  /** A subscriber that stayed over --max-client-kib of unsent data. */
+  SLOW_CONSUMER: 4008,
+} as const;
+
+/** The `id` a client put on a request, echoed as it came. */
+interface Tagged {
+  readonly id?: unknown;
+}
+
+// ---- client to server ----
+
+export interface SubscribeRequest extends Tagged {
+  readonly op: 'subscribe';
+  readonly channels: readonly string[];
+  readonly throttle_ms?: number;
+  /** Channel name → the last seq the client received. */
+  readonly resume?: Readonly<Record<string, number>>;
+}
+
+export interface UnsubscribeRequest extends Tagged {
+  readonly op: 'unsubscribe';
+  readonly channels: readonly string[];
+}
+
+export interface PingRequest extends Tagged {
+  readonly op: 'ping';
+}
+
+/** /ingest: finalise this connection's symbols, or every symbol with `all` (admin role). */
+export interface FlushRequest extends Tagged {
+  readonly op: 'flush';
+  readonly all?: boolean;
+}
+
+// ---- server to client ----
+
+/** `{"ch","seq","data"}`: one message of a channel. */
+export interface DataFrame<T = unknown> {
+  readonly ch: string;
+  readonly seq: number;
+  readonly data: T;
+}
+
+/** What a resume of one channel gave: every seq after `from` up to `to`, or not. */
+export interface ResumeOutcome {
+  readonly recovered: boolean;
+  readonly from: number;
+  readonly to: number;
+  /** Why a channel could not be resumed at all. */
+  readonly reason?: string;
+}
+
+export interface SubscribedReply extends Tagged {
+  readonly op: 'subscribed';
+  readonly channels: readonly string[];
+  readonly throttle_ms: number;
+  /** With `resume` only: every resumed channel recovered. */
+  readonly recovered?: boolean;
+  readonly resumed?: Readonly<Record<string, ResumeOutcome>>;
+}
+
+export interface UnsubscribedReply extends Tagged {
+  readonly op: 'unsubscribed';
+  readonly channels: readonly string[];
+}
+
+export interface PongReply extends Tagged {
+  readonly op: 'pong';
+  /** The server's clock, ms since the epoch. */
+  readonly time: number;
+}
+
+/** /ingest: the flush finished; its final records were published first. */
+export interface FlushedReply extends Tagged {
+  readonly op: 'flushed';
+  /** How many symbols of this connection were finalised; absent for a flush of every symbol. */
+  readonly symbols?: number;
+  readonly all?: true;
+}
+
+export interface ErrorReply extends Tagged {
+  readonly op: 'error';
+  readonly code: ErrorCodeValue;
+  readonly message: string;
+  /** The channel a subscribe or unsubscribe was refused for. */
+  readonly channel?: string;
+  /** /ingest, code `rejected`: the dead-letter reason, the field at fault and the tick's 1-based index on the connection. */
+  readonly reason?: string;
+  readonly field?: string;
+  readonly tick?: number;
+}
+
+export type ControlReply = SubscribedReply | UnsubscribedReply | PongReply | FlushedReply | ErrorReply;
+
+/** A control reply as the text frame that carries it. */
+export function controlFrame(reply: ControlReply): string {
+  return JSON.stringify(reply);
+}
+
+/** An error reply's frame; `extra` adds the id, channel or tick fields. */
+export function errorFrame(code: ErrorCodeValue, message: string, extra: Omit<ErrorReply, 'op' | 'code' | 'message'> = {}): string {
+  return controlFrame({ op: 'error', code, message, ...extra });
+}
