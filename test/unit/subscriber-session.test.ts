@@ -206,6 +206,17 @@ describe('bad requests', () => {
     assert.equal(s.session.channelCount, 3);
   });
 
+  it('counts a channel the session already has only once toward maxChannels when it is asked for again', {
+    todo: 'bug: a re-requested channel is counted in the subscription set and again among the names of the same message',
+  }, () => {
+    const s = setup({ limits: { maxChannels: 3 } });
+    s.send({ op: 'subscribe', channels: ['trades.A', 'trades.B'] });
+    s.socket.clear();
+    s.send({ op: 'subscribe', channels: ['trades.A', 'trades.C'] });
+    assert.deepEqual(s.socket.replies('error'), [], 'A, B and C are three channels');
+    assert.equal(s.session.channelCount, 3);
+  });
+
   it('answers a throttle_ms that is not an integer from 0 to 60000 with bad_request, and subscribes nothing', () => {
     const s = setup();
     for (const throttle of [-1, 1.5, '100', 60_001, true]) s.send({ op: 'subscribe', channels: ['trades.A'], throttle_ms: throttle });
@@ -345,6 +356,22 @@ describe('resume', () => {
     assert.deepEqual(s.socket.replies('subscribed')[0]?.resumed, { 'bars.1m.A': { recovered: true, from: 0, to: 5 } });
   });
 
+  it('says recovered: false when neither stored history nor the log holds the whole gap', {
+    todo: 'bug: any answer from the store (even an empty one, or one that stops short of the log) makes the resume recovered: true, a silent gap',
+  }, async () => {
+    // Every alert is stored, so its seqs run without gaps: seq 3 is missing
+    // from both (not yet committed, or removed by retention).
+    const stored = [1, 2].map((seq) => ({ seq, record: { type: 'alert', symbol: 'A', seq } }));
+    for (const rows of [stored, []]) {
+      const s = setup({ replayBuffer: 2, history: { queryChannel: (_c, afterSeq) => Promise.resolve(rows.filter((r) => r.seq > afterSeq)) } });
+      for (let n = 1; n <= 5; n++) publish(s, 'alerts', 'A', { type: 'alert', symbol: 'A', seq: n });
+      s.send({ op: 'subscribe', channels: ['alerts.A'], resume: { 'alerts.A': 0 } });
+      await settled();
+      assert.deepEqual(seqs(s.socket, 'alerts.A'), [...rows.map((r) => r.seq), 4, 5], 'what the store and the log hold');
+      assert.deepEqual(s.socket.replies('subscribed')[0]?.resumed, { 'alerts.A': { recovered: false, from: 0, to: 5 } }, `with ${rows.length} stored rows`);
+    }
+  });
+
   it('sends nothing when the session closes while stored history is being read', async () => {
     const s = setup({ replayBuffer: 1, history: { queryChannel: () => Promise.resolve([]) } });
     for (let seq = 1; seq <= 3; seq++) publish(s, 'bars', 'A', bar('A', '1m', T0 + seq * MIN), '1m');
@@ -396,6 +423,32 @@ describe('throttle_ms', () => {
     }
     mock.timers.tick(250);
     assert.deepEqual(s.socket.data().map((f) => [f.ch, f.seq]), [['quotes.A', 2], ['quotes.B', 2]]);
+  });
+
+  it('never sends a frame older than one already sent: a frame held before an unsubscribe is dropped', {
+    todo: 'bug: unsubscribe leaves the channel\'s held frame in the session; subscribed again, the timer sends it after the newer snapshot',
+  }, () => {
+    const s = setup();
+    s.send({ op: 'subscribe', channels: ['quotes.A'], throttle_ms: 100 });
+    publish(s, 'quotes', 'A', quote('A', 1));
+    s.send({ op: 'unsubscribe', channels: ['quotes.A'] });
+    publish(s, 'quotes', 'A', quote('A', 2));
+    publish(s, 'quotes', 'A', quote('A', 3));
+    s.send({ op: 'subscribe', channels: ['quotes.A'], throttle_ms: 100 });
+    mock.timers.tick(100);
+    assert.deepEqual(seqs(s.socket, 'quotes.A'), [3], 'the snapshot, then nothing older');
+  });
+
+  it('does not hold a throttled channel\'s frame past its period when the client subscribes to something else', {
+    todo: 'every subscribe, unsubscribe and slow/drained switch restarts the throttle timer, so a client that changes its channels more often than throttle_ms never gets its throttled frames',
+  }, () => {
+    const s = setup();
+    s.send({ op: 'subscribe', channels: ['quotes.A'], throttle_ms: 100 });
+    publish(s, 'quotes', 'A', quote('A', 1));
+    mock.timers.tick(60);
+    s.send({ op: 'subscribe', channels: ['trades.B'] });
+    mock.timers.tick(60);
+    assert.deepEqual(seqs(s.socket, 'quotes.A'), [1]);
   });
 
   it('goes back to every frame, through the topic, when subscribed again with throttle_ms 0', () => {
@@ -486,6 +539,18 @@ describe('backpressure', () => {
     assert.deepEqual(s.socket.frames, [], 'not sent on drain');
     mock.timers.tick(100);
     assert.deepEqual(seqs(s.socket, 'quotes.A'), [1]);
+  });
+
+  it('does not send, on catching up, a held frame of a channel unsubscribed meanwhile', {
+    todo: 'bug: unsubscribe leaves the channel\'s held frame in the session, and catching up sends it',
+  }, () => {
+    const s = lagging();
+    publish(s, 'quotes', 'A', quote('A', 1));
+    s.send({ op: 'unsubscribe', channels: ['quotes.A'] });
+    s.socket.clear();
+    s.socket.bufferedAmount = DRAINED;
+    s.session.checkBackpressure();
+    assert.deepEqual(s.socket.data('quotes.A'), []);
   });
 
   it('over maxBytes, closes with 4008 and says why', () => {
