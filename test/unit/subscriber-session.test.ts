@@ -1,0 +1,629 @@
+// The /ws subscriber protocol (SPEC §3) as one session speaks it: replies and
+// error codes clients match on, snapshots before the reply, the topics it
+// joins, resume, throttle_ms, conflation and the 4008 close for a client that
+// lags, the rate limit. Over a fake socket and a fake uWS app (no network);
+// the clock and the throttle timer are node:test's mock timers, so every
+// frame's arrival is decided by the test, never by a race.
+
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it, mock } from 'node:test';
+import { ByteBuffer } from 'flatbuffers';
+import { PayloadType } from '../../src/fb/generated/tickflow/fb/payload-type';
+import { Tick } from '../../src/fb/generated/tickflow/fb/tick';
+import { LOCAL_PRINCIPAL, type Principal } from '../../src/serve/access/auth';
+import { ChannelHub } from '../../src/serve/hub/channel-hub';
+import type { ChannelKind } from '../../src/serve/hub/channel-names';
+import { CloseCode } from '../../src/serve/ws/protocol-errors';
+import { SubscriberSession, type ChannelHistory, type SessionLimits } from '../../src/serve/ws/subscriber-session';
+import { FakePublisher, FakeSocket, publishRecord } from '../fixtures/fake-sockets';
+import { bar, MIN } from '../fixtures/records';
+
+const T0 = 1_704_205_800_000;
+const INTERVALS = ['1s', '1m', '5m'];
+const LIMITS: SessionLimits = { maxChannels: 100, rateLimit: 1000, slowBytes: 64 * 1024, maxBytes: 256 * 1024 };
+const DESK: Principal = { name: 'desk', roles: new Set(['subscribe']), symbols: new Set(['AAPL', 'BRK.B']) };
+
+const trade = (symbol: string, price: number): Record<string, unknown> =>
+  ({ symbol, event_type: 'TRADE', timestamp: T0, price, volume: 10 });
+const quote = (symbol: string, bid: number): Record<string, unknown> =>
+  ({ symbol, event_type: 'QUOTE', timestamp: T0, bid, ask: bid + 1, volume: 0 });
+
+interface Setup {
+  readonly app: FakePublisher;
+  readonly hub: ChannelHub;
+  readonly socket: FakeSocket;
+  readonly session: SubscriberSession;
+  /** A client message, as text. */
+  send(message: unknown): void;
+}
+
+interface Options {
+  readonly principal?: Principal;
+  readonly binary?: boolean;
+  readonly limits?: Partial<SessionLimits>;
+  readonly history?: ChannelHistory;
+  readonly hub?: { app: FakePublisher; hub: ChannelHub };
+  readonly replayBuffer?: number;
+}
+
+const sessions: SubscriberSession[] = [];
+
+function setup(options: Options = {}): Setup {
+  const app = options.hub?.app ?? new FakePublisher();
+  const hub = options.hub?.hub ?? new ChannelHub(app, options.replayBuffer ?? 1000);
+  const socket = app.connect(new FakeSocket());
+  const session = new SubscriberSession(sessions.length + 1, socket, options.principal ?? LOCAL_PRINCIPAL, options.binary ?? false,
+    hub, options.history ?? null, INTERVALS, { ...LIMITS, ...options.limits });
+  sessions.push(session);
+  return { app, hub, socket, session, send: (m) => session.onMessage(typeof m === 'string' ? m : JSON.stringify(m)) };
+}
+
+/** Publishes on a channel of the session's hub; returns the seq. */
+function publish(s: { hub: ChannelHub }, kind: ChannelKind, symbol: string, record: object, interval = ''): number {
+  return publishRecord(s.hub, s.hub.channel(kind, interval, symbol), record);
+}
+
+/** The seqs of a channel's data frames the socket got. */
+const seqs = (socket: FakeSocket, channel: string): number[] => socket.data(channel).map((f) => f.seq);
+
+/** Lets a subscribe that awaits stored history finish (its promises settle before the next macrotask). */
+const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+beforeEach(() => {
+  mock.timers.enable({ apis: ['setInterval', 'Date'], now: T0 });
+});
+
+afterEach(() => {
+  for (const s of sessions.splice(0)) s.close();
+  mock.timers.reset();
+});
+
+describe('subscribe', () => {
+  it('replies subscribed with the id echoed, the channels as asked and throttle_ms', () => {
+    const s = setup();
+    s.send({ op: 'subscribe', id: 's1', channels: ['trades.A', 'bars.1m.*'] });
+    assert.deepEqual(s.socket.json(), [{ op: 'subscribed', id: 's1', channels: ['trades.A', 'bars.1m.*'], throttle_ms: 0 }]);
+  });
+
+  it('sends the latest frame of each matching channel before the reply, all in one cork', () => {
+    const s = setup();
+    publish(s, 'trades', 'A', trade('A', 1));
+    publish(s, 'trades', 'A', trade('A', 2));
+    publish(s, 'trades', 'B', trade('B', 3));
+    publish(s, 'bars', 'A', bar('A', '1m', T0), '1m');
+    publish(s, 'bars', 'BRK.B', bar('BRK.B', '1m', T0), '1m');
+    publish(s, 'bars', 'A', bar('A', '5m', T0), '5m');
+    s.send({ op: 'subscribe', channels: ['trades.A', 'bars.1m.*'] });
+    const frames = s.socket.json();
+    assert.deepEqual(frames.slice(0, -1).map((f) => [f.ch, f.seq]).sort(), [['bars.1m.A', 1], ['bars.1m.BRK.B', 1], ['trades.A', 2]]);
+    assert.equal(frames.at(-1)?.op, 'subscribed', 'the reply comes after the snapshots');
+    assert.equal(s.socket.data('trades.A')[0]?.data.price, 2, 'the latest trade, not the first');
+    assert.ok(s.socket.frames.every((f) => f.via === 'send' && f.corked));
+    assert.equal(s.socket.corks, 1);
+  });
+
+  it('joins the channels\' topics, through which live frames then arrive', () => {
+    const s = setup();
+    s.send({ op: 'subscribe', channels: ['trades.A', 'bars.1m.*'] });
+    assert.deepEqual([...s.socket.topics].sort(), ['bars.1m.*', 'trades.A']);
+    s.socket.clear();
+    publish(s, 'trades', 'A', trade('A', 1));
+    publish(s, 'trades', 'B', trade('B', 1));
+    publish(s, 'bars', 'Z', bar('Z', '1m', T0), '1m');
+    assert.deepEqual(s.socket.data().map((f) => [f.ch, f.seq]), [['trades.A', 1], ['bars.1m.Z', 1]]);
+    assert.ok(s.socket.frames.every((f) => f.via === 'publish'));
+  });
+
+  it('joins only the wildcard topic when a channel and its wildcard are both asked for, so no frame arrives twice', () => {
+    const s = setup();
+    s.send({ op: 'subscribe', channels: ['trades.A', 'trades.*'] });
+    assert.deepEqual([...s.socket.topics], ['trades.*']);
+    s.socket.clear();
+    publish(s, 'trades', 'A', trade('A', 1));
+    assert.deepEqual(seqs(s.socket, 'trades.A'), [1]);
+  });
+
+  it('gives a binary session the fb| topics and its snapshots as FlatBuffers; its replies stay JSON', () => {
+    const s = setup({ binary: true });
+    publish(s, 'trades', 'A', trade('A', 42.5));
+    s.send({ op: 'subscribe', id: 1, channels: ['trades.A', 'quotes.*'] });
+    assert.deepEqual([...s.socket.topics].sort(), ['fb|quotes.*', 'fb|trades.A']);
+    const [snapshot, ...rest] = s.socket.frames;
+    assert.equal(snapshot?.text, null, 'the snapshot is a binary frame');
+    const m = s.socket.messages()[0];
+    assert.deepEqual([m?.channel, m?.seq, m?.type], ['trades.A', 1, PayloadType.TICK]);
+    assert.equal(Tick.getRootAsTick(new ByteBuffer(m?.payload as Uint8Array)).price(), 42.5);
+    assert.deepEqual(rest.map((f) => f.text === null ? null : JSON.parse(f.text) as unknown), [
+      { op: 'subscribed', id: 1, channels: ['trades.A', 'quotes.*'], throttle_ms: 0 },
+    ]);
+    s.socket.clear();
+    publish(s, 'trades', 'A', trade('A', 43));
+    assert.deepEqual(s.socket.messages().map((x) => [x.channel, x.seq]), [['trades.A', 2]], 'live frames come binary, once');
+    assert.equal(s.socket.json().length, 0);
+  });
+
+  it('unsubscribes: leaves the topic, replies with the channels it removed, and no more frames arrive', () => {
+    const s = setup();
+    s.send({ op: 'subscribe', channels: ['trades.A', 'trades.B'] });
+    s.socket.clear();
+    s.send({ op: 'unsubscribe', id: 'u', channels: ['trades.A', 'trades.Z'] });
+    assert.deepEqual(s.socket.json(), [{ op: 'unsubscribed', id: 'u', channels: ['trades.A'] }]);
+    assert.deepEqual([...s.socket.topics], ['trades.B']);
+    assert.equal(s.session.channelCount, 1);
+    s.socket.clear();
+    publish(s, 'trades', 'A', trade('A', 1));
+    assert.deepEqual(s.socket.frames, []);
+  });
+});
+
+describe('bad requests', () => {
+  /** The error frames a fresh session answers a list of client messages with. */
+  function errors(messages: readonly unknown[]): Array<Record<string, unknown>> {
+    const s = setup();
+    for (const m of messages) s.send(m);
+    return s.socket.replies('error');
+  }
+
+  it('answers text that is not JSON with bad_request', () => {
+    const [e, ...more] = errors(['{not json']);
+    assert.equal(e?.code, 'bad_request');
+    assert.match(String(e?.message), /not valid JSON/);
+    assert.equal(more.length, 0);
+  });
+
+  it('answers an unknown op, or JSON that is no op at all, with bad_request, echoing the id', () => {
+    const got = errors([{ op: 'subscrbe', id: 7 }, 'null', '[]', '42', { id: 'x' }]);
+    assert.deepEqual(got.map((e) => [e.code, e.id]), [['bad_request', 7], ['bad_request', undefined], ['bad_request', undefined], ['bad_request', undefined], ['bad_request', 'x']]);
+    assert.match(String(got[0]?.message), /"op":"subscribe"\|"unsubscribe"\|"ping"/);
+  });
+
+  it('answers a subscribe whose channels are not a list of 1 to 1000 names with bad_request', () => {
+    const many = Array.from({ length: 1001 }, (_, i) => `trades.S${i}`);
+    const got = errors([{ op: 'subscribe', id: 1 }, { op: 'subscribe', id: 2, channels: 'trades.A' }, { op: 'subscribe', id: 3, channels: [] },
+      { op: 'subscribe', id: 4, channels: many }]);
+    assert.deepEqual(got.map((e) => [e.code, e.id]), [['bad_request', 1], ['bad_request', 2], ['bad_request', 3], ['bad_request', 4]]);
+    assert.match(String(got[0]?.message), /"channels" must be a list of 1 to 1000/);
+  });
+
+  it('answers bad channel names and unknown intervals with bad_channel, naming each, and takes the good ones', () => {
+    const s = setup();
+    s.send({ op: 'subscribe', id: 9, channels: ['bars.7m.A', 'nope.A', 'trades.bad symbol', 42, 'trades.A'] });
+    const got = s.socket.replies('error');
+    assert.deepEqual(got.map((e) => [e.code, e.id, e.channel]), [
+      ['bad_channel', 9, 'bars.7m.A'], ['bad_channel', 9, 'nope.A'], ['bad_channel', 9, 'trades.bad symbol'], ['bad_channel', 9, 42],
+    ]);
+    assert.match(String(got[0]?.message), /this server has 1s, 1m, 5m/);
+    assert.deepEqual(s.socket.replies('subscribed')[0]?.channels, ['trades.A']);
+  });
+
+  it('refuses channels past maxChannels with too_many_channels, naming each, and takes the rest', () => {
+    const s = setup({ limits: { maxChannels: 3 } });
+    s.send({ op: 'subscribe', channels: ['trades.A', 'trades.B', 'trades.C', 'trades.D'] });
+    const tooMany = s.socket.replies('error');
+    assert.deepEqual(tooMany.map((e) => [e.code, e.channel]), [['too_many_channels', 'trades.D']]);
+    assert.match(String(tooMany[0]?.message), /at most 3 channels/);
+    assert.deepEqual(s.socket.replies('subscribed')[0]?.channels, ['trades.A', 'trades.B', 'trades.C']);
+    assert.equal(s.session.channelCount, 3);
+  });
+
+  it('counts a channel the session already has only once toward maxChannels when it is asked for again', {
+    todo: 'bug: a re-requested channel is counted in the subscription set and again among the names of the same message',
+  }, () => {
+    const s = setup({ limits: { maxChannels: 3 } });
+    s.send({ op: 'subscribe', channels: ['trades.A', 'trades.B'] });
+    s.socket.clear();
+    s.send({ op: 'subscribe', channels: ['trades.A', 'trades.C'] });
+    assert.deepEqual(s.socket.replies('error'), [], 'A, B and C are three channels');
+    assert.equal(s.session.channelCount, 3);
+  });
+
+  it('answers a throttle_ms that is not an integer from 0 to 60000 with bad_request, and subscribes nothing', () => {
+    const s = setup();
+    for (const throttle of [-1, 1.5, '100', 60_001, true]) s.send({ op: 'subscribe', channels: ['trades.A'], throttle_ms: throttle });
+    const got = s.socket.replies('error');
+    assert.deepEqual(got.map((e) => e.code), ['bad_request', 'bad_request', 'bad_request', 'bad_request', 'bad_request']);
+    assert.match(String(got[0]?.message), /"throttle_ms" must be an integer from 0 to 60000/);
+    assert.equal(s.socket.topics.size, 0);
+    assert.equal(s.session.channelCount, 0);
+  });
+
+  it('answers a resume that does not map channels to seqs (integers >= 0) with bad_request', () => {
+    const got = errors([[1], { 'trades.A': -1 }, { 'trades.A': '3' }, { 'trades.A': 1.5 }, 5].map((resume) => ({ op: 'subscribe', channels: ['trades.A'], resume })));
+    assert.deepEqual(got.map((e) => e.code), ['bad_request', 'bad_request', 'bad_request', 'bad_request', 'bad_request']);
+    assert.match(String(got[0]?.message), /"resume" must map channel names to the last seq received/);
+  });
+
+  it('answers an unsubscribe without a list of channels with bad_request', () => {
+    const got = errors([{ op: 'unsubscribe', id: 'u' }, { op: 'unsubscribe', channels: [] }]);
+    assert.deepEqual(got.map((e) => [e.code, e.id]), [['bad_request', 'u'], ['bad_request', undefined]]);
+  });
+});
+
+describe('entitlements', () => {
+  it('refuses a channel of a symbol the principal is not entitled to with forbidden', () => {
+    const s = setup({ principal: DESK });
+    s.send({ op: 'subscribe', id: 1, channels: ['trades.NVDA', 'trades.AAPL'] });
+    const [e] = s.socket.replies('error');
+    assert.deepEqual([e?.code, e?.id, e?.channel, e?.message], ['forbidden', 1, 'trades.NVDA', 'not entitled to NVDA']);
+    assert.deepEqual(s.socket.replies('subscribed')[0]?.channels, ['trades.AAPL']);
+    assert.deepEqual([...s.socket.topics], ['trades.AAPL']);
+  });
+
+  it('expands a wildcard to the principal\'s own symbols: their topics, their snapshots, never another symbol\'s', () => {
+    const s = setup({ principal: DESK });
+    publish(s, 'trades', 'NVDA', trade('NVDA', 1));
+    publish(s, 'trades', 'AAPL', trade('AAPL', 2));
+    s.send({ op: 'subscribe', channels: ['trades.*'] });
+    assert.deepEqual([...s.socket.topics].sort(), ['trades.AAPL', 'trades.BRK.B']);
+    assert.deepEqual(s.socket.data().map((f) => f.ch), ['trades.AAPL']);
+    assert.deepEqual(s.socket.replies('subscribed')[0]?.channels, ['trades.*']);
+    s.socket.clear();
+    publish(s, 'trades', 'NVDA', trade('NVDA', 3));
+    publish(s, 'trades', 'BRK.B', trade('BRK.B', 4));
+    assert.deepEqual(s.socket.data().map((f) => f.ch), ['trades.BRK.B']);
+  });
+});
+
+describe('resume', () => {
+  it('replays the frames missed from the hub\'s log, in place of the snapshot, and answers recovered: true', () => {
+    const s = setup();
+    for (let p = 1; p <= 5; p++) publish(s, 'trades', 'RES', trade('RES', p));
+    s.send({ op: 'subscribe', id: 'r', channels: ['trades.*'], resume: { 'trades.RES': 2 } });
+    assert.deepEqual(s.socket.data().map((f) => [f.ch, f.seq, f.data.price]), [['trades.RES', 3, 3], ['trades.RES', 4, 4], ['trades.RES', 5, 5]]);
+    assert.deepEqual(s.socket.json().at(-1), {
+      op: 'subscribed', id: 'r', channels: ['trades.*'], throttle_ms: 0, recovered: true, resumed: { 'trades.RES': { recovered: true, from: 2, to: 5 } },
+    });
+    s.socket.clear();
+    publish(s, 'trades', 'RES', trade('RES', 6));
+    assert.deepEqual(seqs(s.socket, 'trades.RES'), [6], 'then live, with no gap');
+  });
+
+  it('resumes a dotted symbol (trades.BRK.B) for a principal entitled to BRK.B', () => {
+    const s = setup({ principal: DESK });
+    for (let p = 1; p <= 5; p++) publish(s, 'trades', 'BRK.B', trade('BRK.B', 400 + p));
+    s.send({ op: 'subscribe', channels: ['trades.BRK.B'], resume: { 'trades.BRK.B': 2 } });
+    assert.deepEqual(seqs(s.socket, 'trades.BRK.B'), [3, 4, 5]);
+    const reply = s.socket.replies('subscribed')[0];
+    assert.equal(reply?.recovered, true);
+    assert.deepEqual(reply?.resumed, { 'trades.BRK.B': { recovered: true, from: 2, to: 5 } });
+  });
+
+  it('resumes a channel a restricted principal\'s wildcard stands for', () => {
+    const s = setup({ principal: DESK });
+    for (let p = 1; p <= 3; p++) publish(s, 'trades', 'BRK.B', trade('BRK.B', p));
+    s.send({ op: 'subscribe', channels: ['trades.*'], resume: { 'trades.BRK.B': 1 } });
+    assert.deepEqual(seqs(s.socket, 'trades.BRK.B'), [2, 3]);
+    assert.deepEqual(s.socket.replies('subscribed')[0]?.resumed, { 'trades.BRK.B': { recovered: true, from: 1, to: 3 } });
+  });
+
+  it('answers each resume it cannot fill with recovered: false and why: not entitled, a wildcard, not subscribed, not a channel', () => {
+    const s = setup({ principal: DESK });
+    publish(s, 'quotes', 'AAPL', quote('AAPL', 1));
+    s.send({ op: 'subscribe', channels: ['trades.AAPL'], resume: { 'trades.NVDA': 0, 'trades.*': 0, 'quotes.AAPL': 0, 'nope.X': 3 } });
+    const reply = s.socket.replies('subscribed')[0];
+    assert.equal(reply?.recovered, false);
+    const resumed = reply?.resumed as Record<string, { recovered: boolean; from: number; to: number; reason?: string }>;
+    assert.deepEqual(resumed['trades.NVDA'], { recovered: false, from: 0, to: 0, reason: 'not entitled to NVDA' });
+    assert.match(String(resumed['trades.*']?.reason), /not wildcards/);
+    assert.deepEqual(resumed['quotes.AAPL'], { recovered: false, from: 0, to: 0, reason: 'not among the channels of this subscribe' });
+    assert.deepEqual([resumed['nope.X']?.recovered, resumed['nope.X']?.from], [false, 3]);
+    assert.match(String(resumed['nope.X']?.reason), /unknown channel "nope.X"/);
+    assert.deepEqual(s.socket.data(), [], 'nothing of the refused channels is sent');
+  });
+
+  it('counts a channel never published as recovered from 0, and not from a later seq', () => {
+    const s = setup();
+    s.send({ op: 'subscribe', channels: ['alerts.*'], resume: { 'alerts.NEVER': 5, 'alerts.FRESH': 0 } });
+    const reply = s.socket.replies('subscribed')[0];
+    assert.deepEqual(reply?.resumed, { 'alerts.NEVER': { recovered: false, from: 5, to: 5 }, 'alerts.FRESH': { recovered: true, from: 0, to: 0 } });
+    assert.equal(reply?.recovered, false);
+  });
+
+  it('says recovered: false when the log has evicted part of the gap, and sends what it still holds', () => {
+    const s = setup({ replayBuffer: 4 });
+    for (let p = 1; p <= 10; p++) publish(s, 'trades', 'GAP', trade('GAP', p));
+    s.send({ op: 'subscribe', channels: ['trades.GAP'], resume: { 'trades.GAP': 2 } });
+    const reply = s.socket.replies('subscribed')[0];
+    assert.equal(reply?.recovered, false);
+    assert.deepEqual(reply?.resumed, { 'trades.GAP': { recovered: false, from: 2, to: 10 } });
+    assert.deepEqual(seqs(s.socket, 'trades.GAP'), [7, 8, 9, 10]);
+  });
+
+  it('says recovered: false for a seq beyond the channel\'s (another epoch), and sends the latest value', () => {
+    const s = setup();
+    for (let p = 1; p <= 3; p++) publish(s, 'trades', 'A', trade('A', p));
+    s.send({ op: 'subscribe', channels: ['trades.A'], resume: { 'trades.A': 10 } });
+    assert.deepEqual(s.socket.replies('subscribed')[0]?.resumed, { 'trades.A': { recovered: false, from: 10, to: 3 } });
+    assert.deepEqual(seqs(s.socket, 'trades.A'), [3]);
+  });
+
+  it('fills a bar gap the log no longer holds from stored history, then from the log, and answers recovered: true', async () => {
+    const asked: Array<[string, number, number]> = [];
+    const rows = [1, 2, 3].map((seq) => ({ seq, record: bar('A', '1m', T0 + seq * MIN) }));
+    const history: ChannelHistory = {
+      queryChannel: (channel, afterSeq, limit) => {
+        asked.push([channel, afterSeq, limit]);
+        return Promise.resolve(rows.filter((r) => r.seq > afterSeq));
+      },
+    };
+    const s = setup({ replayBuffer: 2, history });
+    for (let seq = 1; seq <= 5; seq++) publish(s, 'bars', 'A', bar('A', '1m', T0 + seq * MIN), '1m');
+    s.send({ op: 'subscribe', channels: ['bars.1m.A'], resume: { 'bars.1m.A': 0 } });
+    await settled();
+    assert.deepEqual(asked, [['bars.1m.A', 0, 10_000]]);
+    assert.deepEqual(seqs(s.socket, 'bars.1m.A'), [1, 2, 3, 4, 5]);
+    assert.deepEqual(s.socket.data('bars.1m.A')[0]?.data, rows[0]?.record);
+    assert.deepEqual(s.socket.replies('subscribed')[0]?.resumed, { 'bars.1m.A': { recovered: true, from: 0, to: 5 } });
+  });
+
+  it('says recovered: false when neither stored history nor the log holds the whole gap', {
+    todo: 'bug: any answer from the store (even an empty one, or one that stops short of the log) makes the resume recovered: true, a silent gap',
+  }, async () => {
+    // Every alert is stored, so its seqs run without gaps: seq 3 is missing
+    // from both (not yet committed, or removed by retention).
+    const stored = [1, 2].map((seq) => ({ seq, record: { type: 'alert', symbol: 'A', seq } }));
+    for (const rows of [stored, []]) {
+      const s = setup({ replayBuffer: 2, history: { queryChannel: (_c, afterSeq) => Promise.resolve(rows.filter((r) => r.seq > afterSeq)) } });
+      for (let n = 1; n <= 5; n++) publish(s, 'alerts', 'A', { type: 'alert', symbol: 'A', seq: n });
+      s.send({ op: 'subscribe', channels: ['alerts.A'], resume: { 'alerts.A': 0 } });
+      await settled();
+      assert.deepEqual(seqs(s.socket, 'alerts.A'), [...rows.map((r) => r.seq), 4, 5], 'what the store and the log hold');
+      assert.deepEqual(s.socket.replies('subscribed')[0]?.resumed, { 'alerts.A': { recovered: false, from: 0, to: 5 } }, `with ${rows.length} stored rows`);
+    }
+  });
+
+  it('sends nothing when the session closes while stored history is being read', async () => {
+    const s = setup({ replayBuffer: 1, history: { queryChannel: () => Promise.resolve([]) } });
+    for (let seq = 1; seq <= 3; seq++) publish(s, 'bars', 'A', bar('A', '1m', T0 + seq * MIN), '1m');
+    s.send({ op: 'subscribe', channels: ['bars.1m.A'], resume: { 'bars.1m.A': 0 } });
+    s.session.close();
+    await settled();
+    assert.deepEqual(s.socket.frames, []);
+    assert.equal(s.socket.topics.size, 0);
+  });
+});
+
+describe('throttle_ms', () => {
+  it('conflates a throttled channel to its latest frame, sent at most once per throttle_ms', () => {
+    const s = setup();
+    s.send({ op: 'subscribe', channels: ['quotes.A'], throttle_ms: 100 });
+    assert.equal(s.socket.replies('subscribed')[0]?.throttle_ms, 100);
+    assert.equal(s.socket.topics.size, 0, 'delivered by the session, not through the topic');
+    s.socket.clear();
+    for (let bid = 1; bid <= 3; bid++) publish(s, 'quotes', 'A', quote('A', bid));
+    assert.deepEqual(s.socket.frames, [], 'nothing before the period ends');
+    mock.timers.tick(100);
+    assert.deepEqual(seqs(s.socket, 'quotes.A'), [3]);
+    mock.timers.tick(100);
+    assert.deepEqual(seqs(s.socket, 'quotes.A'), [3], 'nothing new, nothing sent');
+    publish(s, 'quotes', 'A', quote('A', 4));
+    mock.timers.tick(99);
+    assert.deepEqual(seqs(s.socket, 'quotes.A'), [3]);
+    mock.timers.tick(1);
+    assert.deepEqual(seqs(s.socket, 'quotes.A'), [3, 4]);
+  });
+
+  it('throttles only the session that asked: another session on the channel gets every frame', () => {
+    const throttled = setup();
+    const full = setup({ hub: throttled });
+    throttled.send({ op: 'subscribe', channels: ['quotes.A'], throttle_ms: 100 });
+    full.send({ op: 'subscribe', channels: ['quotes.A'] });
+    for (let bid = 1; bid <= 5; bid++) publish(throttled, 'quotes', 'A', quote('A', bid));
+    mock.timers.tick(100);
+    assert.deepEqual(seqs(full.socket, 'quotes.A'), [1, 2, 3, 4, 5]);
+    assert.deepEqual(seqs(throttled.socket, 'quotes.A'), [5]);
+  });
+
+  it('applies a wildcard\'s throttle to each channel of its family, keeping the latest of each', () => {
+    const s = setup();
+    s.send({ op: 'subscribe', channels: ['quotes.*'], throttle_ms: 250 });
+    for (let bid = 1; bid <= 2; bid++) {
+      publish(s, 'quotes', 'A', quote('A', bid));
+      publish(s, 'quotes', 'B', quote('B', bid));
+    }
+    mock.timers.tick(250);
+    assert.deepEqual(s.socket.data().map((f) => [f.ch, f.seq]), [['quotes.A', 2], ['quotes.B', 2]]);
+  });
+
+  it('never sends a frame older than one already sent: a frame held before an unsubscribe is dropped', {
+    todo: 'bug: unsubscribe leaves the channel\'s held frame in the session; subscribed again, the timer sends it after the newer snapshot',
+  }, () => {
+    const s = setup();
+    s.send({ op: 'subscribe', channels: ['quotes.A'], throttle_ms: 100 });
+    publish(s, 'quotes', 'A', quote('A', 1));
+    s.send({ op: 'unsubscribe', channels: ['quotes.A'] });
+    publish(s, 'quotes', 'A', quote('A', 2));
+    publish(s, 'quotes', 'A', quote('A', 3));
+    s.send({ op: 'subscribe', channels: ['quotes.A'], throttle_ms: 100 });
+    mock.timers.tick(100);
+    assert.deepEqual(seqs(s.socket, 'quotes.A'), [3], 'the snapshot, then nothing older');
+  });
+
+  it('does not hold a throttled channel\'s frame past its period when the client subscribes to something else', {
+    todo: 'every subscribe, unsubscribe and slow/drained switch restarts the throttle timer, so a client that changes its channels more often than throttle_ms never gets its throttled frames',
+  }, () => {
+    const s = setup();
+    s.send({ op: 'subscribe', channels: ['quotes.A'], throttle_ms: 100 });
+    publish(s, 'quotes', 'A', quote('A', 1));
+    mock.timers.tick(60);
+    s.send({ op: 'subscribe', channels: ['trades.B'] });
+    mock.timers.tick(60);
+    assert.deepEqual(seqs(s.socket, 'quotes.A'), [1]);
+  });
+
+  it('goes back to every frame, through the topic, when subscribed again with throttle_ms 0', () => {
+    const s = setup();
+    s.send({ op: 'subscribe', channels: ['quotes.A'], throttle_ms: 100 });
+    s.send({ op: 'subscribe', channels: ['quotes.A'] });
+    assert.deepEqual([...s.socket.topics], ['quotes.A']);
+    s.socket.clear();
+    for (let bid = 1; bid <= 3; bid++) publish(s, 'quotes', 'A', quote('A', bid));
+    mock.timers.tick(100);
+    assert.deepEqual(seqs(s.socket, 'quotes.A'), [1, 2, 3]);
+  });
+});
+
+describe('backpressure', () => {
+  const SLOW = LIMITS.slowBytes + 1;
+  const DRAINED = LIMITS.slowBytes / 2 - 1;
+
+  function lagging(): Setup {
+    const s = setup();
+    s.send({ op: 'subscribe', channels: ['trades.A', 'quotes.A', 'bars.1m.A'] });
+    s.socket.bufferedAmount = SLOW;
+    assert.equal(s.session.checkBackpressure(), SLOW);
+    s.socket.clear();
+    return s;
+  }
+
+  it('over slowBytes, moves quotes and bars to managed, conflated delivery and leaves trades on their topic', () => {
+    const s = lagging();
+    assert.equal(s.session.slow, true);
+    assert.deepEqual([...s.socket.topics], ['trades.A']);
+    for (let bid = 1; bid <= 3; bid++) publish(s, 'quotes', 'A', quote('A', bid));
+    publish(s, 'bars', 'A', bar('A', '1m', T0, { final: false }), '1m');
+    publish(s, 'trades', 'A', trade('A', 1));
+    assert.deepEqual(s.socket.data().map((f) => [f.ch, f.seq]), [['trades.A', 1]], 'only the trade, nothing conflatable yet');
+    assert.equal(s.socket.ended, null);
+  });
+
+  it('while slow, sends a final bar at once in place of the forming update of its own window', () => {
+    const s = lagging();
+    publish(s, 'bars', 'A', bar('A', '1m', T0, { final: false, close: 1 }), '1m');
+    publish(s, 'bars', 'A', bar('A', '1m', T0, { final: false, close: 2 }), '1m');
+    publish(s, 'bars', 'A', bar('A', '1m', T0, { close: 3 }), '1m');
+    assert.deepEqual(s.socket.data('bars.1m.A').map((f) => [f.seq, f.data.final, f.data.close]), [[3, true, 3]]);
+  });
+
+  it('while slow, sends a waiting forming update of a later window before an earlier window\'s final bar, in seq order', () => {
+    const s = lagging();
+    publish(s, 'bars', 'A', bar('A', '1m', T0 + MIN, { final: false }), '1m');
+    publish(s, 'bars', 'A', bar('A', '1m', T0), '1m');
+    assert.deepEqual(s.socket.data('bars.1m.A').map((f) => [f.seq, f.data.window_start, f.data.final]), [[1, T0 + MIN, false], [2, T0, true]]);
+  });
+
+  it('stays conflated between half of slowBytes and slowBytes', () => {
+    const s = lagging();
+    publish(s, 'quotes', 'A', quote('A', 1));
+    s.socket.bufferedAmount = LIMITS.slowBytes / 2 + 1;
+    s.session.checkBackpressure();
+    assert.equal(s.session.slow, true);
+    assert.deepEqual(s.socket.frames, []);
+  });
+
+  it('under half of slowBytes, catches up with the latest frame per channel, then goes back to the topics', () => {
+    const s = lagging();
+    for (let bid = 1; bid <= 3; bid++) publish(s, 'quotes', 'A', quote('A', bid));
+    for (let close = 1; close <= 2; close++) publish(s, 'bars', 'A', bar('A', '1m', T0, { final: false, close }), '1m');
+    s.socket.bufferedAmount = DRAINED;
+    s.session.checkBackpressure();
+    assert.equal(s.session.slow, false);
+    assert.deepEqual(s.socket.data().map((f) => [f.ch, f.seq]).sort(), [['bars.1m.A', 2], ['quotes.A', 3]]);
+    assert.ok(s.socket.frames.every((f) => f.corked));
+    assert.deepEqual([...s.socket.topics].sort(), ['bars.1m.A', 'quotes.A', 'trades.A']);
+    s.socket.clear();
+    publish(s, 'quotes', 'A', quote('A', 4));
+    assert.deepEqual(s.socket.data().map((f) => [f.ch, f.seq]), [['quotes.A', 4]]);
+    assert.equal(s.socket.frames[0]?.via, 'publish');
+  });
+
+  it('catching up leaves a throttled channel\'s frame to its timer', () => {
+    const s = setup();
+    s.send({ op: 'subscribe', channels: ['quotes.A'], throttle_ms: 100 });
+    s.socket.bufferedAmount = SLOW;
+    s.session.checkBackpressure();
+    publish(s, 'quotes', 'A', quote('A', 1));
+    s.socket.clear();
+    s.socket.bufferedAmount = DRAINED;
+    s.session.checkBackpressure();
+    assert.deepEqual(s.socket.frames, [], 'not sent on drain');
+    mock.timers.tick(100);
+    assert.deepEqual(seqs(s.socket, 'quotes.A'), [1]);
+  });
+
+  it('does not send, on catching up, a held frame of a channel unsubscribed meanwhile', {
+    todo: 'bug: unsubscribe leaves the channel\'s held frame in the session, and catching up sends it',
+  }, () => {
+    const s = lagging();
+    publish(s, 'quotes', 'A', quote('A', 1));
+    s.send({ op: 'unsubscribe', channels: ['quotes.A'] });
+    s.socket.clear();
+    s.socket.bufferedAmount = DRAINED;
+    s.session.checkBackpressure();
+    assert.deepEqual(s.socket.data('quotes.A'), []);
+  });
+
+  it('over maxBytes, closes with 4008 and says why', () => {
+    const s = setup();
+    s.send({ op: 'subscribe', channels: ['trades.A'] });
+    s.socket.bufferedAmount = LIMITS.maxBytes + 1;
+    assert.equal(s.session.checkBackpressure(), LIMITS.maxBytes + 1);
+    assert.deepEqual(s.socket.ended, { code: CloseCode.SLOW_CONSUMER, reason: `slow consumer: over ${LIMITS.maxBytes} bytes unsent` });
+    assert.equal(CloseCode.SLOW_CONSUMER, 4008);
+  });
+
+  it('closes with 4008 at once when a frame it sends is queued behind more than maxBytes', () => {
+    const s = setup();
+    publish(s, 'trades', 'A', trade('A', 1));
+    s.socket.bufferedAmount = LIMITS.maxBytes + 1;
+    s.send({ op: 'subscribe', channels: ['trades.A'] });
+    assert.equal(s.socket.ended?.code, 4008);
+  });
+
+  it('does not close a client whose queue stays within maxBytes', () => {
+    const s = setup();
+    publish(s, 'trades', 'A', trade('A', 1));
+    s.socket.bufferedAmount = LIMITS.maxBytes;
+    s.send({ op: 'subscribe', channels: ['trades.A'] });
+    s.session.checkBackpressure();
+    assert.equal(s.socket.ended, null);
+  });
+});
+
+describe('ping and the rate limit', () => {
+  it('answers ping with pong, the id echoed and the server time', () => {
+    const s = setup();
+    s.send({ op: 'ping', id: 'p1' });
+    s.send({ op: 'ping' });
+    assert.deepEqual(s.socket.json(), [{ op: 'pong', id: 'p1', time: T0 }, { op: 'pong', time: T0 }]);
+  });
+
+  it('answers rate_limited beyond the limit (bursts of twice the rate), and serves again as the bucket refills', () => {
+    const s = setup({ limits: { rateLimit: 5 } });
+    for (let i = 0; i < 11; i++) s.send({ op: 'ping', id: i });
+    const frames = s.socket.json();
+    assert.deepEqual(frames.slice(0, 10).map((f) => [f.op, f.id]), Array.from({ length: 10 }, (_, i) => ['pong', i]));
+    assert.deepEqual([frames[10]?.op, frames[10]?.code], ['error', 'rate_limited']);
+    assert.match(String(frames[10]?.message), /more than 5 messages per second/);
+    s.socket.clear();
+    s.send({ op: 'subscribe', channels: ['trades.A'] });
+    assert.equal(s.socket.replies('error')[0]?.code, 'rate_limited', 'a limited subscribe is ignored');
+    assert.equal(s.session.channelCount, 0);
+    s.socket.clear();
+    mock.timers.tick(1000);
+    for (let i = 0; i < 6; i++) s.send({ op: 'ping', id: i });
+    assert.deepEqual(s.socket.json().map((f) => f.op), ['pong', 'pong', 'pong', 'pong', 'pong', 'error'], 'five a second');
+  });
+});
+
+describe('close', () => {
+  it('unmanages every managed channel: no more offers, no throttled frames, nothing sent', () => {
+    const s = setup();
+    s.send({ op: 'subscribe', channels: ['quotes.A'], throttle_ms: 100 });
+    s.send({ op: 'subscribe', channels: ['bars.1m.*'] });
+    s.socket.bufferedAmount = LIMITS.slowBytes + 1;
+    s.session.checkBackpressure();
+    publish(s, 'quotes', 'A', quote('A', 1));
+    const offer = mock.method(s.session, 'offer');
+    s.session.close();
+    s.socket.clear();
+    publish(s, 'quotes', 'A', quote('A', 2));
+    publish(s, 'bars', 'A', bar('A', '1m', T0), '1m');
+    mock.timers.tick(1000);
+    assert.equal(offer.mock.callCount(), 0);
+    assert.deepEqual(s.socket.frames, []);
+    assert.equal(s.session.checkBackpressure(), 0, 'a closed session reports nothing queued');
+    s.send({ op: 'ping' });
+    assert.deepEqual(s.socket.frames, [], 'nor replies');
+  });
+});
