@@ -52,6 +52,7 @@ export class SubscriberSession implements ManagedSubscriber {
   private readonly lastSent = new Map<string, number>();
   private readonly limiter: RateLimiter;
   private timer: NodeJS.Timeout | null = null;
+  private timerPeriod = 0;
   private closed = false;
 
   constructor(
@@ -121,6 +122,8 @@ export class SubscriberSession implements ManagedSubscriber {
 
     const accepted: string[] = [];
     const names: string[] = [];
+    /** Names of this message the session does not hold yet: only they count against --max-channels. */
+    let added = 0;
     for (const channel of channels) {
       const expansion = this.subscriptions.expand(channel);
       if (expansion.error !== undefined) {
@@ -129,10 +132,11 @@ export class SubscriberSession implements ManagedSubscriber {
         continue;
       }
       const fresh = expansion.names.filter((n) => !this.subscriptions.has(n) && !names.includes(n));
-      if (this.subscriptions.size + names.length + fresh.length > this.limits.maxChannels) {
+      if (this.subscriptions.size + added + fresh.length > this.limits.maxChannels) {
         this.reply(errorFrame(ErrorCode.TOO_MANY_CHANNELS, `at most ${this.limits.maxChannels} channels per connection`, { ...id, channel }));
         continue;
       }
+      added += fresh.length;
       accepted.push(channel as string);
       names.push(...expansion.names.filter((n) => !names.includes(n)));
     }
@@ -177,17 +181,22 @@ export class SubscriberSession implements ManagedSubscriber {
       for (const [state, lastSeq] of toResume) {
         resuming.add(state.name);
         let after = lastSeq;
-        let recovered = false;
+        // Recovered only when every seq after the client's is accounted
+        // for: the stored rows (every alert and indicator is stored, so
+        // their seqs must follow each other; a bar channel stores only final
+        // bars, whose forming updates in between are superseded), then the
+        // in-memory log from the last stored seq on.
+        let continuous = true;
         const rows = stored.get(state.name);
         if (rows !== undefined) {
           for (const row of rows) {
+            if (state.kind !== 'bars' && row.seq !== after + 1) continuous = false;
             this.send(`{"ch":"${state.name}","seq":${row.seq},"data":${JSON.stringify(row.record)}}`);
             after = row.seq;
           }
-          recovered = true;
         }
         const recent = this.hub.recent(state, after);
-        recovered = lastSeq <= state.seq && (recovered || recent.complete);
+        const recovered = lastSeq <= state.seq && continuous && recent.complete;
         for (const frame of recent.frames) this.send(frame);
         if (!recovered && recent.frames.length === 0 && state.last !== null) this.send(state.last);
         resumed[state.name] = { recovered, from: lastSeq, to: state.seq };
@@ -254,6 +263,14 @@ export class SubscriberSession implements ManagedSubscriber {
       else this.hub.manage(name, this);
     }
     this.delivery = next;
+    // A frame held for a channel the client left must not reach it later
+    // (behind a newer snapshot if it comes back).
+    for (const name of [...this.pending.keys()]) {
+      if (!next.has(name) && !next.has(this.hub.find(name)?.wildcard ?? '')) {
+        this.pending.delete(name);
+        this.lastSent.delete(name);
+      }
+    }
     const throttles = [...next.values()].filter((d) => d.mode === 'managed' && d.throttleMs > 0).map((d) => d.throttleMs);
     this.setTimer(throttles.length > 0 ? Math.min(...throttles) : 0);
   }
@@ -317,9 +334,16 @@ export class SubscriberSession implements ManagedSubscriber {
     this.pending.clear();
   }
 
+  /**
+   * Runs the throttle timer at `periodMs` (0: none). A timer already at that
+   * period is kept: restarted on every change of channels, it would never
+   * fire for a client that changes them more often than its throttle.
+   */
   private setTimer(periodMs: number): void {
+    if (periodMs === this.timerPeriod && (this.timer !== null) === periodMs > 0) return;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = periodMs > 0 ? setInterval(() => this.flushThrottled(), periodMs) : null;
+    this.timerPeriod = periodMs;
   }
 
   private flushThrottled(): void {
