@@ -1,6 +1,6 @@
 # tickflow in a container: built on the full Debian image, which has the
 # compilers the native addons need, and run on the slim one as the
-# unprivileged `node` user. test/docker-steps.test.ts replays these build and
+# unprivileged `node` user. test/e2e/docker-steps.test.ts replays these build and
 # start steps on a clean copy of the repository, so keep each step a plain
 # RUN/COPY/ENV line that it can follow.
 #

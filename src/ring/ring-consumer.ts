@@ -89,21 +89,4 @@ export class RingConsumer {
     Atomics.store(control, CONSUMER_PARKED_SLOT, 0);
     return Atomics.load(control, TAIL_SLOT) !== this.head;
   }
-
-  /**
-   * The event-loop form of waitForData: resolves when a record is published or
-   * after `timeoutMs`, without blocking the thread.
-   */
-  async waitForDataAsync(timeoutMs: number): Promise<boolean> {
-    const control = this.views.control;
-    Atomics.store(control, CONSUMER_PARKED_SLOT, 1);
-    try {
-      if (Atomics.load(control, TAIL_SLOT) !== this.head) return true;
-      const result = Atomics.waitAsync(control, TAIL_SLOT, this.head, timeoutMs);
-      if (result.async) await result.value;
-    } finally {
-      Atomics.store(control, CONSUMER_PARKED_SLOT, 0);
-    }
-    return Atomics.load(control, TAIL_SLOT) !== this.head;
-  }
 }

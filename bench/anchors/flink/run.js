@@ -44,7 +44,7 @@ const DEFAULTS = Object.freeze({
   out: path.join(RESULTS_DIR, 'flink.json'),
 });
 
-/** The feed replay-throughput.ts measures tickflow on, so both engines read the same bytes. */
+/** The feed bench/scenarios/replay.ts measures tickflow on, so both engines read the same bytes. */
 const DEFAULT_FEED = Object.freeze({
   file: path.join(RESULTS_DIR, 'feed-1000000.ndjson'),
   args: ['--symbols', '100', '--rate', '10000', '--duration', '100s', '--seed', '1', '--format', 'ndjson'],

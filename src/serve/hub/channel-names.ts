@@ -24,10 +24,6 @@ export function channelName(kind: ChannelKind, interval: string, symbol: string)
   return kind === 'bars' ? `bars.${interval}.${symbol}` : `${kind}.${symbol}`;
 }
 
-export function nameOf(spec: ChannelSpec): string {
-  return channelName(spec.kind, spec.interval, spec.symbol);
-}
-
 /** The wildcard channel covering `spec`'s kind (and interval). */
 export function wildcardOf(spec: ChannelSpec): string {
   return channelName(spec.kind, spec.interval, '*');
