@@ -296,7 +296,7 @@ export class PartitionEngine {
     alert.volume = volume;
     alert.priceZscore = zscore;
     alert.volumeRatio = volumeRatio;
-    alert.origin = tick.sourceLine;
+    alert.origin = tick.origin;
     this.counters.alerts++;
     this.sink.alert(state, alert);
   }
@@ -311,7 +311,7 @@ export class PartitionEngine {
     if (ratio <= this.config.spreadRatio || !this.offCooldown(state, AnomalyType.SPREAD_WIDENING, ts)) return;
     const alert = this.alertScratch.set(AnomalyType.SPREAD_WIDENING, ts);
     alert.spreadRatio = ratio;
-    alert.origin = tick.sourceLine;
+    alert.origin = tick.origin;
     this.counters.alerts++;
     this.sink.alert(state, alert);
   }

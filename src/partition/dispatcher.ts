@@ -63,7 +63,7 @@ export class Dispatcher {
    * partition, or -1 - partition when that ring is full: the caller waits for
    * space there and calls again with the same tick.
    */
-  dispatch(tick: ValidTick, sourceLine: number, ingestTime = 0): number {
+  dispatch(tick: ValidTick, origin: number, ingestTime = 0): number {
     let symbolId = this.symbolIds.get(tick.symbol);
     if (symbolId === undefined) {
       symbolId = this.symbolNames.length;
@@ -91,7 +91,7 @@ export class Dispatcher {
     }
     const f = this.fields;
     f.fill(tick, symbolId, exchangeId);
-    f.sourceLine = sourceLine;
+    f.origin = origin;
     f.ingestTime = ingestTime;
     const at = ring.claim(Msg.TICK, this.writer.length);
     if (at === RING_FULL) return -1 - partition;

@@ -104,7 +104,7 @@ export class ResultEncoder implements ResultSink {
     DeadLetter.addReason(b, r);
     DeadLetter.addMessage(b, m);
     DeadLetter.addTick(b, tick);
-    DeadLetter.addSourceLine(b, BigInt(t.sourceLine));
+    DeadLetter.addOrigin(b, BigInt(t.origin));
     b.finish(DeadLetter.endDeadLetter(b));
     this.send(Msg.DEAD_LETTER);
   }

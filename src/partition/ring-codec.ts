@@ -32,7 +32,7 @@ export class RingEncoder {
     RingTick.addBid(b, t.bid);
     RingTick.addAsk(b, t.ask);
     RingTick.addSeq(b, t.seq);
-    RingTick.addSourceLine(b, t.sourceLine);
+    RingTick.addOrigin(b, t.origin);
     RingTick.addIngestTime(b, t.ingestTime);
     RingTick.addDequeueTime(b, t.dequeueTime);
     RingTick.addEmitTime(b, t.emitTime);
@@ -114,7 +114,7 @@ export class RingTickWriter {
     view.setFloat64(at + (p[6] as number), t.bid, true);
     view.setFloat64(at + (p[7] as number), t.ask, true);
     view.setFloat64(at + (p[8] as number), t.seq, true);
-    view.setFloat64(at + (p[9] as number), t.sourceLine, true);
+    view.setFloat64(at + (p[9] as number), t.origin, true);
     view.setFloat64(at + (p[10] as number), t.ingestTime, true);
     view.setFloat64(at + (p[11] as number), t.dequeueTime, true);
     view.setFloat64(at + (p[12] as number), t.emitTime, true);
@@ -154,7 +154,7 @@ export class RingDecoder {
       out.bid = v.getFloat64(offset + (p[6] as number), true);
       out.ask = v.getFloat64(offset + (p[7] as number), true);
       out.seq = v.getFloat64(offset + (p[8] as number), true);
-      out.sourceLine = v.getFloat64(offset + (p[9] as number), true);
+      out.origin = v.getFloat64(offset + (p[9] as number), true);
       out.ingestTime = v.getFloat64(offset + (p[10] as number), true);
       out.dequeueTime = v.getFloat64(offset + (p[11] as number), true);
       out.emitTime = v.getFloat64(offset + (p[12] as number), true);
@@ -171,7 +171,7 @@ export class RingDecoder {
     out.bid = t.bid();
     out.ask = t.ask();
     out.seq = t.seq();
-    out.sourceLine = t.sourceLine();
+    out.origin = t.origin();
     out.ingestTime = t.ingestTime();
     out.dequeueTime = t.dequeueTime();
     out.emitTime = t.emitTime();

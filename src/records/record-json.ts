@@ -123,7 +123,7 @@ export class RecordJson {
     const d = DeadLetter.getRootAsDeadLetter(this.bb, this.deadLetter);
     const tick = d.tick();
     return `{"type":"dead_letter","reason":${JSON.stringify(d.reason() ?? '')},"field":${JSON.stringify(d.field() ?? '')},`
-      + `"message":${JSON.stringify(d.message() ?? '')},"line":${d.sourceLine()}`
+      + `"message":${JSON.stringify(d.message() ?? '')},"line":${d.origin()}`
       + `${tick === null ? '' : `,"tick":${tickJson(tick)}`}}`;
   }
 }

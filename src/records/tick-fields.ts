@@ -21,8 +21,12 @@ export class TickFields {
   ask = 0;
   /** -1 when absent. */
   seq = -1;
-  /** 1-based input line or tick index; 0 when unknown. For /ingest, see ingestOrigin in serve/ws/ingest-endpoint.ts. */
-  sourceLine = 0;
+  /**
+   * Where the tick came from (fbs/ring.fbs RingTick.origin): a file's line or
+   * tick index, a Kafka position, or an /ingest connection and index
+   * (ingestOrigin in serve/ws/ingest-endpoint.ts); 0 when unknown.
+   */
+  origin = 0;
   /** Latency probes (ms, shared monotonic clock); 0 when not measured. */
   ingestTime = 0;
   dequeueTime = 0;

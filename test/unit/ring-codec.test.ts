@@ -22,7 +22,7 @@ function randomTick(random: () => number): TickFields {
   t.bid = random() < 0.5 ? 0 : random() * 100;
   t.ask = random() < 0.5 ? 0 : random() * 100;
   t.seq = random() < 0.3 ? -1 : Math.floor(random() * 2 ** 52);
-  t.sourceLine = Math.floor(random() * 1e9);
+  t.origin = Math.floor(random() * 1e9);
   t.ingestTime = random() * 1e6;
   t.dequeueTime = random() * 1e6;
   t.emitTime = random() < 0.5 ? 0 : random() * 1e6;
@@ -49,7 +49,7 @@ describe('RingTick template writer', () => {
       RingTick.addBid(b, tick.bid);
       RingTick.addAsk(b, tick.ask);
       RingTick.addSeq(b, tick.seq);
-      RingTick.addSourceLine(b, tick.sourceLine);
+      RingTick.addOrigin(b, tick.origin);
       RingTick.addIngestTime(b, tick.ingestTime);
       RingTick.addDequeueTime(b, tick.dequeueTime);
       RingTick.addEmitTime(b, tick.emitTime);

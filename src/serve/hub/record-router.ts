@@ -217,7 +217,7 @@ export class RecordRouter implements ResultVisitor, PayloadSource {
   private onDeadLetter(bytes: Uint8Array, offset: number): void {
     const bb = this.cached(this.views, bytes, ByteBuffer);
     bb.setPosition(offset);
-    const origin = Number(DeadLetter.getRootAsDeadLetter(bb, this.deadLetter).sourceLine());
+    const origin = Number(DeadLetter.getRootAsDeadLetter(bb, this.deadLetter).origin());
     const record = JSON.parse(this.cached(this.json, bytes, RecordJson).deadLetterAt(offset)) as DeadLetterRecord;
     this.counters.deadLetters++;
     this.deps.onDeadLetter(record, origin);

@@ -8,7 +8,7 @@
 // connection has published, never another publisher's; `"all": true` flushes
 // every symbol and needs the admin role.
 //
-// A tick's dispatch origin (its RingTick source_line) encodes the connection
+// A tick's dispatch origin (its RingTick origin) encodes the connection
 // and the index, connection * 2^32 + index, so a worker's dead letter finds
 // its way back to the publisher.
 

@@ -70,9 +70,11 @@ tick(obj?:Tick):Tick|null {
 }
 
 /**
- * 1-based line (text input) or tick index (FlatBuffers input); 0 when unknown.
+ * Where the tick came from (its origin, see RingTick): for replay and
+ * the file source the 1-based line (text input) or tick index
+ * (FlatBuffers input); 0 when unknown. The JSON dead letter calls it `line`.
  */
-sourceLine():bigint {
+origin():bigint {
   const offset = this.bb!.__offset(this.bb_pos, 14);
   return offset ? this.bb!.readInt64(this.bb_pos + offset) : BigInt('0');
 }
@@ -101,8 +103,8 @@ static addTick(builder:flatbuffers.Builder, tickOffset:flatbuffers.Offset) {
   builder.addFieldOffset(4, tickOffset, 0);
 }
 
-static addSourceLine(builder:flatbuffers.Builder, sourceLine:bigint) {
-  builder.addFieldInt64(5, sourceLine, BigInt('0'));
+static addOrigin(builder:flatbuffers.Builder, origin:bigint) {
+  builder.addFieldInt64(5, origin, BigInt('0'));
 }
 
 static endDeadLetter(builder:flatbuffers.Builder):flatbuffers.Offset {

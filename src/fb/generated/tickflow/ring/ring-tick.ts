@@ -68,7 +68,13 @@ seq():number {
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : -1.0;
 }
 
-sourceLine():number {
+/**
+ * Where the tick came from: a file's 1-based line or tick index, a Kafka
+ * input partition * 2^40 + offset, or an /ingest connection * 2^32 + the
+ * tick's index on it (0 when unknown). Alerts keep it for their identity
+ * and dead letters find their publisher by it.
+ */
+origin():number {
   const offset = this.bb!.__offset(this.bb_pos, 22);
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
 }
@@ -133,8 +139,8 @@ static addSeq(builder:flatbuffers.Builder, seq:number) {
   builder.addFieldFloat64(8, seq, -1.0);
 }
 
-static addSourceLine(builder:flatbuffers.Builder, sourceLine:number) {
-  builder.addFieldFloat64(9, sourceLine, 0.0);
+static addOrigin(builder:flatbuffers.Builder, origin:number) {
+  builder.addFieldFloat64(9, origin, 0.0);
 }
 
 static addIngestTime(builder:flatbuffers.Builder, ingestTime:number) {
@@ -154,7 +160,7 @@ static endRingTick(builder:flatbuffers.Builder):flatbuffers.Offset {
   return offset;
 }
 
-static createRingTick(builder:flatbuffers.Builder, symbolId:number, exchangeId:number, eventType:EventType, timestamp:number, price:number, volume:number, bid:number, ask:number, seq:number, sourceLine:number, ingestTime:number, dequeueTime:number, emitTime:number):flatbuffers.Offset {
+static createRingTick(builder:flatbuffers.Builder, symbolId:number, exchangeId:number, eventType:EventType, timestamp:number, price:number, volume:number, bid:number, ask:number, seq:number, origin:number, ingestTime:number, dequeueTime:number, emitTime:number):flatbuffers.Offset {
   RingTick.startRingTick(builder);
   RingTick.addSymbolId(builder, symbolId);
   RingTick.addExchangeId(builder, exchangeId);
@@ -165,7 +171,7 @@ static createRingTick(builder:flatbuffers.Builder, symbolId:number, exchangeId:n
   RingTick.addBid(builder, bid);
   RingTick.addAsk(builder, ask);
   RingTick.addSeq(builder, seq);
-  RingTick.addSourceLine(builder, sourceLine);
+  RingTick.addOrigin(builder, origin);
   RingTick.addIngestTime(builder, ingestTime);
   RingTick.addDequeueTime(builder, dequeueTime);
   RingTick.addEmitTime(builder, emitTime);
