@@ -22,14 +22,15 @@ import type { ValidTick } from '../ingest/tick-validator';
 import type { WatermarkResetResult } from '../analytics/partition-engine';
 import { Doorbell, createDoorbell } from '../ring/doorbell';
 import { checkpointExchanges, checkpointSymbols } from './checkpoint-codec';
-import { ChunkAssembler, decodeCheckpointRequest, encodeCheckpointRequest, writeChunks } from './chunks';
-import { decodeWatermarkResetDone, encodeFlush, encodeWatermarkReset } from './control-records';
+import { Answers } from './answers';
+import { encodeCheckpointRequest, writeChunks } from './chunks';
+import { encodeFlush, encodeWatermarkReset } from './control-records';
 import { InlineHost } from './inline-host';
 import { IDLE_CHECK_MS } from './partition-core';
 import type { PartitionHost, Placement } from './partition-host';
 import { PartitionPool } from './partition-pool';
 import { Msg } from './protocol';
-import { ResultDrain, type PartitionCounts, type ResultVisitor } from './result-drain';
+import { ResultDrain, type ResultVisitor } from './result-drain';
 
 /**
  * Every how many ticks one carries the dispatch, dequeue and echo times of
@@ -49,17 +50,6 @@ export const PROBE_EVERY = 4;
 export const RESULT_SLICE = 64;
 /** The same in `replay`, where nobody waits: large batches, fewer rounds. */
 const REPLAY_SLICE = 1024;
-
-interface PendingCheckpoint {
-  readonly remaining: Set<number>;
-  readonly parts: Uint8Array[];
-  readonly resolve: (parts: Uint8Array[]) => void;
-}
-
-interface PendingRestore {
-  readonly remaining: number[];
-  readonly resolve: () => void;
-}
 
 /** Results before deliverTo() are a bug of the host, not data to drop. */
 const NO_VISITOR: ResultVisitor = {
@@ -106,18 +96,11 @@ export class Engine {
   private readonly loopDone = new Promise<void>((resolve) => {
     this.loopEnded = resolve;
   });
-  private flushWaiters: Array<{ remaining: Set<number>; resolve: () => void }> = [];
   private failure: Error | undefined;
   private readonly onFailure: Array<(err: Error) => void> = [];
-  private readonly flushTracker: ResultVisitor;
-  private nextCheckpoint = 1;
-  private readonly checkpoints = new Map<number, PendingCheckpoint>();
-  private readonly restores = new Map<number, PendingRestore>();
+  /** Requests partitions answer (flushes, checkpoints, restores, resets); the drain hands every record to it first. */
+  private readonly answers: Answers;
   private idleHeld = false;
-  private readonly assemblers: ChunkAssembler[];
-  private readonly markListeners: Array<(checkpointId: number, partition: number) => void> = [];
-  private nextReset = 1;
-  private readonly resets = new Map<number, (result: WatermarkResetResult | null) => void>();
 
   /** Where results go (deliverTo); none may arrive before it is set. */
   private visitor: ResultVisitor = NO_VISITOR;
@@ -134,24 +117,7 @@ export class Engine {
     this.slice = this.eventLoop ? RESULT_SLICE : REPLAY_SLICE;
     this.doorbell = bell === null ? null : new Doorbell(bell);
     this.probeEvery = options.probes ? PROBE_EVERY : 0;
-    this.assemblers = this.host.outputs.map(() => new ChunkAssembler());
-    this.flushTracker = {
-      record: (type, partition, bytes, offset, size) => {
-        if (type === Msg.CHECKPOINT_CHUNK) this.onCheckpointChunk(partition, bytes, offset);
-        else if (type === Msg.RESTORED) this.onRestored(partition, bytes, offset);
-        else if (type === Msg.WATERMARK_RESET_DONE) this.onWatermarkReset(bytes, offset);
-        else this.visitor.record(type, partition, bytes, offset, size);
-      },
-      flushed: (partition: number, counts: PartitionCounts) => {
-        this.visitor.flushed(partition, counts);
-        // A partition answers its flushes in the order they were sent, so
-        // this FLUSHED belongs to the oldest flush still waiting on it.
-        this.flushWaiters.find((w) => w.remaining.has(partition))?.remaining.delete(partition);
-        const done = this.flushWaiters.filter((w) => w.remaining.size === 0);
-        this.flushWaiters = this.flushWaiters.filter((w) => w.remaining.size > 0);
-        for (const waiter of done) waiter.resolve();
-      },
-    };
+    this.answers = new Answers(this.host.outputs.length, () => this.visitor);
   }
 
   /** Starts the partitions; results go to the visitor given to deliverTo(), before any tick is ingested. */
@@ -237,8 +203,8 @@ export class Engine {
    */
   private drainSlice(ticksOnly = false): void {
     try {
-      if (ticksOnly) this.drain.pollTicks(this.flushTracker);
-      else this.drain.poll(this.flushTracker, this.slice);
+      if (ticksOnly) this.drain.pollTicks(this.answers.visitor);
+      else this.drain.poll(this.answers.visitor, this.slice);
     } catch (err) {
       this.fail(err as Error);
     }
@@ -281,15 +247,14 @@ export class Engine {
       }
     }
     if (byPartition.size === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.flushWaiters.push({ remaining: new Set(byPartition.keys()), resolve });
-      for (const [partition, ids] of byPartition) {
-        const ring = this.host.inputs[partition];
-        if (ring === undefined) continue;
-        for (const record of encodeFlush(ids, ring.maxPayload)) this.dispatcher.send(partition, Msg.FLUSH, record, this.waitForRoom);
-      }
-      this.publish();
-    });
+    const done = this.answers.flush(byPartition.keys());
+    for (const [partition, ids] of byPartition) {
+      const ring = this.host.inputs[partition];
+      if (ring === undefined) continue;
+      for (const record of encodeFlush(ids, ring.maxPayload)) this.dispatcher.send(partition, Msg.FLUSH, record, this.waitForRoom);
+    }
+    this.publish();
+    return done;
   }
 
   /**
@@ -301,12 +266,11 @@ export class Engine {
     const symbolId = this.dispatcher.symbolId(symbol);
     const partition = symbolId === undefined ? undefined : this.dispatcher.partitionOfId(symbolId);
     if (symbolId === undefined || partition === undefined) return Promise.resolve(null);
-    const id = this.nextReset++;
-    return new Promise((resolve) => {
-      this.resets.set(id, resolve);
-      this.dispatcher.send(partition, Msg.RESET_WATERMARK, encodeWatermarkReset({ id, symbolId, clock }), this.waitForRoom);
-      this.publish();
-    });
+    const id = this.answers.newId();
+    const done = this.answers.reset(id);
+    this.dispatcher.send(partition, Msg.RESET_WATERMARK, encodeWatermarkReset({ id, symbolId, clock }), this.waitForRoom);
+    this.publish();
+    return done;
   }
 
   /**
@@ -326,12 +290,11 @@ export class Engine {
    * on. Resolves with one PartitionCheckpoint per partition.
    */
   checkpoint(symbols: readonly string[] | null): Promise<Uint8Array[]> {
-    const id = this.nextCheckpoint++;
-    return new Promise((resolve) => {
-      this.checkpoints.set(id, { remaining: new Set(this.host.inputs.map((_, p) => p)), parts: [], resolve });
-      this.dispatcher.broadcast(Msg.CHECKPOINT, this.waitForRoom, encodeCheckpointRequest(id, symbols));
-      this.publish();
-    });
+    const id = this.answers.newId();
+    const done = this.answers.checkpoint(id, this.host.inputs.map((_, p) => p));
+    this.dispatcher.broadcast(Msg.CHECKPOINT, this.waitForRoom, encodeCheckpointRequest(id, symbols));
+    this.publish();
+    return done;
   }
 
   /**
@@ -340,12 +303,12 @@ export class Engine {
    * after the checkpoint.
    */
   onCheckpointMark(listener: (checkpointId: number, partition: number) => void): void {
-    this.markListeners.push(listener);
+    this.answers.onCheckpointMark(listener);
   }
 
   /** The id the next checkpoint() will use. */
   get nextCheckpointId(): number {
-    return this.nextCheckpoint;
+    return this.answers.peekId;
   }
 
   /**
@@ -355,15 +318,14 @@ export class Engine {
    */
   restore(checkpoints: readonly Uint8Array[]): Promise<void> {
     if (checkpoints.length === 0) return Promise.resolve();
-    const id = this.nextCheckpoint++;
+    const id = this.answers.newId();
     for (const data of checkpoints) this.dispatcher.register(checkpointSymbols(data), checkpointExchanges(data), this.waitForRoom);
-    return new Promise((resolve) => {
-      this.restores.set(id, { remaining: this.host.inputs.map(() => checkpoints.length), resolve });
-      this.host.inputs.forEach((ring, partition) => {
-        for (const data of checkpoints) writeChunks(ring, Msg.RESTORE_CHUNK, id, data, () => this.waitForRoom(partition));
-      });
-      this.publish();
+    const done = this.answers.restore(id, this.host.inputs.length, checkpoints.length);
+    this.host.inputs.forEach((ring, partition) => {
+      for (const data of checkpoints) writeChunks(ring, Msg.RESTORE_CHUNK, id, data, () => this.waitForRoom(partition));
     });
+    this.publish();
+    return done;
   }
 
   private readonly waitForRoom = (partition: number): void => {
@@ -396,37 +358,6 @@ export class Engine {
     }, period);
   }
 
-  private onCheckpointChunk(partition: number, bytes: Uint8Array, offset: number): void {
-    const whole = (this.assemblers[partition] as ChunkAssembler).add(bytes, offset);
-    if (whole === null) return;
-    for (const listener of this.markListeners) listener(whole.id, partition);
-    const pending = this.checkpoints.get(whole.id);
-    if (pending === undefined) return;
-    pending.parts[partition] = whole.data;
-    pending.remaining.delete(partition);
-    if (pending.remaining.size > 0) return;
-    this.checkpoints.delete(whole.id);
-    pending.resolve(pending.parts);
-  }
-
-  private onRestored(partition: number, bytes: Uint8Array, offset: number): void {
-    const { id } = decodeCheckpointRequest(bytes, offset);
-    const pending = this.restores.get(id);
-    if (pending === undefined) return;
-    pending.remaining[partition] = (pending.remaining[partition] ?? 1) - 1;
-    if (pending.remaining.some((n) => n > 0)) return;
-    this.restores.delete(id);
-    pending.resolve();
-  }
-
-  private onWatermarkReset(bytes: Uint8Array, offset: number): void {
-    const answer = decodeWatermarkResetDone(bytes, offset);
-    const resolve = this.resets.get(answer.id);
-    if (resolve === undefined) return;
-    this.resets.delete(answer.id);
-    resolve(answer.result);
-  }
-
   /** Bytes waiting in each in-ring and out-ring, for metrics. */
   ringOccupancy(): { input: number[]; output: number[]; echo: number[] } {
     return { input: this.host.inputs.map((ring) => ring.used()), ...this.drain.occupancy() };
@@ -452,7 +383,7 @@ export class Engine {
   /** Hands every waiting accepted tick, and a slice of the other results, to the visitor; returns how many. */
   drainNow(): number {
     try {
-      return this.drain.poll(this.flushTracker, this.slice);
+      return this.drain.poll(this.answers.visitor, this.slice);
     } catch (err) {
       this.fail(err as Error);
       return 0;
