@@ -17,7 +17,13 @@ export function initHdr(): Promise<void> {
 }
 
 export function newHistogram(): Histogram {
-  return hdr.build({ useWebAssembly: true, bitBucketSize: 'packed', lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: 3 });
+  return hdr.build({
+    useWebAssembly: true,
+    bitBucketSize: 'packed',
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
 }
 
 export function encodeHistogram(histogram: Histogram): string {

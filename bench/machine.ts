@@ -13,8 +13,11 @@ export interface MachineInfo {
 
 export function machineInfo(): MachineInfo {
   return {
-    cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown CPU', memory_gib: Math.round(totalmem() / 2 ** 30),
-    node: process.version, platform: `${process.platform}/${process.arch}`,
+    cpus: cpus().length,
+    cpu_model: cpus()[0]?.model ?? 'unknown CPU',
+    memory_gib: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform}/${process.arch}`,
   };
 }
 

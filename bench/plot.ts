@@ -25,14 +25,18 @@ export function percentilePlot(title: string, series: readonly PlotSeries[]): st
   const plotW = WIDTH - MARGIN.left - MARGIN.right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
   const x = (percentile: number): number => MARGIN.left + (nines(percentile) / MAX_NINES) * plotW;
-  const y = (us: number): number => MARGIN.top + plotH - ((Math.log10(Math.max(us, low)) - Math.log10(low)) / (Math.log10(high) - Math.log10(low))) * plotH;
+  const y = (us: number): number =>
+    MARGIN.top + plotH - ((Math.log10(Math.max(us, low)) - Math.log10(low)) / (Math.log10(high) - Math.log10(low))) * plotH;
 
   const grid: string[] = [];
   for (let n = 0; n <= MAX_NINES; n++) {
     const percentile = 100 - 100 / 10 ** n;
     const px = x(percentile);
     grid.push(`<line x1="${px}" y1="${MARGIN.top}" x2="${px}" y2="${MARGIN.top + plotH}" class="grid"/>`);
-    grid.push(`<text x="${px}" y="${MARGIN.top + plotH + 20}" text-anchor="middle">${n === 0 ? '0' : String(Number(percentile.toFixed(n)))}%</text>`);
+    grid.push(
+      `<text x="${px}" y="${MARGIN.top + plotH + 20}" ` +
+        `text-anchor="middle">${n === 0 ? '0' : String(Number(percentile.toFixed(n)))}%</text>`,
+    );
   }
   for (let v = low; v <= high; v *= 10) {
     const py = y(v);
@@ -43,9 +47,11 @@ export function percentilePlot(title: string, series: readonly PlotSeries[]): st
     const color = COLORS[i % COLORS.length] as string;
     const path = s.points.map(([p, v], k) => `${k === 0 ? 'M' : 'L'}${x(p).toFixed(1)},${y(Math.max(v, low)).toFixed(1)}`).join(' ');
     const legendY = MARGIN.top + 16 + i * 20;
-    return `<path d="${path}" stroke="${color}" fill="none" stroke-width="2"/>` +
+    return (
+      `<path d="${path}" stroke="${color}" fill="none" stroke-width="2"/>` +
       `<rect x="${WIDTH - MARGIN.right + 16}" y="${legendY - 10}" width="14" height="4" fill="${color}"/>` +
-      `<text x="${WIDTH - MARGIN.right + 36}" y="${legendY - 4}">${escape(s.name)}</text>`;
+      `<text x="${WIDTH - MARGIN.right + 36}" y="${legendY - 4}">${escape(s.name)}</text>`
+    );
   });
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>${escape(title)}</title>

@@ -15,18 +15,32 @@ const END = '<!-- bench:end -->';
 const ORDER = ['ring', 'replay', 'live', 'fanout', 'soak'];
 
 const num = (n: number | undefined): string => (n === undefined || Number.isNaN(n) ? '' : Math.round(n).toLocaleString('en-US'));
-const us = (n: number | undefined): string => (n === undefined ? '' : n >= 1000 ? `${(n / 1000).toFixed(2)} ms` : `${n.toFixed(n < 10 ? 2 : 0)} µs`);
+const us = (n: number | undefined): string =>
+  n === undefined ? '' : n >= 1000 ? `${(n / 1000).toFixed(2)} ms` : `${n.toFixed(n < 10 ? 2 : 0)} µs`;
 
 function table(series: readonly Series[]): string {
   const latency = series.some((s) => s.latency !== undefined);
-  const head = ['series', 'throughput', ...(latency ? ['p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max', 'samples'] : []), 'CPU', 'RSS', 'details'];
+  const head = [
+    'series',
+    'throughput',
+    ...(latency ? ['p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max', 'samples'] : []),
+    'CPU',
+    'RSS',
+    'details',
+  ];
   const rows = series.map((s) => {
     const l = s.latency;
-    const extra = Object.entries(s.extra ?? {}).filter(([, v]) => v !== null).map(([k, v]) => `${k} ${typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : v) : v}`).join(', ');
+    const extra = Object.entries(s.extra ?? {})
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => `${k} ${typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : v) : v}`)
+      .join(', ');
     return [
-      s.name, s.throughput === undefined ? '' : `${num(s.throughput)} ${s.unit ?? ''}`,
+      s.name,
+      s.throughput === undefined ? '' : `${num(s.throughput)} ${s.unit ?? ''}`,
       ...(latency ? [us(l?.p50_us), us(l?.p90_us), us(l?.p99_us), us(l?.p99_9_us), us(l?.p99_99_us), us(l?.max_us), num(l?.count)] : []),
-      s.cpu_percent === undefined ? '' : `${Math.round(s.cpu_percent)} %`, s.rss_mb === undefined || s.rss_mb === null || Number.isNaN(s.rss_mb) ? '' : `${s.rss_mb} MiB`, extra,
+      s.cpu_percent === undefined ? '' : `${Math.round(s.cpu_percent)} %`,
+      s.rss_mb === undefined || s.rss_mb === null || Number.isNaN(s.rss_mb) ? '' : `${s.rss_mb} MiB`,
+      extra,
     ];
   });
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -43,7 +57,10 @@ function basesTable(series: readonly Series[]): string | null {
   if (bases.length === 0) return null;
   const head = ['series', 'p50', 'p99', 'p99.9', ...bases.flatMap((b) => [`${b} p50`, `${b} p99`, `${b} p99.9`])];
   const rows = timed.map((s) => [
-    s.name, us(s.latency?.p50_us), us(s.latency?.p99_us), us(s.latency?.p99_9_us),
+    s.name,
+    us(s.latency?.p50_us),
+    us(s.latency?.p99_us),
+    us(s.latency?.p99_9_us),
     ...bases.flatMap((b) => {
       const l = s.latencies?.[b];
       return [us(l?.p50_us), us(l?.p99_us), us(l?.p99_9_us)];
@@ -53,13 +70,23 @@ function basesTable(series: readonly Series[]): string | null {
 }
 
 function section(result: ScenarioResult): string {
-  const settings = Object.entries(result.settings).map(([k, v]) => `${k}=${v}`).join(', ');
+  const settings = Object.entries(result.settings)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
   const lines = [
-    `### ${result.scenario}`, '', '```sh', result.command, '```', '',
-    `${machineLine(result.machine)}; finished ${result.finished}; ${settings}`, '', table(result.series), '',
+    `### ${result.scenario}`,
+    '',
+    '```sh',
+    result.command,
+    '```',
+    '',
+    `${machineLine(result.machine)}; finished ${result.finished}; ${settings}`,
+    '',
+    table(result.series),
+    '',
   ];
   const bases = basesTable(result.series);
-  if (bases !== null) lines.push('The same deliveries by latency base (the first three columns are the table\'s above):', '', bases, '');
+  if (bases !== null) lines.push("The same deliveries by latency base (the first three columns are the table's above):", '', bases, '');
   for (const note of result.notes) lines.push(`- ${note}`);
   if (result.notes.length > 0) lines.push('');
   return lines.join('\n');
@@ -76,8 +103,21 @@ function flinkSection(): string | null {
     whole = text.split('\n').map((l) => JSON.parse(l) as unknown);
   }
   // A local file path says nothing about the result.
-  const runs = (Array.isArray(whole) ? whole : [whole]).map((r) => JSON.parse(JSON.stringify(r, (key, value: unknown) => (key === 'ticks_file' ? undefined : value))) as unknown);
-  return ['### flink (anchor)', '', '```sh', 'node bench/anchors/flink/run.js', '```', '', '```json', ...runs.map((r) => JSON.stringify(r)), '```', ''].join('\n');
+  const runs = (Array.isArray(whole) ? whole : [whole]).map(
+    (r) => JSON.parse(JSON.stringify(r, (key, value: unknown) => (key === 'ticks_file' ? undefined : value))) as unknown,
+  );
+  return [
+    '### flink (anchor)',
+    '',
+    '```sh',
+    'node bench/anchors/flink/run.js',
+    '```',
+    '',
+    '```json',
+    ...runs.map((r) => JSON.stringify(r)),
+    '```',
+    '',
+  ].join('\n');
 }
 
 /** The sections of the last generated block, by scenario name ("### live" -> live), so a run of one scenario keeps the others' tables. */
@@ -116,7 +156,10 @@ function main(): void {
     process.exit(1);
   }
   const generated = `${BEGIN}\n\n${parts.join('\n')}\n${END}`;
-  const next = start >= 0 && end > start ? `${doc.slice(0, start)}${generated}${doc.slice(end + END.length)}` : `${doc.trimEnd()}\n\n## Latest measured run\n\n${generated}\n`;
+  const next =
+    start >= 0 && end > start
+      ? `${doc.slice(0, start)}${generated}${doc.slice(end + END.length)}`
+      : `${doc.trimEnd()}\n\n## Latest measured run\n\n${generated}\n`;
   writeFileSync(DOC, next);
   console.log(`docs/benchmarks.md: ${fresh} scenario section(s) regenerated, ${parts.length - fresh} kept from the last report`);
 }

@@ -45,14 +45,21 @@ export class ScenarioRecorder {
   private readonly histograms: Array<{ name: string; histogram: Histogram }> = [];
   private readonly others: Array<{ file: string; histogram: Histogram }> = [];
 
-  constructor(readonly scenario: string, readonly settings: Record<string, string | number | boolean>) {}
+  constructor(
+    readonly scenario: string,
+    readonly settings: Record<string, string | number | boolean>,
+  ) {}
 
   /**
    * Adds a series; with a histogram, its latency summary, .hgrm and plot
    * line come from it; each of `others` gives a summary under `latencies`
    * and a .hgrm of its own.
    */
-  add(series: Omit<Series, 'latency' | 'latencies'> & { latency?: LatencySummary }, histogram?: Histogram, others: Readonly<Record<string, Histogram>> = {}): Series {
+  add(
+    series: Omit<Series, 'latency' | 'latencies'> & { latency?: LatencySummary },
+    histogram?: Histogram,
+    others: Readonly<Record<string, Histogram>> = {},
+  ): Series {
     const bases = Object.entries(others);
     let full: Series = histogram === undefined ? series : { ...series, latency: summarize(histogram) };
     if (bases.length > 0) full = { ...full, latencies: Object.fromEntries(bases.map(([base, h]) => [base, summarize(h)])) };
@@ -70,8 +77,13 @@ export class ScenarioRecorder {
 
   write(): ScenarioResult {
     const result: ScenarioResult = {
-      scenario: this.scenario, command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), finished: new Date().toISOString(),
-      machine: machineInfo(), settings: this.settings, series: this.series, notes: this.notes,
+      scenario: this.scenario,
+      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      finished: new Date().toISOString(),
+      machine: machineInfo(),
+      settings: this.settings,
+      series: this.series,
+      notes: this.notes,
     };
     const dir = join(RESULTS_DIR, this.scenario);
     mkdirSync(dir, { recursive: true });
@@ -79,7 +91,10 @@ export class ScenarioRecorder {
     for (const { name, histogram } of this.histograms) writeFileSync(join(dir, `${fileName(name)}.hgrm`), hgrm(histogram));
     for (const { file, histogram } of this.others) writeFileSync(join(dir, `${file}.hgrm`), hgrm(histogram));
     if (this.histograms.length > 0) {
-      const page = percentilePlot(`tickflow bench: ${this.scenario}`, this.histograms.map(({ name, histogram }) => ({ name, points: distribution(histogram) })));
+      const page = percentilePlot(
+        `tickflow bench: ${this.scenario}`,
+        this.histograms.map(({ name, histogram }) => ({ name, points: distribution(histogram) })),
+      );
       writeFileSync(join(RESULTS_DIR, `${this.scenario}.html`), page);
     }
     return result;
@@ -94,8 +109,10 @@ function line(series: Series): string {
   const parts = [series.name];
   if (series.throughput !== undefined) parts.push(`${Math.round(series.throughput).toLocaleString('en-US')} ${series.unit ?? '/s'}`);
   const l = series.latency;
-  if (l !== undefined) parts.push(`p50 ${l.p50_us} µs, p99 ${l.p99_us} µs, p99.9 ${l.p99_9_us} µs, max ${l.max_us} µs (${l.count} samples)`);
-  for (const [base, o] of Object.entries(series.latencies ?? {})) parts.push(`${base}: p50 ${o.p50_us} µs, p99 ${o.p99_us} µs, p99.9 ${o.p99_9_us} µs`);
+  if (l !== undefined)
+    parts.push(`p50 ${l.p50_us} µs, p99 ${l.p99_us} µs, p99.9 ${l.p99_9_us} µs, max ${l.max_us} µs (${l.count} samples)`);
+  for (const [base, o] of Object.entries(series.latencies ?? {}))
+    parts.push(`${base}: p50 ${o.p50_us} µs, p99 ${o.p99_us} µs, p99.9 ${o.p99_9_us} µs`);
   if (series.cpu_percent !== undefined) parts.push(`cpu ${Math.round(series.cpu_percent)} %`);
   if (series.rss_mb !== undefined) parts.push(`rss ${series.rss_mb} MiB`);
   return parts.join(' | ');

@@ -24,25 +24,35 @@ function flag(name: string): string | undefined {
 
 function usage(message: string): never {
   console.error(`npm run bench: ${message}`);
-  console.error(`usage: npm run bench -- [${SCENARIOS.join('|')} ...] [--quick] [--runs N] [--rates 1000,10000,...] [--minutes N] [--engine-args "--flag value"] [--engines floor,tickflow,baseline]`);
+  console.error(
+    `usage: npm run bench -- [${SCENARIOS.join('|')} ...] [--quick] [--runs N] [--rates 1000,10000,...] [--minutes N] ` +
+      `[--engine-args "--flag value"] [--engines floor,tickflow,baseline]`,
+  );
   process.exit(2);
 }
 
 function engines(text: string | undefined): EngineKind[] | undefined {
   if (text === undefined) return undefined;
   const names = text.split(',');
-  for (const name of names) if (!['floor', 'tickflow', 'baseline'].includes(name)) usage(`--engines takes floor, tickflow and baseline separated by commas, got "${text}"`);
+  for (const name of names)
+    if (!['floor', 'tickflow', 'baseline'].includes(name))
+      usage(`--engines takes floor, tickflow and baseline separated by commas, got "${text}"`);
   return names as EngineKind[];
 }
 
 function rates(text: string): number[] {
   const values = text.split(',').map(Number);
-  for (const rate of values) if (!Number.isInteger(rate) || rate < 1) usage(`--rates must be positive integers (ticks/s) separated by commas, got "${text}"`);
+  for (const rate of values)
+    if (!Number.isInteger(rate) || rate < 1) usage(`--rates must be positive integers (ticks/s) separated by commas, got "${text}"`);
   return values;
 }
 
 async function main(): Promise<void> {
-  const values = new Set(['--runs', '--rates', '--minutes', '--ticks', '--rate', '--engine-args', '--engines'].map((f) => process.argv.indexOf(f) + 1).filter((i) => i > 0));
+  const values = new Set(
+    ['--runs', '--rates', '--minutes', '--ticks', '--rate', '--engine-args', '--engines']
+      .map((f) => process.argv.indexOf(f) + 1)
+      .filter((i) => i > 0),
+  );
   const named = process.argv.slice(2).filter((a, i) => !a.startsWith('--') && !values.has(i + 2));
   for (const name of named) if (!(SCENARIOS as readonly string[]).includes(name)) usage(`unknown scenario "${name}"`);
   const chosen = named.length > 0 ? (named as Scenario[]) : DEFAULT;
@@ -63,7 +73,9 @@ async function main(): Promise<void> {
         break;
       case 'live':
         await liveScenario({
-          rates: rates(flag('rates') ?? (quick ? '10000' : '1000,10000,50000,100000')), seconds: quick ? 5 : 20, runs,
+          rates: rates(flag('rates') ?? (quick ? '10000' : '1000,10000,50000,100000')),
+          seconds: quick ? 5 : 20,
+          runs,
           engineArgs: (flag('engine-args') ?? '').split(' ').filter((a) => a !== ''),
           engines: engines(flag('engines')),
         });

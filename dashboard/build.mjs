@@ -44,5 +44,9 @@ const template = await readFile(join(here, 'src', 'index.html'), 'utf8');
 const html = template.replace('%JS%', js).replace('%CSS%', css);
 await writeFile(join(dist, 'index.html'), html);
 
-const sizes = await Promise.all([js, css].map(async (name) => `${name} ${((await readFile(join(dist, 'assets', name))).length / 1024).toFixed(1)} KiB`));
-console.log(`dashboard built in ${Math.round(performance.now() - started)} ms: dist/index.html, ${sizes.map((s) => `assets/${s}`).join(', ')}`);
+const sizes = await Promise.all(
+  [js, css].map(async (name) => `${name} ${((await readFile(join(dist, 'assets', name))).length / 1024).toFixed(1)} KiB`),
+);
+console.log(
+  `dashboard built in ${Math.round(performance.now() - started)} ms: dist/index.html, ${sizes.map((s) => `assets/${s}`).join(', ')}`,
+);

@@ -125,7 +125,10 @@ function dashboardFiles() {
 /** Runs a build step, showing its output only when it fails or says something unexpected. */
 function quiet(step, args, expected) {
   const result = spawnSync(process.execPath, args, { encoding: 'utf8' });
-  const lines = `${result.stdout}${result.stderr}`.replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter((line) => line.trim() !== '');
+  const lines = `${result.stdout}${result.stderr}`
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
   if (result.status !== 0) fail(`${step} failed:\n${lines.join('\n')}`);
   for (const line of lines) if (!expected.some((pattern) => pattern.test(line))) console.error(line);
 }
@@ -135,8 +138,11 @@ function quiet(step, args, expected) {
  * section of Node's binary that it cannot name, harmlessly and many times.
  */
 function inject(file, blob) {
-  quiet('postject', [require.resolve('postject/dist/cli.js'), file, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE],
-    [/^warning: Can't find string offset for section name/, /^Start injection of NODE_SEA_BLOB/, /Injection done!$/]);
+  quiet(
+    'postject',
+    [require.resolve('postject/dist/cli.js'), file, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE],
+    [/^warning: Can't find string offset for section name/, /^Start injection of NODE_SEA_BLOB/, /Injection done!$/],
+  );
 }
 
 async function main() {
@@ -144,8 +150,17 @@ async function main() {
   fs.mkdirSync(work, { recursive: true });
   const files = [
     ...(await bundle()),
-    [UWS_ADDON, need(`node_modules/uWebSockets.js/binaries/${UWS_ADDON}`, `uWebSockets.js has no addon for ${process.platform}/${process.arch}, ABI ${process.versions.modules}`)],
-    ['better_sqlite3.node', need('node_modules/better-sqlite3/build/Release/better_sqlite3.node', 'run npm install to build better-sqlite3')],
+    [
+      UWS_ADDON,
+      need(
+        `node_modules/uWebSockets.js/binaries/${UWS_ADDON}`,
+        `uWebSockets.js has no addon for ${process.platform}/${process.arch}, ABI ${process.versions.modules}`,
+      ),
+    ],
+    [
+      'better_sqlite3.node',
+      need('node_modules/better-sqlite3/build/Release/better_sqlite3.node', 'run npm install to build better-sqlite3'),
+    ],
     ['tickflow_native.node', need('native/build/Release/tickflow_native.node', 'run npm run build:native')],
     ...dashboardFiles(),
   ].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -165,7 +180,11 @@ async function main() {
     assets: Object.fromEntries([['manifest.json', manifestFile], ...files]),
   };
   fs.writeFileSync(path.join(work, 'sea-config.json'), `${JSON.stringify(seaConfig, null, 2)}\n`);
-  quiet('node --experimental-sea-config', ['--experimental-sea-config', path.join(work, 'sea-config.json')], [/^Wrote single executable preparation blob/]);
+  quiet(
+    'node --experimental-sea-config',
+    ['--experimental-sea-config', path.join(work, 'sea-config.json')],
+    [/^Wrote single executable preparation blob/],
+  );
 
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.rmSync(out, { force: true });
@@ -175,7 +194,10 @@ async function main() {
 
   const size = (fs.statSync(out).size / (1 << 20)).toFixed(1);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(`built ${path.relative(process.cwd(), out) || out} (${size} MiB, ${files.length} embedded files, build ${manifest.hash.slice(0, 16)}) in ${seconds} s`);
+  console.log(
+    `built ${path.relative(process.cwd(), out) || out} (${size} MiB, ${files.length} embedded files, build ` +
+      `${manifest.hash.slice(0, 16)}) in ${seconds} s`,
+  );
 }
 
 main().catch((err) => fail(err.stack ?? String(err)));

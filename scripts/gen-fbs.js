@@ -8,7 +8,10 @@ const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 const out = path.resolve(process.argv[2] ?? path.join(root, 'src/fb/generated'));
-const schemas = fs.readdirSync(path.join(root, 'fbs')).filter((f) => f.endsWith('.fbs')).sort()
+const schemas = fs
+  .readdirSync(path.join(root, 'fbs'))
+  .filter((f) => f.endsWith('.fbs'))
+  .sort()
   .map((f) => path.join('fbs', f));
 
 try {

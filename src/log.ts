@@ -23,7 +23,9 @@ export function createLogger(options: { format: 'json' | 'text'; level: Level; w
       write(JSON.stringify({ level, time: new Date().toISOString(), msg, ...fields }));
       return;
     }
-    const extra = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+    const extra = Object.entries(fields)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' ');
     write(`tickflow ${level === 'info' ? '' : `${level}: `}${msg}${extra === '' ? '' : ` ${extra}`}`);
   };
   return {

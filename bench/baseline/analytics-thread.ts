@@ -13,7 +13,10 @@ import type { BaselineTick, FromWorker, ToWorker, WorkerInit } from './messages'
 const WORKER_FILE = join(__dirname, 'analytics-worker.js');
 
 export class AnalyticsThread {
-  private constructor(private readonly worker: Worker, readonly analytics: AnalyticsConfig) {}
+  private constructor(
+    private readonly worker: Worker,
+    readonly analytics: AnalyticsConfig,
+  ) {}
 
   /**
    * Starts the worker with the defaults of `tickflow serve` (live: echoed
@@ -52,8 +55,16 @@ export function toBaselineTick(value: unknown, scratch: ValidTick, origin: numbe
   const rejection = validateTick(value, scratch);
   if (rejection !== null) return rejection;
   return {
-    symbol: scratch.symbol, eventType: scratch.eventType, timestamp: scratch.timestamp, price: scratch.price,
-    volume: scratch.volume, bid: scratch.bid, ask: scratch.ask, exchange: scratch.exchange, seq: scratch.seq, origin,
+    symbol: scratch.symbol,
+    eventType: scratch.eventType,
+    timestamp: scratch.timestamp,
+    price: scratch.price,
+    volume: scratch.volume,
+    bid: scratch.bid,
+    ask: scratch.ask,
+    exchange: scratch.exchange,
+    seq: scratch.seq,
+    origin,
   };
 }
 

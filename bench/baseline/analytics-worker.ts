@@ -26,24 +26,46 @@ class PlainSink implements ResultSink {
 
   bar(symbol: SymbolState, label: string, bar: BarWindow, final: boolean): void {
     this.records.push({
-      type: 'bar', symbol: symbol.name, interval: label, window_start: bar.start, window_end: bar.end,
-      open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume, vwap: bar.vwap(),
-      trade_count: bar.tradeCount, final,
+      type: 'bar',
+      symbol: symbol.name,
+      interval: label,
+      window_start: bar.start,
+      window_end: bar.end,
+      open: bar.open,
+      high: bar.high,
+      low: bar.low,
+      close: bar.close,
+      volume: bar.volume,
+      vwap: bar.vwap(),
+      trade_count: bar.tradeCount,
+      final,
     });
   }
 
   indicator(symbol: SymbolState, w: IndicatorWindow): void {
     this.records.push({
-      type: 'indicator', symbol: symbol.name, window_start: w.start, window_end: w.end, ma: w.mean,
-      volatility: w.volatility, trade_count: w.count,
+      type: 'indicator',
+      symbol: symbol.name,
+      window_start: w.start,
+      window_end: w.end,
+      ma: w.mean,
+      volatility: w.volatility,
+      trade_count: w.count,
     });
   }
 
   alert(symbol: SymbolState, a: AlertFields): void {
     this.records.push({
-      type: 'alert', symbol: symbol.name, anomaly_type: ANOMALY_NAMES[a.anomalyType] as AlertRecord['anomaly_type'],
-      severity: SEVERITY_NAMES[a.severity] as AlertRecord['severity'], timestamp: a.timestamp, price: a.price,
-      volume: a.volume, price_zscore: a.priceZscore, volume_ratio: a.volumeRatio, spread_ratio: a.spreadRatio,
+      type: 'alert',
+      symbol: symbol.name,
+      anomaly_type: ANOMALY_NAMES[a.anomalyType] as AlertRecord['anomaly_type'],
+      severity: SEVERITY_NAMES[a.severity] as AlertRecord['severity'],
+      timestamp: a.timestamp,
+      price: a.price,
+      volume: a.volume,
+      price_zscore: a.priceZscore,
+      volume_ratio: a.volumeRatio,
+      spread_ratio: a.spreadRatio,
       volatility: a.volatility,
     });
   }
@@ -55,7 +77,9 @@ class PlainSink implements ResultSink {
   accepted(symbol: SymbolState, t: TickFields): void {
     // Field order and presence as tickflow's trades/quotes frames.
     const data: { -readonly [K in keyof TickData]?: TickData[K] } = {
-      symbol: symbol.name, event_type: EVENT_TYPE_NAMES[t.eventType] as string, timestamp: t.timestamp,
+      symbol: symbol.name,
+      event_type: EVENT_TYPE_NAMES[t.eventType] as string,
+      timestamp: t.timestamp,
     };
     if (t.price > 0) data.price = t.price;
     data.volume = t.volume;

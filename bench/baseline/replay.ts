@@ -133,10 +133,19 @@ async function main(args: Args): Promise<void> {
   await worker.stop();
 
   const ticks = posted + rejected;
-  process.stdout.write(`${JSON.stringify({
-    type: 'stats', ticks, seconds: Math.round(seconds * 1000) / 1000, ticks_per_s: Math.round(ticks / seconds),
-    accepted: counters.accepted, rejected, duplicate: counters.duplicate, late: counters.late, batch: args.batch,
-  })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      type: 'stats',
+      ticks,
+      seconds: Math.round(seconds * 1000) / 1000,
+      ticks_per_s: Math.round(ticks / seconds),
+      accepted: counters.accepted,
+      rejected,
+      duplicate: counters.duplicate,
+      late: counters.late,
+      batch: args.batch,
+    })}\n`,
+  );
 }
 
 runCommand('baseline replay', parseArgs, main);

@@ -43,10 +43,18 @@ async function main(args: ListenArgs): Promise<void> {
 
   const route = (record: WorkerRecord, out: FanOut): void => {
     switch (record.type) {
-      case 'tick': out.publish(record.trade ? 'trades' : 'quotes', '', record.data.symbol, record.data); break;
-      case 'bar': out.publish('bars', record.interval, record.symbol, record); break;
-      case 'indicator': out.publish('indicators', '', record.symbol, record); break;
-      case 'alert': out.publish('alerts', '', record.symbol, record); break;
+      case 'tick':
+        out.publish(record.trade ? 'trades' : 'quotes', '', record.data.symbol, record.data);
+        break;
+      case 'bar':
+        out.publish('bars', record.interval, record.symbol, record);
+        break;
+      case 'indicator':
+        out.publish('indicators', '', record.symbol, record);
+        break;
+      case 'alert':
+        out.publish('alerts', '', record.symbol, record);
+        break;
       case 'dropped': {
         const publisher = publishers.get(Math.floor(record.origin / ORIGIN_SPAN));
         rejected(publisher, record.origin % ORIGIN_SPAN, record.reason, '', record.message);
@@ -111,7 +119,9 @@ async function main(args: ListenArgs): Promise<void> {
     if (req.method === 'GET' && req.url === '/health') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', server: 'node-baseline' }));
     } else {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'not_found', message: 'try /ws, /ingest or /health' } }));
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { code: 'not_found', message: 'try /ws, /ingest or /health' } }));
     }
   });
   const subscribers = new WebSocketServer({ noServer: true });
@@ -122,7 +132,8 @@ async function main(args: ListenArgs): Promise<void> {
     const publisher: Publisher = { id: nextPublisher++, ws, index: 0 };
     publishers.set(publisher.id, publisher);
     ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
-      if (isBinary) send(ws, JSON.stringify({ op: 'error', code: 'bad_request', message: 'the Node baseline takes NDJSON text frames only' }));
+      if (isBinary)
+        send(ws, JSON.stringify({ op: 'error', code: 'bad_request', message: 'the Node baseline takes NDJSON text frames only' }));
       else onIngest(publisher, data.toString());
     });
     ws.on('error', () => undefined);

@@ -15,7 +15,9 @@ if (isMainThread) {
   const session = new inspector.Session();
   session.connect();
   session.post('HeapProfiler.startSampling', {
-    samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true,
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
   });
   let written = false;
   const write = () => {
@@ -33,7 +35,10 @@ if (isMainThread) {
       };
       visit(result.profile.head);
       const total = [...bySite.values()].reduce((a, b) => a + b, 0);
-      const top = [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([site, bytes]) => [site, Number((bytes / 1e6).toFixed(1))]);
+      const top = [...bySite]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 15)
+        .map(([site, bytes]) => [site, Number((bytes / 1e6).toFixed(1))]);
       const line = JSON.stringify({ pid: process.pid, allocated_mb: Math.round(total / 1e6), top_mb: top });
       if (process.env.TICKFLOW_DIAG_OUT) fs.appendFileSync(process.env.TICKFLOW_DIAG_OUT, `${line}\n`);
       else process.stderr.write(`${line}\n`);

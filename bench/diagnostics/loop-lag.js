@@ -33,9 +33,18 @@ if (isMainThread) {
     const kinds = {};
     for (const c of collections) kinds[c.kind] = (kinds[c.kind] ?? 0) + 1;
     const line = JSON.stringify({
-      pid: process.pid, steady_stalls: steady.length, steady_stall_ms: Math.round(steady.reduce((a, s) => a + s.ms, 0)),
-      steady_stalls_with_gc: withGc, collections: collections.length, collection_ms: Math.round(collections.reduce((a, c) => a + c.ms, 0)),
-      collections_by_kind: kinds, longest_steady_ms: steady.map((s) => s.ms).sort((a, b) => b - a).slice(0, 5).map((ms) => Number(ms.toFixed(1))),
+      pid: process.pid,
+      steady_stalls: steady.length,
+      steady_stall_ms: Math.round(steady.reduce((a, s) => a + s.ms, 0)),
+      steady_stalls_with_gc: withGc,
+      collections: collections.length,
+      collection_ms: Math.round(collections.reduce((a, c) => a + c.ms, 0)),
+      collections_by_kind: kinds,
+      longest_steady_ms: steady
+        .map((s) => s.ms)
+        .sort((a, b) => b - a)
+        .slice(0, 5)
+        .map((ms) => Number(ms.toFixed(1))),
     });
     if (process.env.TICKFLOW_DIAG_OUT) fs.appendFileSync(process.env.TICKFLOW_DIAG_OUT, `${line}\n`);
     else process.stderr.write(`${line}\n`);

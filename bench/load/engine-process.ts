@@ -26,9 +26,22 @@ export interface EngineProcess {
 
 export function startEngine(kind: EngineKind, extra: readonly string[] = []): Promise<EngineProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'tickflow-bench-'));
-  const args = kind === 'tickflow'
-    ? [join(ROOT, 'bin', 'tickflow.js'), 'serve', '--source', 'none', '--port', '0', '--log-format', 'json', '--db', join(dir, 'bench.db'), ...extra]
-    : [kind === 'baseline' ? BASELINE_SERVER : FLOOR_RELAY, '--port', '0', ...extra];
+  const args =
+    kind === 'tickflow'
+      ? [
+          join(ROOT, 'bin', 'tickflow.js'),
+          'serve',
+          '--source',
+          'none',
+          '--port',
+          '0',
+          '--log-format',
+          'json',
+          '--db',
+          join(dir, 'bench.db'),
+          ...extra,
+        ]
+      : [kind === 'baseline' ? BASELINE_SERVER : FLOOR_RELAY, '--port', '0', ...extra];
   // For profiling the engine under load, e.g. TICKFLOW_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof".
   const nodeArgs = (process.env.TICKFLOW_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -48,7 +61,8 @@ export function startEngine(kind: EngineKind, extra: readonly string[] = []): Pr
         } catch {
           continue;
         }
-        const port = typeof entry.listening === 'number' ? entry.listening : entry.msg?.startsWith('listening') === true ? entry.port : undefined;
+        const port =
+          typeof entry.listening === 'number' ? entry.listening : entry.msg?.startsWith('listening') === true ? entry.port : undefined;
         if (typeof port !== 'number') continue;
         clearTimeout(timer);
         child.stdout?.off('data', onData);
@@ -56,7 +70,9 @@ export function startEngine(kind: EngineKind, extra: readonly string[] = []): Pr
         child.stdout?.resume();
         child.stderr?.resume();
         resolve({
-          kind, port, child,
+          kind,
+          port,
+          child,
           cpuSeconds: () => processCpuSeconds(child.pid as number),
           rssMb: () => processRssMb(child.pid as number),
           stop: async () => {

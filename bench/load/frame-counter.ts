@@ -82,7 +82,14 @@ async function run(plan: SubscriberPlan): Promise<void> {
     clearInterval(sampler);
     for (const socket of sockets) socket.destroy();
     const empty = newHistogram();
-    const report: SubscriberReport = { received: total(), specific: encodeHistogram(empty), wildcard: encodeHistogram(empty), intervals: [], firstNs, lastNs };
+    const report: SubscriberReport = {
+      received: total(),
+      specific: encodeHistogram(empty),
+      wildcard: encodeHistogram(empty),
+      intervals: [],
+      firstNs,
+      lastNs,
+    };
     process.send?.(report, () => process.exit(0));
   });
 }

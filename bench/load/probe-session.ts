@@ -55,7 +55,10 @@ export async function runProbe(engine: EngineProcess, plan: ProbeRunPlan): Promi
       // Each scrape lets tickflow rotate its stage histograms every 10 s, so
       // the ones read at the end cover the last complete 10 s of steady load
       // rather than everything since start-up.
-      if (engine.kind === 'tickflow') void fetch(`http://127.0.0.1:${engine.port}/metrics`).then((r) => r.text()).catch(() => undefined);
+      if (engine.kind === 'tickflow')
+        void fetch(`http://127.0.0.1:${engine.port}/metrics`)
+          .then((r) => r.text())
+          .catch(() => undefined);
       peakRss = Math.max(peakRss, engine.rssMb());
     }, 1000);
     const done = nextMessage<ProbeReport>(probe, 'probe');
@@ -69,11 +72,22 @@ export async function runProbe(engine: EngineProcess, plan: ProbeRunPlan): Promi
     clearInterval(sampler);
     const stageUs = engine.kind === 'tickflow' ? await stageQuantiles(engine.port) : {};
     return {
-      fromDue: decodeHistogram(report.fromDue), fromSend: decodeHistogram(report.fromSend), lateness: decodeHistogram(report.lateness),
-      sent: report.sent, delivered: report.delivered, duplicates: report.duplicates,
-      probeCpuPercent: report.cpuPercent, engineCpuPercent, rssMb: peakRss, stageUs,
-      wakes: report.wakes, frames: report.frames, maxBufferedBytes: report.maxBufferedBytes,
-      ingestReplies: report.ingestReplies, firstIngestReply: report.firstIngestReply, timerSlackNs: report.timerSlackNs,
+      fromDue: decodeHistogram(report.fromDue),
+      fromSend: decodeHistogram(report.fromSend),
+      lateness: decodeHistogram(report.lateness),
+      sent: report.sent,
+      delivered: report.delivered,
+      duplicates: report.duplicates,
+      probeCpuPercent: report.cpuPercent,
+      engineCpuPercent,
+      rssMb: peakRss,
+      stageUs,
+      wakes: report.wakes,
+      frames: report.frames,
+      maxBufferedBytes: report.maxBufferedBytes,
+      ingestReplies: report.ingestReplies,
+      firstIngestReply: report.firstIngestReply,
+      timerSlackNs: report.timerSlackNs,
     };
   } finally {
     clearInterval(sampler);

@@ -154,8 +154,10 @@ async function run(plan: ProbePlan): Promise<void> {
     if (opcode === OPCODE_PING && publisher !== null) pong(publisher, bytes, s, e);
     if (opcode !== OPCODE_TEXT && opcode !== OPCODE_CLOSE) return;
     if (ingestReplies++ > 0) return;
-    firstIngestReply = opcode === OPCODE_TEXT ? bytes.subarray(s, Math.min(e, s + 300)).toString('utf8')
-      : `closed ${e - s >= 2 ? bytes.readUInt16BE(s) : ''} ${bytes.subarray(s + 2, e).toString('utf8')}`.trim();
+    firstIngestReply =
+      opcode === OPCODE_TEXT
+        ? bytes.subarray(s, Math.min(e, s + 300)).toString('utf8')
+        : `closed ${e - s >= 2 ? bytes.readUInt16BE(s) : ''} ${bytes.subarray(s + 2, e).toString('utf8')}`.trim();
   });
   publisher = await upgrade(new URL('/ingest', plan.url), (chunk) => publisherFrames.feed(chunk));
   const pub: Socket = publisher;
@@ -217,10 +219,20 @@ async function run(plan: ProbePlan): Promise<void> {
   pub.destroy();
 
   const report: ProbeReport = {
-    sent: next, delivered, duplicates,
-    fromDue: encodeHistogram(fromDue), fromSend: encodeHistogram(fromSend), lateness: encodeHistogram(lateness),
-    cpuPercent: ((cpu.user + cpu.system) * 1e3 / wallNs) * 100, seconds: wallNs / 1e9,
-    wakes: clock.wakes, frames, maxBufferedBytes, ingestReplies, firstIngestReply, timerSlackNs: ProbeClock.timerSlackNs(),
+    sent: next,
+    delivered,
+    duplicates,
+    fromDue: encodeHistogram(fromDue),
+    fromSend: encodeHistogram(fromSend),
+    lateness: encodeHistogram(lateness),
+    cpuPercent: (((cpu.user + cpu.system) * 1e3) / wallNs) * 100,
+    seconds: wallNs / 1e9,
+    wakes: clock.wakes,
+    frames,
+    maxBufferedBytes,
+    ingestReplies,
+    firstIngestReply,
+    timerSlackNs: ProbeClock.timerSlackNs(),
   };
   process.send?.(report, () => process.exit(0));
 }

@@ -50,7 +50,10 @@ export interface SessionResult {
  */
 export async function stageQuantiles(port: number): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  const names = new Map([['0.5', 'p50'], ['0.99', 'p99']]);
+  const names = new Map([
+    ['0.5', 'p50'],
+    ['0.99', 'p99'],
+  ]);
   try {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     for (const match of text.matchAll(/^tickflow_stage_latency_seconds\{stage="([a-z_]+)",quantile="([0-9.]+)"\} (\S+)$/gm)) {
@@ -89,13 +92,28 @@ export async function runSession(plan: SessionPlan): Promise<SessionResult> {
     const url = `ws://127.0.0.1:${engine.port}`;
     // The common start instant: time enough for every connection to subscribe.
     const startNs = process.hrtime.bigint() + 3_000_000_000n;
-    const subPlan: SubscriberPlan = { url: `${url}/ws`, connections: plan.connections, start: String(startNs), rate: plan.rate, measure: plan.measure, intervalSeconds: plan.intervalSeconds, warmupSeconds: plan.warmupSeconds ?? 2 };
+    const subPlan: SubscriberPlan = {
+      url: `${url}/ws`,
+      connections: plan.connections,
+      start: String(startNs),
+      rate: plan.rate,
+      measure: plan.measure,
+      intervalSeconds: plan.intervalSeconds,
+      warmupSeconds: plan.warmupSeconds ?? 2,
+    };
     const ready = nextMessage<{ ready: boolean }>(subscribers, 'subscribers');
     subscribers.send(subPlan);
     await ready;
     if (process.hrtime.bigint() > startNs - 500_000_000n) throw new Error('subscribers took too long to connect');
     const eventStart = Date.now() - 60_000;
-    const pubPlan: PublisherPlan = { url: `${url}/ingest`, rate: plan.rate, seconds: plan.seconds, symbols: plan.symbols, start: String(startNs), eventStart };
+    const pubPlan: PublisherPlan = {
+      url: `${url}/ingest`,
+      rate: plan.rate,
+      seconds: plan.seconds,
+      symbols: plan.symbols,
+      start: String(startNs),
+      eventStart,
+    };
     const clientCpu = (): number => processCpuSeconds(subscribers.pid as number) + processCpuSeconds(publisher.pid as number);
     const cpuBefore = engine.cpuSeconds();
     const clientBefore = clientCpu();
@@ -105,7 +123,10 @@ export async function runSession(plan: SessionPlan): Promise<SessionResult> {
       // Each scrape lets the engine rotate its stage histograms every 10 s,
       // so the ones read at the end cover the last complete 10 s of steady
       // load rather than everything since start-up (connections, warm-up).
-      if (plan.engine === 'tickflow') void fetch(`http://127.0.0.1:${engine.port}/metrics`).then((r) => r.text()).catch(() => undefined);
+      if (plan.engine === 'tickflow')
+        void fetch(`http://127.0.0.1:${engine.port}/metrics`)
+          .then((r) => r.text())
+          .catch(() => undefined);
       const rss = engine.rssMb();
       peakRss = Math.max(peakRss, rss);
       plan.onSecond?.(Number(process.hrtime.bigint() - startNs) / 1e9, rss);
@@ -124,8 +145,16 @@ export async function runSession(plan: SessionPlan): Promise<SessionResult> {
     subscribers.send({ finish: true });
     const report = await reportPromise;
     return {
-      specific: decodeHistogram(report.specific), wildcard: decodeHistogram(report.wildcard), intervals: report.intervals.map(decodeHistogram), received: report.received, sent,
-      deliverySeconds: (report.lastNs - report.firstNs) / 1e9, cpuPercent, clientCpuPercent, rssMb: peakRss, stageUs,
+      specific: decodeHistogram(report.specific),
+      wildcard: decodeHistogram(report.wildcard),
+      intervals: report.intervals.map(decodeHistogram),
+      received: report.received,
+      sent,
+      deliverySeconds: (report.lastNs - report.firstNs) / 1e9,
+      cpuPercent,
+      clientCpuPercent,
+      rssMb: peakRss,
+      stageUs,
     };
   } finally {
     subscribers.kill('SIGKILL');

@@ -58,43 +58,55 @@ async function run(plan: SubscriberPlan): Promise<void> {
   let firstNs = 0;
   let lastNs = 0;
   const sockets: WebSocket[] = [];
-  await Promise.all(plan.connections.map((channels) => new Promise<void>((resolve, reject) => {
-    const socket = new WebSocket(plan.url, { perMessageDeflate: false });
-    sockets.push(socket);
-    const histogram: Histogram = channels.some((c) => c.endsWith('.*')) ? wildcard : specific;
-    let subscribed = false;
-    socket.on('error', reject);
-    socket.on('open', () => socket.send(JSON.stringify({ op: 'subscribe', channels })));
-    socket.on('message', (data: Buffer, binary: boolean) => {
-      if (binary) return;
-      const text = data.toString('utf8');
-      if (!subscribed) {
-        if (text.includes('"op":"subscribed"')) {
-          subscribed = true;
-          resolve();
-        }
-        return;
-      }
-      const now = Number(process.hrtime.bigint() - start);
-      if (received === 0) firstNs = now;
-      lastNs = now;
-      received++;
-      if (plan.measure === 'count') return;
-      const seq = tickSeq(text);
-      if (seq < 0 || seq * interval < warmupNs) return;
-      const latency = Math.max(1, now - seq * interval);
-      histogram.recordValue(latency);
-      if (intervalNs > 0 && now >= 0) {
-        const k = Math.floor(now / intervalNs);
-        while (intervals.length <= k) intervals.push(newHistogram());
-        (intervals[k] as Histogram).recordValue(latency);
-      }
-    });
-  })));
+  await Promise.all(
+    plan.connections.map(
+      (channels) =>
+        new Promise<void>((resolve, reject) => {
+          const socket = new WebSocket(plan.url, { perMessageDeflate: false });
+          sockets.push(socket);
+          const histogram: Histogram = channels.some((c) => c.endsWith('.*')) ? wildcard : specific;
+          let subscribed = false;
+          socket.on('error', reject);
+          socket.on('open', () => socket.send(JSON.stringify({ op: 'subscribe', channels })));
+          socket.on('message', (data: Buffer, binary: boolean) => {
+            if (binary) return;
+            const text = data.toString('utf8');
+            if (!subscribed) {
+              if (text.includes('"op":"subscribed"')) {
+                subscribed = true;
+                resolve();
+              }
+              return;
+            }
+            const now = Number(process.hrtime.bigint() - start);
+            if (received === 0) firstNs = now;
+            lastNs = now;
+            received++;
+            if (plan.measure === 'count') return;
+            const seq = tickSeq(text);
+            if (seq < 0 || seq * interval < warmupNs) return;
+            const latency = Math.max(1, now - seq * interval);
+            histogram.recordValue(latency);
+            if (intervalNs > 0 && now >= 0) {
+              const k = Math.floor(now / intervalNs);
+              while (intervals.length <= k) intervals.push(newHistogram());
+              (intervals[k] as Histogram).recordValue(latency);
+            }
+          });
+        }),
+    ),
+  );
   process.send?.({ ready: true });
   process.once('message', () => {
     for (const socket of sockets) socket.terminate();
-    const report: SubscriberReport = { received, specific: encodeHistogram(specific), wildcard: encodeHistogram(wildcard), intervals: intervals.map(encodeHistogram), firstNs, lastNs };
+    const report: SubscriberReport = {
+      received,
+      specific: encodeHistogram(specific),
+      wildcard: encodeHistogram(wildcard),
+      intervals: intervals.map(encodeHistogram),
+      firstNs,
+      lastNs,
+    };
     process.send?.(report, () => process.exit(0));
   });
 }

@@ -15,8 +15,10 @@ export function mixedTickLine(i: number, rate: number, eventStart: number, names
   const symbol = names[(i * 7) % names.length] as string;
   const ts = eventStart + Math.floor((i * 1000) / rate);
   const price = 100 + ((i % 97) - 48) * 0.01;
-  if (i % 3 !== 2) return `{"symbol":"${symbol}","event_type":"TRADE","timestamp":${ts},"price":${price.toFixed(2)},"volume":${100 + (i % 9) * 100},"exchange":"XNAS","seq":${i}}`;
-  return `{"symbol":"${symbol}","event_type":"QUOTE","timestamp":${ts},"bid":${(price - 0.01).toFixed(2)},"ask":${(price + 0.01).toFixed(2)},"exchange":"XNAS","seq":${i}}`;
+  const head = `{"symbol":"${symbol}","event_type":"${i % 3 !== 2 ? 'TRADE' : 'QUOTE'}","timestamp":${ts},`;
+  const tail = `"exchange":"XNAS","seq":${i}}`;
+  if (i % 3 !== 2) return `${head}"price":${price.toFixed(2)},"volume":${100 + (i % 9) * 100},${tail}`;
+  return `${head}"bid":${(price - 0.01).toFixed(2)},"ask":${(price + 0.01).toFixed(2)},${tail}`;
 }
 
 /** Trades among mixed ticks 0..sent-1 (every third is a quote): each reaches one symbol subscriber and the wildcard. */
@@ -32,7 +34,8 @@ export function expectedDeliveries(sent: number): number {
 export function tradeLine(i: number, rate: number, eventStart: number, prefixes: readonly string[]): string {
   const ts = eventStart + Math.floor((i * 1000) / rate);
   const price = 100 + ((i % 97) - 48) * 0.01;
-  return `${prefixes[i % prefixes.length] as string}${ts},"price":${price.toFixed(2)},"volume":${100 + (i % 9) * 100},"exchange":"XNAS","seq":${i}}`;
+  const volume = 100 + (i % 9) * 100;
+  return `${prefixes[i % prefixes.length] as string}${ts},"price":${price.toFixed(2)},"volume":${volume},"exchange":"XNAS","seq":${i}}`;
 }
 
 /** Each symbol's constant head of a trade line, built once rather than per tick. */

@@ -21,18 +21,42 @@ const SYMBOLS = 10;
 export async function fanoutScenario(options: FanoutOptions): Promise<void> {
   const engines: EngineKind[] = existsSync(BASELINE_SERVER) ? ['tickflow', 'baseline'] : ['tickflow'];
   const perSymbol = options.subscribers / SYMBOLS;
-  const rec = new ScenarioRecorder('fanout', { subscribers: options.subscribers, symbols: SYMBOLS, subscribers_per_channel: perSymbol, offered_ticks_per_s: options.rate, seconds: options.seconds });
+  const rec = new ScenarioRecorder('fanout', {
+    subscribers: options.subscribers,
+    symbols: SYMBOLS,
+    subscribers_per_channel: perSymbol,
+    offered_ticks_per_s: options.rate,
+    seconds: options.seconds,
+  });
   const connections = Array.from({ length: options.subscribers }, (_, k) => [`trades.${symbolName(k % SYMBOLS)}`]);
   for (const engine of engines) {
-    const result = await runSession({ engine, connections, rate: options.rate, seconds: options.seconds, symbols: SYMBOLS, measure: 'count', subscriberScript: 'frame-counter.js' });
+    const result = await runSession({
+      engine,
+      connections,
+      rate: options.rate,
+      seconds: options.seconds,
+      symbols: SYMBOLS,
+      measure: 'count',
+      subscriberScript: 'frame-counter.js',
+    });
     result.specific.destroy();
     result.wildcard.destroy();
     // Each trade reaches perSymbol connections; expectedDeliveries counts 2 per trade.
     const expected = (expectedDeliveries(result.sent) / 2) * perSymbol;
     rec.add({
-      name: `${engine} fan-out`, settings: { engine, offered_ticks_per_s: options.rate },
-      throughput: result.received / Math.max(result.deliverySeconds, 1e-9), unit: 'messages/s delivered', cpu_percent: result.cpuPercent, rss_mb: result.rssMb,
-      extra: { load_generator_cpu_percent: Math.round(result.clientCpuPercent), delivered: result.received, offered: expected, delivered_fraction: Number((result.received / Math.max(1, expected)).toFixed(4)), offered_messages_per_s: Math.round(expected / options.seconds) },
+      name: `${engine} fan-out`,
+      settings: { engine, offered_ticks_per_s: options.rate },
+      throughput: result.received / Math.max(result.deliverySeconds, 1e-9),
+      unit: 'messages/s delivered',
+      cpu_percent: result.cpuPercent,
+      rss_mb: result.rssMb,
+      extra: {
+        load_generator_cpu_percent: Math.round(result.clientCpuPercent),
+        delivered: result.received,
+        offered: expected,
+        delivered_fraction: Number((result.received / Math.max(1, expected)).toFixed(4)),
+        offered_messages_per_s: Math.round(expected / options.seconds),
+      },
     });
   }
   rec.write();

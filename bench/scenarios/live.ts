@@ -48,8 +48,19 @@ interface Tally {
 
 function newTally(): Tally {
   return {
-    fromDue: newHistogram(), fromSend: newHistogram(), lateness: newHistogram(), sent: 0, delivered: 0, duplicates: 0,
-    engineCpu: 0, probeCpu: 0, rssMb: 0, stageUs: {}, ingestReplies: 0, firstIngestReply: '', timerSlackNs: NaN,
+    fromDue: newHistogram(),
+    fromSend: newHistogram(),
+    lateness: newHistogram(),
+    sent: 0,
+    delivered: 0,
+    duplicates: 0,
+    engineCpu: 0,
+    probeCpu: 0,
+    rssMb: 0,
+    stageUs: {},
+    ingestReplies: 0,
+    firstIngestReply: '',
+    timerSlackNs: NaN,
   };
 }
 
@@ -58,15 +69,24 @@ const rateName = (rate: number): string => `${rate / 1000}k ticks/s`;
 
 /** tickflow over the floor at p50, p99 and p99.9 of one latency base. */
 function overFloor(tickflow: LatencySummary, floor: LatencySummary): string {
-  return `p50 ${ratio(tickflow.p50_us, floor.p50_us)}, p99 ${ratio(tickflow.p99_us, floor.p99_us)}, p99.9 ${ratio(tickflow.p99_9_us, floor.p99_9_us)}`;
+  return (
+    `p50 ${ratio(tickflow.p50_us, floor.p50_us)}, p99 ${ratio(tickflow.p99_us, floor.p99_us)}, p99.9 ` +
+    `${ratio(tickflow.p99_9_us, floor.p99_9_us)}`
+  );
 }
 
 export async function liveScenario(options: LiveOptions): Promise<void> {
   const built: EngineKind[] = existsSync(BASELINE_SERVER) ? ['floor', 'tickflow', 'baseline'] : ['floor', 'tickflow'];
   const engines = built.filter((e) => options.engines === undefined || options.engines.includes(e));
   const rec = new ScenarioRecorder('live', {
-    load: 'probe: 1 publisher, 1 trades.* subscriber, trades only', symbols: SYMBOLS, seconds_per_run: options.seconds, warmup_seconds: WARMUP_SECONDS,
-    runs: options.runs, rates: options.rates.join(','), engines: engines.join(','), engine_args: (options.engineArgs ?? []).join(' '),
+    load: 'probe: 1 publisher, 1 trades.* subscriber, trades only',
+    symbols: SYMBOLS,
+    seconds_per_run: options.seconds,
+    warmup_seconds: WARMUP_SECONDS,
+    runs: options.runs,
+    rates: options.rates.join(','),
+    engines: engines.join(','),
+    engine_args: (options.engineArgs ?? []).join(' '),
   });
   if (!engines.includes('baseline')) rec.note('the Node baseline is not built (dist/bench/baseline/server.js): floor and tickflow only');
   const best = new Map<EngineKind, number>();
@@ -76,7 +96,12 @@ export async function liveScenario(options: LiveOptions): Promise<void> {
     for (let r = 0; r < options.runs; r++) {
       for (const engine of engines) {
         const t = tallies.get(engine) as Tally;
-        const result = await runProbeSession(engine, engine === 'tickflow' ? options.engineArgs ?? [] : [], { rate, seconds: options.seconds, symbols: SYMBOLS, warmupSeconds: WARMUP_SECONDS });
+        const result = await runProbeSession(engine, engine === 'tickflow' ? (options.engineArgs ?? []) : [], {
+          rate,
+          seconds: options.seconds,
+          symbols: SYMBOLS,
+          warmupSeconds: WARMUP_SECONDS,
+        });
         t.fromDue.add(result.fromDue);
         t.fromSend.add(result.fromSend);
         t.lateness.add(result.lateness);
@@ -97,15 +122,29 @@ export async function liveScenario(options: LiveOptions): Promise<void> {
     const send = new Map<EngineKind, LatencySummary>();
     for (const engine of engines) {
       const t = tallies.get(engine) as Tally;
-      const series = rec.add({
-        name: `${engine} ${rateName(rate)}`, settings: { engine, offered_ticks_per_s: rate },
-        throughput: rate, unit: 'ticks/s offered', cpu_percent: t.engineCpu, rss_mb: t.rssMb,
-        extra: {
-          ...t.stageUs, delivered: t.delivered, expected: t.sent, delivered_fraction: Number((t.delivered / Math.max(1, t.sent)).toFixed(4)),
-          duplicates: t.duplicates, probe_cpu_percent: Math.round(t.probeCpu),
-          ingest_replies: t.ingestReplies, first_ingest_reply: t.firstIngestReply === '' ? null : t.firstIngestReply, probe_timer_slack_ns: t.timerSlackNs,
+      const series = rec.add(
+        {
+          name: `${engine} ${rateName(rate)}`,
+          settings: { engine, offered_ticks_per_s: rate },
+          throughput: rate,
+          unit: 'ticks/s offered',
+          cpu_percent: t.engineCpu,
+          rss_mb: t.rssMb,
+          extra: {
+            ...t.stageUs,
+            delivered: t.delivered,
+            expected: t.sent,
+            delivered_fraction: Number((t.delivered / Math.max(1, t.sent)).toFixed(4)),
+            duplicates: t.duplicates,
+            probe_cpu_percent: Math.round(t.probeCpu),
+            ingest_replies: t.ingestReplies,
+            first_ingest_reply: t.firstIngestReply === '' ? null : t.firstIngestReply,
+            probe_timer_slack_ns: t.timerSlackNs,
+          },
         },
-      }, t.fromDue, { from_send: t.fromSend, probe_lateness: t.lateness });
+        t.fromDue,
+        { from_send: t.fromSend, probe_lateness: t.lateness },
+      );
       console.log(`  delivered ${t.delivered}/${t.sent}, probe cpu ${Math.round(t.probeCpu)} %`);
       if (series.latency !== undefined) due.set(engine, series.latency);
       if (series.latencies?.from_send !== undefined) send.set(engine, series.latencies.from_send);
@@ -116,11 +155,16 @@ export async function liveScenario(options: LiveOptions): Promise<void> {
     if (tf !== undefined && fl !== undefined && tfSend !== undefined && flSend !== undefined) {
       rec.note(`${rateName(rate)}: tickflow / floor from due ${overFloor(tf, fl)}; from send ${overFloor(tfSend, flSend)}`);
     }
-    if (tf !== undefined && bl !== undefined) rec.note(`${rateName(rate)}: tickflow p99 / baseline p99 from due ${ratio(tf.p99_us, bl.p99_us)}`);
+    if (tf !== undefined && bl !== undefined)
+      rec.note(`${rateName(rate)}: tickflow p99 / baseline p99 from due ${ratio(tf.p99_us, bl.p99_us)}`);
   }
   for (const engine of engines) {
     const rate = best.get(engine);
-    rec.note(rate === undefined ? `${engine}: p99 was over 1 ms at every offered rate` : `${engine}: highest offered rate measured with p99 under 1 ms and every tick delivered: ${rate.toLocaleString('en-US')} ticks/s`);
+    rec.note(
+      rate === undefined
+        ? `${engine}: p99 was over 1 ms at every offered rate`
+        : `${engine}: highest offered rate measured with p99 under 1 ms and every tick delivered: ${rate.toLocaleString('en-US')} ticks/s`,
+    );
   }
   rec.write();
 }

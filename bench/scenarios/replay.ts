@@ -26,8 +26,11 @@ export function feedFile(ticks: number, format: 'ndjson' | 'fb'): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `feed-${ticks}.${format}`);
   if (!existsSync(file)) {
-    const gen = spawnSync(process.execPath, [BIN, 'gen', '--count', String(ticks), '--symbols', '100', '--rate', '10000',
-      '--seed', '1', '--format', format, '--out', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const gen = spawnSync(
+      process.execPath,
+      [BIN, 'gen', '--count', String(ticks), '--symbols', '100', '--rate', '10000', '--seed', '1', '--format', format, '--out', file],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     if (gen.status !== 0) throw new Error(`tickflow gen failed for ${format}`);
   }
   return file;
@@ -55,22 +58,39 @@ export async function replayScenario(options: ReplayOptions): Promise<void> {
   const rec = new ScenarioRecorder('replay', { ticks: options.ticks, symbols: 100, runs: options.runs });
   const ndjson = feedFile(options.ticks, 'ndjson');
   const fb = feedFile(options.ticks, 'fb');
-  interface Config { name: string; settings: Record<string, string | number | boolean>; args: string[]; rate: (s: Record<string, number>) => number; samples: Sample[] }
+  interface Config {
+    name: string;
+    settings: Record<string, string | number | boolean>;
+    args: string[];
+    rate: (s: Record<string, number>) => number;
+    samples: Sample[];
+  }
   const tickflowRate = (s: Record<string, number>): number => s.ticks_per_second ?? NaN;
   const configs: Config[] = [];
-  for (const [format, file] of [['ndjson', ndjson], ['fb', fb]] as const) {
+  for (const [format, file] of [
+    ['ndjson', ndjson],
+    ['fb', fb],
+  ] as const) {
     for (const partitions of options.quick ? [1] : [1, many]) {
       for (const pin of options.quick ? [true] : [true, false]) {
         configs.push({
-          name: `tickflow ${format} ${partitions}p ${pin ? 'pinned' : 'unpinned'}`, settings: { format, partitions, pin },
+          name: `tickflow ${format} ${partitions}p ${pin ? 'pinned' : 'unpinned'}`,
+          settings: { format, partitions, pin },
           args: [BIN, 'replay', file, '--format', format, '--partitions', String(partitions), pin ? '--pin' : '--no-pin'],
-          rate: tickflowRate, samples: [],
+          rate: tickflowRate,
+          samples: [],
         });
       }
     }
   }
   if (existsSync(BASELINE)) {
-    configs.push({ name: 'node baseline ndjson', settings: { format: 'ndjson', threads: 2 }, args: [BASELINE, ndjson], rate: (s) => s.ticks_per_s ?? NaN, samples: [] });
+    configs.push({
+      name: 'node baseline ndjson',
+      settings: { format: 'ndjson', threads: 2 },
+      args: [BASELINE, ndjson],
+      rate: (s) => s.ticks_per_s ?? NaN,
+      samples: [],
+    });
   } else {
     rec.note('the Node baseline is not built (dist/bench/baseline/replay.js): no baseline row');
   }
@@ -84,10 +104,15 @@ export async function replayScenario(options: ReplayOptions): Promise<void> {
     const rate = median(rates);
     const cpu = median(config.samples.map((s) => s.cpuPercent));
     rec.add({
-      name: config.name, settings: config.settings, throughput: rate, unit: 'ticks/s', cpu_percent: cpu,
+      name: config.name,
+      settings: config.settings,
+      throughput: rate,
+      unit: 'ticks/s',
+      cpu_percent: cpu,
       rss_mb: median(config.samples.map((s) => s.rssMb)),
       extra: {
-        min: Math.round(Math.min(...rates)), max: Math.round(Math.max(...rates)),
+        min: Math.round(Math.min(...rates)),
+        max: Math.round(Math.max(...rates)),
         ticks_per_s_per_core: Math.round(rate / Math.max(cpu / 100, 1e-9)),
         vs_baseline: Number.isNaN(baselineRate) ? null : Number((rate / baselineRate).toFixed(2)),
       },

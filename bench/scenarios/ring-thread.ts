@@ -43,7 +43,9 @@ const now = (): number => Number(process.hrtime.bigint() - base);
 function barrier(): void {
   const flag = new Int32Array(init.start);
   Atomics.add(flag, 0, 1);
-  while (Atomics.load(flag, 0) < 2) { /* spin: both ends start together */ }
+  while (Atomics.load(flag, 0) < 2) {
+    /* spin: both ends start together */
+  }
 }
 
 function ringProducer(): RingThreadResult {
@@ -56,7 +58,9 @@ function ringProducer(): RingThreadResult {
     let stamp = i;
     if (interval > 0) {
       stamp = first + i * interval;
-      while (now() < stamp) { /* open loop: wait for the intended send time */ }
+      while (now() < stamp) {
+        /* open loop: wait for the intended send time */
+      }
     }
     let at = ring.claim(1, PAYLOAD);
     while (at === RING_FULL) {
@@ -97,7 +101,13 @@ function ringConsumer(): RingThreadResult {
   const first = now();
   // The consumer spins: a handoff costs no system call.
   while (seen < init.records) ring.poll(handle, 1024);
-  const result = { records: seen, firstNs: first, lastNs: now(), checksum, histogram: histogram === null ? null : encodeHistogram(histogram) };
+  const result = {
+    records: seen,
+    firstNs: first,
+    lastNs: now(),
+    checksum,
+    histogram: histogram === null ? null : encodeHistogram(histogram),
+  };
   histogram?.destroy();
   return result;
 }
@@ -112,7 +122,9 @@ function postProducer(): Promise<RingThreadResult> {
     let stamp = i;
     if (interval > 0) {
       stamp = first + i * interval;
-      while (now() < stamp) { /* open loop */ }
+      while (now() < stamp) {
+        /* open loop */
+      }
     }
     payload[0] = stamp;
     payload[1] = i;
@@ -133,7 +145,13 @@ function postConsumer(): Promise<RingThreadResult> {
       checksum += payload[6] as number;
       seen++;
       if (seen === init.records) {
-        const result = { records: seen, firstNs: first, lastNs: now(), checksum, histogram: histogram === null ? null : encodeHistogram(histogram) };
+        const result = {
+          records: seen,
+          firstNs: first,
+          lastNs: now(),
+          checksum,
+          histogram: histogram === null ? null : encodeHistogram(histogram),
+        };
         port.close();
         resolve(result);
       }

@@ -17,7 +17,12 @@ export interface RingOptions {
   readonly runs: number;
 }
 
-async function once(transport: RingThreadInit['transport'], mode: RingThreadInit['mode'], records: number, rate: number): Promise<RingThreadResult> {
+async function once(
+  transport: RingThreadInit['transport'],
+  mode: RingThreadInit['mode'],
+  records: number,
+  rate: number,
+): Promise<RingThreadResult> {
   const ring = createRing(1 << 20);
   const start = new SharedArrayBuffer(4);
   const channel = transport === 'postMessage' ? new MessageChannel() : null;
@@ -42,7 +47,13 @@ async function once(transport: RingThreadInit['transport'], mode: RingThreadInit
 }
 
 export async function ringScenario(options: RingOptions): Promise<void> {
-  const rec = new ScenarioRecorder('ring', { records: options.records, latency_records: options.latencyRecords, latency_rate: options.rate, runs: options.runs, record_bytes: 64 });
+  const rec = new ScenarioRecorder('ring', {
+    records: options.records,
+    latency_records: options.latencyRecords,
+    latency_rate: options.rate,
+    runs: options.runs,
+    record_bytes: 64,
+  });
   const transports = ['ring', 'postMessage'] as const;
   const rates: Record<string, number[]> = { ring: [], postMessage: [] };
   for (let r = 0; r < options.runs; r++) {
@@ -53,8 +64,20 @@ export async function ringScenario(options: RingOptions): Promise<void> {
   }
   const ringRate = median(rates.ring ?? []);
   const postRate = median(rates.postMessage ?? []);
-  rec.add({ name: 'ring throughput', settings: { transport: 'ring', publish_every: 64 }, throughput: ringRate, unit: 'records/s', extra: { runs: (rates.ring ?? []).map(Math.round).join(' ') } });
-  rec.add({ name: 'postMessage throughput', settings: { transport: 'postMessage' }, throughput: postRate, unit: 'records/s', extra: { runs: (rates.postMessage ?? []).map(Math.round).join(' ') } });
+  rec.add({
+    name: 'ring throughput',
+    settings: { transport: 'ring', publish_every: 64 },
+    throughput: ringRate,
+    unit: 'records/s',
+    extra: { runs: (rates.ring ?? []).map(Math.round).join(' ') },
+  });
+  rec.add({
+    name: 'postMessage throughput',
+    settings: { transport: 'postMessage' },
+    throughput: postRate,
+    unit: 'records/s',
+    extra: { runs: (rates.postMessage ?? []).map(Math.round).join(' ') },
+  });
   rec.note(`ring / postMessage throughput: ${(ringRate / postRate).toFixed(1)}x`);
 
   const latency: Record<string, Histogram> = { ring: newHistogram(), postMessage: newHistogram() };
@@ -67,7 +90,13 @@ export async function ringScenario(options: RingOptions): Promise<void> {
     }
   }
   for (const transport of transports) {
-    rec.add({ name: `${transport} handoff`, settings: { transport, offered_rate: options.rate, consumer: transport === 'ring' ? 'spinning' : 'event loop' } }, latency[transport]);
+    rec.add(
+      {
+        name: `${transport} handoff`,
+        settings: { transport, offered_rate: options.rate, consumer: transport === 'ring' ? 'spinning' : 'event loop' },
+      },
+      latency[transport],
+    );
   }
   rec.write();
 }

@@ -26,10 +26,20 @@ function connections(): string[][] {
 }
 
 export async function soakScenario(options: SoakOptions): Promise<void> {
-  const rec = new ScenarioRecorder('soak', { minutes: options.minutes, offered_ticks_per_s: options.rate, symbols: SYMBOLS, subscribers: SUBSCRIBERS + 1 });
+  const rec = new ScenarioRecorder('soak', {
+    minutes: options.minutes,
+    offered_ticks_per_s: options.rate,
+    symbols: SYMBOLS,
+    subscribers: SUBSCRIBERS + 1,
+  });
   const rssByMinute: number[] = [];
   const result = await runSession({
-    engine: 'tickflow', connections: connections(), rate: options.rate, seconds: options.minutes * 60, symbols: SYMBOLS, measure: 'latency',
+    engine: 'tickflow',
+    connections: connections(),
+    rate: options.rate,
+    seconds: options.minutes * 60,
+    symbols: SYMBOLS,
+    measure: 'latency',
     intervalSeconds: 60,
     onSecond: (elapsed, rss) => {
       if (elapsed < 0) return;
@@ -38,19 +48,43 @@ export async function soakScenario(options: SoakOptions): Promise<void> {
   });
   const minutes = result.intervals.slice(0, options.minutes);
   minutes.forEach((histogram, i) => {
-    rec.add({ name: `minute ${i + 1}`, settings: { minute: i + 1 }, throughput: options.rate, unit: 'ticks/s offered', rss_mb: rssByMinute[i] ?? NaN }, histogram);
+    rec.add(
+      {
+        name: `minute ${i + 1}`,
+        settings: { minute: i + 1 },
+        throughput: options.rate,
+        unit: 'ticks/s offered',
+        rss_mb: rssByMinute[i] ?? NaN,
+      },
+      histogram,
+    );
   });
   result.specific.add(result.wildcard);
-  rec.add({
-    name: 'whole run', settings: { minutes: options.minutes }, throughput: options.rate, unit: 'ticks/s offered', cpu_percent: result.cpuPercent, rss_mb: result.rssMb,
-    extra: { load_generator_cpu_percent: Math.round(result.clientCpuPercent), delivered: result.received, expected: expectedDeliveries(result.sent) },
-  }, result.specific);
+  rec.add(
+    {
+      name: 'whole run',
+      settings: { minutes: options.minutes },
+      throughput: options.rate,
+      unit: 'ticks/s offered',
+      cpu_percent: result.cpuPercent,
+      rss_mb: result.rssMb,
+      extra: {
+        load_generator_cpu_percent: Math.round(result.clientCpuPercent),
+        delivered: result.received,
+        expected: expectedDeliveries(result.sent),
+      },
+    },
+    result.specific,
+  );
   const first = minutes[0];
   const last = minutes.at(-1);
   const rssFirst = rssByMinute[0];
   const rssLast = rssByMinute.at(-1);
   if (first !== undefined && last !== undefined && rssFirst !== undefined && rssLast !== undefined) {
-    rec.note(`RSS growth from the end of minute 1 to the end of minute ${minutes.length}: ${(((rssLast - rssFirst) / rssFirst) * 100).toFixed(1)} % (${rssFirst} to ${rssLast} MiB)`);
+    rec.note(
+      `RSS growth from the end of minute 1 to the end of minute ${minutes.length}: ` +
+        `${(((rssLast - rssFirst) / rssFirst) * 100).toFixed(1)} % (${rssFirst} to ${rssLast} MiB)`,
+    );
     rec.note(`last-minute p99 / first-minute p99: ${(summarize(last).p99_us / summarize(first).p99_us).toFixed(2)}`);
   }
   rec.write();

@@ -110,19 +110,27 @@ export class AlertFeed {
   /** Redraws the rows when alerts or filters changed, or a row stopped being new. */
   render(): void {
     const now = Date.now();
-    const freshUntil = Math.max(0, ...this.entries.slice(0, MAX_ROWS).filter((e) => e.live).map((e) => e.arrived)) + FRESH_MS;
+    const freshUntil =
+      Math.max(
+        0,
+        ...this.entries
+          .slice(0, MAX_ROWS)
+          .filter((e) => e.live)
+          .map((e) => e.arrived),
+      ) + FRESH_MS;
     if (!this.dirty && now > freshUntil + 1000) return;
     this.dirty = false;
     const type = this.typeFilter.value;
     const severity = this.severityFilter.value;
-    const shown = this.entries.filter((e) => (type === '' || e.alert.anomaly_type === type) && (severity === '' || e.alert.severity === severity));
+    const shown = this.entries.filter(
+      (e) => (type === '' || e.alert.anomaly_type === type) && (severity === '' || e.alert.severity === severity),
+    );
     const rows = shown.slice(0, MAX_ROWS).map((e) => this.row(e, now));
     this.body.replaceChildren(...rows);
     this.body.dataset.count = String(this.entries.length);
     this.body.dataset.shown = String(shown.length);
-    this.summary.textContent = shown.length === this.entries.length
-      ? `${this.entries.length} alerts`
-      : `${shown.length} of ${this.entries.length} alerts`;
+    this.summary.textContent =
+      shown.length === this.entries.length ? `${this.entries.length} alerts` : `${shown.length} of ${this.entries.length} alerts`;
   }
 
   private row(entry: Entry, now: number): HTMLTableRowElement {
@@ -136,8 +144,12 @@ export class AlertFeed {
     tr.className = `sev-${a.severity.toLowerCase()}${entry.live && now - entry.arrived < FRESH_MS ? ' fresh' : ''}`;
     tr.title = `${a.anomaly_type} ${a.severity} at ${clock(a.timestamp)} UTC: click to chart ${a.symbol} there`;
     const cells: Array<[string, string]> = [
-      [clock(a.timestamp).slice(0, 8), 'time'], [a.symbol, 'sym'], [SHORT_TYPE[a.anomaly_type], 'type'],
-      [SHORT_SEVERITY[a.severity], 'sev'], [trigger(a), 'num trigger'], [price(a.price), 'num'],
+      [clock(a.timestamp).slice(0, 8), 'time'],
+      [a.symbol, 'sym'],
+      [SHORT_TYPE[a.anomaly_type], 'type'],
+      [SHORT_SEVERITY[a.severity], 'sev'],
+      [trigger(a), 'num trigger'],
+      [price(a.price), 'num'],
     ];
     for (const [text, cls] of cells) {
       const td = document.createElement('td');

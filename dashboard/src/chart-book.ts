@@ -27,7 +27,11 @@ export class ChartBook {
   private readonly averages = new Map<number, Indicator>();
   private sorted: number[] | null = [];
 
-  constructor(readonly symbol: string, readonly interval: string, readonly intervalMs: number) {}
+  constructor(
+    readonly symbol: string,
+    readonly interval: string,
+    readonly intervalMs: number,
+  ) {}
 
   get size(): number {
     return this.bars.size;

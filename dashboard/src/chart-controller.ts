@@ -93,7 +93,12 @@ export class ChartController {
     const latest = book.latestStart();
     let bars: Bar[] = [];
     try {
-      bars = await fetchBars(this.endpoints, book.symbol, book.interval, latest === null ? null : latest - (HISTORY_BARS - 1) * book.intervalMs);
+      bars = await fetchBars(
+        this.endpoints,
+        book.symbol,
+        book.interval,
+        latest === null ? null : latest - (HISTORY_BARS - 1) * book.intervalMs,
+      );
     } catch (err) {
       this.events.problem(`history for ${book.symbol} ${book.interval} did not load: ${(err as Error).message}`);
     }

@@ -10,9 +10,23 @@
 // inspecting the page and for the browser test.
 
 import {
-  CandlestickSeries, ColorType, CrosshairMode, HistogramSeries, LineSeries, LineStyle, createChart, createSeriesMarkers,
-  type CandlestickData, type HistogramData, type IChartApi, type ISeriesApi, type ISeriesMarkersPluginApi,
-  type MouseEventParams, type SeriesMarker, type Time, type UTCTimestamp,
+  CandlestickSeries,
+  ColorType,
+  CrosshairMode,
+  HistogramSeries,
+  LineSeries,
+  LineStyle,
+  createChart,
+  createSeriesMarkers,
+  type CandlestickData,
+  type HistogramData,
+  type IChartApi,
+  type ISeriesApi,
+  type ISeriesMarkersPluginApi,
+  type MouseEventParams,
+  type SeriesMarker,
+  type Time,
+  type UTCTimestamp,
 } from 'lightweight-charts';
 import type { BookChange, ChartBook } from './chart-book';
 import { count, dateTime, price } from './format';
@@ -64,15 +78,31 @@ export class ChartPanel {
       timeScale: { borderColor: '#2a3447', timeVisible: true, secondsVisible: true, rightOffset: 4, maxBarSpacing: MAX_BAR_SPACING },
     });
     this.candles = this.chart.addSeries(CandlestickSeries, {
-      upColor: UP, downColor: DOWN, borderUpColor: UP, borderDownColor: DOWN, wickUpColor: UP, wickDownColor: DOWN,
+      upColor: UP,
+      downColor: DOWN,
+      borderUpColor: UP,
+      borderDownColor: DOWN,
+      wickUpColor: UP,
+      wickDownColor: DOWN,
     });
     this.average = this.chart.addSeries(LineSeries, {
-      color: MA_COLOR, lineWidth: 2, lineStyle: LineStyle.Solid, priceLineVisible: false, lastValueVisible: true,
-      crosshairMarkerVisible: false, title: 'MA 5m',
+      color: MA_COLOR,
+      lineWidth: 2,
+      lineStyle: LineStyle.Solid,
+      priceLineVisible: false,
+      lastValueVisible: true,
+      crosshairMarkerVisible: false,
+      title: 'MA 5m',
     });
-    this.volume = this.chart.addSeries(HistogramSeries, {
-      priceFormat: { type: 'volume' }, priceLineVisible: false, lastValueVisible: false,
-    }, 1);
+    this.volume = this.chart.addSeries(
+      HistogramSeries,
+      {
+        priceFormat: { type: 'volume' },
+        priceLineVisible: false,
+        lastValueVisible: false,
+      },
+      1,
+    );
     const [pricePane, volumePane] = this.chart.panes();
     pricePane?.setStretchFactor(3);
     volumePane?.setStretchFactor(1);
@@ -199,7 +229,13 @@ export class ChartPanel {
       const at = book.barAtOrBefore(alert.timestamp);
       if (at === null || at + book.intervalMs <= alert.timestamp || seen.has(at)) continue;
       seen.add(at);
-      list.push({ time: seconds(at), position: 'aboveBar', shape: 'arrowDown', color: alert.severity === 'CRITICAL' ? DOWN : '#ffb020', size: 1 });
+      list.push({
+        time: seconds(at),
+        position: 'aboveBar',
+        shape: 'arrowDown',
+        color: alert.severity === 'CRITICAL' ? DOWN : '#ffb020',
+        size: 1,
+      });
     }
     if (this.focusTime !== null) {
       const at = book.barAtOrBefore(this.focusTime);

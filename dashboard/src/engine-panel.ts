@@ -116,8 +116,10 @@ export class EnginePanel {
     if (ringTile != null) ringTile.title = `fullest of ${rings.length} rings: ${bytes(fullest)} of ${bytes(capacity)}`;
 
     const late = sum(m, 'tickflow_dead_letters_total', (l) => l.reason === 'late') ?? (m.has('tickflow_dead_letters_total') ? 0 : null);
-    const duplicate = sum(m, 'tickflow_dead_letters_total', (l) => l.reason === 'duplicate') ?? (m.has('tickflow_dead_letters_total') ? 0 : null);
-    const rejected = sum(m, 'tickflow_dead_letters_total', (l) => !NOT_REJECTS.has(l.reason ?? '')) ?? (m.has('tickflow_dead_letters_total') ? 0 : null);
+    const duplicate =
+      sum(m, 'tickflow_dead_letters_total', (l) => l.reason === 'duplicate') ?? (m.has('tickflow_dead_letters_total') ? 0 : null);
+    const rejected =
+      sum(m, 'tickflow_dead_letters_total', (l) => !NOT_REJECTS.has(l.reason ?? '')) ?? (m.has('tickflow_dead_letters_total') ? 0 : null);
     this.set('late', count(late), late);
     this.set('duplicate', count(duplicate), duplicate);
     this.set('rejected', count(rejected), rejected);

@@ -82,7 +82,10 @@ export class FeedConnection {
   private pingSentAt = 0;
   private pongPending = false;
 
-  constructor(private readonly url: string, private readonly listener: FeedListener) {}
+  constructor(
+    private readonly url: string,
+    private readonly listener: FeedListener,
+  ) {}
 
   start(): void {
     this.connect();
@@ -104,7 +107,9 @@ export class FeedConnection {
     for (const channel of channels) this.wanted.set(channel, throttle);
     const id = `s${this.nextId++}`;
     const message = JSON.stringify({
-      op: 'subscribe', id, channels,
+      op: 'subscribe',
+      id,
+      channels,
       ...(throttle > 0 ? { throttle_ms: throttle } : {}),
       ...(options.resume === undefined || Object.keys(options.resume).length === 0 ? {} : { resume: options.resume }),
     });
@@ -189,11 +194,15 @@ export class FeedConnection {
         }
         const id = `r${this.nextId++}`;
         this.resubscribes.set(id, reconnect ? Object.keys(resume) : []);
-        socket.send(JSON.stringify({
-          op: 'subscribe', id, channels: chunk,
-          ...(throttle > 0 ? { throttle_ms: throttle } : {}),
-          ...(reconnect && Object.keys(resume).length > 0 ? { resume } : {}),
-        }));
+        socket.send(
+          JSON.stringify({
+            op: 'subscribe',
+            id,
+            channels: chunk,
+            ...(throttle > 0 ? { throttle_ms: throttle } : {}),
+            ...(reconnect && Object.keys(resume).length > 0 ? { resume } : {}),
+          }),
+        );
       }
     }
   }

@@ -8,14 +8,23 @@ import { isBar, type Bar } from './wire-types';
 export const HISTORY_BARS = 1000;
 
 export class HistoryError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
     this.name = 'HistoryError';
   }
 }
 
 /** Bars of a symbol and interval with window_start >= from (all when from is null), oldest first. */
-export async function fetchBars(endpoints: Endpoints, symbol: string, interval: string, from: number | null, signal?: AbortSignal): Promise<Bar[]> {
+export async function fetchBars(
+  endpoints: Endpoints,
+  symbol: string,
+  interval: string,
+  from: number | null,
+  signal?: AbortSignal,
+): Promise<Bar[]> {
   const query = new URLSearchParams({ symbol, interval, limit: String(HISTORY_BARS) });
   if (from !== null) query.set('from', String(Math.max(0, from)));
   const response = await fetchFrom(endpoints, `/api/bars?${query.toString()}`, signal);

@@ -10,7 +10,12 @@ import { seconds } from './format';
 
 const LOG_MIN = -6;
 const LOG_MAX = 0;
-const AXIS: ReadonlyArray<readonly [number, string]> = [[1e-6, '1µs'], [1e-4, '100µs'], [1e-2, '10ms'], [1, '1s']];
+const AXIS: ReadonlyArray<readonly [number, string]> = [
+  [1e-6, '1µs'],
+  [1e-4, '100µs'],
+  [1e-2, '10ms'],
+  [1, '1s'],
+];
 
 /** "0.999" → "p99.9" */
 export function quantileLabel(q: string): string {

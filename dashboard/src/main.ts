@@ -39,10 +39,19 @@ function main(): void {
   const endpoints = endpointsOf(window.location);
   const params = new URLSearchParams(window.location.search);
   const board = new MarketBoard();
-  const status = new StatusBar(element('link', HTMLElement), element('banner', HTMLElement), element('banner-text', HTMLElement), element('banner-close', HTMLElement));
+  const status = new StatusBar(
+    element('link', HTMLElement),
+    element('banner', HTMLElement),
+    element('banner-text', HTMLElement),
+    element('banner-close', HTMLElement),
+  );
   const panel = new ChartPanel(element('chart', HTMLElement));
   const intervalButtons = [...document.querySelectorAll<HTMLButtonElement>('#intervals button')];
-  const quote = { symbol: element('quote-symbol', HTMLElement), last: element('quote-last', HTMLElement), change: element('quote-change', HTMLElement) };
+  const quote = {
+    symbol: element('quote-symbol', HTMLElement),
+    last: element('quote-last', HTMLElement),
+    change: element('quote-change', HTMLElement),
+  };
 
   const detail = new FeedConnection(endpoints.ws, {
     data: (frame) => routeDetail(frame),
@@ -87,12 +96,21 @@ function main(): void {
   const choose = (symbol: string): void => {
     void chart.select(symbol, chart.selection?.interval ?? DEFAULT_INTERVAL);
   };
-  const alerts = new AlertFeed(element('alerts', HTMLTableSectionElement), element('alert-type', HTMLSelectElement),
-    element('alert-severity', HTMLSelectElement), element('alert-summary', HTMLElement), jump);
+  const alerts = new AlertFeed(
+    element('alerts', HTMLTableSectionElement),
+    element('alert-type', HTMLSelectElement),
+    element('alert-severity', HTMLSelectElement),
+    element('alert-summary', HTMLElement),
+    jump,
+  );
   const movers = new MoversTable(element('movers', HTMLTableSectionElement), board, choose);
   const picker = new SymbolPicker(element('symbol-search', HTMLInputElement), element('symbol-list', HTMLUListElement), board, choose);
-  const engine = new EnginePanel(element('engine', HTMLElement), endpoints, element('latency-table', HTMLTableElement),
-    element('engine-note', HTMLElement));
+  const engine = new EnginePanel(
+    element('engine', HTMLElement),
+    endpoints,
+    element('latency-table', HTMLTableElement),
+    element('engine-note', HTMLElement),
+  );
 
   let alertsVersion = 0;
   /** Set once the snapshot and backfill are in: later alerts are news. */

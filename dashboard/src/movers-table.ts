@@ -33,7 +33,11 @@ export class MoversTable {
       if (m.symbol === selected) tr.className = 'selected';
       const direction = m.change > 0 ? 'up' : m.change < 0 ? 'down' : '';
       for (const [text, cls] of [
-        [m.symbol, 'sym'], [price(m.last), 'num'], [percent(m.change), `num ${direction}`], [count(m.volume), 'num'], [count(m.trades), 'num'],
+        [m.symbol, 'sym'],
+        [price(m.last), 'num'],
+        [percent(m.change), `num ${direction}`],
+        [count(m.volume), 'num'],
+        [count(m.trades), 'num'],
       ] as const) {
         const td = document.createElement('td');
         td.className = cls;

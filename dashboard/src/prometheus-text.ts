@@ -89,7 +89,11 @@ export function single(metrics: Metrics, name: string): number | null {
 }
 
 /** The sum of a metric's samples whose labels match `where`, or null when none do. */
-export function sum(metrics: Metrics, name: string, where: (labels: Readonly<Record<string, string>>) => boolean = () => true): number | null {
+export function sum(
+  metrics: Metrics,
+  name: string,
+  where: (labels: Readonly<Record<string, string>>) => boolean = () => true,
+): number | null {
   const samples = (metrics.get(name) ?? []).filter((s) => where(s.labels));
   return samples.length === 0 ? null : samples.reduce((total, s) => total + s.value, 0);
 }

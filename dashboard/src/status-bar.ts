@@ -43,9 +43,12 @@ export class StatusBar {
     for (const channel of channels) this.unseen.add(channel);
     const all = [...this.unseen].sort();
     const shown = all.slice(0, 4).join(', ') + (all.length > 4 ? ` and ${all.length - 4} more` : '');
-    this.show('missed', `Missed data at ${new Date().toLocaleTimeString()}: after reconnecting, `
-      + `the server could not replay ${all.length} channel${all.length === 1 ? '' : 's'} (${shown}). `
-      + 'Chart history was reloaded; live data resumed from the latest values.');
+    this.show(
+      'missed',
+      `Missed data at ${new Date().toLocaleTimeString()}: after reconnecting, ` +
+        `the server could not replay ${all.length} channel${all.length === 1 ? '' : 's'} (${shown}). ` +
+        'Chart history was reloaded; live data resumed from the latest values.',
+    );
     this.render();
   }
 

@@ -5,7 +5,15 @@
 // server) and checks the fields it relies on instead of trusting a cast.
 
 import type { ControlReply, DataFrame, ErrorReply, PongReply, ResumeOutcome, SubscribedReply } from '../../src/records/protocol';
-import { ANOMALY_TYPES, SEVERITIES, type AlertRecord, type AnomalyType, type BarRecord, type IndicatorRecord, type Severity } from '../../src/records/records';
+import {
+  ANOMALY_TYPES,
+  SEVERITIES,
+  type AlertRecord,
+  type AnomalyType,
+  type BarRecord,
+  type IndicatorRecord,
+  type Severity,
+} from '../../src/records/records';
 
 export type Bar = BarRecord;
 export type Indicator = IndicatorRecord;
@@ -37,20 +45,47 @@ export function isControlReply(value: unknown): value is ControlReply {
 }
 
 export function isBar(value: unknown): value is Bar {
-  return isObject(value) && value.type === 'bar' && typeof value.symbol === 'string' && typeof value.interval === 'string'
-    && isNumber(value.window_start) && isNumber(value.window_end) && isNumber(value.open) && isNumber(value.high)
-    && isNumber(value.low) && isNumber(value.close) && isNumber(value.volume) && isNumber(value.trade_count)
-    && typeof value.final === 'boolean';
+  return (
+    isObject(value) &&
+    value.type === 'bar' &&
+    typeof value.symbol === 'string' &&
+    typeof value.interval === 'string' &&
+    isNumber(value.window_start) &&
+    isNumber(value.window_end) &&
+    isNumber(value.open) &&
+    isNumber(value.high) &&
+    isNumber(value.low) &&
+    isNumber(value.close) &&
+    isNumber(value.volume) &&
+    isNumber(value.trade_count) &&
+    typeof value.final === 'boolean'
+  );
 }
 
 export function isIndicator(value: unknown): value is Indicator {
-  return isObject(value) && value.type === 'indicator' && typeof value.symbol === 'string' && isNumber(value.window_start)
-    && isNumber(value.window_end) && isNumber(value.ma) && isNumber(value.volatility);
+  return (
+    isObject(value) &&
+    value.type === 'indicator' &&
+    typeof value.symbol === 'string' &&
+    isNumber(value.window_start) &&
+    isNumber(value.window_end) &&
+    isNumber(value.ma) &&
+    isNumber(value.volatility)
+  );
 }
 
 export function isAlert(value: unknown): value is Alert {
-  return isObject(value) && value.type === 'alert' && typeof value.symbol === 'string'
-    && (ANOMALY_TYPES as readonly unknown[]).includes(value.anomaly_type) && (SEVERITIES as readonly unknown[]).includes(value.severity)
-    && isNumber(value.timestamp) && isNumberOrNull(value.price) && isNumberOrNull(value.price_zscore)
-    && isNumberOrNull(value.volume_ratio) && isNumberOrNull(value.spread_ratio) && isNumberOrNull(value.volatility);
+  return (
+    isObject(value) &&
+    value.type === 'alert' &&
+    typeof value.symbol === 'string' &&
+    (ANOMALY_TYPES as readonly unknown[]).includes(value.anomaly_type) &&
+    (SEVERITIES as readonly unknown[]).includes(value.severity) &&
+    isNumber(value.timestamp) &&
+    isNumberOrNull(value.price) &&
+    isNumberOrNull(value.price_zscore) &&
+    isNumberOrNull(value.volume_ratio) &&
+    isNumberOrNull(value.spread_ratio) &&
+    isNumberOrNull(value.volatility)
+  );
 }

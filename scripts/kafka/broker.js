@@ -60,10 +60,11 @@ function ensureKafkaLibs({ quiet = true } = {}) {
   const staging = fs.mkdtempSync(path.join(CACHE_DIR, 'libs-partial-'));
   if (!quiet) process.stderr.write(`fetching Apache Kafka jars from Maven Central into ${LIBS_DIR} ...\n`);
   const started = Date.now();
-  const result = spawnSync('mvn', [
-    '-q', '-B', '-f', POM, 'dependency:copy-dependencies',
-    `-DoutputDirectory=${staging}`, '-DincludeScope=runtime',
-  ], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: MAVEN_TIMEOUT_MS });
+  const result = spawnSync(
+    'mvn',
+    ['-q', '-B', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${staging}`, '-DincludeScope=runtime'],
+    { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: MAVEN_TIMEOUT_MS },
+  );
   if (result.error !== undefined || result.status !== 0) {
     fs.rmSync(staging, { recursive: true, force: true });
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-20).join('\n');
@@ -183,8 +184,15 @@ async function startBroker({ dataDir, port, controllerPort, logFile, heap = '512
   const log4jFile = path.join(dataDir, 'log4j.properties');
   fs.writeFileSync(propsFile, serverProperties({ port, controllerPort, logDir }));
   fs.writeFileSync(log4jFile, LOG4J);
-  const jvm = [`-Xmx${heap}`, '-Xms64m', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true',
-    `-Dlog4j.configuration=file:${log4jFile}`, '-cp', classPath];
+  const jvm = [
+    `-Xmx${heap}`,
+    '-Xms64m',
+    '-XX:+ExitOnOutOfMemoryError',
+    '-Djava.awt.headless=true',
+    `-Dlog4j.configuration=file:${log4jFile}`,
+    '-cp',
+    classPath,
+  ];
 
   if (!fs.existsSync(path.join(logDir, 'meta.properties'))) {
     // The cluster id is a Kafka Uuid: 16 random bytes, URL-safe base64 without
@@ -192,8 +200,12 @@ async function startBroker({ dataDir, port, controllerPort, logFile, heap = '512
     // tool's argument parser, so draw again (1 in 64).
     let clusterId = crypto.randomBytes(16).toString('base64url');
     while (clusterId.startsWith('-')) clusterId = crypto.randomBytes(16).toString('base64url');
-    const formatted = await runToCompletion('java',
-      [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile], logFile, FORMAT_TIMEOUT_MS);
+    const formatted = await runToCompletion(
+      'java',
+      [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile],
+      logFile,
+      FORMAT_TIMEOUT_MS,
+    );
     if (formatted.code !== 0) {
       throw new Error(`kafka-storage format failed (exit ${formatted.code ?? formatted.signal}); log ${logFile}:\n${logTail(logFile)}`);
     }
@@ -259,7 +271,10 @@ async function waitForBroker(brokers, timeoutMs = 60_000, exited) {
   const deadline = Date.now() + timeoutMs;
   let lastError = 'no answer yet';
   let gone = false;
-  if (exited !== undefined) exited.then(() => { gone = true; });
+  if (exited !== undefined)
+    exited.then(() => {
+      gone = true;
+    });
   while (Date.now() < deadline && !gone) {
     const admin = quietKafka(brokers).admin();
     try {
@@ -274,9 +289,11 @@ async function waitForBroker(brokers, timeoutMs = 60_000, exited) {
     }
     await sleep(250);
   }
-  throw new Error(gone
-    ? `the Kafka broker at ${brokers} exited while starting`
-    : `the Kafka broker at ${brokers} did not answer within ${timeoutMs} ms (${lastError})`);
+  throw new Error(
+    gone
+      ? `the Kafka broker at ${brokers} exited while starting`
+      : `the Kafka broker at ${brokers} did not answer within ${timeoutMs} ms (${lastError})`,
+  );
 }
 
 /**
@@ -291,7 +308,9 @@ async function createTopics(brokers, topics, timeoutMs = 30_000) {
     await admin.createTopics({
       waitForLeaders: false,
       topics: topics.map(({ topic, numPartitions, configs = {} }) => ({
-        topic, numPartitions, replicationFactor: 1,
+        topic,
+        numPartitions,
+        replicationFactor: 1,
         configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
       })),
     });
@@ -323,7 +342,9 @@ async function runInForeground(args) {
   const dataDir = keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tickflow-kafka-'));
   const logFile = path.join(dataDir, 'broker.log');
   const broker = await startBroker({ dataDir, port, controllerPort, logFile });
-  const cleanUp = () => { if (keep === undefined) fs.rmSync(dataDir, { recursive: true, force: true }); };
+  const cleanUp = () => {
+    if (keep === undefined) fs.rmSync(dataDir, { recursive: true, force: true });
+  };
   let stopping = false;
   const shutdown = async () => {
     if (stopping) return;
@@ -344,8 +365,10 @@ async function runInForeground(args) {
     process.exit(1);
   }
   const jar = fs.readdirSync(LIBS_DIR).find((f) => /^kafka_[\d.]+-.+\.jar$/.test(f)) ?? 'kafka_?-?.jar';
-  process.stderr.write(`Kafka ${jar.replace(/^kafka_[\d.]+-(.+)\.jar$/, '$1')} listening on ${broker.brokers} `
-    + `(data ${dataDir}, log ${logFile}); Ctrl-C stops it\n`);
+  process.stderr.write(
+    `Kafka ${jar.replace(/^kafka_[\d.]+-(.+)\.jar$/, '$1')} listening on ${broker.brokers} ` +
+      `(data ${dataDir}, log ${logFile}); Ctrl-C stops it\n`,
+  );
   const code = await broker.exited;
   if (!stopping) {
     process.stderr.write(`the broker exited on its own (${code}); log ${logFile}\n`);

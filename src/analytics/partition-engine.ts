@@ -61,7 +61,10 @@ export class PartitionEngine {
   private readonly dirtyLabels: string[] = [];
   private readonly dirtyBars: BarWindow[] = [];
 
-  constructor(private readonly config: AnalyticsConfig, private readonly sink: ResultSink) {
+  constructor(
+    private readonly config: AnalyticsConfig,
+    private readonly sink: ResultSink,
+  ) {
     this.emitBar = (bar, final) => {
       this.counters.bars++;
       bar.dirty = false;
@@ -167,7 +170,14 @@ export class PartitionEngine {
     const before = state.watermark;
     const target = Math.max(clock - this.config.latenessMs, state.finalHorizon);
     if (!(before > target)) {
-      return { watermarkBefore: before, watermarkAfter: before, barsDiscarded: 0, panesDiscarded: 0, tradesDiscarded: 0, quotesDiscarded: 0 };
+      return {
+        watermarkBefore: before,
+        watermarkAfter: before,
+        barsDiscarded: 0,
+        panesDiscarded: 0,
+        tradesDiscarded: 0,
+        quotesDiscarded: 0,
+      };
     }
     let barsDiscarded = 0;
     for (const bars of state.bars) barsDiscarded += bars.discardAfter(clock);

@@ -30,7 +30,10 @@ export class SlidingIndicators {
   private nextStart = NaN;
   private readonly scratch = new IndicatorWindow();
 
-  constructor(readonly sizeMs: number, readonly slideMs: number) {}
+  constructor(
+    readonly sizeMs: number,
+    readonly slideMs: number,
+  ) {}
 
   add(ts: number, price: number): void {
     const paneStart = Math.floor(ts / this.slideMs) * this.slideMs;

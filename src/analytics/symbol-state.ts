@@ -32,7 +32,11 @@ export class SymbolState {
   /** Event time of the last alert per anomaly type, for the cooldown. */
   readonly lastAlert = new Float64Array(5).fill(-Infinity);
 
-  constructor(readonly id: number, readonly name: string, config: AnalyticsConfig) {
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    config: AnalyticsConfig,
+  ) {
     this.bars = config.intervals.map((ms) => new TumblingBars(ms, formatDuration(ms)));
     this.indicators = new SlidingIndicators(config.indicatorWindowMs, config.indicatorSlideMs);
   }

@@ -67,7 +67,10 @@ export class TumblingBars {
   private readonly open: BarWindow[] = [];
   private readonly spare: BarWindow[] = [];
 
-  constructor(readonly intervalMs: number, readonly label: string) {}
+  constructor(
+    readonly intervalMs: number,
+    readonly label: string,
+  ) {}
 
   /** Adds a trade; returns the window it went into. */
   add(ts: number, price: number, volume: number): BarWindow {
@@ -109,7 +112,11 @@ export class TumblingBars {
   }
 
   /** Adds an open window as a checkpoint holds it (windows arrive in start order). */
-  restoreWindow(fields: Readonly<Pick<BarWindow, 'start' | 'end' | 'open' | 'high' | 'low' | 'close' | 'volume' | 'notional' | 'tradeCount' | 'openTs' | 'closeTs'>>): void {
+  restoreWindow(
+    fields: Readonly<
+      Pick<BarWindow, 'start' | 'end' | 'open' | 'high' | 'low' | 'close' | 'volume' | 'notional' | 'tradeCount' | 'openTs' | 'closeTs'>
+    >,
+  ): void {
     const bar = this.spare.pop() ?? new BarWindow();
     bar.reset(fields.start, fields.end, fields.openTs, fields.open, 0);
     Object.assign(bar, fields);

@@ -58,7 +58,12 @@ export async function runGen(loaded: Loaded, log: (line: string) => void): Promi
   try {
     fd = openOutput(config.out);
   } catch (err) {
-    throw invalidOption('out', config.out, `a writable file path or - (cannot open it for writing: ${(err as Error).message})`, loaded.origin.out);
+    throw invalidOption(
+      'out',
+      config.out,
+      `a writable file path or - (cannot open it for writing: ${(err as Error).message})`,
+      loaded.origin.out,
+    );
   }
   const writer = new SyncWriter(fd);
   const encoder = createEncoder(config.genFormat, writer);

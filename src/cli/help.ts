@@ -5,7 +5,9 @@ import { optionsFor } from '../config/load';
 
 const USAGE: Readonly<Record<CommandName, string>> = {
   serve: 'tickflow serve [options]\n  Run the engine: ingest, analytics, WebSocket/HTTP on one port.',
-  replay: 'tickflow replay FILE|- [options]\n  Run the pipeline over a file (NDJSON, CSV or FlatBuffers) as fast as it goes;\n  write final bars, indicators and alerts as NDJSON, then a stats line.',
+  replay:
+    'tickflow replay FILE|- [options]\n  Run the pipeline over a file (NDJSON, CSV or FlatBuffers) as fast as it ' +
+    'goes;\n  write final bars, indicators and alerts as NDJSON, then a stats line.',
   gen: 'tickflow gen [options]\n  Write a seeded synthetic feed of trades and quotes.',
 };
 
@@ -27,7 +29,7 @@ export function mainHelp(): string {
     '',
     'Every option can also be set with a TICKFLOW_* environment variable or in a JSON',
     'config file (--config FILE); flags win over variables, variables over the file.',
-    'Run tickflow <command> --help for a command\'s options.',
+    "Run tickflow <command> --help for a command's options.",
     '',
   ].join('\n');
 }

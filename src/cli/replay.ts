@@ -40,7 +40,9 @@ class Totals {
 export async function runReplay(loaded: Loaded, log: (line: string) => void): Promise<ReplayResult> {
   const { config, positionals } = loaded;
   if (positionals.length !== 1) {
-    throw new ConfigError(`tickflow replay takes one input (a file, or - for standard input), got ${positionals.length}; see tickflow replay --help`);
+    throw new ConfigError(
+      `tickflow replay takes one input (a file, or - for standard input), got ${positionals.length}; see tickflow replay --help`,
+    );
   }
   const input = positionals[0] as string;
   const analytics = analyticsConfig(config, false);
@@ -79,7 +81,12 @@ export async function runReplay(loaded: Loaded, log: (line: string) => void): Pr
     },
   };
   const engine = await Engine.start({
-    partitions: partitionsFor('replay', config.partitions), pin: config.pin, ringBytes: config.ringKib * 1024, analytics, results: 'caller', probes: false,
+    partitions: partitionsFor('replay', config.partitions),
+    pin: config.pin,
+    ringBytes: config.ringKib * 1024,
+    analytics,
+    results: 'caller',
+    probes: false,
   });
   engine.deliverTo(visitor);
   const host = engine.partitions;
@@ -152,7 +159,10 @@ export async function runReplay(loaded: Loaded, log: (line: string) => void): Pr
   await engine.stop();
   const dropped = totals.rejected + totals.duplicate + totals.late;
   if (deadLetters === null && dropped > 0) {
-    log(`tickflow replay: ${dropped} ticks dead-lettered (rejected ${totals.rejected}, duplicate ${totals.duplicate}, late ${totals.late}); pass --dead-letter FILE to keep them`);
+    log(
+      `tickflow replay: ${dropped} ticks dead-lettered (rejected ${totals.rejected}, duplicate ${totals.duplicate}, ` +
+        `late ${totals.late}); pass --dead-letter FILE to keep them`,
+    );
   }
   return { stats, warnings: host.warnings };
 }

@@ -31,8 +31,14 @@ export async function runServe(loaded: Loaded, fallback: (line: string) => void)
   const http = `${tls ? 'https' : 'http'}://${shown}:${port}`;
   const ws = `${tls ? 'wss' : 'ws'}://${shown}:${port}`;
   log.info(`listening on ${http}: subscribe at ${ws}/ws, publish at ${ws}/ingest, health at ${http}/health, metrics at ${http}/metrics`, {
-    host, port, ws: `${ws}/ws`, ingest: `${ws}/ingest`, health: `${http}/health`, metrics: `${http}/metrics`,
-    placement: server.placement.placement, partitions: server.placement.threads,
+    host,
+    port,
+    ws: `${ws}/ws`,
+    ingest: `${ws}/ingest`,
+    health: `${http}/health`,
+    metrics: `${http}/metrics`,
+    placement: server.placement.placement,
+    partitions: server.placement.threads,
   });
   return new Promise<number>((resolve) => {
     let signals = 0;
@@ -42,10 +48,13 @@ export async function runServe(loaded: Loaded, fallback: (line: string) => void)
         fallback(`tickflow: ${signal} again, exiting without draining`);
         process.exit(1);
       }
-      void server.shutdown(signal).then(() => resolve(0), (err: unknown) => {
-        log.error('shutdown failed', { error: (err as Error).message });
-        resolve(1);
-      });
+      void server.shutdown(signal).then(
+        () => resolve(0),
+        (err: unknown) => {
+          log.error('shutdown failed', { error: (err as Error).message });
+          resolve(1);
+        },
+      );
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);

@@ -57,7 +57,10 @@ export class SyncWriter {
   private size = 0;
   lines = 0;
 
-  constructor(private readonly fd: number, private readonly blockBytes = 64 * 1024) {}
+  constructor(
+    private readonly fd: number,
+    private readonly blockBytes = 64 * 1024,
+  ) {}
 
   line(text: string): void {
     this.parts.push(text);

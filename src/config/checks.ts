@@ -27,16 +27,29 @@ export function checkCommand(command: CommandName, loaded: Loaded): void {
 
 function checkAnalytics({ config, origin }: Loaded): void {
   if (config.indicatorWindow % config.indicatorSlide !== 0) {
-    throw invalidOption('indicator-window', formatDuration(config.indicatorWindow),
-      `a multiple of --indicator-slide (${formatDuration(config.indicatorSlide)})`, origin['indicator-window']);
+    throw invalidOption(
+      'indicator-window',
+      formatDuration(config.indicatorWindow),
+      `a multiple of --indicator-slide (${formatDuration(config.indicatorSlide)})`,
+      origin['indicator-window'],
+    );
   }
 }
 
 function checkServe({ config }: Loaded): void {
   if ((config.tlsCert === '') !== (config.tlsKey === '')) {
-    throw invalidTogether([['tls-cert', config.tlsCert], ['tls-key', config.tlsKey]], 'both or neither');
+    throw invalidTogether(
+      [
+        ['tls-cert', config.tlsCert],
+        ['tls-key', config.tlsKey],
+      ],
+      'both or neither',
+    );
   }
-  for (const [flag, path] of [['tls-cert', config.tlsCert], ['tls-key', config.tlsKey]] as const) {
+  for (const [flag, path] of [
+    ['tls-cert', config.tlsCert],
+    ['tls-key', config.tlsKey],
+  ] as const) {
     if (path !== '' && !existsSync(path)) throw invalidOption(flag, path, 'a readable PEM file');
   }
   const host = config.host !== '' ? config.host : config.tokenFile === '' ? '127.0.0.1' : '0.0.0.0';
@@ -55,7 +68,14 @@ function checkGen({ config, origin }: Loaded): void {
   const injected = config.anomalyRate + config.duplicateRate + config.lateRate + config.invalidRate;
   // Rates that add up to exactly 1 in decimal may not in binary (0.1 + 0.2 + 0.3 + 0.4).
   if (injected > 1 + 1e-9) {
-    throw invalidTogether([['anomaly-rate', config.anomalyRate], ['duplicate-rate', config.duplicateRate], ['late-rate', config.lateRate],
-      ['invalid-rate', config.invalidRate]], 'a total of at most 1 (each record is at most one injection)');
+    throw invalidTogether(
+      [
+        ['anomaly-rate', config.anomalyRate],
+        ['duplicate-rate', config.duplicateRate],
+        ['late-rate', config.lateRate],
+        ['invalid-rate', config.invalidRate],
+      ],
+      'a total of at most 1 (each record is at most one injection)',
+    );
   }
 }

@@ -2,7 +2,12 @@
 // milliseconds. Labels are canonical (the largest unit that divides evenly), so
 // "60s" and "1m" name the same bar channel, `bars.1m.<SYM>`.
 
-const UNITS: ReadonlyArray<readonly [string, number]> = [['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]];
+const UNITS: ReadonlyArray<readonly [string, number]> = [
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1000],
+  ['ms', 1],
+];
 const PATTERN = /^(\d+)(ms|s|m|h)?$/;
 
 /** Milliseconds, or undefined when `text` is not a positive duration. */

@@ -21,7 +21,11 @@ export function fromWhere(flag: string, origin: Origin | undefined): string {
 }
 
 function shown(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+  return typeof value === 'string'
+    ? JSON.stringify(value)
+    : typeof value === 'object' && value !== null
+      ? JSON.stringify(value)
+      : String(value);
 }
 
 /** One option with a value it may not have. */
@@ -31,7 +35,9 @@ export function invalidOption(flag: string, value: unknown, expected: string, or
 
 /** Options whose values do not go together (each value named). */
 export function invalidTogether(values: ReadonlyArray<readonly [string, unknown]>, expected: string): ConfigError {
-  return new ConfigError(`invalid configuration: ${values.map(([flag, value]) => `--${flag} = ${shown(value)}`).join(', ')}: expected ${expected}`);
+  return new ConfigError(
+    `invalid configuration: ${values.map(([flag, value]) => `--${flag} = ${shown(value)}`).join(', ')}: expected ${expected}`,
+  );
 }
 
 /** A file an option names whose contents are wrong (`problem` says where and what was expected). */

@@ -19,7 +19,6 @@ export function optionsFor(command: CommandName): Array<[OptionKey, AnyOption]> 
     .filter(([, option]) => option.commands.includes(command));
 }
 
-
 interface ParsedArgs {
   flags: Map<string, RawValue>;
   positionals: string[];
@@ -105,7 +104,10 @@ export function loadConfig(command: CommandName, argv: readonly string[], env: N
     const everyFlag = new Set(Object.values(options).map((o) => o.flag));
     for (const key of Object.keys(file)) {
       if (!everyFlag.has(key) || key === 'config') {
-        throw usageError(`invalid configuration: config file ${JSON.stringify(configPath)} has unknown key ${JSON.stringify(key)}; keys are option names such as "lateness-ms"`);
+        throw usageError(
+          `invalid configuration: config file ${JSON.stringify(configPath)} has unknown key ${JSON.stringify(key)}; ` +
+            `keys are option names such as "lateness-ms"`,
+        );
       }
     }
   }

@@ -61,8 +61,15 @@ export function integer(spec: Common<number> & { min: number; max?: number }): O
   const max = spec.max ?? Number.MAX_SAFE_INTEGER;
   const expected = spec.max === undefined ? `an integer >= ${spec.min}` : `an integer from ${spec.min} to ${max}`;
   return {
-    flag: spec.flag, kind: 'integer', expected, description: spec.description, commands: spec.commands,
-    defaultText: spec.defaultText, boolean: false, cliOnly: spec.cliOnly, defaultValue: defaultOf(spec),
+    flag: spec.flag,
+    kind: 'integer',
+    expected,
+    description: spec.description,
+    commands: spec.commands,
+    defaultText: spec.defaultText,
+    boolean: false,
+    cliOnly: spec.cliOnly,
+    defaultValue: defaultOf(spec),
     parse(raw) {
       const n = toInteger(raw);
       return n !== undefined && n >= spec.min && n <= max ? n : undefined;
@@ -74,8 +81,15 @@ export function integer(spec: Common<number> & { min: number; max?: number }): O
 export function decimal(spec: Common<number> & { min: number; exclusiveMin?: boolean }): Option<number> {
   const expected = `a number ${spec.exclusiveMin === true ? '>' : '>='} ${spec.min}`;
   return {
-    flag: spec.flag, kind: 'number', expected, description: spec.description, commands: spec.commands,
-    defaultText: spec.defaultText, boolean: false, cliOnly: spec.cliOnly, defaultValue: defaultOf(spec),
+    flag: spec.flag,
+    kind: 'number',
+    expected,
+    description: spec.description,
+    commands: spec.commands,
+    defaultText: spec.defaultText,
+    boolean: false,
+    cliOnly: spec.cliOnly,
+    defaultValue: defaultOf(spec),
     parse(raw) {
       let n: number | undefined;
       if (typeof raw === 'number') n = raw;
@@ -89,8 +103,14 @@ export function decimal(spec: Common<number> & { min: number; exclusiveMin?: boo
 
 export function flag(spec: Common<boolean>): Option<boolean> {
   return {
-    flag: spec.flag, kind: 'boolean', expected: 'true or false', description: spec.description,
-    commands: spec.commands, defaultText: spec.defaultText, boolean: true, cliOnly: spec.cliOnly,
+    flag: spec.flag,
+    kind: 'boolean',
+    expected: 'true or false',
+    description: spec.description,
+    commands: spec.commands,
+    defaultText: spec.defaultText,
+    boolean: true,
+    cliOnly: spec.cliOnly,
     defaultValue: defaultOf(spec),
     parse(raw) {
       if (typeof raw === 'boolean') return raw;
@@ -105,8 +125,14 @@ export function flag(spec: Common<boolean>): Option<boolean> {
 
 export function text(spec: Common<string> & { allowEmpty?: boolean }): Option<string> {
   return {
-    flag: spec.flag, kind: 'string', expected: 'a non-empty string', description: spec.description,
-    commands: spec.commands, defaultText: spec.defaultText, boolean: false, cliOnly: spec.cliOnly,
+    flag: spec.flag,
+    kind: 'string',
+    expected: 'a non-empty string',
+    description: spec.description,
+    commands: spec.commands,
+    defaultText: spec.defaultText,
+    boolean: false,
+    cliOnly: spec.cliOnly,
     defaultValue: defaultOf(spec),
     parse(raw) {
       if (typeof raw !== 'string') return undefined;
@@ -118,9 +144,15 @@ export function text(spec: Common<string> & { allowEmpty?: boolean }): Option<st
 
 export function choice<C extends string>(spec: Common<C> & { choices: readonly C[] }): Option<C> {
   return {
-    flag: spec.flag, kind: spec.choices.join('|'), expected: `one of ${spec.choices.join(', ')}`,
-    description: spec.description, commands: spec.commands, defaultText: spec.defaultText, boolean: false,
-    cliOnly: spec.cliOnly, defaultValue: defaultOf(spec),
+    flag: spec.flag,
+    kind: spec.choices.join('|'),
+    expected: `one of ${spec.choices.join(', ')}`,
+    description: spec.description,
+    commands: spec.commands,
+    defaultText: spec.defaultText,
+    boolean: false,
+    cliOnly: spec.cliOnly,
+    defaultValue: defaultOf(spec),
     parse(raw) {
       return spec.choices.find((c) => c === raw);
     },
@@ -129,12 +161,25 @@ export function choice<C extends string>(spec: Common<C> & { choices: readonly C
 }
 
 /** A custom-parsed option; `parse` returns undefined for an invalid value. */
-export function custom<T>(spec: Common<T> & {
-  kind: string; expected: string; parse: (raw: RawValue) => T | undefined; show: (v: T) => string;
-}): Option<T> {
+export function custom<T>(
+  spec: Common<T> & {
+    kind: string;
+    expected: string;
+    parse: (raw: RawValue) => T | undefined;
+    show: (v: T) => string;
+  },
+): Option<T> {
   return {
-    flag: spec.flag, kind: spec.kind, expected: spec.expected, description: spec.description,
-    commands: spec.commands, defaultText: spec.defaultText, boolean: false, cliOnly: spec.cliOnly,
-    defaultValue: defaultOf(spec), parse: spec.parse, show: spec.show,
+    flag: spec.flag,
+    kind: spec.kind,
+    expected: spec.expected,
+    description: spec.description,
+    commands: spec.commands,
+    defaultText: spec.defaultText,
+    boolean: false,
+    cliOnly: spec.cliOnly,
+    defaultValue: defaultOf(spec),
+    parse: spec.parse,
+    show: spec.show,
   };
 }

@@ -20,20 +20,25 @@ function row(option: Option<unknown>): string {
   const flag = option.boolean ? `\`--${option.flag}\`, \`--no-${option.flag}\`` : `\`--${option.flag}\``;
   const key = option.cliOnly === true ? '—' : `\`${option.flag}\``;
   const fallback = option.defaultText ?? option.show(option.defaultValue());
-  return `| ${flag} | \`${envName(option.flag)}\` | ${key} | ${cell(option.kind)} | ${cell(fallback)} | ${cell(option.description)} Expects ${cell(option.expected)}. |`;
+  return (
+    `| ${flag} | \`${envName(option.flag)}\` | ${key} | ${cell(option.kind)} | ${cell(fallback)} | ` +
+    `${cell(option.description)} Expects ${cell(option.expected)}. |`
+  );
 }
 
 export function configurationReference(): string {
-  const sections = COMMANDS.map(([command, summary]) => [
-    `## tickflow ${command}`,
-    '',
-    summary,
-    '',
-    '| flag | variable | config key | type | default | meaning |',
-    '|---|---|---|---|---|---|',
-    ...optionsFor(command).map(([, option]) => row(option)),
-    '',
-  ].join('\n'));
+  const sections = COMMANDS.map(([command, summary]) =>
+    [
+      `## tickflow ${command}`,
+      '',
+      summary,
+      '',
+      '| flag | variable | config key | type | default | meaning |',
+      '|---|---|---|---|---|---|',
+      ...optionsFor(command).map(([, option]) => row(option)),
+      '',
+    ].join('\n'),
+  );
   return `# Configuration reference
 
 <!-- Generated from src/config/options.ts by \`npm run gen:docs\`; do not edit by hand. -->

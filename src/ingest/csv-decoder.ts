@@ -69,7 +69,9 @@ export class CsvDecoder extends LineDecoder {
         seen.add(name);
       }
       if (!seen.has('symbol')) {
-        throw new InputError(`CSV header on line ${line} has no "symbol" column; the first row must name the tick fields (symbol,event_type,timestamp,...)`);
+        throw new InputError(
+          `CSV header on line ${line} has no "symbol" column; the first row must name the tick fields (symbol,event_type,timestamp,...)`,
+        );
       }
       return;
     }

@@ -93,13 +93,15 @@ export class FlatBuffersDecoder implements TickDecoder {
       else throw new InputError(`not FlatBuffers tick input: no "${TICK_BATCH_IDENTIFIER}" identifier at byte 4 or 8`);
     }
     if (this.mode === 'whole') {
-      if (this.pending.length > MAX_BATCH_BYTES) throw new InputError(`a single TickBatch larger than ${MAX_BATCH_BYTES} bytes; write size-prefixed batches instead`);
+      if (this.pending.length > MAX_BATCH_BYTES)
+        throw new InputError(`a single TickBatch larger than ${MAX_BATCH_BYTES} bytes; write size-prefixed batches instead`);
       return;
     }
     let pos = 0;
     while (this.pending.length - pos >= 4) {
       const size = this.pending.readUInt32LE(pos);
-      if (size > MAX_BATCH_BYTES) throw new InputError(`size prefix of ${size} bytes at byte ${pos} exceeds the ${MAX_BATCH_BYTES}-byte limit`);
+      if (size > MAX_BATCH_BYTES)
+        throw new InputError(`size prefix of ${size} bytes at byte ${pos} exceeds the ${MAX_BATCH_BYTES}-byte limit`);
       if (this.pending.length - pos - 4 < size) break;
       this.decodeBatch(this.pending.subarray(pos + 4, pos + 4 + size));
       pos += 4 + size;
@@ -114,7 +116,12 @@ export class FlatBuffersDecoder implements TickDecoder {
       }
       this.decodeBatch(this.pending);
     } else if (this.pending.length > 0) {
-      this.sink.reject(new Rejection('unparsable', '', `truncated input: ${this.pending.length} bytes after the last complete batch`), this.index + 1, null, null);
+      this.sink.reject(
+        new Rejection('unparsable', '', `truncated input: ${this.pending.length} bytes after the last complete batch`),
+        this.index + 1,
+        null,
+        null,
+      );
     }
     this.pending = Buffer.alloc(0);
   }

@@ -80,7 +80,12 @@ export class FlatBuffersVerifier {
   }
 
   /** The absolute offset of field `index` (0 when absent), or what is wrong. */
-  private field(at: number, table: { vtable: number; vtableSize: number; tableSize: number }, index: number, size: number): number | string {
+  private field(
+    at: number,
+    table: { vtable: number; vtableSize: number; tableSize: number },
+    index: number,
+    size: number,
+  ): number | string {
     const slot = 4 + 2 * index;
     if (slot + 2 > table.vtableSize) return 0;
     const offset = this.view.getUint16(table.vtable + slot, true);

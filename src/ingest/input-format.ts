@@ -20,7 +20,9 @@ export function formatFromName(path: string): InputFormat | undefined {
 
 export function sniffFormat(head: Uint8Array): InputFormat {
   if (looksLikeTickBatch(head)) return 'fb';
-  const text = Buffer.from(head.buffer, head.byteOffset, Math.min(head.byteLength, 4096)).toString('utf8').replace(/^\uFEFF/, '');
+  const text = Buffer.from(head.buffer, head.byteOffset, Math.min(head.byteLength, 4096))
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
   const first = text.trimStart();
   if (first.startsWith('{') || first.startsWith('[')) return 'ndjson';
   const line = first.split('\n', 1)[0] ?? '';

@@ -12,10 +12,15 @@ export abstract class LineDecoder implements TickDecoder {
   private readonly lines: LineSplitter;
 
   /** `unit` names a line in messages: "line" for NDJSON, "row" for CSV. */
-  constructor(protected readonly sink: DecodedSink, unit: string, maxLineBytes = DEFAULT_MAX_LINE_BYTES) {
+  constructor(
+    protected readonly sink: DecodedSink,
+    unit: string,
+    maxLineBytes = DEFAULT_MAX_LINE_BYTES,
+  ) {
     this.lines = new LineSplitter(
       (bytes, start, end, line) => this.onLine(bytes as Buffer, start, end, line),
-      (line, prefix) => sink.reject(new Rejection('unparsable', '', `${unit} is longer than the ${maxLineBytes}-byte limit`), line, prefix, null),
+      (line, prefix) =>
+        sink.reject(new Rejection('unparsable', '', `${unit} is longer than the ${maxLineBytes}-byte limit`), line, prefix, null),
       maxLineBytes,
     );
   }

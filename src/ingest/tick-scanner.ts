@@ -42,7 +42,9 @@ export class ScannedTick {
   }
 }
 
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+const POW10 = [
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const GAVE_UP = -1;
@@ -56,14 +58,52 @@ const at = (b: Uint8Array, i: number, end: number): number => (i < end ? (b[i] a
 function keyId(b: Uint8Array, s: number, e: number): number {
   const n = e - s;
   const c = b[s];
-  if (n === 6 && c === 0x73 && b[s + 1] === 0x79 && b[s + 2] === 0x6d && b[s + 3] === 0x62 && b[s + 4] === 0x6f && b[s + 5] === 0x6c) return 1; // symbol
-  if (n === 10 && c === 0x65 && b[s + 5] === 0x5f && b[s + 6] === 0x74 && b[s + 9] === 0x65 && b[s + 1] === 0x76 && b[s + 2] === 0x65 && b[s + 3] === 0x6e && b[s + 4] === 0x74 && b[s + 7] === 0x79 && b[s + 8] === 0x70) return 2; // event_type
-  if (n === 9 && c === 0x74 && b[s + 1] === 0x69 && b[s + 2] === 0x6d && b[s + 3] === 0x65 && b[s + 4] === 0x73 && b[s + 5] === 0x74 && b[s + 6] === 0x61 && b[s + 7] === 0x6d && b[s + 8] === 0x70) return 3; // timestamp
+  if (n === 6 && c === 0x73 && b[s + 1] === 0x79 && b[s + 2] === 0x6d && b[s + 3] === 0x62 && b[s + 4] === 0x6f && b[s + 5] === 0x6c)
+    return 1; // symbol
+  if (
+    n === 10 &&
+    c === 0x65 &&
+    b[s + 5] === 0x5f &&
+    b[s + 6] === 0x74 &&
+    b[s + 9] === 0x65 &&
+    b[s + 1] === 0x76 &&
+    b[s + 2] === 0x65 &&
+    b[s + 3] === 0x6e &&
+    b[s + 4] === 0x74 &&
+    b[s + 7] === 0x79 &&
+    b[s + 8] === 0x70
+  )
+    return 2; // event_type
+  if (
+    n === 9 &&
+    c === 0x74 &&
+    b[s + 1] === 0x69 &&
+    b[s + 2] === 0x6d &&
+    b[s + 3] === 0x65 &&
+    b[s + 4] === 0x73 &&
+    b[s + 5] === 0x74 &&
+    b[s + 6] === 0x61 &&
+    b[s + 7] === 0x6d &&
+    b[s + 8] === 0x70
+  )
+    return 3; // timestamp
   if (n === 5 && c === 0x70 && b[s + 1] === 0x72 && b[s + 2] === 0x69 && b[s + 3] === 0x63 && b[s + 4] === 0x65) return 4; // price
-  if (n === 6 && c === 0x76 && b[s + 1] === 0x6f && b[s + 2] === 0x6c && b[s + 3] === 0x75 && b[s + 4] === 0x6d && b[s + 5] === 0x65) return 5; // volume
+  if (n === 6 && c === 0x76 && b[s + 1] === 0x6f && b[s + 2] === 0x6c && b[s + 3] === 0x75 && b[s + 4] === 0x6d && b[s + 5] === 0x65)
+    return 5; // volume
   if (n === 3 && c === 0x62 && b[s + 1] === 0x69 && b[s + 2] === 0x64) return 6; // bid
   if (n === 3 && c === 0x61 && b[s + 1] === 0x73 && b[s + 2] === 0x6b) return 7; // ask
-  if (n === 8 && c === 0x65 && b[s + 1] === 0x78 && b[s + 2] === 0x63 && b[s + 3] === 0x68 && b[s + 4] === 0x61 && b[s + 5] === 0x6e && b[s + 6] === 0x67 && b[s + 7] === 0x65) return 8; // exchange
+  if (
+    n === 8 &&
+    c === 0x65 &&
+    b[s + 1] === 0x78 &&
+    b[s + 2] === 0x63 &&
+    b[s + 3] === 0x68 &&
+    b[s + 4] === 0x61 &&
+    b[s + 5] === 0x6e &&
+    b[s + 6] === 0x67 &&
+    b[s + 7] === 0x65
+  )
+    return 8; // exchange
   if (n === 3 && c === 0x73 && b[s + 1] === 0x65 && b[s + 2] === 0x71) return 9; // seq
   if (n === 2 && c === 0x6f && b[s + 1] === 0x70) return 10; // op
   return 0;
@@ -71,17 +111,38 @@ function keyId(b: Uint8Array, s: number, e: number): number {
 
 function assign(out: ScannedTick, key: number, value: unknown): void {
   switch (key) {
-    case 1: out.symbol = value; break;
-    case 2: out.event_type = value; break;
-    case 3: out.timestamp = value; break;
-    case 4: out.price = value; break;
-    case 5: out.volume = value; break;
-    case 6: out.bid = value; break;
-    case 7: out.ask = value; break;
-    case 8: out.exchange = value; break;
-    case 9: out.seq = value; break;
-    case 10: out.op = value; break;
-    default: break;
+    case 1:
+      out.symbol = value;
+      break;
+    case 2:
+      out.event_type = value;
+      break;
+    case 3:
+      out.timestamp = value;
+      break;
+    case 4:
+      out.price = value;
+      break;
+    case 5:
+      out.volume = value;
+      break;
+    case 6:
+      out.bid = value;
+      break;
+    case 7:
+      out.ask = value;
+      break;
+    case 8:
+      out.exchange = value;
+      break;
+    case 9:
+      out.seq = value;
+      break;
+    case 10:
+      out.op = value;
+      break;
+    default:
+      break;
   }
 }
 
@@ -187,7 +248,13 @@ export function scanTick(b: Uint8Array, start: number, end: number, out: Scanned
     } else if (c === 0x74 && at(b, i + 1, end) === 0x72 && at(b, i + 2, end) === 0x75 && at(b, i + 3, end) === 0x65) {
       if (key !== 0) assign(out, key, true);
       i += 4;
-    } else if (c === 0x66 && at(b, i + 1, end) === 0x61 && at(b, i + 2, end) === 0x6c && at(b, i + 3, end) === 0x73 && at(b, i + 4, end) === 0x65) {
+    } else if (
+      c === 0x66 &&
+      at(b, i + 1, end) === 0x61 &&
+      at(b, i + 2, end) === 0x6c &&
+      at(b, i + 3, end) === 0x73 &&
+      at(b, i + 4, end) === 0x65
+    ) {
       if (key !== 0) assign(out, key, false);
       i += 5;
     } else if (c === 0x6e && at(b, i + 1, end) === 0x75 && at(b, i + 2, end) === 0x6c && at(b, i + 3, end) === 0x6c) {

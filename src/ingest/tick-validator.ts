@@ -7,7 +7,6 @@ import { EventType } from '../fb/generated/tickflow/fb/event-type';
 import { Rejection } from '../records/rejection';
 import { MAX_EXCHANGE_LENGTH, MAX_TIMESTAMP_EXCLUSIVE, MIN_TIMESTAMP, SYMBOL_PATTERN } from '../records/tick-rules';
 
-
 /** A valid tick. Absent optional numbers are NaN (seq: -1); exchange defaults to "". */
 export class ValidTick {
   symbol = '';
@@ -61,7 +60,8 @@ function missing(field: string, why: string): Rejection {
 function positive(fields: Fields, field: string): number | Rejection {
   const value = fields[field];
   if (typeof value !== 'number') return new Rejection('wrong_type', field, `${field} must be a number, got ${describe(value)}`);
-  if (!Number.isFinite(value) || value <= 0) return new Rejection('out_of_range', field, `${field} must be a finite number > 0, got ${value}`);
+  if (!Number.isFinite(value) || value <= 0)
+    return new Rejection('out_of_range', field, `${field} must be a finite number > 0, got ${value}`);
   return value;
 }
 
@@ -71,7 +71,8 @@ function count(fields: Fields, field: string): number | Rejection {
   if (typeof value !== 'number' || !Number.isInteger(value)) {
     return new Rejection('wrong_type', field, `${field} must be an integer, got ${describe(value)}`);
   }
-  if (value < 0 || value > Number.MAX_SAFE_INTEGER) return new Rejection('out_of_range', field, `${field} must be >= 0 and <= 2^53-1, got ${value}`);
+  if (value < 0 || value > Number.MAX_SAFE_INTEGER)
+    return new Rejection('out_of_range', field, `${field} must be >= 0 and <= 2^53-1, got ${value}`);
   return value;
 }
 
@@ -105,7 +106,11 @@ export function validateTick(value: unknown, out: ValidTick): Rejection | null {
     return new Rejection('wrong_type', 'timestamp', `timestamp must be an integer of ms since the epoch, got ${describe(timestamp)}`);
   }
   if (timestamp < MIN_TIMESTAMP || timestamp >= MAX_TIMESTAMP_EXCLUSIVE) {
-    return new Rejection('out_of_range', 'timestamp', `timestamp must be in [${MIN_TIMESTAMP}, ${MAX_TIMESTAMP_EXCLUSIVE}), got ${timestamp}`);
+    return new Rejection(
+      'out_of_range',
+      'timestamp',
+      `timestamp must be in [${MIN_TIMESTAMP}, ${MAX_TIMESTAMP_EXCLUSIVE}), got ${timestamp}`,
+    );
   }
 
   let price = NaN;
@@ -149,7 +154,11 @@ export function validateTick(value: unknown, out: ValidTick): Rejection | null {
       return new Rejection('wrong_type', 'exchange', `exchange must be a string, got ${describe(fields.exchange)}`);
     }
     if (fields.exchange.length > MAX_EXCHANGE_LENGTH && codePoints(fields.exchange) > MAX_EXCHANGE_LENGTH) {
-      return new Rejection('invalid_value', 'exchange', `exchange must be at most ${MAX_EXCHANGE_LENGTH} characters, got ${describe(fields.exchange)}`);
+      return new Rejection(
+        'invalid_value',
+        'exchange',
+        `exchange must be at most ${MAX_EXCHANGE_LENGTH} characters, got ${describe(fields.exchange)}`,
+      );
     }
     exchange = fields.exchange;
   }

@@ -45,7 +45,12 @@ export function checkpointRecords(topic: string, partition: number, checkpoint: 
 }
 
 /** The latest committed checkpoint of an input partition, or null when it has none. */
-export async function loadCheckpoint(port: KafkaPort, topic: string, partition: number, timeoutMs: number): Promise<PartitionCheckpointRecord | null> {
+export async function loadCheckpoint(
+  port: KafkaPort,
+  topic: string,
+  partition: number,
+  timeoutMs: number,
+): Promise<PartitionCheckpointRecord | null> {
   const key = keyOf(topic, partition);
   const latest = new Map<string, string | null>();
   for (const record of await readTail(port, [CHECKPOINT_TOPIC], { perPartition: Infinity, timeoutMs })) {

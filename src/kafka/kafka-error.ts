@@ -29,7 +29,12 @@ interface ClientErrorShape {
 
 // A producer with a newer epoch exists for this transactional id: this one is a
 // zombie and must be closed, never retried.
-const FATAL_BROKER_ERRORS = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 'INVALID_TXN_STATE']);
+const FATAL_BROKER_ERRORS = new Set([
+  'INVALID_PRODUCER_EPOCH',
+  'PRODUCER_FENCED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+  'INVALID_TXN_STATE',
+]);
 
 function shape(value: unknown): ClientErrorShape {
   return typeof value === 'object' && value !== null ? (value as ClientErrorShape) : {};

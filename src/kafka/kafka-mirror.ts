@@ -15,7 +15,10 @@ export class KafkaMirror {
   /** Set from the first failed attempt until the next connection: one warning per outage, including one that starts at start-up. */
   private outage = false;
 
-  private constructor(private readonly worker: Worker, private readonly onProblem: (message: string) => void) {
+  private constructor(
+    private readonly worker: Worker,
+    private readonly onProblem: (message: string) => void,
+  ) {
     this.stopped = new Promise((done) => {
       worker.on('message', (message: FromMirror) => {
         if (message.kind !== 'report') {
@@ -41,11 +44,23 @@ export class KafkaMirror {
    * is derived from the host and the store file, so a restarted engine fences
    * its own previous mirror and no other.
    */
-  static start(dbPath: string, brokers: readonly string[], maxRows: number, topicPartitions: number,
-    onProblem: (message: string) => void): KafkaMirror {
+  static start(
+    dbPath: string,
+    brokers: readonly string[],
+    maxRows: number,
+    topicPartitions: number,
+    onProblem: (message: string) => void,
+  ): KafkaMirror {
     const path = resolve(dbPath);
     const id = createHash('sha256').update(`${hostname()}\0${path}`).digest('hex').slice(0, 16);
-    const init: MirrorInit = { dbPath: path, brokers, clientId: `tickflow-mirror-${id}`, transactionalId: `tickflow-mirror-${id}`, maxRows, topicPartitions };
+    const init: MirrorInit = {
+      dbPath: path,
+      brokers,
+      clientId: `tickflow-mirror-${id}`,
+      transactionalId: `tickflow-mirror-${id}`,
+      maxRows,
+      topicPartitions,
+    };
     return new KafkaMirror(new Worker(WORKER_FILE, { workerData: init, name: 'tickflow-kafka-mirror' }), onProblem);
   }
 

@@ -56,8 +56,7 @@ function integer(name: string, value: number | undefined, fallback: number, min:
 /** Fills in defaults and checks every field; throws ConfigError naming the field, the value and what was expected. */
 export function resolveKafkaOptions(options: KafkaPortOptions): ResolvedKafkaOptions {
   const brokers: unknown = options.brokers;
-  if (!Array.isArray(brokers) || brokers.length === 0
-    || brokers.some((b) => typeof b !== 'string' || !/^\S+:\d{1,5}$/.test(b))) {
+  if (!Array.isArray(brokers) || brokers.length === 0 || brokers.some((b) => typeof b !== 'string' || !/^\S+:\d{1,5}$/.test(b))) {
     throw new ConfigError(`kafka option brokers: expected one or more "host:port", got ${JSON.stringify(brokers)}`);
   }
   if (typeof options.clientId !== 'string' || options.clientId === '') {
@@ -75,14 +74,23 @@ export function resolveKafkaOptions(options: KafkaPortOptions): ResolvedKafkaOpt
     connectionTimeoutMs: integer('kafka option connectionTimeoutMs', options.connectionTimeoutMs, KAFKA_DEFAULTS.connectionTimeoutMs, 1),
     requestTimeoutMs: integer('kafka option requestTimeoutMs', options.requestTimeoutMs, KAFKA_DEFAULTS.requestTimeoutMs, 1),
     retries: integer('kafka option retry.retries', options.retry?.retries, KAFKA_DEFAULTS.retries, 0),
-    initialRetryTimeMs: integer('kafka option retry.initialRetryTimeMs', options.retry?.initialRetryTimeMs, KAFKA_DEFAULTS.initialRetryTimeMs, 1),
+    initialRetryTimeMs: integer(
+      'kafka option retry.initialRetryTimeMs',
+      options.retry?.initialRetryTimeMs,
+      KAFKA_DEFAULTS.initialRetryTimeMs,
+      1,
+    ),
     maxRetryTimeMs: integer('kafka option retry.maxRetryTimeMs', options.retry?.maxRetryTimeMs, KAFKA_DEFAULTS.maxRetryTimeMs, 1),
   });
 }
 
 /** Checks a consumer's options (kafkajs would throw its own error class, or misbehave, on these). */
 export function checkConsumerOptions(options: {
-  groupId: string; sessionTimeoutMs?: number; heartbeatIntervalMs?: number; rebalanceTimeoutMs?: number; maxWaitTimeMs?: number;
+  groupId: string;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  rebalanceTimeoutMs?: number;
+  maxWaitTimeMs?: number;
 }): void {
   if (typeof options.groupId !== 'string' || options.groupId === '') {
     throw new ConfigError(`kafka consumer option groupId: expected a non-empty string, got ${JSON.stringify(options.groupId)}`);
@@ -99,7 +107,9 @@ export function checkConsumerOptions(options: {
 /** Checks a producer's options. */
 export function checkProducerOptions(options: { transactionalId?: string; transactionTimeoutMs?: number }): void {
   if (options.transactionalId !== undefined && (typeof options.transactionalId !== 'string' || options.transactionalId === '')) {
-    throw new ConfigError(`kafka producer option transactionalId: expected a non-empty string, got ${JSON.stringify(options.transactionalId)}`);
+    throw new ConfigError(
+      `kafka producer option transactionalId: expected a non-empty string, got ${JSON.stringify(options.transactionalId)}`,
+    );
   }
   integer('kafka producer option transactionTimeoutMs', options.transactionTimeoutMs, 60_000, 1);
 }

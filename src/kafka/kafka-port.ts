@@ -125,7 +125,10 @@ export interface TransactionPort {
 export interface ConsumerPort {
   /** Adds topics to the subscription; only before run(). fromBeginning applies where the group has no committed offset. */
   subscribe(topics: string[], fromBeginning: boolean): Promise<void>;
-  /** Joins the group and starts delivery; resolves after the first assignment (rejects if it cannot join), delivery goes on until stop(). */
+  /**
+   * Joins the group and starts delivery; resolves after the first assignment
+   * (rejects if it cannot join). Delivery goes on until stop().
+   */
   run(handlers: ConsumerHandlers): Promise<void>;
   /** Next fetch of an owned partition starts at offset; queued until the first assignment when called before run(). */
   seek(topic: string, partition: number, offset: string): void;

@@ -29,7 +29,15 @@ import { checkpointRecords, loadCheckpoint } from './checkpoint-topic';
 import type { ConsumedBatch, ConsumerPort, KafkaPort, KafkaRecord, ProducerPort, TopicPartition } from './kafka-port';
 import { createKafkaPort } from './kafkajs-port';
 import type { ResultMessage } from '../records/result-messages';
-import { ALERTS_TOPIC, BARS_TOPIC, CHECKPOINT_TOPIC, DEAD_LETTER_TOPIC, INDICATORS_TOPIC, RAW_TOPIC, TOPIC_CONFIGS } from '../records/topics';
+import {
+  ALERTS_TOPIC,
+  BARS_TOPIC,
+  CHECKPOINT_TOPIC,
+  DEAD_LETTER_TOPIC,
+  INDICATORS_TOPIC,
+  RAW_TOPIC,
+  TOPIC_CONFIGS,
+} from '../records/topics';
 import type { DeadLetterRecord } from '../records/records';
 import { joinCheckpoint, splitCheckpoint } from '../sources/checkpoint-blob';
 import type { SourceContext, TickSource } from '../sources/tick-source';
@@ -101,7 +109,10 @@ export class KafkaSource implements TickSource {
   private readonly tick = new ValidTick();
   private stopping = false;
 
-  constructor(private readonly context: SourceContext, private readonly options: KafkaSourceOptions) {
+  constructor(
+    private readonly context: SourceContext,
+    private readonly options: KafkaSourceOptions,
+  ) {
     this.description = `kafka ${RAW_TOPIC} (group ${options.group}) on ${options.brokers.join(',')}`;
     this.port = createKafkaPort({ brokers: options.brokers, clientId: `tickflow-${hostname()}-${process.pid}` });
     context.pipeline.onCheckpointMark((id, worker) => {
@@ -119,7 +130,9 @@ export class KafkaSource implements TickSource {
     const owned = partition === undefined ? undefined : this.owned.get(partition);
     if (owned === undefined) return;
     const record: KafkaRecord = {
-      topic: message.topic, key: message.key, value: message.value,
+      topic: message.topic,
+      key: message.key,
+      value: message.value,
       headers: { ...message.headers, [INPUT_PARTITION_HEADER]: String(owned.partition) },
     };
     if (this.cycle !== null && this.cycle.passed.has(worker)) owned.next.push(record);
@@ -136,7 +149,13 @@ export class KafkaSource implements TickSource {
     } finally {
       await admin.disconnect();
     }
-    const consumer = await this.port.consumer({ groupId: this.options.group, readCommitted: true, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, maxWaitTimeMs: 500 });
+    const consumer = await this.port.consumer({
+      groupId: this.options.group,
+      readCommitted: true,
+      sessionTimeoutMs: 10_000,
+      heartbeatIntervalMs: 1000,
+      maxWaitTimeMs: 500,
+    });
     this.consumer = consumer;
     await consumer.subscribe([RAW_TOPIC], true);
     await consumer.run({
@@ -146,15 +165,22 @@ export class KafkaSource implements TickSource {
       onBatch: (batch) => this.batch(batch),
       onError: (error) => this.context.log('kafka consumer error; it rejoins its group', { error: error.message }),
     });
-    this.timer = setInterval(() => {
-      if (Date.now() - this.lastCommit >= this.options.checkpointMs) void this.locked(() => this.commitCycle());
-    }, Math.max(50, Math.floor(this.options.checkpointMs / 4)));
+    this.timer = setInterval(
+      () => {
+        if (Date.now() - this.lastCommit >= this.options.checkpointMs) void this.locked(() => this.commitCycle());
+      },
+      Math.max(50, Math.floor(this.options.checkpointMs / 4)),
+    );
     await this.followResults();
   }
 
   /** Reads the result topics (committed only) for partitions other engines own. */
   private async followResults(): Promise<void> {
-    const results = await this.port.consumer({ groupId: `tickflow-results-${hostname()}-${process.pid}-${Date.now()}`, readCommitted: true, maxWaitTimeMs: 200 });
+    const results = await this.port.consumer({
+      groupId: `tickflow-results-${hostname()}-${process.pid}-${Date.now()}`,
+      readCommitted: true,
+      maxWaitTimeMs: 200,
+    });
     this.results = results;
     await results.subscribe([BARS_TOPIC, INDICATORS_TOPIC, ALERTS_TOPIC], false);
     await results.run({
@@ -275,11 +301,18 @@ export class KafkaSource implements TickSource {
         }
         if (rejection !== null) {
           const dead: DeadLetterRecord = {
-            type: 'dead_letter', reason: rejection.reason, field: rejection.field, message: rejection.message, line: origin, raw: record.value ?? '',
+            type: 'dead_letter',
+            reason: rejection.reason,
+            field: rejection.field,
+            message: rejection.message,
+            line: origin,
+            raw: record.value ?? '',
           };
           deadLetter(dead);
           owned.current.push({
-            topic: DEAD_LETTER_TOPIC, key: record.key ?? '', value: JSON.stringify(dead),
+            topic: DEAD_LETTER_TOPIC,
+            key: record.key ?? '',
+            value: JSON.stringify(dead),
             headers: { reason: dead.reason, [INPUT_PARTITION_HEADER]: String(batch.partition) },
           });
           continue;
@@ -321,9 +354,14 @@ export class KafkaSource implements TickSource {
     for (let i = 0; i < owners.length; i++) {
       const owned = owners[i] as Owned;
       if (this.owned.get(owned.partition) !== owned) continue;
-      const records = [...owned.current, ...checkpointRecords(RAW_TOPIC, owned.partition, {
-        offset: offsets[i] as string, symbols: [...owned.symbols], state: joinCheckpoint(snapshots[i] as Uint8Array[]),
-      })];
+      const records = [
+        ...owned.current,
+        ...checkpointRecords(RAW_TOPIC, owned.partition, {
+          offset: offsets[i] as string,
+          symbols: [...owned.symbols],
+          state: joinCheckpoint(snapshots[i] as Uint8Array[]),
+        }),
+      ];
       try {
         const tx = await (owned.producer as ProducerPort).transaction();
         try {
@@ -339,7 +377,10 @@ export class KafkaSource implements TickSource {
         owned.next = [];
       } catch (err) {
         this.failures++;
-        this.context.log('a kafka transaction failed; restoring the partition from its checkpoint', { partition: owned.partition, error: (err as Error).message });
+        this.context.log('a kafka transaction failed; restoring the partition from its checkpoint', {
+          partition: owned.partition,
+          error: (err as Error).message,
+        });
         await owned.producer?.disconnect().catch(() => undefined);
         // Only if the partition is still ours: a rebalance may have handed it
         // to another engine, whose producer fenced ours (that is why it failed).

@@ -3,22 +3,45 @@
 // or nowhere, never to stdout (which belongs to command output).
 
 import {
-  Kafka, Partitioners, logLevel as KafkaLogLevel,
-  type Admin, type Consumer, type LogEntry, type Producer, type Transaction,
+  Kafka,
+  Partitioners,
+  logLevel as KafkaLogLevel,
+  type Admin,
+  type Consumer,
+  type LogEntry,
+  type Producer,
+  type Transaction,
 } from 'kafkajs';
 import { KafkaError, toKafkaError } from './kafka-error';
 import {
-  checkConsumerOptions, checkProducerOptions, resolveKafkaOptions, type KafkaLogLevelName, type KafkaPortOptions,
+  checkConsumerOptions,
+  checkProducerOptions,
+  resolveKafkaOptions,
+  type KafkaLogLevelName,
+  type KafkaPortOptions,
 } from './kafka-options';
 import type {
-  AdminPort, ConsumedBatch, ConsumerHandlers, ConsumerOptions, ConsumerPort, KafkaPort,
-  PartitionOffsets, ProducerOptions, ProducerPort, TopicPartition, TopicPartitionOffset, TransactionPort,
+  AdminPort,
+  ConsumedBatch,
+  ConsumerHandlers,
+  ConsumerOptions,
+  ConsumerPort,
+  KafkaPort,
+  PartitionOffsets,
+  ProducerOptions,
+  ProducerPort,
+  TopicPartition,
+  TopicPartitionOffset,
+  TransactionPort,
 } from './kafka-port';
 import { byTopic, toRecord } from './record-conversion';
 import { byTopicPartitions, byTopicPartitionList, byTopicThenPartition, nextOf, tpKey } from './topic-partitions';
 
 const LOG_LEVELS: Readonly<Record<KafkaLogLevelName, KafkaLogLevel>> = Object.freeze({
-  nothing: KafkaLogLevel.NOTHING, error: KafkaLogLevel.ERROR, warn: KafkaLogLevel.WARN, info: KafkaLogLevel.INFO,
+  nothing: KafkaLogLevel.NOTHING,
+  error: KafkaLogLevel.ERROR,
+  warn: KafkaLogLevel.WARN,
+  info: KafkaLogLevel.INFO,
 });
 
 /** Connects a new client; a client that failed to connect is disconnected so that it leaves no socket or timer behind. */
@@ -131,7 +154,8 @@ function producerPort(producer: Producer, transactional: boolean, forget: () => 
     async send(records) {
       // kafkajs would write these under a separate, non-transactional producer id,
       // outside any transaction, which is never what a transactional caller means.
-      if (transactional) throw new KafkaError('send() on a transactional producer: write through transaction() instead', { retriable: false });
+      if (transactional)
+        throw new KafkaError('send() on a transactional producer: write through transaction() instead', { retriable: false });
       if (records.length === 0) return;
       await call('send', () => producer.sendBatch({ acks: -1, topicMessages: byTopic(records) }));
     },
@@ -253,23 +277,25 @@ function consumerPort(consumer: Consumer, forget: () => void): ConsumerPort {
       started = true;
       joined = false;
       firstCrash = undefined;
-      await call('consumer run', () => consumer.run({
-        autoCommit: runHandlers.autoCommit,
-        eachBatchAutoResolve: true,
-        partitionsConsumedConcurrently: 1,
-        eachBatch: async ({ batch }) => {
-          const earlier = chains.get(tpKey(batch.topic, batch.partition));
-          if (earlier !== undefined) await earlier;
-          const consumed: ConsumedBatch = {
-            topic: batch.topic,
-            partition: batch.partition,
-            records: batch.messages.map((m) => toRecord(batch.topic, batch.partition, m)),
-            nextOffset: nextOf(batch.lastOffset()),
-            highWatermark: batch.highWatermark,
-          };
-          await runHandlers.onBatch(consumed);
-        },
-      }));
+      await call('consumer run', () =>
+        consumer.run({
+          autoCommit: runHandlers.autoCommit,
+          eachBatchAutoResolve: true,
+          partitionsConsumedConcurrently: 1,
+          eachBatch: async ({ batch }) => {
+            const earlier = chains.get(tpKey(batch.topic, batch.partition));
+            if (earlier !== undefined) await earlier;
+            const consumed: ConsumedBatch = {
+              topic: batch.topic,
+              partition: batch.partition,
+              records: batch.messages.map((m) => toRecord(batch.topic, batch.partition, m)),
+              nextOffset: nextOf(batch.lastOffset()),
+              highWatermark: batch.highWatermark,
+            };
+            await runHandlers.onBatch(consumed);
+          },
+        }),
+      );
       if (!joined) {
         // kafkajs swallowed the failure and may have scheduled a restart; stop() cancels it.
         await consumer.stop().catch(() => undefined);
@@ -280,7 +306,10 @@ function consumerPort(consumer: Consumer, forget: () => void): ConsumerPort {
     },
 
     seek(topic, partition, offset) {
-      if (!/^\d+$/.test(offset)) throw new KafkaError(`seek(${topic}, ${partition}): offset must be a non-negative integer string, got ${JSON.stringify(offset)}`, { retriable: false });
+      if (!/^\d+$/.test(offset))
+        throw new KafkaError(`seek(${topic}, ${partition}): offset must be a non-negative integer string, got ${JSON.stringify(offset)}`, {
+          retriable: false,
+        });
       // Between a crash and kafkajs' restart there is no consumer group to
       // seek in; queued, the seek lands on the next assignment instead.
       if (!started || !tryOn(() => consumer.seek({ topic, partition, offset }))) queuedSeeks.push({ topic, partition, offset });
@@ -333,7 +362,10 @@ async function waitForLeaders(admin: Admin, topics: ReadonlyArray<{ topic: strin
       lastError = error;
     }
     if (Date.now() > deadline) {
-      throw toKafkaError('create topics', lastError ?? new Error(`no leader for ${topics.map((t) => t.topic).join(', ')} within ${LEADER_WAIT_MS} ms`));
+      throw toKafkaError(
+        'create topics',
+        lastError ?? new Error(`no leader for ${topics.map((t) => t.topic).join(', ')} within ${LEADER_WAIT_MS} ms`),
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -347,19 +379,24 @@ function adminPort(admin: Admin, forget: () => void): AdminPort {
       const existing = new Set(await call('list topics', () => admin.listTopics()));
       const missing = topics.filter((t) => !existing.has(t.topic));
       if (missing.length === 0) return;
-      await call('create topics', () => admin.createTopics({
-        waitForLeaders: false,
-        topics: missing.map(({ topic, numPartitions, configs }) => ({
-          topic, numPartitions, configEntries: Object.entries(configs ?? {}).map(([name, value]) => ({ name, value })),
-        })),
-      }));
+      await call('create topics', () =>
+        admin.createTopics({
+          waitForLeaders: false,
+          topics: missing.map(({ topic, numPartitions, configs }) => ({
+            topic,
+            numPartitions,
+            configEntries: Object.entries(configs ?? {}).map(([name, value]) => ({ name, value })),
+          })),
+        }),
+      );
       await waitForLeaders(admin, missing);
     },
 
     async partitions(topic) {
       const metadata = await call('describe topic', () => admin.fetchTopicMetadata({ topics: [topic] }));
       const found = metadata.topics.find((t) => t.name === topic);
-      if (found === undefined) throw new KafkaError(`topic ${topic} does not exist`, { retriable: false, brokerError: 'UNKNOWN_TOPIC_OR_PARTITION' });
+      if (found === undefined)
+        throw new KafkaError(`topic ${topic} does not exist`, { retriable: false, brokerError: 'UNKNOWN_TOPIC_OR_PARTITION' });
       return found.partitions.map((p) => p.partitionId).sort((a, b) => a - b);
     },
 

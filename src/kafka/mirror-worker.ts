@@ -11,19 +11,35 @@ const REPORT_MS = 500;
 
 async function main(init: MirrorInit): Promise<void> {
   const port = createKafkaPort({
-    brokers: init.brokers, clientId: init.clientId, connectionTimeoutMs: 2000, requestTimeoutMs: 10_000,
+    brokers: init.brokers,
+    clientId: init.clientId,
+    connectionTimeoutMs: 2000,
+    requestTimeoutMs: 10_000,
     retry: { retries: 2, initialRetryTimeMs: 200, maxRetryTimeMs: 2000 },
   });
   const outbox = new OutboxTable(init.dbPath);
   const mirror = new OutboxMirror(port, outbox, {
-    transactionalId: init.transactionalId, batchRows: 2000, idleMs: 10, maxRows: init.maxRows, maxBackoffMs: 5000,
+    transactionalId: init.transactionalId,
+    batchRows: 2000,
+    idleMs: 10,
+    maxRows: init.maxRows,
+    maxBackoffMs: 5000,
     topicPartitions: init.topicPartitions,
   });
   const report = (): void => {
     const s = mirror.stats;
     const message: FromMirror = {
       kind: 'report',
-      report: { sent: s.sent, recovered: s.recovered, dropped: s.dropped, failures: s.failures, connected: s.connected, depth: s.depth, lagMs: s.lagMs, lastError: s.lastError },
+      report: {
+        sent: s.sent,
+        recovered: s.recovered,
+        dropped: s.dropped,
+        failures: s.failures,
+        connected: s.connected,
+        depth: s.depth,
+        lagMs: s.lagMs,
+        lastError: s.lastError,
+      },
     };
     parentPort?.postMessage(message);
   };

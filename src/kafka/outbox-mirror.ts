@@ -62,7 +62,11 @@ export class OutboxMirror {
   /** Rows with ids up to here are in Kafka (or dropped). */
   private sentThrough = 0;
 
-  constructor(private readonly port: KafkaPort, private readonly outbox: OutboxTable, private readonly options: MirrorOptions) {}
+  constructor(
+    private readonly port: KafkaPort,
+    private readonly outbox: OutboxTable,
+    private readonly options: MirrorOptions,
+  ) {}
 
   async run(): Promise<void> {
     let backoff = 100;
@@ -129,9 +133,13 @@ export class OutboxMirror {
     const producer = this.producer;
     if (producer === null) throw new Error('the mirror has no producer');
     const records: KafkaRecord[] = rows.map((row) => ({
-      topic: row.topic, key: row.key, value: row.value,
+      topic: row.topic,
+      key: row.key,
+      value: row.value,
       headers: {
-        ...(JSON.parse(row.headers) as Record<string, string>), [OUTBOX_ID_HEADER]: String(row.id), [MIRROR_HEADER]: this.options.transactionalId,
+        ...(JSON.parse(row.headers) as Record<string, string>),
+        [OUTBOX_ID_HEADER]: String(row.id),
+        [MIRROR_HEADER]: this.options.transactionalId,
       },
     }));
     const last = (rows[rows.length - 1] as OutboxRow).id;

@@ -48,7 +48,11 @@ export function toRecord(topic: string, partition: number, message: FetchedMessa
     if (value !== undefined) headers[name] = value.toString();
   }
   return {
-    topic, partition, offset: message.offset, headers, timestamp: message.timestamp,
+    topic,
+    partition,
+    offset: message.offset,
+    headers,
+    timestamp: message.timestamp,
     key: message.key === null ? null : message.key.toString(),
     value: message.value === null ? null : message.value.toString(),
   };

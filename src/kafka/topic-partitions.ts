@@ -14,7 +14,9 @@ export const byTopicThenPartition = (a: TopicPartition, b: TopicPartition): numb
   a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1;
 
 /** Offsets grouped per topic, for offset commits. */
-export function byTopicPartitions(offsets: readonly TopicPartitionOffset[]): Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> {
+export function byTopicPartitions(
+  offsets: readonly TopicPartitionOffset[],
+): Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> {
   const topics = new Map<string, Array<{ partition: number; offset: string }>>();
   for (const { topic, partition, offset } of offsets) {
     const partitions = topics.get(topic) ?? [];

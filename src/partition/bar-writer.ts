@@ -86,7 +86,7 @@ export function barTemplates(symbol: string, interval: string): BarTemplates {
 
 /** An integer below 2^53 as a little-endian int64, without a BigInt. */
 function setInt53(view: DataView, at: number, value: number): void {
-  view.setUint32(at, value % TWO_32 >>> 0, true);
+  view.setUint32(at, (value % TWO_32) >>> 0, true);
   view.setInt32(at + 4, Math.floor(value / TWO_32), true);
 }
 

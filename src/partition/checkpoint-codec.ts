@@ -19,24 +19,50 @@ import { SymbolCheckpoint } from '../fb/generated/tickflow/ring/symbol-checkpoin
 
 function seriesOffset(b: Builder, series: TrailingSeries): number {
   const { timestamps, values, weights } = series.entries();
-  return Series.createSeries(b, Series.createTimestampsVector(b, timestamps), Series.createValuesVector(b, values),
-    Series.createWeightsVector(b, weights));
+  return Series.createSeries(
+    b,
+    Series.createTimestampsVector(b, timestamps),
+    Series.createValuesVector(b, values),
+    Series.createWeightsVector(b, weights),
+  );
 }
 
 function symbolOffset(b: Builder, state: SymbolState, exchangeName: (id: number) => string): number {
   const name = b.createString(state.name);
-  const seqs = state.seqs.exchangesWithEntries().map((e) => ExchangeSeqs.createExchangeSeqs(b, b.createString(exchangeName(e.exchangeId)),
-    ExchangeSeqs.createSeqsVector(b, e.seqs), ExchangeSeqs.createTimestampsVector(b, e.timestamps)));
+  const seqs = state.seqs
+    .exchangesWithEntries()
+    .map((e) =>
+      ExchangeSeqs.createExchangeSeqs(
+        b,
+        b.createString(exchangeName(e.exchangeId)),
+        ExchangeSeqs.createSeqsVector(b, e.seqs),
+        ExchangeSeqs.createTimestampsVector(b, e.timestamps),
+      ),
+    );
   const trades = seriesOffset(b, state.trades);
   const quotes = seriesOffset(b, state.quotes);
   const bars = state.bars.map((interval) => {
     const windows: number[][] = [];
-    interval.forEachOpen((w) => windows.push([w.start, w.end, w.open, w.high, w.low, w.close, w.volume, w.notional, w.tradeCount, w.openTs, w.closeTs]));
+    interval.forEachOpen((w) =>
+      windows.push([w.start, w.end, w.open, w.high, w.low, w.close, w.volume, w.notional, w.tradeCount, w.openTs, w.closeTs]),
+    );
     IntervalBars.startWindowsVector(b, windows.length);
     for (let i = windows.length - 1; i >= 0; i--) {
       const w = windows[i] as number[];
-      OpenBar.createOpenBar(b, w[0] as number, w[1] as number, w[2] as number, w[3] as number, w[4] as number, w[5] as number,
-        w[6] as number, w[7] as number, w[8] as number, w[9] as number, w[10] as number);
+      OpenBar.createOpenBar(
+        b,
+        w[0] as number,
+        w[1] as number,
+        w[2] as number,
+        w[3] as number,
+        w[4] as number,
+        w[5] as number,
+        w[6] as number,
+        w[7] as number,
+        w[8] as number,
+        w[9] as number,
+        w[10] as number,
+      );
     }
     return IntervalBars.createIntervalBars(b, interval.intervalMs, b.endVector());
   });
@@ -103,8 +129,12 @@ function array(length: number, at: (i: number) => number | null): Float64Array {
  * (ms) their idle clocks start from. Returns how many it restored.
  */
 export function restoreCheckpoint(
-  engine: PartitionEngine, config: AnalyticsConfig, bytes: Uint8Array,
-  symbolId: (name: string) => number | undefined, exchangeId: (name: string) => number, now = 0,
+  engine: PartitionEngine,
+  config: AnalyticsConfig,
+  bytes: Uint8Array,
+  symbolId: (name: string) => number | undefined,
+  exchangeId: (name: string) => number,
+  now = 0,
 ): number {
   const cp = PartitionCheckpoint.getRootAsPartitionCheckpoint(new ByteBuffer(bytes));
   let restored = 0;
@@ -126,10 +156,16 @@ export function restoreCheckpoint(
       const exchange = exchangeId(e.exchange() ?? '');
       for (let k = 0; k < e.seqsLength(); k++) state.seqs.remember(exchange, e.seqs(k) ?? 0, e.timestamps(k) ?? 0);
     }
-    for (const [series, target] of [[view.trades(), state.trades], [view.quotes(), state.quotes]] as const) {
+    for (const [series, target] of [
+      [view.trades(), state.trades],
+      [view.quotes(), state.quotes],
+    ] as const) {
       if (series === null) continue;
-      target.load(array(series.timestampsLength(), (k) => series.timestamps(k)), array(series.valuesLength(), (k) => series.values(k)),
-        array(series.weightsLength(), (k) => series.weights(k)));
+      target.load(
+        array(series.timestampsLength(), (k) => series.timestamps(k)),
+        array(series.valuesLength(), (k) => series.values(k)),
+        array(series.weightsLength(), (k) => series.weights(k)),
+      );
     }
     for (let j = 0; j < view.barsLength(); j++) {
       const interval = view.bars(j);
@@ -138,8 +174,19 @@ export function restoreCheckpoint(
       for (let k = 0; k < interval.windowsLength(); k++) {
         const w = interval.windows(k);
         if (w === null) continue;
-        bars.restoreWindow({ start: w.start(), end: w.end(), open: w.open(), high: w.high(), low: w.low(), close: w.close(),
-          volume: w.volume(), notional: w.notional(), tradeCount: w.tradeCount(), openTs: w.openTs(), closeTs: w.closeTs() });
+        bars.restoreWindow({
+          start: w.start(),
+          end: w.end(),
+          open: w.open(),
+          high: w.high(),
+          low: w.low(),
+          close: w.close(),
+          volume: w.volume(),
+          notional: w.notional(),
+          tradeCount: w.tradeCount(),
+          openTs: w.openTs(),
+          closeTs: w.closeTs(),
+        });
       }
     }
     const panes: Array<readonly [number, number, number, number, number]> = [];

@@ -50,7 +50,10 @@ export class ChunkAssembler {
 export function encodeCheckpointRequest(id: number, symbols: readonly string[] | null): Uint8Array {
   const b = new Builder(256);
   b.forceDefaults(true);
-  const names = CheckpointRequest.createSymbolsVector(b, (symbols ?? []).map((s) => b.createString(s)));
+  const names = CheckpointRequest.createSymbolsVector(
+    b,
+    (symbols ?? []).map((s) => b.createString(s)),
+  );
   CheckpointRequest.startCheckpointRequest(b);
   CheckpointRequest.addId(b, id);
   CheckpointRequest.addAll(b, symbols === null);

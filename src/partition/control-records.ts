@@ -83,9 +83,20 @@ export function encodeWatermarkResetDone(answer: WatermarkResetAnswer): Uint8Arr
   const r = answer.result;
   const b = new Builder(128);
   b.forceDefaults(true);
-  b.finish(WatermarkResetDone.createWatermarkResetDone(b, answer.id, answer.symbolId, r !== null,
-    r?.watermarkBefore ?? 0, r?.watermarkAfter ?? 0, r?.barsDiscarded ?? 0, r?.panesDiscarded ?? 0,
-    r?.tradesDiscarded ?? 0, r?.quotesDiscarded ?? 0));
+  b.finish(
+    WatermarkResetDone.createWatermarkResetDone(
+      b,
+      answer.id,
+      answer.symbolId,
+      r !== null,
+      r?.watermarkBefore ?? 0,
+      r?.watermarkAfter ?? 0,
+      r?.barsDiscarded ?? 0,
+      r?.panesDiscarded ?? 0,
+      r?.tradesDiscarded ?? 0,
+      r?.quotesDiscarded ?? 0,
+    ),
+  );
   return b.asUint8Array().slice();
 }
 
@@ -95,9 +106,13 @@ export function decodeWatermarkResetDone(bytes: Uint8Array, offset: number): Wat
   const d = WatermarkResetDone.getRootAsWatermarkResetDone(bb);
   const result: WatermarkResetResult | null = d.found()
     ? {
-      watermarkBefore: d.watermarkBefore(), watermarkAfter: d.watermarkAfter(), barsDiscarded: d.barsDiscarded(),
-      panesDiscarded: d.panesDiscarded(), tradesDiscarded: d.tradesDiscarded(), quotesDiscarded: d.quotesDiscarded(),
-    }
+        watermarkBefore: d.watermarkBefore(),
+        watermarkAfter: d.watermarkAfter(),
+        barsDiscarded: d.barsDiscarded(),
+        panesDiscarded: d.panesDiscarded(),
+        tradesDiscarded: d.tradesDiscarded(),
+        quotesDiscarded: d.quotesDiscarded(),
+      }
     : null;
   return { id: d.id(), symbolId: d.symbolId(), result };
 }

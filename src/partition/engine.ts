@@ -107,8 +107,7 @@ export class Engine {
 
   private host!: PartitionHost;
 
-  private constructor(options: EngineOptions, bell: SharedArrayBuffer | null, host: (engine: Engine) => PartitionHost,
-) {
+  private constructor(options: EngineOptions, bell: SharedArrayBuffer | null, host: (engine: Engine) => PartitionHost) {
     this.host = host(this);
     this.placement = this.host.placement;
     this.dispatcher = new Dispatcher(this.host.inputs);
@@ -291,7 +290,10 @@ export class Engine {
    */
   checkpoint(symbols: readonly string[] | null): Promise<Uint8Array[]> {
     const id = this.answers.newId();
-    const done = this.answers.checkpoint(id, this.host.inputs.map((_, p) => p));
+    const done = this.answers.checkpoint(
+      id,
+      this.host.inputs.map((_, p) => p),
+    );
     this.dispatcher.broadcast(Msg.CHECKPOINT, this.waitForRoom, encodeCheckpointRequest(id, symbols));
     this.publish();
     return done;

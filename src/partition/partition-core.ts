@@ -125,7 +125,14 @@ export class PartitionCore {
       case Msg.RESTORE_CHUNK: {
         const whole = this.restores.add(input.bytes, offset);
         if (whole === null) break;
-        restoreCheckpoint(engine, this.analytics, whole.data, (name) => this.symbolIds.get(name), (name) => this.exchangeIds.get(name) ?? 0, Date.now());
+        restoreCheckpoint(
+          engine,
+          this.analytics,
+          whole.data,
+          (name) => this.symbolIds.get(name),
+          (name) => this.exchangeIds.get(name) ?? 0,
+          Date.now(),
+        );
         this.write(Msg.RESTORED, encodeCheckpointRequest(whole.id, []));
         break;
       }

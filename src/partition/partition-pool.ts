@@ -46,7 +46,12 @@ export class PartitionPool implements PartitionHost {
   private readonly exits: Array<Promise<number>> = [];
   private failure: Error | undefined;
 
-  private constructor(readonly partitions: number, inRings: SharedArrayBuffer[], outRings: SharedArrayBuffer[], echoRings: SharedArrayBuffer[]) {
+  private constructor(
+    readonly partitions: number,
+    inRings: SharedArrayBuffer[],
+    outRings: SharedArrayBuffer[],
+    echoRings: SharedArrayBuffer[],
+  ) {
     this.inputs = inRings.map((ring) => new RingProducer(ring));
     this.outputs = outRings.map((ring) => new RingConsumer(ring));
     this.echoes = echoRings.map((ring) => new RingConsumer(ring));
@@ -72,9 +77,14 @@ export class PartitionPool implements PartitionHost {
     }
     const ready = Array.from({ length: partitions }, (_, partition) => {
       const init: WorkerInit = {
-        partition, inRing: inRings[partition] as SharedArrayBuffer, outRing: outRings[partition] as SharedArrayBuffer,
+        partition,
+        inRing: inRings[partition] as SharedArrayBuffer,
+        outRing: outRings[partition] as SharedArrayBuffer,
         echoRing: echoRings[partition] as SharedArrayBuffer,
-        analytics: options.analytics, pinCpu: cpus[partition] ?? null, doorbell: options.doorbell ?? null, idleSpinUs: options.idleSpinUs ?? 0,
+        analytics: options.analytics,
+        pinCpu: cpus[partition] ?? null,
+        doorbell: options.doorbell ?? null,
+        idleSpinUs: options.idleSpinUs ?? 0,
       };
       return pool.spawn(init);
     });

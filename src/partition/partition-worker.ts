@@ -21,7 +21,10 @@ function main(init: WorkerInit): void {
   let warning: string | null = null;
   if (init.pinCpu !== null) warning = pinCurrentThread(init.pinCpu);
   const ready: WorkerEvent = {
-    kind: 'ready', partition: init.partition, pinnedCpu: warning === null ? init.pinCpu : null, warning,
+    kind: 'ready',
+    partition: init.partition,
+    pinnedCpu: warning === null ? init.pinCpu : null,
+    warning,
   };
   port.postMessage(ready);
 

@@ -46,7 +46,12 @@ export class ResultDrain {
       bb.setPosition(offset);
       const r = PartitionReport.getRootAsPartitionReport(bb, this.report);
       visitor.flushed(this.partition, {
-        accepted: r.accepted(), duplicate: r.duplicate(), late: r.late(), bars: r.bars(), indicators: r.indicators(), alerts: r.alerts(),
+        accepted: r.accepted(),
+        duplicate: r.duplicate(),
+        late: r.late(),
+        bars: r.bars(),
+        indicators: r.indicators(),
+        alerts: r.alerts(),
       });
     } else if (type === Msg.FATAL) {
       const message = Buffer.from(ring.bytes.subarray(offset, offset + size)).toString('utf8');
@@ -62,7 +67,10 @@ export class ResultDrain {
     (this.visitor as ResultVisitor).record(type, this.echoPartition, ring.bytes, offset, size);
   };
 
-  constructor(private readonly outputs: readonly RingConsumer[], private readonly echoes: readonly RingConsumer[]) {
+  constructor(
+    private readonly outputs: readonly RingConsumer[],
+    private readonly echoes: readonly RingConsumer[],
+  ) {
     this.buffers = outputs.map((ring) => new ByteBuffer(ring.bytes));
   }
 

@@ -75,10 +75,22 @@ export class ResultEncoder implements ResultSink {
   alert(symbol: SymbolState, a: AlertFields): void {
     const b = this.start();
     const s = b.createString(this.bytes(symbol.name));
-    b.finish(Alert.createAlert(
-      b, s, a.anomalyType, a.severity, BigInt(a.timestamp), a.price, a.volume === null ? null : BigInt(a.volume),
-      a.priceZscore, a.volumeRatio, a.spreadRatio, a.volatility, a.origin,
-    ));
+    b.finish(
+      Alert.createAlert(
+        b,
+        s,
+        a.anomalyType,
+        a.severity,
+        BigInt(a.timestamp),
+        a.price,
+        a.volume === null ? null : BigInt(a.volume),
+        a.priceZscore,
+        a.volumeRatio,
+        a.spreadRatio,
+        a.volatility,
+        a.origin,
+      ),
+    );
     this.send(Msg.ALERT);
   }
 

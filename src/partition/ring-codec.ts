@@ -142,8 +142,11 @@ export class RingDecoder {
   tick(offset: number, out: TickFields): TickFields {
     const v = this.view;
     const l = this.layout;
-    if (v.getUint32(offset, true) === l.root && v.getInt32(offset + l.root, true) === l.soffset
-      && v.getUint32(offset + l.root - l.soffset, true) === l.vtableHead) {
+    if (
+      v.getUint32(offset, true) === l.root &&
+      v.getInt32(offset + l.root, true) === l.soffset &&
+      v.getUint32(offset + l.root - l.soffset, true) === l.vtableHead
+    ) {
       const p = l.pos;
       out.symbolId = v.getUint32(offset + (p[0] as number), true);
       out.exchangeId = v.getUint32(offset + (p[1] as number), true);

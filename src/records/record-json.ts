@@ -68,12 +68,32 @@ export class RecordJson {
     f.interval = stringField(bb, pos, 6) ?? '';
     f.windowStart = int64Field(bb, pos, 8) ?? 0;
     f.final = b.final();
-    out.ascii('{"type":"bar","symbol":').string(f.symbol).ascii(',"interval":').string(f.interval)
-      .ascii(',"window_start":').integer(f.windowStart).ascii(',"window_end":').integer(int64Field(bb, pos, 10) ?? 0)
-      .ascii(',"open":').number(b.open()).ascii(',"high":').number(b.high()).ascii(',"low":').number(b.low())
-      .ascii(',"close":').number(b.close()).ascii(',"volume":').integer(int64Field(bb, pos, 20) ?? 0)
-      .ascii(',"vwap":').number(b.vwap()).ascii(',"trade_count":').integer(int64Field(bb, pos, 24) ?? 0)
-      .ascii(',"final":').boolean(f.final).ascii('}');
+    out
+      .ascii('{"type":"bar","symbol":')
+      .string(f.symbol)
+      .ascii(',"interval":')
+      .string(f.interval)
+      .ascii(',"window_start":')
+      .integer(f.windowStart)
+      .ascii(',"window_end":')
+      .integer(int64Field(bb, pos, 10) ?? 0)
+      .ascii(',"open":')
+      .number(b.open())
+      .ascii(',"high":')
+      .number(b.high())
+      .ascii(',"low":')
+      .number(b.low())
+      .ascii(',"close":')
+      .number(b.close())
+      .ascii(',"volume":')
+      .integer(int64Field(bb, pos, 20) ?? 0)
+      .ascii(',"vwap":')
+      .number(b.vwap())
+      .ascii(',"trade_count":')
+      .integer(int64Field(bb, pos, 24) ?? 0)
+      .ascii(',"final":')
+      .boolean(f.final)
+      .ascii('}');
   }
 
   writeIndicator(offset: number, out: JsonBytes): void {
@@ -82,10 +102,20 @@ export class RecordJson {
     const bb = this.bb;
     const pos = i.bb_pos;
     this.facts.symbol = stringField(bb, pos, 4) ?? '';
-    out.ascii('{"type":"indicator","symbol":').string(this.facts.symbol)
-      .ascii(',"window_start":').integer(int64Field(bb, pos, 6) ?? 0).ascii(',"window_end":').integer(int64Field(bb, pos, 8) ?? 0)
-      .ascii(',"ma":').number(i.ma()).ascii(',"volatility":').number(i.volatility())
-      .ascii(',"trade_count":').integer(int64Field(bb, pos, 14) ?? 0).ascii('}');
+    out
+      .ascii('{"type":"indicator","symbol":')
+      .string(this.facts.symbol)
+      .ascii(',"window_start":')
+      .integer(int64Field(bb, pos, 6) ?? 0)
+      .ascii(',"window_end":')
+      .integer(int64Field(bb, pos, 8) ?? 0)
+      .ascii(',"ma":')
+      .number(i.ma())
+      .ascii(',"volatility":')
+      .number(i.volatility())
+      .ascii(',"trade_count":')
+      .integer(int64Field(bb, pos, 14) ?? 0)
+      .ascii('}');
   }
 
   writeAlert(offset: number, out: JsonBytes): void {
@@ -94,13 +124,28 @@ export class RecordJson {
     const bb = this.bb;
     const pos = a.bb_pos;
     this.facts.symbol = stringField(bb, pos, 4) ?? '';
-    out.ascii('{"type":"alert","symbol":').string(this.facts.symbol)
-      .ascii(',"anomaly_type":"').ascii(ANOMALY_NAMES[a.anomalyType()] as string)
-      .ascii('","severity":"').ascii(SEVERITY_NAMES[a.severity()] as string)
-      .ascii('","timestamp":').integer(int64Field(bb, pos, 10) ?? 0).ascii(',"price":').number(a.price())
-      .ascii(',"volume":').number(int64Field(bb, pos, 14)).ascii(',"price_zscore":').number(a.priceZscore())
-      .ascii(',"volume_ratio":').number(a.volumeRatio()).ascii(',"spread_ratio":').number(a.spreadRatio())
-      .ascii(',"volatility":').number(a.volatility()).ascii('}');
+    out
+      .ascii('{"type":"alert","symbol":')
+      .string(this.facts.symbol)
+      .ascii(',"anomaly_type":"')
+      .ascii(ANOMALY_NAMES[a.anomalyType()] as string)
+      .ascii('","severity":"')
+      .ascii(SEVERITY_NAMES[a.severity()] as string)
+      .ascii('","timestamp":')
+      .integer(int64Field(bb, pos, 10) ?? 0)
+      .ascii(',"price":')
+      .number(a.price())
+      .ascii(',"volume":')
+      .number(int64Field(bb, pos, 14))
+      .ascii(',"price_zscore":')
+      .number(a.priceZscore())
+      .ascii(',"volume_ratio":')
+      .number(a.volumeRatio())
+      .ascii(',"spread_ratio":')
+      .number(a.spreadRatio())
+      .ascii(',"volatility":')
+      .number(a.volatility())
+      .ascii('}');
   }
 
   barAt(offset: number): string {
@@ -122,16 +167,19 @@ export class RecordJson {
     this.bb.setPosition(offset);
     const d = DeadLetter.getRootAsDeadLetter(this.bb, this.deadLetter);
     const tick = d.tick();
-    return `{"type":"dead_letter","reason":${JSON.stringify(d.reason() ?? '')},"field":${JSON.stringify(d.field() ?? '')},`
-      + `"message":${JSON.stringify(d.message() ?? '')},"line":${d.origin()}`
-      + `${tick === null ? '' : `,"tick":${tickJson(tick)}`}}`;
+    return (
+      `{"type":"dead_letter","reason":${JSON.stringify(d.reason() ?? '')},"field":${JSON.stringify(d.field() ?? '')},` +
+      `"message":${JSON.stringify(d.message() ?? '')},"line":${d.origin()}` +
+      `${tick === null ? '' : `,"tick":${tickJson(tick)}`}}`
+    );
   }
 }
 
 /** A dead letter for a tick rejected by validation on the ingest thread. */
 export function rejectionJson(rejection: Rejection, line: number, raw: string | null, fields: Record<string, unknown> | null): string {
-  let text = `{"type":"dead_letter","reason":"${rejection.reason}","field":${JSON.stringify(rejection.field)},`
-    + `"message":${JSON.stringify(rejection.message)},"line":${line}`;
+  let text =
+    `{"type":"dead_letter","reason":"${rejection.reason}","field":${JSON.stringify(rejection.field)},` +
+    `"message":${JSON.stringify(rejection.message)},"line":${line}`;
   if (raw !== null) text += `,"raw":${JSON.stringify(raw)}`;
   if (fields !== null) text += `,"tick":${JSON.stringify(fields, (_key, value: unknown) => (value === null ? undefined : value))}`;
   return `${text}}`;

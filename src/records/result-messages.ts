@@ -16,7 +16,12 @@ export interface ResultMessage {
 }
 
 export function barMessage(record: BarRecord): ResultMessage {
-  return { topic: BARS_TOPIC, key: `${record.symbol}|${record.interval}|${record.window_start}`, value: JSON.stringify(record), headers: {} };
+  return {
+    topic: BARS_TOPIC,
+    key: `${record.symbol}|${record.interval}|${record.window_start}`,
+    value: JSON.stringify(record),
+    headers: {},
+  };
 }
 
 export function indicatorMessage(record: IndicatorRecord): ResultMessage {
@@ -25,7 +30,10 @@ export function indicatorMessage(record: IndicatorRecord): ResultMessage {
 
 export function alertMessage(record: AlertRecord, origin: string): ResultMessage {
   return {
-    topic: ALERTS_TOPIC, key: `${record.symbol}|${record.anomaly_type}|${record.timestamp}|${origin}`, value: JSON.stringify(record), headers: {},
+    topic: ALERTS_TOPIC,
+    key: `${record.symbol}|${record.anomaly_type}|${record.timestamp}|${origin}`,
+    value: JSON.stringify(record),
+    headers: {},
   };
 }
 

@@ -21,5 +21,10 @@ export const TOPIC_CONFIGS: Readonly<Record<string, Readonly<Record<string, stri
 
 /** All tickflow topics, in the order an operator would create them. */
 export const ALL_TOPICS: readonly string[] = Object.freeze([
-  RAW_TOPIC, BARS_TOPIC, INDICATORS_TOPIC, ALERTS_TOPIC, DEAD_LETTER_TOPIC, CHECKPOINT_TOPIC,
+  RAW_TOPIC,
+  BARS_TOPIC,
+  INDICATORS_TOPIC,
+  ALERTS_TOPIC,
+  DEAD_LETTER_TOPIC,
+  CHECKPOINT_TOPIC,
 ]);

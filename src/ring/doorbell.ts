@@ -18,7 +18,6 @@ export function createDoorbell(): SharedArrayBuffer {
   return new SharedArrayBuffer(2 * CACHE_LINE_BYTES);
 }
 
-
 export class Doorbell {
   private readonly cells: Int32Array;
   /** What the parked consumer runs when woken. */

@@ -1,7 +1,14 @@
 // The reading end of a ring (layout in ring-descriptor.ts). One thread only.
 
 import {
-  CONSUMER_PARKED_SLOT, HEAD_SLOT, PADDING_TYPE, PRODUCER_PARKED_SLOT, TAIL_SLOT, alignRecord, ringViews, type RingViews,
+  CONSUMER_PARKED_SLOT,
+  HEAD_SLOT,
+  PADDING_TYPE,
+  PRODUCER_PARKED_SLOT,
+  TAIL_SLOT,
+  alignRecord,
+  ringViews,
+  type RingViews,
 } from './ring-descriptor';
 
 /**

@@ -1,8 +1,16 @@
 // The writing end of a ring (layout in ring-descriptor.ts). One thread only.
 
 import {
-  CONSUMER_PARKED_SLOT, HEAD_SLOT, PADDING_TYPE, PRODUCER_PARKED_SLOT, RING_FULL, TAIL_SLOT,
-  alignRecord, maxPayloadLength, ringViews, type RingViews,
+  CONSUMER_PARKED_SLOT,
+  HEAD_SLOT,
+  PADDING_TYPE,
+  PRODUCER_PARKED_SLOT,
+  RING_FULL,
+  TAIL_SLOT,
+  alignRecord,
+  maxPayloadLength,
+  ringViews,
+  type RingViews,
 } from './ring-descriptor';
 
 export class RingProducer {
@@ -36,7 +44,7 @@ export class RingProducer {
    * a sixteenth of the ring unpublished and publishes the records before it.
    */
   claim(type: number, length: number): number {
-    if (((this.tail - this.published) >>> 0) > this.publishAfter) this.publish();
+    if ((this.tail - this.published) >>> 0 > this.publishAfter) this.publish();
     if (length > this.maxPayload || length < 0) {
       throw new RangeError(`record of ${length} bytes exceeds the ring's maximum of ${this.maxPayload}`);
     }

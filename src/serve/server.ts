@@ -64,7 +64,11 @@ export class TickflowServer {
   private onFailedShutdown: () => void = () => undefined;
   private running: Running | null = null;
 
-  private constructor(private readonly log: Logger, private readonly listenSocket: us_listen_socket, address: ServerAddress) {
+  private constructor(
+    private readonly log: Logger,
+    private readonly listenSocket: us_listen_socket,
+    address: ServerAddress,
+  ) {
     this.address = address;
     this.failed = new Promise((resolve) => {
       this.onFailedShutdown = resolve;
@@ -93,8 +97,13 @@ export class TickflowServer {
     const hub = new ChannelHub(app, config.replayBuffer, await store.maxSeqByChannel());
 
     const engine = await Engine.start({
-      partitions: partitionsFor('serve', config.partitions), pin: config.pin, ringBytes: config.ringKib * 1024,
-      analytics: analyticsConfig(config, true), idleSpinUs: config.idleSpinUs, results: 'event-loop', probes: true,
+      partitions: partitionsFor('serve', config.partitions),
+      pin: config.pin,
+      ringBytes: config.ringKib * 1024,
+      analytics: analyticsConfig(config, true),
+      idleSpinUs: config.idleSpinUs,
+      results: 'event-loop',
+      probes: true,
     });
     for (const warning of engine.partitions.warnings) log.warn(warning);
     const deadLetters = new Map<DeadLetterReason, number>();
@@ -106,18 +115,27 @@ export class TickflowServer {
     const futureGuard = new FutureGuard(config.maxFutureMs, log);
     const ingest = new IngestEndpoint(engine, config.ingestRateLimit, onDeadLetter, futureGuard, log);
     const context: SourceContext = {
-      pipeline: engine, deadLetter: onDeadLetter, admit: (tick: ValidTick) => futureGuard.check(tick),
+      pipeline: engine,
+      deadLetter: onDeadLetter,
+      admit: (tick: ValidTick) => futureGuard.check(tick),
       log: (msg: string, f?: Record<string, unknown>) => log.info(msg, f),
     };
-    const kafkaSource = config.source === 'kafka'
-      ? new KafkaSource(context, {
-        brokers, group: config.kafkaGroup, checkpointMs: config.checkpointMs > 0 ? config.checkpointMs : 5000, topicPartitions: config.kafkaPartitions,
-        remote: (topic, key, value) => publishRemote(hub, store, topic, key, value),
-      })
-      : null;
+    const kafkaSource =
+      config.source === 'kafka'
+        ? new KafkaSource(context, {
+            brokers,
+            group: config.kafkaGroup,
+            checkpointMs: config.checkpointMs > 0 ? config.checkpointMs : 5000,
+            topicPartitions: config.kafkaPartitions,
+            remote: (topic, key, value) => publishRemote(hub, store, topic, key, value),
+          })
+        : null;
     const latency = new StageLatency();
     const router = new RecordRouter({
-      hub, dispatcher: engine.dispatcher, latency, store,
+      hub,
+      dispatcher: engine.dispatcher,
+      latency,
+      store,
       results: kafkaSource === null ? null : (message, symbol, worker) => kafkaSource.result(message, symbol, worker),
       onDeadLetter: (record, origin) => ingest.workerDeadLetter(record, origin),
     });
@@ -131,14 +149,36 @@ export class TickflowServer {
     };
     const clients = new ClientStats();
     const open = registerSockets(app, {
-      authenticate, draining: () => server?.draining === true, hub, history: store, intervals, ingest, clients,
-      limits: { maxChannels: config.maxChannels, rateLimit: config.rateLimit, slowBytes: config.slowClientKib * 1024, maxBytes: config.maxClientKib * 1024 },
+      authenticate,
+      draining: () => server?.draining === true,
+      hub,
+      history: store,
+      intervals,
+      ingest,
+      clients,
+      limits: {
+        maxChannels: config.maxChannels,
+        rateLimit: config.rateLimit,
+        slowBytes: config.slowClientKib * 1024,
+        maxBytes: config.maxClientKib * 1024,
+      },
       maxFrameBytes: config.maxFrameKib * 1024,
     });
     const watermarks = new WatermarkAdmin(engine, log);
     const metrics = serverMetrics({
-      startedAt: Date.now(), latenessMs: config.latenessMs, pipeline: engine, router, hub, ingest, latency, clients,
-      deadLetters, store, mirror, kafkaSource, watermarks,
+      startedAt: Date.now(),
+      latenessMs: config.latenessMs,
+      pipeline: engine,
+      router,
+      hub,
+      ingest,
+      latency,
+      clients,
+      deadLetters,
+      store,
+      mirror,
+      kafkaSource,
+      watermarks,
     });
     registerHttp(app, {
       authenticate,
@@ -224,14 +264,16 @@ async function openStorage(config: Config, log: Logger): Promise<{ store: Store;
   const brokers = config.kafkaBrokers === '' ? [] : config.kafkaBrokers.split(',').map((b) => b.trim());
   const mirrorOn = brokers.length > 0 && config.source !== 'kafka';
   const store = await Store.open({
-    path: config.db, retentionMs: config.retention, outbox: mirrorOn,
+    path: config.db,
+    retentionMs: config.retention,
+    outbox: mirrorOn,
     onSweep: (sweep) => log.info('retention sweep deleted expired records', { ...sweep, retention: config.retention }),
   });
   const mirror = mirrorOn
     ? KafkaMirror.start(config.db, brokers, config.outboxMax, config.kafkaPartitions, (problem) => {
-      if (problem === '') log.info('kafka mirror connected', { brokers: config.kafkaBrokers });
-      else log.warn('kafka mirror cannot reach the brokers; results wait in the outbox', { error: problem });
-    })
+        if (problem === '') log.info('kafka mirror connected', { brokers: config.kafkaBrokers });
+        else log.warn('kafka mirror cannot reach the brokers; results wait in the outbox', { error: problem });
+      })
     : null;
   return { store, mirror, brokers };
 }
@@ -239,11 +281,21 @@ async function openStorage(config: Config, log: Logger): Promise<{ store: Store;
 /** --source synthetic or file:PATH (Kafka is made apart: the router needs it); null for none. */
 function chosenSource(config: Config, context: SourceContext, store: Store): TickSource | null {
   if (config.source === 'synthetic') {
-    return new SyntheticSource(context, { symbols: config.syntheticSymbols, rate: config.syntheticRate, anomalyRate: config.syntheticAnomalyRate, seed: 1 });
+    return new SyntheticSource(context, {
+      symbols: config.syntheticSymbols,
+      rate: config.syntheticRate,
+      anomalyRate: config.syntheticAnomalyRate,
+      seed: 1,
+    });
   }
   if (config.source.startsWith('file:')) {
-    return new FileSource(context, config.source.slice(5), config.speed,
-      { load: (name) => store.loadCheckpoint(name), write: (record) => store.write(record) }, config.checkpointMs);
+    return new FileSource(
+      context,
+      config.source.slice(5),
+      config.speed,
+      { load: (name) => store.loadCheckpoint(name), write: (record) => store.write(record) },
+      config.checkpointMs,
+    );
   }
   return null;
 }

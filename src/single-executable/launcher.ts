@@ -20,8 +20,9 @@ function start(): void {
   try {
     folder = unpack(manifest, (name) => getAsset(name), root);
   } catch (err) {
-    process.stderr.write(`tickflow: cannot unpack the program to ${root} (${(err as Error).message}); `
-      + `set ${CACHE_DIR_ENV} to a writable folder\n`);
+    process.stderr.write(
+      `tickflow: cannot unpack the program to ${root} (${(err as Error).message}); ` + `set ${CACHE_DIR_ENV} to a writable folder\n`,
+    );
     process.exitCode = 2;
     return;
   }

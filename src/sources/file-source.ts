@@ -84,8 +84,13 @@ export class FileSource implements TickSource {
       },
       reject: (rejection: Rejection, line: number, raw: string | null, fields: Record<string, unknown> | null) => {
         deadLetter({
-          type: 'dead_letter', reason: rejection.reason, field: rejection.field, message: rejection.message, line,
-          ...(raw === null ? {} : { raw }), ...(fields === null ? {} : { tick: fields }),
+          type: 'dead_letter',
+          reason: rejection.reason,
+          field: rejection.field,
+          message: rejection.message,
+          line,
+          ...(raw === null ? {} : { raw }),
+          ...(fields === null ? {} : { tick: fields }),
         });
       },
     };
@@ -139,7 +144,11 @@ export class FileSource implements TickSource {
     const position = JSON.parse(saved.position) as FilePosition;
     const size = (await stat(this.path)).size;
     if (position.offset > size) {
-      this.context.log('checkpoint ignored: the file is shorter than the checkpoint says', { path: this.path, offset: position.offset, size });
+      this.context.log('checkpoint ignored: the file is shorter than the checkpoint says', {
+        path: this.path,
+        offset: position.offset,
+        size,
+      });
       return start;
     }
     await this.context.pipeline.restore(splitCheckpoint(saved.state));
@@ -178,7 +187,11 @@ export class FileSource implements TickSource {
         pipeline.ingest(tick, this.lines[i] as number);
       } else {
         deadLetter({
-          type: 'dead_letter', reason: refused.reason, field: refused.field, message: refused.message, line: this.lines[i] as number,
+          type: 'dead_letter',
+          reason: refused.reason,
+          field: refused.field,
+          message: refused.message,
+          line: this.lines[i] as number,
           tick: tickRecord(tick),
         });
       }

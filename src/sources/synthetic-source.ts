@@ -38,16 +38,27 @@ export class SyntheticSource implements TickSource {
   private sent = 0;
   private readonly tick = new ValidTick();
 
-  constructor(private readonly context: SourceContext, private readonly options: SyntheticOptions) {
+  constructor(
+    private readonly context: SourceContext,
+    private readonly options: SyntheticOptions,
+  ) {
     this.description = `synthetic (${options.symbols} symbols, ${options.rate} ticks/s)`;
   }
 
   start(): void {
     this.began = Date.now();
     this.feed = new Feed({
-      seed: this.options.seed, symbols: this.options.symbols, rate: this.options.rate, total: Number.MAX_SAFE_INTEGER,
-      start: this.began, tradeRatio: 0.5, anomalyRate: this.options.anomalyRate, duplicateRate: 0, lateRate: 0,
-      invalidRate: 0, flaws: [],
+      seed: this.options.seed,
+      symbols: this.options.symbols,
+      rate: this.options.rate,
+      total: Number.MAX_SAFE_INTEGER,
+      start: this.began,
+      tradeRatio: 0.5,
+      anomalyRate: this.options.anomalyRate,
+      duplicateRate: 0,
+      lateRate: 0,
+      invalidRate: 0,
+      flaws: [],
     });
     this.timer = setInterval(() => this.pump(), PERIOD_MS);
   }

@@ -47,9 +47,13 @@ export class BatchWriter {
   /** stored_at of the batch being committed (ms since the epoch). */
   private storedAt = 0;
 
-  constructor(db: Database, private readonly outbox: boolean) {
+  constructor(
+    db: Database,
+    private readonly outbox: boolean,
+  ) {
     this.bar = db.prepare<Bind>(`
-      INSERT INTO bars (symbol, interval, window_start, window_end, open, high, low, close, volume, vwap, trade_count, final, channel, seq, stored_at)
+      INSERT INTO bars (symbol, interval, window_start, window_end, open, high, low, close, volume, vwap, trade_count, final,
+                        channel, seq, stored_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (symbol, interval, window_start) DO NOTHING`);
     this.indicator = db.prepare<Bind>(`
@@ -57,7 +61,8 @@ export class BatchWriter {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (symbol, window_start) DO NOTHING`);
     this.alert = db.prepare<Bind>(`
-      INSERT INTO alerts (symbol, anomaly_type, severity, timestamp, price, volume, price_zscore, volume_ratio, spread_ratio, volatility, channel, seq, origin, stored_at)
+      INSERT INTO alerts (symbol, anomaly_type, severity, timestamp, price, volume, price_zscore, volume_ratio, spread_ratio, volatility,
+                          channel, seq, origin, stored_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (symbol, anomaly_type, timestamp, origin) DO NOTHING`);
     this.outboxRow = db.prepare<[string, string, string, string, number]>(`
@@ -118,22 +123,60 @@ export class BatchWriter {
     switch (stored.kind) {
       case 'bar': {
         const r = stored.record;
-        const { changes } = this.bar.run(r.symbol, r.interval, r.window_start, r.window_end, r.open, r.high, r.low, r.close, r.volume, r.vwap,
-          r.trade_count, r.final ? 1 : 0, stored.channel, stored.seq, this.storedAt);
+        const { changes } = this.bar.run(
+          r.symbol,
+          r.interval,
+          r.window_start,
+          r.window_end,
+          r.open,
+          r.high,
+          r.low,
+          r.close,
+          r.volume,
+          r.vwap,
+          r.trade_count,
+          r.final ? 1 : 0,
+          stored.channel,
+          stored.seq,
+          this.storedAt,
+        );
         if (changes === 1) this.enqueue(barMessage(r));
         break;
       }
       case 'indicator': {
         const r = stored.record;
-        const { changes } = this.indicator.run(r.symbol, r.window_start, r.window_end, r.ma, r.volatility, r.trade_count, stored.channel, stored.seq,
-          this.storedAt);
+        const { changes } = this.indicator.run(
+          r.symbol,
+          r.window_start,
+          r.window_end,
+          r.ma,
+          r.volatility,
+          r.trade_count,
+          stored.channel,
+          stored.seq,
+          this.storedAt,
+        );
         if (changes === 1) this.enqueue(indicatorMessage(r));
         break;
       }
       case 'alert': {
         const r = stored.record;
-        const { changes } = this.alert.run(r.symbol, r.anomaly_type, r.severity, r.timestamp, r.price, r.volume, r.price_zscore, r.volume_ratio,
-          r.spread_ratio, r.volatility, stored.channel, stored.seq, stored.origin, this.storedAt);
+        const { changes } = this.alert.run(
+          r.symbol,
+          r.anomaly_type,
+          r.severity,
+          r.timestamp,
+          r.price,
+          r.volume,
+          r.price_zscore,
+          r.volume_ratio,
+          r.spread_ratio,
+          r.volatility,
+          stored.channel,
+          stored.seq,
+          stored.origin,
+          this.storedAt,
+        );
         if (changes === 1) this.enqueue(alertMessage(r, stored.origin));
         break;
       }

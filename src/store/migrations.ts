@@ -174,13 +174,15 @@ function userVersion(db: Database): number {
 export function migrate(db: Database, path: string): number {
   const appId = db.pragma('application_id', { simple: true }) as number;
   if (appId !== 0 && appId !== APPLICATION_ID) {
-    throw new StoreError(`${path} is a SQLite database of another application (application_id ${appId}), not a tickflow store; choose another --db path`);
+    throw new StoreError(
+      `${path} is a SQLite database of another application (application_id ${appId}), not a tickflow store; choose another --db path`,
+    );
   }
   const found = userVersion(db);
   if (found > SCHEMA_VERSION) {
     throw new StoreError(
       `${path} has store schema version ${found}, newer than this tickflow knows (${SCHEMA_VERSION}); ` +
-      'upgrade tickflow, or choose another --db path',
+        'upgrade tickflow, or choose another --db path',
     );
   }
   if (found === 0) {
@@ -201,7 +203,10 @@ export function migrate(db: Database, path: string): number {
     try {
       apply.immediate();
     } catch (error) {
-      throw new StoreError(`${path}: store migration ${migration.version} (${migration.description}) failed: ${(error as Error).message}; restore the file from a backup or choose another --db path`);
+      throw new StoreError(
+        `${path}: store migration ${migration.version} (${migration.description}) failed: ${(error as Error).message}; ` +
+          `restore the file from a backup or choose another --db path`,
+      );
     }
   }
   return userVersion(db);

@@ -21,7 +21,9 @@ function describe(path: string, error: unknown): StoreError {
     return new StoreError(`${path} is not a SQLite database (${message}); move the file away or choose another --db path`);
   }
   if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code === 'SQLITE_READONLY') {
-    return new StoreError(`cannot open the store ${path} for writing (${message}); check the file's permissions or choose another --db path`);
+    return new StoreError(
+      `cannot open the store ${path} for writing (${message}); check the file's permissions or choose another --db path`,
+    );
   }
   return new StoreError(`cannot open the store ${path}: ${message}; check the file or choose another --db path`);
 }
@@ -32,7 +34,9 @@ export function openWriterDatabase(path: string): Database.Database {
   try {
     mkdirSync(folder, { recursive: true });
   } catch (error) {
-    throw new StoreError(`cannot create the folder ${folder} for the store ${path} (${(error as Error).message}); create it or choose another --db path`);
+    throw new StoreError(
+      `cannot create the folder ${folder} for the store ${path} (${(error as Error).message}); create it or choose another --db path`,
+    );
   }
   let db: Database.Database | undefined;
   try {

@@ -63,16 +63,24 @@ function optionalText(query: string, field: string, value: unknown): string | nu
 export function barTask(q: BarQuery): ReadTaskOf<'bars'> {
   const name = 'queryBars';
   return {
-    op: 'bars', symbol: text(name, 'symbol', q.symbol), interval: text(name, 'interval', q.interval),
-    from: timeOf(name, 'from', q.from), to: timeOf(name, 'to', q.to), limit: limitOf(name, q.limit),
+    op: 'bars',
+    symbol: text(name, 'symbol', q.symbol),
+    interval: text(name, 'interval', q.interval),
+    from: timeOf(name, 'from', q.from),
+    to: timeOf(name, 'to', q.to),
+    limit: limitOf(name, q.limit),
   };
 }
 
 export function alertTask(q: AlertQuery): ReadTaskOf<'alerts'> {
   const name = 'queryAlerts';
   return {
-    op: 'alerts', symbol: optionalText(name, 'symbol', q.symbol), anomalyType: optionalText(name, 'anomalyType', q.anomalyType),
-    from: timeOf(name, 'from', q.from), to: timeOf(name, 'to', q.to), limit: limitOf(name, q.limit),
+    op: 'alerts',
+    symbol: optionalText(name, 'symbol', q.symbol),
+    anomalyType: optionalText(name, 'anomalyType', q.anomalyType),
+    from: timeOf(name, 'from', q.from),
+    to: timeOf(name, 'to', q.to),
+    limit: limitOf(name, q.limit),
   };
 }
 

@@ -28,24 +28,47 @@ export interface DeadLetterRow {
 
 export function barFromRow(row: BarRow): BarRecord {
   return {
-    type: 'bar', symbol: row.symbol, interval: row.interval, window_start: row.window_start, window_end: row.window_end,
-    open: row.open, high: row.high, low: row.low, close: row.close, volume: row.volume, vwap: row.vwap,
-    trade_count: row.trade_count, final: row.final !== 0,
+    type: 'bar',
+    symbol: row.symbol,
+    interval: row.interval,
+    window_start: row.window_start,
+    window_end: row.window_end,
+    open: row.open,
+    high: row.high,
+    low: row.low,
+    close: row.close,
+    volume: row.volume,
+    vwap: row.vwap,
+    trade_count: row.trade_count,
+    final: row.final !== 0,
   };
 }
 
 export function indicatorFromRow(row: IndicatorRow): IndicatorRecord {
   return {
-    type: 'indicator', symbol: row.symbol, window_start: row.window_start, window_end: row.window_end,
-    ma: row.ma, volatility: row.volatility, trade_count: row.trade_count,
+    type: 'indicator',
+    symbol: row.symbol,
+    window_start: row.window_start,
+    window_end: row.window_end,
+    ma: row.ma,
+    volatility: row.volatility,
+    trade_count: row.trade_count,
   };
 }
 
 export function alertFromRow(row: AlertRow): AlertRecord {
   return {
-    type: 'alert', symbol: row.symbol, anomaly_type: row.anomaly_type, severity: row.severity, timestamp: row.timestamp,
-    price: row.price, volume: row.volume, price_zscore: row.price_zscore, volume_ratio: row.volume_ratio,
-    spread_ratio: row.spread_ratio, volatility: row.volatility,
+    type: 'alert',
+    symbol: row.symbol,
+    anomaly_type: row.anomaly_type,
+    severity: row.severity,
+    timestamp: row.timestamp,
+    price: row.price,
+    volume: row.volume,
+    price_zscore: row.price_zscore,
+    volume_ratio: row.volume_ratio,
+    spread_ratio: row.spread_ratio,
+    volatility: row.volatility,
   };
 }
 

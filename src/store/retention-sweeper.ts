@@ -44,7 +44,10 @@ export class RetentionSweeper {
   private readonly deletes: Readonly<Record<Table, Statement<[number, number]>>>;
   private readonly chunk: (cutoff: number) => Record<Table, number>;
 
-  constructor(db: Database, private readonly retentionMs: number) {
+  constructor(
+    db: Database,
+    private readonly retentionMs: number,
+  ) {
     // Row-value IN over a LIMITed subquery: DELETE … LIMIT is a compile-time
     // option that stock SQLite builds leave out, and two tables have no rowid.
     // Each subquery is a range scan of its table's stored_at (received_at) index.
@@ -54,7 +57,9 @@ export class RetentionSweeper {
       indicators: db.prepare<[number, number]>(`DELETE FROM indicators WHERE (symbol, window_start) IN
         (SELECT symbol, window_start FROM indicators WHERE stored_at < ? LIMIT ?)`),
       alerts: db.prepare<[number, number]>('DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE stored_at < ? LIMIT ?)'),
-      deadLetters: db.prepare<[number, number]>('DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters WHERE received_at < ? LIMIT ?)'),
+      deadLetters: db.prepare<[number, number]>(
+        'DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters WHERE received_at < ? LIMIT ?)',
+      ),
     };
     // Counts come back from the transaction, not added inside it, so a chunk
     // that rolls back is not counted.
@@ -80,7 +85,9 @@ export class RetentionSweeper {
   /** A whole sweep without yielding (start-up, before the store reports ready). */
   sweepAll(now: number): Sweep {
     const sweep = this.begin(now);
-    while (this.step(sweep)) { /* next chunk */ }
+    while (this.step(sweep)) {
+      /* next chunk */
+    }
     return sweep;
   }
 }

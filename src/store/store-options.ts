@@ -77,16 +77,30 @@ function listener(value: unknown): SweepListener | null {
 export function storeSettings(options: StoreOptions): StoreSettings {
   const { path } = options;
   if (typeof path !== 'string' || path.trim() === '' || path === ':memory:' || path.startsWith('file:')) {
-    throw new StoreError(`invalid store option path = ${JSON.stringify(path)}: expected the path of a SQLite file (reader threads open it separately, so not :memory: or a URI)`);
+    throw new StoreError(
+      `invalid store option path = ${JSON.stringify(path)}: expected the path of a SQLite file (reader threads open it ` +
+        `separately, so not :memory: or a URI)`,
+    );
   }
   return Object.freeze({
     path: resolve(path),
     retentionMs: integer('retentionMs', options.retentionMs, 0, Number.MAX_SAFE_INTEGER, ' (milliseconds; 0 keeps records forever)'),
-    sweepIntervalMs: integer('sweepIntervalMs', options.sweepIntervalMs ?? STORE_DEFAULTS.sweepIntervalMs, 1, 86_400_000, ' (milliseconds)'),
+    sweepIntervalMs: integer(
+      'sweepIntervalMs',
+      options.sweepIntervalMs ?? STORE_DEFAULTS.sweepIntervalMs,
+      1,
+      86_400_000,
+      ' (milliseconds)',
+    ),
     readers: integer('readers', options.readers ?? STORE_DEFAULTS.readers, 1, 64, ' (threads)'),
     flushIntervalMs: integer('flushIntervalMs', options.flushIntervalMs ?? STORE_DEFAULTS.flushIntervalMs, 1, 60_000, ' (milliseconds)'),
-    maxPendingWrites: integer('maxPendingWrites', options.maxPendingWrites ?? STORE_DEFAULTS.maxPendingWrites, BATCH_RECORDS,
-      Number.MAX_SAFE_INTEGER, ' (records)'),
+    maxPendingWrites: integer(
+      'maxPendingWrites',
+      options.maxPendingWrites ?? STORE_DEFAULTS.maxPendingWrites,
+      BATCH_RECORDS,
+      Number.MAX_SAFE_INTEGER,
+      ' (records)',
+    ),
     outbox: options.outbox === true,
     onSweep: listener(options.onSweep),
   });

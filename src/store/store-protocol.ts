@@ -45,8 +45,7 @@ export interface WriterInit {
 }
 
 export type ToWriter =
-  | { readonly kind: 'batch'; readonly id: number; readonly records: readonly StoredRecord[] }
-  | { readonly kind: 'close' };
+  { readonly kind: 'batch'; readonly id: number; readonly records: readonly StoredRecord[] } | { readonly kind: 'close' };
 
 /** Rows retention deleted, per table. */
 export interface RetentionCounts {
@@ -69,7 +68,14 @@ export type FromWriter =
   | { readonly kind: 'ready'; readonly schemaVersion: number }
   | { readonly kind: 'open-failed'; readonly message: string }
   /** `failed` records were not stored; `error` says why (null when all were stored). */
-  | { readonly kind: 'batch-done'; readonly id: number; readonly stored: number; readonly failed: number; readonly ms: number; readonly error: string | null }
+  | {
+      readonly kind: 'batch-done';
+      readonly id: number;
+      readonly stored: number;
+      readonly failed: number;
+      readonly ms: number;
+      readonly error: string | null;
+    }
   | { readonly kind: 'sweep'; readonly sweep: RetentionSweep }
   | { readonly kind: 'error'; readonly message: string }
   | { readonly kind: 'closed'; readonly error: string | null };
@@ -84,8 +90,22 @@ export type ChannelTable = 'bars' | 'indicators' | 'alerts';
 
 /** Time bounds are [from, to); limits are already clamped by the facade. */
 export type ReadTask =
-  | { readonly op: 'bars'; readonly symbol: string; readonly interval: string; readonly from: number; readonly to: number; readonly limit: number }
-  | { readonly op: 'alerts'; readonly symbol: string | null; readonly anomalyType: string | null; readonly from: number; readonly to: number; readonly limit: number }
+  | {
+      readonly op: 'bars';
+      readonly symbol: string;
+      readonly interval: string;
+      readonly from: number;
+      readonly to: number;
+      readonly limit: number;
+    }
+  | {
+      readonly op: 'alerts';
+      readonly symbol: string | null;
+      readonly anomalyType: string | null;
+      readonly from: number;
+      readonly to: number;
+      readonly limit: number;
+    }
   | { readonly op: 'dead-letters'; readonly from: number; readonly to: number; readonly limit: number }
   | { readonly op: 'channel'; readonly table: ChannelTable; readonly channel: string; readonly afterSeq: number; readonly limit: number }
   | { readonly op: 'max-seq' }

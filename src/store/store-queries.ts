@@ -4,9 +4,18 @@
 
 import type { Database, Statement } from 'better-sqlite3';
 import {
-  ALERT_COLUMNS, BAR_COLUMNS, DEAD_LETTER_COLUMNS, INDICATOR_COLUMNS,
-  alertFromRow, barFromRow, deadLetterFromRow, indicatorFromRow,
-  type AlertRow, type BarRow, type DeadLetterRow, type IndicatorRow,
+  ALERT_COLUMNS,
+  BAR_COLUMNS,
+  DEAD_LETTER_COLUMNS,
+  INDICATOR_COLUMNS,
+  alertFromRow,
+  barFromRow,
+  deadLetterFromRow,
+  indicatorFromRow,
+  type AlertRow,
+  type BarRow,
+  type DeadLetterRow,
+  type IndicatorRow,
 } from './record-rows';
 import type { ChannelEntry, ReadResults, ReadTask, ReadTaskOf } from './store-protocol';
 
@@ -41,7 +50,9 @@ export class StoreQueries {
     this.deadLetters = db.prepare(`SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters
       WHERE received_at >= @from AND received_at < @to ORDER BY received_at, id LIMIT @limit`);
     this.barChannel = db.prepare(`SELECT seq, ${BAR_COLUMNS} FROM bars WHERE channel = ? AND seq > ? ORDER BY seq LIMIT ?`);
-    this.indicatorChannel = db.prepare(`SELECT seq, ${INDICATOR_COLUMNS} FROM indicators WHERE channel = ? AND seq > ? ORDER BY seq LIMIT ?`);
+    this.indicatorChannel = db.prepare(
+      `SELECT seq, ${INDICATOR_COLUMNS} FROM indicators WHERE channel = ? AND seq > ? ORDER BY seq LIMIT ?`,
+    );
     this.alertChannel = db.prepare(`SELECT seq, ${ALERT_COLUMNS} FROM alerts WHERE channel = ? AND seq > ? ORDER BY seq LIMIT ?`);
     this.seqs = db.prepare('SELECT channel, seq FROM channel_seqs ORDER BY channel');
     this.checkpoint = db.prepare('SELECT position, state, created_at FROM checkpoints WHERE source = ?');

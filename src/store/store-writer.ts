@@ -60,18 +60,22 @@ function main(init: WriterInit): void {
         return;
       }
     } catch (error) {
-      failure = `retention sweep of ${init.path} failed: ${(error as Error).message}; ` +
+      failure =
+        `retention sweep of ${init.path} failed: ${(error as Error).message}; ` +
         `it is retried at the next sweep, in ${init.sweepIntervalMs} ms`;
     }
     report(sweeping);
     sweeping = null;
     if (failure !== null) send({ kind: 'error', message: failure });
   };
-  const timer = sweeper === null ? null : setInterval(() => {
-    if (sweeping !== null || sweeper === null) return;
-    sweeping = sweeper.begin(Date.now());
-    sweepStep();
-  }, init.sweepIntervalMs);
+  const timer =
+    sweeper === null
+      ? null
+      : setInterval(() => {
+          if (sweeping !== null || sweeper === null) return;
+          sweeping = sweeper.begin(Date.now());
+          sweepStep();
+        }, init.sweepIntervalMs);
 
   port.on('message', (message: ToWriter) => {
     if (closed) return;

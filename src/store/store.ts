@@ -21,8 +21,19 @@ import type { AlertRecord, BarRecord } from '../records/records';
 import { alertTask, barTask, channelTask, deadLetterTask, type AlertQuery, type BarQuery, type DeadLetterQuery } from './read-query';
 import { BATCH_RECORDS, storeSettings, type StoreOptions, type StoreSettings, type SweepListener } from './store-options';
 import type {
-  ChannelEntry, FromWriter, ReaderInit, ReadResult, ReadResults, ReadTask, RetentionCounts, RetentionSweep, StoredCheckpoint, StoredDeadLetter,
-  StoredRecord, ToWriter, WriterInit,
+  ChannelEntry,
+  FromWriter,
+  ReaderInit,
+  ReadResult,
+  ReadResults,
+  ReadTask,
+  RetentionCounts,
+  RetentionSweep,
+  StoredCheckpoint,
+  StoredDeadLetter,
+  StoredRecord,
+  ToWriter,
+  WriterInit,
 } from './store-protocol';
 import { WriteQueue } from './write-queue';
 import { writerReady, type WriterReady } from './writer-ready';
@@ -122,7 +133,8 @@ export class Store {
       this.fail(`the store writer thread for ${this.path} failed: ${error.message}; writes are no longer stored, restart tickflow`);
     });
     writer.on('exit', (code: number) => {
-      if (!this.closeRequested) this.fail(`the store writer thread for ${this.path} stopped (exit code ${code}); writes are no longer stored, restart tickflow`);
+      if (!this.closeRequested)
+        this.fail(`the store writer thread for ${this.path} stopped (exit code ${code}); writes are no longer stored, restart tickflow`);
     });
   }
 
@@ -130,7 +142,10 @@ export class Store {
   static async open(options: StoreOptions): Promise<Store> {
     const settings = storeSettings(options);
     const init: WriterInit = {
-      path: settings.path, retentionMs: settings.retentionMs, sweepIntervalMs: settings.sweepIntervalMs, outbox: settings.outbox,
+      path: settings.path,
+      retentionMs: settings.retentionMs,
+      sweepIntervalMs: settings.sweepIntervalMs,
+      outbox: settings.outbox,
     };
     const writer = new Worker(WRITER_FILE, { workerData: init });
     const ready = await writerReady(writer, settings.path, settings.onSweep);
@@ -138,14 +153,20 @@ export class Store {
     let readers: Piscina<ReadTask, ReadResult>;
     try {
       readers = new Piscina<ReadTask, ReadResult>({
-        filename: READER_FILE, minThreads: settings.readers, maxThreads: settings.readers, workerData: readerInit,
+        filename: READER_FILE,
+        minThreads: settings.readers,
+        maxThreads: settings.readers,
+        workerData: readerInit,
       });
     } catch (error) {
       const exited = once(writer, 'exit');
       const close: ToWriter = { kind: 'close' };
       writer.postMessage(close);
       await exited;
-      throw new StoreError(`cannot start the store reader threads for ${settings.path}: ${(error as Error).message}; reinstall tickflow (npm run build) and retry`);
+      throw new StoreError(
+        `cannot start the store reader threads for ${settings.path}: ${(error as Error).message}; reinstall tickflow ` +
+          `(npm run build) and retry`,
+      );
     }
     return new Store(settings, ready, writer, readers);
   }
@@ -311,7 +332,8 @@ export class Store {
         this.emit(new StoreError(message.message));
         return;
       case 'closed':
-        if (message.error !== null) this.closeError = new StoreError(`${message.error}; the WAL file next to it is replayed at the next open`);
+        if (message.error !== null)
+          this.closeError = new StoreError(`${message.error}; the WAL file next to it is replayed at the next open`);
         return;
       case 'ready':
       case 'open-failed':
@@ -335,9 +357,13 @@ export class Store {
       this.failedBatches++;
     }
     if (done.error !== null) {
-      this.emit(new StoreError(done.stored > 0
-        ? `${done.failed} of ${batch.count} records of a batch could not be stored in ${this.path}: ${done.error}`
-        : `a batch of ${batch.count} records could not be stored in ${this.path}, even after a retry: ${done.error}`));
+      this.emit(
+        new StoreError(
+          done.stored > 0
+            ? `${done.failed} of ${batch.count} records of a batch could not be stored in ${this.path}: ${done.error}`
+            : `a batch of ${batch.count} records could not be stored in ${this.path}, even after a retry: ${done.error}`,
+        ),
+      );
     }
     this.pump();
     const idle = this.queue.length === 0 && this.inFlight.length === 0;

@@ -41,9 +41,15 @@ export function writerReady(writer: Worker, path: string, onSweep: SweepListener
       }
     };
     const onError = (error: Error): void =>
-      settle(new StoreError(`cannot start the store writer thread for ${path}: ${error.message}; reinstall tickflow (npm run build) and retry`));
+      settle(
+        new StoreError(`cannot start the store writer thread for ${path}: ${error.message}; reinstall tickflow (npm run build) and retry`),
+      );
     const onExit = (code: number): void =>
-      settle(new StoreError(`the store writer thread for ${path} exited with code ${code} before opening the file; retry, or choose another --db path`));
+      settle(
+        new StoreError(
+          `the store writer thread for ${path} exited with code ${code} before opening the file; retry, or choose another --db path`,
+        ),
+      );
     writer.on('message', onMessage).on('error', onError).on('exit', onExit);
   });
 }

@@ -15,7 +15,8 @@ function cell(value: number): string {
 export function csvRow(t: GenTick): string {
   // A price typed as currency text is a string to the CSV reader, as "101.5" is in JSON.
   const price = t.flaw === Flaw.NUMBER_AS_STRING ? `$${t.price}` : cell(t.price);
-  const head = `${t.symbol},${EVENT_TYPE_NAMES[t.eventType] as string},${t.timestamp},${price},${cell(t.volume)},${cell(t.bid)},${cell(t.ask)}`;
+  const type = EVENT_TYPE_NAMES[t.eventType] as string;
+  const head = `${t.symbol},${type},${t.timestamp},${price},${cell(t.volume)},${cell(t.bid)},${cell(t.ask)}`;
   // A truncated row: two cells short of the header.
   return t.flaw === Flaw.UNPARSABLE ? head : `${head},${t.exchange},${t.seq}`;
 }

@@ -30,9 +30,13 @@ export class FeedCounts {
 
   /** One line for stderr. */
   summary(): string {
-    const flaws = Object.entries(this.flaws).filter(([, n]) => n > 0).map(([name, n]) => `${name} ${n}`);
-    return `${this.records} records: ${this.accepted} in order (price spikes ${this.priceSpikes}, volume surges ${this.volumeSurges}, ` +
+    const flaws = Object.entries(this.flaws)
+      .filter(([, n]) => n > 0)
+      .map(([name, n]) => `${name} ${n}`);
+    return (
+      `${this.records} records: ${this.accepted} in order (price spikes ${this.priceSpikes}, volume surges ${this.volumeSurges}, ` +
       `spread blow-outs ${this.spreadBlowouts}), duplicate ${this.duplicates}, late ${this.late}, invalid ${this.invalid}` +
-      (flaws.length > 0 ? ` (${flaws.join(', ')})` : '');
+      (flaws.length > 0 ? ` (${flaws.join(', ')})` : '')
+    );
   }
 }

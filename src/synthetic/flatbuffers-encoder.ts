@@ -20,7 +20,10 @@ export class FlatBuffersEncoder implements TickEncoder {
   private readonly offsets: Int32Array;
   private count = 0;
 
-  constructor(private readonly out: EncoderOutput, private readonly batchTicks = BATCH_TICKS) {
+  constructor(
+    private readonly out: EncoderOutput,
+    private readonly batchTicks = BATCH_TICKS,
+  ) {
     this.offsets = new Int32Array(batchTicks);
     this.startBatch();
   }

@@ -50,12 +50,22 @@ export const FLAW_REASON: Readonly<Record<Exclude<Flaw, Flaw.NONE>, RejectReason
 };
 
 export const TEXT_FLAWS: readonly Flaw[] = [
-  Flaw.UNPARSABLE, Flaw.NUMBER_AS_STRING, Flaw.FRACTIONAL_VOLUME, Flaw.MISSING_FIELD,
-  Flaw.NEGATIVE_PRICE, Flaw.TIMESTAMP_OUT_OF_RANGE, Flaw.INVALID_SYMBOL, Flaw.BID_ABOVE_ASK,
+  Flaw.UNPARSABLE,
+  Flaw.NUMBER_AS_STRING,
+  Flaw.FRACTIONAL_VOLUME,
+  Flaw.MISSING_FIELD,
+  Flaw.NEGATIVE_PRICE,
+  Flaw.TIMESTAMP_OUT_OF_RANGE,
+  Flaw.INVALID_SYMBOL,
+  Flaw.BID_ABOVE_ASK,
 ];
 
 export const SCHEMA_FLAWS: readonly Flaw[] = [
-  Flaw.MISSING_FIELD, Flaw.NEGATIVE_PRICE, Flaw.TIMESTAMP_OUT_OF_RANGE, Flaw.INVALID_SYMBOL, Flaw.BID_ABOVE_ASK,
+  Flaw.MISSING_FIELD,
+  Flaw.NEGATIVE_PRICE,
+  Flaw.TIMESTAMP_OUT_OF_RANGE,
+  Flaw.INVALID_SYMBOL,
+  Flaw.BID_ABOVE_ASK,
 ];
 
 /** The fields of a tick a flaw changes (a GenTick has them). */
@@ -81,17 +91,28 @@ export function flawNeedsQuote(flaw: Flaw): boolean {
 export function applyFlaw(tick: FlawTarget, flaw: Flaw): void {
   tick.flaw = flaw;
   switch (flaw) {
-    case Flaw.FRACTIONAL_VOLUME: tick.volume += 0.5; break;
-    case Flaw.MISSING_FIELD: tick.price = NaN; break;
-    case Flaw.NEGATIVE_PRICE: tick.price = -tick.price; break;
-    case Flaw.TIMESTAMP_OUT_OF_RANGE: tick.timestamp = Math.floor(tick.timestamp / 1000); break;
-    case Flaw.INVALID_SYMBOL: tick.symbol = `${tick.symbol} US`; break;
+    case Flaw.FRACTIONAL_VOLUME:
+      tick.volume += 0.5;
+      break;
+    case Flaw.MISSING_FIELD:
+      tick.price = NaN;
+      break;
+    case Flaw.NEGATIVE_PRICE:
+      tick.price = -tick.price;
+      break;
+    case Flaw.TIMESTAMP_OUT_OF_RANGE:
+      tick.timestamp = Math.floor(tick.timestamp / 1000);
+      break;
+    case Flaw.INVALID_SYMBOL:
+      tick.symbol = `${tick.symbol} US`;
+      break;
     case Flaw.BID_ABOVE_ASK: {
       const bid = tick.bid;
       tick.bid = tick.ask;
       tick.ask = bid;
       break;
     }
-    default: break;
+    default:
+      break;
   }
 }

@@ -20,9 +20,13 @@ export function feedOptions(loaded: Loaded, start: number): FeedOptions {
   const total = recordCount(loaded);
   const last = start + Math.floor((Math.max(0, total - 1) * 1000) / c.rate);
   if (last >= MAX_TIMESTAMP_EXCLUSIVE) {
-    throw invalidOption('start', start,
-      `an earlier --start or a shorter feed: ${total} records at --rate ${c.rate} would run to timestamp ${last}, past the last valid one (${MAX_TIMESTAMP_EXCLUSIVE - 1})`,
-      loaded.origin.start);
+    throw invalidOption(
+      'start',
+      start,
+      `an earlier --start or a shorter feed: ${total} records at --rate ${c.rate} would run to timestamp ${last}, past ` +
+        `the last valid one (${MAX_TIMESTAMP_EXCLUSIVE - 1})`,
+      loaded.origin.start,
+    );
   }
   return {
     seed: c.seed,

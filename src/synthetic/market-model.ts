@@ -81,7 +81,10 @@ export class MarketModel {
   private readonly exchangeNames: string[];
 
   /** `ticksPerSecond`: the whole feed's rate, shared among symbols by weight. */
-  constructor(private readonly universe: SymbolUniverse, ticksPerSecond: number) {
+  constructor(
+    private readonly universe: SymbolUniverse,
+    ticksPerSecond: number,
+  ) {
     const n = universe.size;
     this.logPrice = new Float64Array(n);
     this.anchor = new Float64Array(n);

@@ -10,7 +10,12 @@ export const EXCHANGES = ['XNAS', 'XNYS', 'ARCX', 'BATS', 'EDGX', 'IEXG', 'MEMX'
 export const NO_VENUE = 255;
 
 // Listing venues and their cumulative shares: most names list on Nasdaq or NYSE.
-const LISTING: ReadonlyArray<readonly [venue: number, upTo: number]> = [[0, 0.5], [1, 0.85], [2, 0.93], [3, 1]];
+const LISTING: ReadonlyArray<readonly [venue: number, upTo: number]> = [
+  [0, 0.5],
+  [1, 0.85],
+  [2, 0.93],
+  [3, 1],
+];
 // Venues that also trade a listed name.
 const SECONDARY: readonly number[] = [2, 3, 4, 5, 6];
 const SECONDARY_SHARE = 0.6;
@@ -68,7 +73,10 @@ export function buildUniverse(size: number, prng: Prng): SymbolUniverse {
   const spreadBps = new Float64Array(size);
   const weights = new Float64Array(size);
   // NYSE names are traditionally shorter; both lengths grow once crowded.
-  const shapes = [{ length: 4, collisions: 0 }, { length: 3, collisions: 0 }];
+  const shapes = [
+    { length: 4, collisions: 0 },
+    { length: 3, collisions: 0 },
+  ];
 
   for (let i = 0; i < size; i++) {
     const venue = listingVenue(prng.float());

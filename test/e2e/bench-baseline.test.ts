@@ -84,23 +84,45 @@ describe('Node baseline replay', () => {
     const expected = recordSet(tickflowReplay(feed));
     const outFile = join(dir, 'baseline.ndjson');
     const stdout = baselineReplay([feed, '--batch', '1', '--out', outFile]);
-    assert.deepEqual(records(stdout).map((r) => r.type), ['stats']);
+    assert.deepEqual(
+      records(stdout).map((r) => r.type),
+      ['stats'],
+    );
     assert.equal(statsOf(stdout).batch, 1);
     assert.deepEqual(recordSet(readFileSync(outFile, 'utf8')), expected);
   });
 
   it('counts rejected, duplicate and late ticks as tickflow does', () => {
     const flawed = join(dir, 'flawed.ndjson');
-    const gen = tickflow(['gen', '--symbols', '5', '--rate', '1000', '--duration', '30s', '--seed', '7',
-      '--duplicate-rate', '0.005', '--late-rate', '0.005', '--invalid-rate', '0.005', '--out', flawed]);
+    const gen = tickflow([
+      'gen',
+      '--symbols',
+      '5',
+      '--rate',
+      '1000',
+      '--duration',
+      '30s',
+      '--seed',
+      '7',
+      '--duplicate-rate',
+      '0.005',
+      '--late-rate',
+      '0.005',
+      '--invalid-rate',
+      '0.005',
+      '--out',
+      flawed,
+    ]);
     assert.equal(gen.status, 0, gen.stderr);
     const expected = tickflowReplay(flawed);
     const out = baselineReplay([flawed]);
     assert.deepEqual(recordSet(out), recordSet(expected));
     const { rejected, duplicate, late, ticks } = statsOf(out);
     const reference = statsOf(expected);
-    assert.deepEqual({ rejected, duplicate, late, ticks },
-      { rejected: reference.rejected, duplicate: reference.duplicate, late: reference.late, ticks: reference.ticks });
+    assert.deepEqual(
+      { rejected, duplicate, late, ticks },
+      { rejected: reference.rejected, duplicate: reference.duplicate, late: reference.late, ticks: reference.ticks },
+    );
     assert.ok((rejected ?? 0) > 0 && (duplicate ?? 0) > 0 && (late ?? 0) > 0);
   });
 });
@@ -112,7 +134,10 @@ describe('Node baseline server', () => {
   });
 
   it('delivers published trades to trades.* and trades.SYM subscribers, and the final records of tickflow replay', async () => {
-    const lines = readFileSync(feed, 'utf8').split('\n').filter((l) => l !== '').slice(0, 5000);
+    const lines = readFileSync(feed, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .slice(0, 5000);
     const ticks = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     const trades = ticks.filter((t) => t.event_type === 'TRADE');
     const symbol = trades[0]?.symbol as string;
@@ -133,20 +158,41 @@ describe('Node baseline server', () => {
     const tradesOf = (client: TestClient): Array<{ ch: string; seq: number; data: Record<string, unknown> }> =>
       client.data().filter((f) => f.ch.startsWith('trades.'));
     await all.until(() => tradesOf(all).length >= trades.length, `${trades.length} trades on trades.*`);
-    assert.deepEqual(tradesOf(all).map((f) => f.data), trades);
+    assert.deepEqual(
+      tradesOf(all).map((f) => f.data),
+      trades,
+    );
     for (const f of tradesOf(all)) assert.equal(f.ch, `trades.${f.data.symbol as string}`);
     const mine = trades.filter((t) => t.symbol === symbol);
     await one.until(() => tradesOf(one).length >= mine.length, `${mine.length} trades on trades.${symbol}`);
-    assert.deepEqual(tradesOf(one).map((f) => f.data), mine);
-    assert.deepEqual(tradesOf(one).map((f) => f.seq), mine.map((_, i) => i + 1));
-    assert.deepEqual(tradesOf(all).filter((f) => f.ch === `trades.${symbol}`).map((f) => f.seq), mine.map((_, i) => i + 1));
-    assert.deepEqual(publisher.json().filter((f) => f.op === 'error'), []);
+    assert.deepEqual(
+      tradesOf(one).map((f) => f.data),
+      mine,
+    );
+    assert.deepEqual(
+      tradesOf(one).map((f) => f.seq),
+      mine.map((_, i) => i + 1),
+    );
+    assert.deepEqual(
+      tradesOf(all)
+        .filter((f) => f.ch === `trades.${symbol}`)
+        .map((f) => f.seq),
+      mine.map((_, i) => i + 1),
+    );
+    assert.deepEqual(
+      publisher.json().filter((f) => f.op === 'error'),
+      [],
+    );
 
     const part = join(dir, 'part.ndjson');
     writeFileSync(part, `${lines.join('\n')}\n`);
     const expected = recordSet(tickflowReplay(part));
     // Final records are sent before the flush reply, but on another connection: allow for the wire.
-    const got = (): string[] => all.data().filter((f) => !f.ch.startsWith('trades.') && f.data.final !== false).map((f) => JSON.stringify(f.data));
+    const got = (): string[] =>
+      all
+        .data()
+        .filter((f) => !f.ch.startsWith('trades.') && f.data.final !== false)
+        .map((f) => JSON.stringify(f.data));
     await all.until(() => got().length >= expected.length, `${expected.length} final records`);
     assert.deepEqual(got().sort(), expected);
 
@@ -155,14 +201,22 @@ describe('Node baseline server', () => {
 
   it('answers a rejected tick on /ingest with an error frame naming its index and reason', async () => {
     const publisher = await TestClient.connect(`ws://127.0.0.1:${port}/ingest`);
-    publisher.send([
-      '{"symbol":"DEMO","event_type":"TRADE","timestamp":1704205800000,"price":101.5,"volume":200,"seq":1}',
-      '{"symbol":"DEMO","event_type":"TRADE","timestamp":1704205800001,"price":"oops","volume":1}',
-      '{"symbol":"DEMO","event_type":"TRADE","timestamp":1704205800002,"price":101.5,"volume":200,"seq":1}',
-    ].join('\n'));
+    publisher.send(
+      [
+        '{"symbol":"DEMO","event_type":"TRADE","timestamp":1704205800000,"price":101.5,"volume":200,"seq":1}',
+        '{"symbol":"DEMO","event_type":"TRADE","timestamp":1704205800001,"price":"oops","volume":1}',
+        '{"symbol":"DEMO","event_type":"TRADE","timestamp":1704205800002,"price":101.5,"volume":200,"seq":1}',
+      ].join('\n'),
+    );
     await publisher.until(() => publisher.json().filter((f) => f.op === 'error').length >= 2, 'two error frames');
     const errors = publisher.json().filter((f) => f.op === 'error');
-    assert.deepEqual(errors.map((e) => [e.code, e.reason, e.tick]), [['rejected', 'wrong_type', 2], ['rejected', 'duplicate', 3]]);
+    assert.deepEqual(
+      errors.map((e) => [e.code, e.reason, e.tick]),
+      [
+        ['rejected', 'wrong_type', 2],
+        ['rejected', 'duplicate', 3],
+      ],
+    );
     await publisher.close();
   });
 });

@@ -47,7 +47,10 @@ describe('floor relay', () => {
     const publisher = await connect('/ingest');
     publisher.send(`${lines.join('\n')}\n`);
     await subscriber.until(() => subscriber.frames.length >= 1 + lines.length, `${lines.length} relayed lines`);
-    assert.deepEqual(subscriber.frames.slice(1).map((f) => f.text), lines);
+    assert.deepEqual(
+      subscriber.frames.slice(1).map((f) => f.text),
+      lines,
+    );
     assert.deepEqual(publisher.frames, []);
   });
 });

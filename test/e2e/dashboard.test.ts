@@ -25,8 +25,14 @@ const CHROMIUM = '/usr/bin/chromium';
 // Without the background-networking flags Chromium phones home, which the
 // closed network of CI refuses.
 const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 const ARTIFACTS = join(__dirname, '..', '..', '..', 'test-artifacts');
 /** Event time the feed covers: 10 minutes from 2024-01-02T14:30:00Z. */
@@ -125,7 +131,8 @@ async function openPage(path: string, origin: RunningServer = server, refusalsEx
   opened.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   opened.on('console', (message) => {
     // Chromium logs every 401/403 answer as a console error.
-    if (message.type() === 'error' && !(refusalsExpected && /status of 40[13]/.test(message.text()))) problems.push(`console error: ${message.text()}`);
+    if (message.type() === 'error' && !(refusalsExpected && /status of 40[13]/.test(message.text())))
+      problems.push(`console error: ${message.text()}`);
   });
   opened.on('request', (request) => {
     const url = request.url();
@@ -137,7 +144,21 @@ async function openPage(path: string, origin: RunningServer = server, refusalsEx
 
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `this test needs Chromium at ${CHROMIUM}: apt-get install -y chromium`);
-  const gen = tickflow(['gen', '--symbols', '5', '--rate', '200', '--duration', `${FEED_MINUTES}m`, '--anomaly-rate', '0.01', '--seed', '11', '--out', feed]);
+  const gen = tickflow([
+    'gen',
+    '--symbols',
+    '5',
+    '--rate',
+    '200',
+    '--duration',
+    `${FEED_MINUTES}m`,
+    '--anomaly-rate',
+    '0.01',
+    '--seed',
+    '11',
+    '--out',
+    feed,
+  ]);
   assert.equal(gen.status, 0, gen.stderr);
   const replay = tickflow(['replay', feed]);
   assert.equal(replay.status, 0, replay.stderr);
@@ -145,13 +166,25 @@ before(async () => {
     if (r.type === 'alert') expectedAlerts.add(`${String(r.symbol)}|${String(r.anomaly_type)}|${String(r.timestamp)}`);
   }
   // 10 minutes of event time in 20 s: the page sees the feed live, forming bars and all.
-  server = await startServer(['--source', `file:${feed}`, '--speed', '30', '--db', join(dir, 'live.db'), '--port', String(await freePort())]);
+  server = await startServer([
+    '--source',
+    `file:${feed}`,
+    '--speed',
+    '30',
+    '--db',
+    join(dir, 'live.db'),
+    '--port',
+    String(await freePort()),
+  ]);
   servers.push(server);
   const home = await fetch(`${server.http}/`);
   assert.equal(home.status, 200, `GET / answered ${home.status}: ${(await home.text()).slice(0, 300)} (run npm run build:dashboard)`);
   mkdirSync(ARTIFACTS, { recursive: true });
   context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1600, height: 900 },
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1600, height: 900 },
   });
   page = await openPage('/');
 });
@@ -164,31 +197,46 @@ after(async () => {
 
 describe('the dashboard', { timeout: 240_000 }, () => {
   it('loads from the server and charts the most active symbol with candles drawn by the chart library', async () => {
-    await until(page, `document.getElementById('chart').dataset.state === 'ready' && Number(document.getElementById('chart').dataset.candles) >= 2`,
-      'at least 2 candles on the chart');
+    await until(
+      page,
+      `document.getElementById('chart').dataset.state === 'ready' && Number(document.getElementById('chart').dataset.candles) >= 2`,
+      'at least 2 candles on the chart',
+    );
     const chart = await chartData(page);
     assert.equal(chart.interval, '1m', 'the default interval');
     assert.match(chart.symbol ?? '', /^[A-Z]{3,4}$/);
     assert.ok(Number(chart.maPoints) >= 0);
-    assert.ok(await page.locator('#chart canvas').count() >= 2, 'lightweight-charts draws on canvases');
+    assert.ok((await page.locator('#chart canvas').count()) >= 2, 'lightweight-charts draws on canvases');
     assert.equal(await page.locator('#intervals button[aria-pressed="true"]').getAttribute('data-interval'), '1m');
-    await until(page, `document.getElementById('quote-symbol').textContent === '${chart.symbol ?? ''}'`, 'the header on the charted symbol');
+    await until(
+      page,
+      `document.getElementById('quote-symbol').textContent === '${chart.symbol ?? ''}'`,
+      'the header on the charted symbol',
+    );
     await until(page, `document.querySelectorAll('#movers tr').length === 5`, 'all 5 symbols in the movers table');
     assert.equal(await page.locator('#link').getAttribute('data-state'), 'live');
   });
 
   it('shows the engine numbers of /metrics: ticks per second, subscribers and stage latency percentiles', async () => {
     await until(page, `Number(document.querySelector('[data-metric="ticks_per_s"]').dataset.value) > 0`, 'a tick rate above 0');
-    await until(page, `Number(document.querySelector('[data-metric="subscribers"]').dataset.value) >= 2`, 'the page\'s two connections counted');
+    await until(
+      page,
+      `Number(document.querySelector('[data-metric="subscribers"]').dataset.value) >= 2`,
+      "the page's two connections counted",
+    );
     await until(page, `document.querySelectorAll('#latency-table tbody tr').length === 5`, 'five pipeline stages');
     const stages: unknown = await page.evaluate(`[...document.querySelectorAll('#latency-table tbody tr')].map((tr) => tr.dataset.stage)`);
     assert.deepEqual(stages, ['ring_in', 'engine', 'ring_out', 'publish', 'tick_to_publish']);
     assert.equal(await page.locator('#latency-table tbody tr .lat-bar').count(), 20, 'a bar per stage and quantile');
     // No Kafka mirror in this run: its lag is shown as absent, not as zero.
     assert.equal(await page.locator('[data-metric="mirror_lag"] .value').textContent(), '—');
-    const health = await (await fetch(`${server.http}/health`)).json() as { placement: string; partitions: number };
+    const health = (await (await fetch(`${server.http}/health`)).json()) as { placement: string; partitions: number };
     const expected = health.placement === 'inline' ? 'inline' : `partitioned ×${health.partitions}`;
-    await until(page, `document.querySelector('[data-metric="placement"] .value').textContent === ${JSON.stringify(expected)}`, `the placement shown as ${expected}`);
+    await until(
+      page,
+      `document.querySelector('[data-metric="placement"] .value').textContent === ${JSON.stringify(expected)}`,
+      `the placement shown as ${expected}`,
+    );
   });
 
   it('lists injected anomalies in the alert feed with the statistic that triggered each', async () => {
@@ -204,12 +252,20 @@ describe('the dashboard', { timeout: 240_000 }, () => {
       if (row.type === 'PRICE_SPIKE') assert.ok(Number(row.trigger.slice(2)) > 3, 'a spike is over 3 standard deviations');
     }
     await page.locator('#alert-type').selectOption('VOLUME_SURGE');
-    await until(page, `[...document.querySelectorAll('#alerts tr')].every((tr) => tr.dataset.type === 'VOLUME_SURGE')`, 'only volume surges');
+    await until(
+      page,
+      `[...document.querySelectorAll('#alerts tr')].every((tr) => tr.dataset.type === 'VOLUME_SURGE')`,
+      'only volume surges',
+    );
     await page.locator('#alert-severity').selectOption('CRITICAL');
     await until(page, `document.querySelectorAll('#alerts tr').length === 0`, 'no critical volume surges (they are warnings)');
     await page.locator('#alert-type').selectOption('');
-    await until(page, `[...document.querySelectorAll('#alerts tr')].every((tr) => tr.dataset.severity === 'CRITICAL')
-      && document.querySelector('#alerts tr') !== null`, 'only critical alerts');
+    await until(
+      page,
+      `[...document.querySelectorAll('#alerts tr')].every((tr) => tr.dataset.severity === 'CRITICAL')
+      && document.querySelector('#alerts tr') !== null`,
+      'only critical alerts',
+    );
     await page.locator('#alert-severity').selectOption('');
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-live.png') });
   });
@@ -249,9 +305,12 @@ describe('the dashboard', { timeout: 240_000 }, () => {
     const target = rows.find((r) => r.symbol !== current);
     assert.ok(target !== undefined, 'an alert of another symbol');
     await page.locator(`#alerts tr[data-symbol="${target.symbol}"][data-timestamp="${target.timestamp}"]`).first().click();
-    await until(page, `(() => { const d = document.getElementById('chart').dataset;
+    await until(
+      page,
+      `(() => { const d = document.getElementById('chart').dataset;
       return d.symbol === '${target.symbol}' && d.focusTime === '${target.timestamp}' && d.state === 'ready'; })()`,
-    `the chart on ${target.symbol} at ${target.timestamp}`);
+      `the chart on ${target.symbol} at ${target.timestamp}`,
+    );
     await until(page, `document.getElementById('quote-symbol').textContent === '${target.symbol}'`, 'the header on the new symbol');
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png') });
     assert.deepEqual(problems, [], 'no page errors');
@@ -262,25 +321,50 @@ describe('the dashboard', { timeout: 240_000 }, () => {
     const desk = 'desk-token-7f3a';
     const ops = 'ops-token-91c2';
     const sha256 = (token: string): string => createHash('sha256').update(token).digest('hex');
-    writeFileSync(join(dir, 'tokens.json'), JSON.stringify({ tokens: [
-      { name: 'desk', sha256: sha256(desk), roles: ['subscribe'] },
-      { name: 'ops', sha256: sha256(ops), roles: ['admin', 'subscribe'] },
-    ] }));
-    const secured = await startServer(['--source', `file:${feed}`, '--speed', 'max', '--db', join(dir, 'secured.db'),
-      '--token-file', join(dir, 'tokens.json'), '--host', '127.0.0.1']);
+    writeFileSync(
+      join(dir, 'tokens.json'),
+      JSON.stringify({
+        tokens: [
+          { name: 'desk', sha256: sha256(desk), roles: ['subscribe'] },
+          { name: 'ops', sha256: sha256(ops), roles: ['admin', 'subscribe'] },
+        ],
+      }),
+    );
+    const secured = await startServer([
+      '--source',
+      `file:${feed}`,
+      '--speed',
+      'max',
+      '--db',
+      join(dir, 'secured.db'),
+      '--token-file',
+      join(dir, 'tokens.json'),
+      '--host',
+      '127.0.0.1',
+    ]);
     servers.push(secured);
 
     const deskPage = await openPage(`/?token=${desk}`, secured, true);
-    await until(deskPage, `document.getElementById('link').dataset.state === 'live' && document.getElementById('chart').dataset.state === 'ready'
+    await until(
+      deskPage,
+      `document.getElementById('link').dataset.state === 'live' && document.getElementById('chart').dataset.state === 'ready'
       && Number(document.getElementById('chart').dataset.candles) > 0 && Number(document.getElementById('alerts').dataset.count) > 0`,
-    'charts and alerts with a subscribe token');
-    await until(deskPage, `document.getElementById('engine').dataset.state === 'denied'`, 'the engine panel refused without the admin role');
-    assert.match(await deskPage.locator('#engine-note').textContent() ?? '', /admin role/);
+      'charts and alerts with a subscribe token',
+    );
+    await until(
+      deskPage,
+      `document.getElementById('engine').dataset.state === 'denied'`,
+      'the engine panel refused without the admin role',
+    );
+    assert.match((await deskPage.locator('#engine-note').textContent()) ?? '', /admin role/);
     assert.match(deskPage.url(), new RegExp(`token=${desk}`), 'the token stays in the URL as the user picks');
 
     const opsPage = await openPage(`/?token=${ops}`, secured);
-    await until(opsPage, `document.getElementById('engine').dataset.state === 'ok' && document.getElementById('chart').dataset.state === 'ready'`,
-      'the engine panel with an admin token');
+    await until(
+      opsPage,
+      `document.getElementById('engine').dataset.state === 'ok' && document.getElementById('chart').dataset.state === 'ready'`,
+      'the engine panel with an admin token',
+    );
 
     // Without a token the page still loads (it holds no data) but /ws refuses it.
     const anonymous = await context.newPage();
@@ -305,17 +389,33 @@ describe('the dashboard', { timeout: 240_000 }, () => {
       });
     });
     await routed.goto(`${server.http}/?symbol=${(await chartData(page)).symbol ?? ''}&interval=1m`);
-    await until(routed, `document.getElementById('link').dataset.state === 'live' && document.getElementById('chart').dataset.state === 'ready'
-      && Number(document.getElementById('alerts').dataset.count) > 0`, 'the second page live');
+    await until(
+      routed,
+      `document.getElementById('link').dataset.state === 'live' && document.getElementById('chart').dataset.state === 'ready'
+      && Number(document.getElementById('alerts').dataset.count) > 0`,
+      'the second page live',
+    );
 
     const before = sent.length;
     for (const ws of routes.splice(0)) await ws.close({ code: 4000, reason: 'test: link dropped' });
-    await until(routed, `Number(document.getElementById('link').dataset.reconnects) === 2 && document.getElementById('link').dataset.state === 'live'`,
-      'both connections back');
-    const resumes = sent.slice(before).map((m) => JSON.parse(m) as { op: string; resume?: Record<string, number> }).filter((m) => m.resume !== undefined);
+    await until(
+      routed,
+      `Number(document.getElementById('link').dataset.reconnects) === 2 && document.getElementById('link').dataset.state === 'live'`,
+      'both connections back',
+    );
+    const resumes = sent
+      .slice(before)
+      .map((m) => JSON.parse(m) as { op: string; resume?: Record<string, number> })
+      .filter((m) => m.resume !== undefined);
     const resumed = Object.assign({}, ...resumes.map((m) => m.resume)) as Record<string, number>;
-    assert.ok(Object.keys(resumed).some((ch) => ch.startsWith('alerts.') && (resumed[ch] ?? 0) > 0), `alerts resumed from their seq: ${JSON.stringify(resumed)}`);
-    assert.ok(Object.keys(resumed).some((ch) => /^bars\.1m\./.test(ch)), 'bars resumed');
+    assert.ok(
+      Object.keys(resumed).some((ch) => ch.startsWith('alerts.') && (resumed[ch] ?? 0) > 0),
+      `alerts resumed from their seq: ${JSON.stringify(resumed)}`,
+    );
+    assert.ok(
+      Object.keys(resumed).some((ch) => /^bars\.1m\./.test(ch)),
+      'bars resumed',
+    );
     assert.equal(await routed.locator('#link').getAttribute('data-missed'), '0', 'the running server filled the gap');
     assert.equal(await routed.locator('#banner').isHidden(), true);
 
@@ -325,14 +425,21 @@ describe('the dashboard', { timeout: 240_000 }, () => {
     await until(routed, `document.getElementById('link').dataset.state === 'reconnecting'`, 'the page noticing the server is gone');
     await restartOn(server.port);
     const restartedAt = Date.now();
-    await until(routed, `document.getElementById('link').dataset.state === 'live' && Number(document.getElementById('link').dataset.missed) > 0`,
-      'the page live again and reporting missed data');
-    await until(routed, `Number(document.getElementById('engine').dataset.updated) > ${restartedAt}`, 'the engine panel reading the new server');
-    assert.equal(await routed.locator('[data-metric="late"]').getAttribute('data-value'), '0', 'the new server\'s own numbers');
+    await until(
+      routed,
+      `document.getElementById('link').dataset.state === 'live' && Number(document.getElementById('link').dataset.missed) > 0`,
+      'the page live again and reporting missed data',
+    );
+    await until(
+      routed,
+      `Number(document.getElementById('engine').dataset.updated) > ${restartedAt}`,
+      'the engine panel reading the new server',
+    );
+    assert.equal(await routed.locator('[data-metric="late"]').getAttribute('data-value'), '0', "the new server's own numbers");
     assert.equal(await routed.locator('#banner').isVisible(), true);
-    const banner = await routed.locator('#banner-text').textContent() ?? '';
+    const banner = (await routed.locator('#banner-text').textContent()) ?? '';
     assert.match(banner, /could not replay \d+ channels/);
-    assert.match(banner, /alerts\./, 'the overview connection\'s gaps are listed too');
+    assert.match(banner, /alerts\./, "the overview connection's gaps are listed too");
     assert.equal(await chartData(routed).then((d) => d.state), 'ready', 'the chart keeps what it had');
     await routed.screenshot({ path: join(ARTIFACTS, 'dashboard-missed-data.png') });
     assert.deepEqual(problems, [], 'no page errors');
@@ -359,8 +466,11 @@ describe('serving the built dashboard', () => {
     try {
       // Read once at start: a file changed later is not seen.
       writeFileSync(join(root, 'index.html'), 'changed');
-      for (const [path, type, body] of [['/', 'text/html; charset=utf-8', '<!doctype html><title>t</title>'],
-        ['/assets/app-AB12.js', 'text/javascript; charset=utf-8', 'console.log(1)'], ['/assets/style-CD34.css', 'text/css; charset=utf-8', 'body{}']]) {
+      for (const [path, type, body] of [
+        ['/', 'text/html; charset=utf-8', '<!doctype html><title>t</title>'],
+        ['/assets/app-AB12.js', 'text/javascript; charset=utf-8', 'console.log(1)'],
+        ['/assets/style-CD34.css', 'text/css; charset=utf-8', 'body{}'],
+      ]) {
         const response = await fetch(`${origin}${path ?? ''}`);
         assert.equal(response.status, 200, path);
         assert.equal(response.headers.get('content-type'), type, path);

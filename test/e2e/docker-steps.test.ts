@@ -52,7 +52,9 @@ function healthcheck(env: NodeJS.ProcessEnv): number | null {
 function composeEnvironment(): Record<string, string> {
   const text = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
   const service = text.slice(text.indexOf('\n  tickflow:\n'));
-  return Object.fromEntries([...service.matchAll(/^ {6}(TICKFLOW_[A-Z_]+): *(.+)$/gm)].map((m) => [m[1] as string, (m[2] as string).trim()]));
+  return Object.fromEntries(
+    [...service.matchAll(/^ {6}(TICKFLOW_[A-Z_]+): *(.+)$/gm)].map((m) => [m[1] as string, (m[2] as string).trim()]),
+  );
 }
 
 async function start(extra: Record<string, string>): Promise<RunningServer> {
@@ -63,7 +65,9 @@ async function start(extra: Record<string, string>): Promise<RunningServer> {
 before(() => {
   // The build context: the files git tracks or would track, as they are in the work tree.
   const context = join(dir, 'context');
-  const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter((f) => f !== '');
+  const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\0')
+    .filter((f) => f !== '');
   for (const file of files) {
     if (existsSync(join(ROOT, file))) cpSync(join(ROOT, file), join(context, file));
   }
@@ -84,7 +88,10 @@ before(() => {
 
 describe('the Dockerfile', () => {
   it('builds on node:20-bookworm and runs on node:20-bookworm-slim as an unprivileged user', () => {
-    assert.deepEqual(stages.map((s) => s.image), ['node:20-bookworm', 'node:20-bookworm-slim']);
+    assert.deepEqual(
+      stages.map((s) => s.image),
+      ['node:20-bookworm', 'node:20-bookworm-slim'],
+    );
     assert.equal(runtime.last('USER'), 'node');
     assert.equal(runtime.last('EXPOSE'), String(options.port.defaultValue()));
     assert.equal(runtime.last('STOPSIGNAL'), 'SIGTERM');
@@ -97,8 +104,11 @@ describe('the Dockerfile', () => {
   });
 
   it('leaves out of the build context everything git ignores', () => {
-    const ignored = (name: string): string[] => readFileSync(join(ROOT, name), 'utf8').split('\n').map((l) => l.trim())
-      .filter((l) => l !== '' && !l.startsWith('#'));
+    const ignored = (name: string): string[] =>
+      readFileSync(join(ROOT, name), 'utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '' && !l.startsWith('#'));
     const docker = new Set(ignored('.dockerignore'));
     for (const entry of ignored('.gitignore')) assert.ok(docker.has(entry), `.dockerignore lacks ${entry}`);
     assert.ok(docker.has('.git'));

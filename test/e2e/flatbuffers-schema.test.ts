@@ -20,8 +20,15 @@ describe('generated FlatBuffers code', () => {
   it('is what flatc generates from fbs/ today (run npm run gen:fbs after editing a schema)', () => {
     execFileSync(process.execPath, [join(root, 'scripts', 'gen-fbs.js'), out], { cwd: root });
     const committed = join(root, 'src', 'fb', 'generated');
-    const expected = files(out).map((f) => relative(out, f)).sort();
-    assert.deepEqual(files(committed).map((f) => relative(committed, f)).sort(), expected);
+    const expected = files(out)
+      .map((f) => relative(out, f))
+      .sort();
+    assert.deepEqual(
+      files(committed)
+        .map((f) => relative(committed, f))
+        .sort(),
+      expected,
+    );
     for (const file of expected) {
       assert.equal(readFileSync(join(committed, file), 'utf8'), readFileSync(join(out, file), 'utf8'), `${file} is stale`);
     }

@@ -73,7 +73,8 @@ function decode(format: GenFormat, bytes: Buffer): Decoded {
       rejects.push(rejection.reason);
     },
   };
-  const decoder: TickDecoder = format === 'csv' ? new CsvDecoder(sink) : format === 'fb' ? new FlatBuffersDecoder(sink) : new NdjsonDecoder(sink);
+  const decoder: TickDecoder =
+    format === 'csv' ? new CsvDecoder(sink) : format === 'fb' ? new FlatBuffersDecoder(sink) : new NdjsonDecoder(sink);
   // Odd-sized chunks, so records and batches straddle chunk boundaries.
   for (let at = 0; at < bytes.length; at += 65_537) decoder.push(bytes.subarray(at, at + 65_537));
   decoder.end();
@@ -96,16 +97,33 @@ function replay(path: string, format: GenFormat, extra: readonly string[] = []):
   const deadLetterPath = `${path}.dead.ndjson`;
   const run = spawnSync(
     process.execPath,
-    [join(ROOT, 'bin', 'tickflow.js'), 'replay', path, '--format', format, '--dead-letter', deadLetterPath, '--partitions', '2', '--no-pin', ...extra],
+    [
+      join(ROOT, 'bin', 'tickflow.js'),
+      'replay',
+      path,
+      '--format',
+      format,
+      '--dead-letter',
+      deadLetterPath,
+      '--partitions',
+      '2',
+      '--no-pin',
+      ...extra,
+    ],
     { encoding: 'utf8', maxBuffer: 1 << 28, env: {} },
   );
   assert.equal(run.status, 0, `replay failed: ${run.stderr}`);
-  const records = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  const records = run.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
   const stats = records.at(-1) as Record<string, number>;
   assert.equal(stats.type, 'stats');
   const alerts = countBy(records.filter((r) => r.type === 'alert').map((r) => r.anomaly_type as string));
   const deadText = readFileSync(deadLetterPath, 'utf8').trim();
-  const deadLetters = countBy(deadText === '' ? [] : deadText.split('\n').map((line) => (JSON.parse(line) as { reason: DeadLetterReason }).reason));
+  const deadLetters = countBy(
+    deadText === '' ? [] : deadText.split('\n').map((line) => (JSON.parse(line) as { reason: DeadLetterReason }).reason),
+  );
   return { stats, alerts, deadLetters };
 }
 
@@ -149,9 +167,15 @@ describe('tickflow gen', () => {
     assert.deepEqual(decoded.get('csv')?.ticks, ndjson.ticks);
     assert.deepEqual(decoded.get('fb')?.ticks, ndjson.ticks);
     // The cases a binary encoding could lose: a volume of 0 and a TRADE (enum value 0).
-    assert.ok(ndjson.ticks.some((t) => t.eventType === EventType.TRADE && t.volume === 0), 'no zero-volume trade to compare');
+    assert.ok(
+      ndjson.ticks.some((t) => t.eventType === EventType.TRADE && t.volume === 0),
+      'no zero-volume trade to compare',
+    );
     for (const type of [EventType.TRADE, EventType.QUOTE, EventType.BBO]) {
-      assert.ok(ndjson.ticks.some((t) => t.eventType === type), `no ${EventType[type]} tick`);
+      assert.ok(
+        ndjson.ticks.some((t) => t.eventType === type),
+        `no ${EventType[type]} tick`,
+      );
     }
   });
 
@@ -271,8 +295,20 @@ describe('tickflow gen', () => {
 
   for (const format of FORMATS) {
     it(`${format}: replay dead-letters the injected duplicates, late ticks and invalid records, each for its reason`, async () => {
-      const { path, result, log } = await gen(format, ['--symbols', '30', '--count', '20000', '--seed', '21',
-        '--duplicate-rate', '0.02', '--late-rate', '0.02', '--invalid-rate', '0.04']);
+      const { path, result, log } = await gen(format, [
+        '--symbols',
+        '30',
+        '--count',
+        '20000',
+        '--seed',
+        '21',
+        '--duplicate-rate',
+        '0.02',
+        '--late-rate',
+        '0.02',
+        '--invalid-rate',
+        '0.04',
+      ]);
       const c = result.counts;
       assert.match(log.join('\n'), new RegExp(`duplicate ${c.duplicates}, late ${c.late}, invalid ${c.invalid}`));
       const { stats, deadLetters } = replay(path, format);
@@ -286,9 +322,10 @@ describe('tickflow gen', () => {
       expected.set('duplicate', c.duplicates);
       expected.set('late', c.late);
       assert.deepEqual(new Map([...deadLetters].sort()), new Map([...expected].sort()));
-      const reasons = format === 'fb'
-        ? ['duplicate', 'late', 'missing_field', 'out_of_range', 'invalid_value', 'bid_above_ask']
-        : ['duplicate', 'late', 'unparsable', 'wrong_type', 'missing_field', 'out_of_range', 'invalid_value', 'bid_above_ask'];
+      const reasons =
+        format === 'fb'
+          ? ['duplicate', 'late', 'missing_field', 'out_of_range', 'invalid_value', 'bid_above_ask']
+          : ['duplicate', 'late', 'unparsable', 'wrong_type', 'missing_field', 'out_of_range', 'invalid_value', 'bid_above_ask'];
       for (const reason of reasons) assert.ok((deadLetters.get(reason as DeadLetterReason) ?? 0) > 0, `no ${reason} dead letter`);
     });
   }
@@ -296,7 +333,18 @@ describe('tickflow gen', () => {
   it('injects duplicates the engine classifies as duplicate, not late, even at a slow rate and no lateness', async () => {
     // At one tick a second, a tick 8 records back is 8 s old: only repeating
     // a symbol's newest tick keeps a duplicate at the watermark.
-    const { path, result } = await gen('ndjson', ['--rate', '1', '--count', '3000', '--symbols', '10', '--seed', '4', '--duplicate-rate', '0.05']);
+    const { path, result } = await gen('ndjson', [
+      '--rate',
+      '1',
+      '--count',
+      '3000',
+      '--symbols',
+      '10',
+      '--seed',
+      '4',
+      '--duplicate-rate',
+      '0.05',
+    ]);
     const { stats } = replay(path, 'ndjson', ['--lateness-ms', '0']);
     assert.ok(result.counts.duplicates > 100, result.counts.summary());
     assert.equal(stats.duplicate, result.counts.duplicates);
@@ -334,23 +382,42 @@ describe('tickflow gen', () => {
 
   describe('configuration checks', () => {
     const cases: ReadonlyArray<readonly [string, readonly string[], RegExp]> = [
-      ['a probability above 1', ['--anomaly-rate', '1.5'], /^invalid configuration: --anomaly-rate = 1\.5: expected a probability from 0 to 1$/],
+      [
+        'a probability above 1',
+        ['--anomaly-rate', '1.5'],
+        /^invalid configuration: --anomaly-rate = 1\.5: expected a probability from 0 to 1$/,
+      ],
       ['a trade ratio above 1', ['--trade-ratio', '2'], /^invalid configuration: --trade-ratio = 2: expected a probability from 0 to 1$/],
-      ['injection rates adding up past 1', ['--duplicate-rate', '0.6', '--invalid-rate', '0.6'],
-        /^invalid configuration: --anomaly-rate = [\d.]+, --duplicate-rate = 0\.6, --late-rate = [\d.]+, --invalid-rate = 0\.6: expected a total of at most 1/],
-      ['a feed running past 2100', ['--start', '4102444790000', '--duration', '1m'],
-        /^invalid configuration: --start = 4102444790000: expected an earlier --start or a shorter feed: 60000 records at --rate 1000 would run to timestamp 4102444849999, past the last valid one/],
-      ['an output that cannot be opened', ['--out', join(tmpdir(), 'tickflow-no-such-dir', 'x', 'feed.ndjson')],
-        /^invalid configuration: --out = ".*feed\.ndjson": expected a writable file path or - \(cannot open it for writing: .*ENOENT.*\)$/],
+      [
+        'injection rates adding up past 1',
+        ['--duplicate-rate', '0.6', '--invalid-rate', '0.6'],
+        /^invalid configuration: --anomaly-rate = [\d.]+, --duplicate-rate = 0\.6, --late-rate = [\d.]+, --invalid-rate = 0\.6: expected a /,
+      ],
+      [
+        'a feed running past 2100',
+        ['--start', '4102444790000', '--duration', '1m'],
+        new RegExp(
+          '^invalid configuration: --start = 4102444790000: expected an earlier --start or a shorter feed: ' +
+            '60000 records at --rate 1000 would run to timestamp 4102444849999, past the last valid one',
+        ),
+      ],
+      [
+        'an output that cannot be opened',
+        ['--out', join(tmpdir(), 'tickflow-no-such-dir', 'x', 'feed.ndjson')],
+        /^invalid configuration: --out = ".*feed\.ndjson": expected a writable file path or - \(cannot open it for writing: .*ENOENT.*\)$/,
+      ],
     ];
     for (const [what, args, message] of cases) {
       it(`rejects ${what} with a ConfigError naming the flag`, async () => {
         // Some are found when the options are read, others when the feed is set up: either way before a record is written.
-        await assert.rejects(async () => runGen(loadConfig('gen', ['--out', join(dir, 'unused.ndjson'), ...args], {}), () => {}), (err: unknown) => {
-          assert.ok(err instanceof ConfigError);
-          assert.match(err.message, message);
-          return true;
-        });
+        await assert.rejects(
+          async () => runGen(loadConfig('gen', ['--out', join(dir, 'unused.ndjson'), ...args], {}), () => {}),
+          (err: unknown) => {
+            assert.ok(err instanceof ConfigError);
+            assert.match(err.message, message);
+            return true;
+          },
+        );
       });
     }
   });

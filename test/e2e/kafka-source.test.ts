@@ -37,18 +37,45 @@ after(async () => {
 /** Generates a feed, publishes it to market-data-raw keyed by symbol, and returns what replay makes of it. */
 async function publishFeed(name: string, seed: number, partitions: number): Promise<Array<Record<string, unknown>>> {
   const file = join(dir, `${name}.ndjson`);
-  assert.equal(tickflow(['gen', '--symbols', '12', '--rate', '1000', '--duration', '90s', '--seed', String(seed), '--anomaly-rate', '0.003',
-    '--duplicate-rate', '0.001', '--invalid-rate', '0.001', '--out', file]).status, 0);
-  await broker.createTopics([{ topic: 'market-data-raw', numPartitions: partitions }, ...RESULT_TOPICS.map((topic) => ({ topic, numPartitions: 3 }))]);
+  assert.equal(
+    tickflow([
+      'gen',
+      '--symbols',
+      '12',
+      '--rate',
+      '1000',
+      '--duration',
+      '90s',
+      '--seed',
+      String(seed),
+      '--anomaly-rate',
+      '0.003',
+      '--duplicate-rate',
+      '0.001',
+      '--invalid-rate',
+      '0.001',
+      '--out',
+      file,
+    ]).status,
+    0,
+  );
+  await broker.createTopics([
+    { topic: 'market-data-raw', numPartitions: partitions },
+    ...RESULT_TOPICS.map((topic) => ({ topic, numPartitions: 3 })),
+  ]);
   const port = createKafkaPort({ brokers: [broker.brokers], clientId: 'test-publisher' });
   try {
     const producer = await port.producer();
-    const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+    const lines = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     for (let i = 0; i < lines.length; i += 5000) {
-      await producer.send(lines.slice(i, i + 5000).map((line) => {
-        const symbol = /"symbol":"([^"]*)"/.exec(line)?.[1] ?? 'UNKNOWN';
-        return { topic: 'market-data-raw', key: symbol, value: line };
-      }));
+      await producer.send(
+        lines.slice(i, i + 5000).map((line) => {
+          const symbol = /"symbol":"([^"]*)"/.exec(line)?.[1] ?? 'UNKNOWN';
+          return { topic: 'market-data-raw', key: symbol, value: line };
+        }),
+      );
     }
   } finally {
     await port.close();
@@ -58,13 +85,21 @@ async function publishFeed(name: string, seed: number, partitions: number): Prom
   return out;
 }
 
-
-
 function engine(name: string, extra: readonly string[] = []): Promise<RunningServer> {
   // The default idle close (2 s): a symbol is quiet only when no batch of its
   // partition brought it a tick for that long, which catching up never does.
-  return startServer(['--source', 'kafka', '--kafka-brokers', broker.brokers, '--checkpoint-ms', '300',
-    '--db', join(dir, `${name}.db`), ...WINDOWS, ...extra]);
+  return startServer([
+    '--source',
+    'kafka',
+    '--kafka-brokers',
+    broker.brokers,
+    '--checkpoint-ms',
+    '300',
+    '--db',
+    join(dir, `${name}.db`),
+    ...WINDOWS,
+    ...extra,
+  ]);
 }
 
 /** Reads the result topics until they hold as many final bars as expected, then checks them. */
@@ -72,7 +107,11 @@ async function assertExactlyOnce(expected: ReadonlyArray<Record<string, unknown>
   const wantBars = expected.filter((r) => r.type === 'bar').length;
   // Generous: a loaded machine slows the catch-up after a take-over, never the result.
   await until(() => kcatRead(broker.brokers, 'market-bars').length >= wantBars, `${wantBars} bars in market-bars`, 240_000);
-  const topics = [['market-bars', 'bar'], ['market-indicators', 'indicator'], ['anomaly-alerts', 'alert']] as const;
+  const topics = [
+    ['market-bars', 'bar'],
+    ['market-indicators', 'indicator'],
+    ['anomaly-alerts', 'alert'],
+  ] as const;
   // The last indicator windows close after the last bars, once their
   // partition has been idle for --idle-close-ms: wait for every topic's count.
   for (const [topic, type] of topics) {
@@ -82,7 +121,15 @@ async function assertExactlyOnce(expected: ReadonlyArray<Record<string, unknown>
   for (const [topic, type] of topics) {
     const read = kcatRead(broker.brokers, topic);
     assert.deepEqual(duplicateKeys(read), [], `${topic} has a key twice`);
-    assert.deepEqual(multisetDifferences(read.map((r) => JSON.parse(r.value) as Row), expected.filter((r) => r.type === type) as Row[], 1e-9), [], topic);
+    assert.deepEqual(
+      multisetDifferences(
+        read.map((r) => JSON.parse(r.value) as Row),
+        expected.filter((r) => r.type === type) as Row[],
+        1e-9,
+      ),
+      [],
+      topic,
+    );
   }
 }
 
@@ -96,7 +143,10 @@ describe('Kafka source', () => {
     const second = await engine('restart-b');
     try {
       await assertExactlyOnce(expected);
-      assert.ok(second.logs.some((l) => l.includes('took over input partition') && /"offset":"\d+"/.test(l)), 'no checkpoint was restored');
+      assert.ok(
+        second.logs.some((l) => l.includes('took over input partition') && /"offset":"\d+"/.test(l)),
+        'no checkpoint was restored',
+      );
     } finally {
       await second.stop();
     }
@@ -104,29 +154,39 @@ describe('Kafka source', () => {
 });
 
 describe('scale-out', () => {
-  it('two engines share the input; when one is killed the other takes its partitions over; subscribers of either see every symbol', async () => {
-    // Fresh topics for this test: a broker per describe would be slower than new names, but topic names are fixed by SPEC, so restart the broker clean.
-    await broker.stop();
-    broker = await startTestBroker();
-    const expected = await publishFeed('scale', 42, 4);
-    const symbols = new Set(expected.map((r) => r.symbol as string));
-    const a = await engine('scale-a');
-    const b = await engine('scale-b');
-    try {
-      await until(async () => (await metric(a, 'tickflow_kafka_partitions_owned')) >= 1 && (await metric(b, 'tickflow_kafka_partitions_owned')) >= 1,
-        'both engines to own partitions');
-      const watcher = await TestClient.connect(`${b.ws}/ws`);
-      watcher.send({ op: 'subscribe', channels: ['bars.5s.*'] });
-      await watcher.reply('subscribed');
-      await until(async () => (await metric(a, 'tickflow_kafka_commits_total')) >= 4, 'engine a to commit');
-      a.process.kill('SIGKILL');
-      await a.stop();
-      await assertExactlyOnce(expected);
-      assert.equal(await metric(b, 'tickflow_kafka_partitions_owned'), 4, 'b owns every input partition after a died');
-      await until(() => new Set(watcher.data().map((f) => f.data.symbol as string)).size === symbols.size, 'bars of every symbol on engine b');
-      await watcher.close();
-    } finally {
-      await Promise.all([a.stop(), b.stop()]);
-    }
-  });
+  it(
+    'two engines share the input; when one is killed the other takes its partitions over; subscribers of either see ' + 'every symbol',
+    async () => {
+      // Fresh topics for this test: a broker per describe would be slower than
+      // new names, but topic names are fixed by SPEC, so restart the broker clean.
+      await broker.stop();
+      broker = await startTestBroker();
+      const expected = await publishFeed('scale', 42, 4);
+      const symbols = new Set(expected.map((r) => r.symbol as string));
+      const a = await engine('scale-a');
+      const b = await engine('scale-b');
+      try {
+        await until(
+          async () =>
+            (await metric(a, 'tickflow_kafka_partitions_owned')) >= 1 && (await metric(b, 'tickflow_kafka_partitions_owned')) >= 1,
+          'both engines to own partitions',
+        );
+        const watcher = await TestClient.connect(`${b.ws}/ws`);
+        watcher.send({ op: 'subscribe', channels: ['bars.5s.*'] });
+        await watcher.reply('subscribed');
+        await until(async () => (await metric(a, 'tickflow_kafka_commits_total')) >= 4, 'engine a to commit');
+        a.process.kill('SIGKILL');
+        await a.stop();
+        await assertExactlyOnce(expected);
+        assert.equal(await metric(b, 'tickflow_kafka_partitions_owned'), 4, 'b owns every input partition after a died');
+        await until(
+          () => new Set(watcher.data().map((f) => f.data.symbol as string)).size === symbols.size,
+          'bars of every symbol on engine b',
+        );
+        await watcher.close();
+      } finally {
+        await Promise.all([a.stop(), b.stop()]);
+      }
+    },
+  );
 });

@@ -25,13 +25,30 @@ function query<T>(db: string, sql: string): T[] {
   }
 }
 
-
 describe('crash recovery with a file source', () => {
   it('after kill -9 and restart, the store holds every final record of the file exactly once', async () => {
     const feed = join(dir, 'feed.ndjson');
     const db = join(dir, 'store.db');
-    assert.equal(tickflow(['gen', '--symbols', '8', '--rate', '250', '--duration', '6m', '--seed', '21', '--anomaly-rate', '0.005',
-      '--duplicate-rate', '0.002', '--out', feed]).status, 0);
+    assert.equal(
+      tickflow([
+        'gen',
+        '--symbols',
+        '8',
+        '--rate',
+        '250',
+        '--duration',
+        '6m',
+        '--seed',
+        '21',
+        '--anomaly-rate',
+        '0.005',
+        '--duplicate-rate',
+        '0.002',
+        '--out',
+        feed,
+      ]).status,
+      0,
+    );
     const replay = records(tickflow(['replay', feed]).stdout);
     replay.pop();
 
@@ -54,22 +71,33 @@ describe('crash recovery with a file source', () => {
     const second = await startServer([...args, '--speed', 'max']);
     try {
       await until(() => second.logs.some((l) => l.includes('file source finished')), 'the restarted source to finish');
-      assert.ok(second.logs.some((l) => l.includes('restored from checkpoint')), 'the restart did not restore a checkpoint');
+      assert.ok(
+        second.logs.some((l) => l.includes('restored from checkpoint')),
+        'the restart did not restore a checkpoint',
+      );
       const health = await fetch(`${second.http}/health`);
       assert.equal(health.status, 200);
     } finally {
       assert.equal(await second.stop(), 0);
     }
 
-    const bars = query<Row>(db, 'SELECT symbol, interval, window_start, window_end, open, high, low, close, volume, vwap, trade_count FROM bars');
+    const bars = query<Row>(
+      db,
+      'SELECT symbol, interval, window_start, window_end, open, high, low, close, volume, vwap, trade_count FROM bars',
+    );
     const indicators = query<Row>(db, 'SELECT symbol, window_start, window_end, ma, volatility, trade_count FROM indicators');
-    const alerts = query<Row>(db, 'SELECT symbol, anomaly_type, severity, timestamp, price, volume, price_zscore, volume_ratio, spread_ratio, volatility FROM alerts');
+    const alerts = query<Row>(
+      db,
+      'SELECT symbol, anomaly_type, severity, timestamp, price, volume, price_zscore, volume_ratio, spread_ratio, volatility FROM alerts',
+    );
     const strip = (r: Record<string, unknown>): Row => {
       const { type: _t, final: _f, ...rest } = r;
       return rest;
     };
     const expected = (type: string): Row[] => replay.filter((r) => r.type === type).map(strip);
-    const tag = (type: string) => (r: Row): Row => ({ type, ...r });
+    const tag =
+      (type: string) =>
+      (r: Row): Row => ({ type, ...r });
     assert.deepEqual(multisetDifferences(bars.map(tag('bar')), expected('bar').map(tag('bar')), 1e-9), []);
     assert.deepEqual(multisetDifferences(indicators.map(tag('indicator')), expected('indicator').map(tag('indicator')), 1e-9), []);
     assert.deepEqual(multisetDifferences(alerts.map(tag('alert')), expected('alert').map(tag('alert')), 1e-9), []);

@@ -25,7 +25,10 @@ describe('tickflow replay against the reference model', () => {
       writeFileSync(file, `${input.map((v) => JSON.stringify(v)).join('\n')}\n`);
       const expected = runReference(input);
       assert.ok(expected.late > 0 && expected.duplicate > 0 && expected.rejected > 0, 'the stream must exercise every drop');
-      assert.ok(expected.records.some((r) => r.type === 'alert'), 'the stream must raise alerts');
+      assert.ok(
+        expected.records.some((r) => r.type === 'alert'),
+        'the stream must raise alerts',
+      );
       for (const partitions of ['0', '1', '3']) {
         const result = tickflow(['replay', file, '--partitions', partitions]);
         assert.equal(result.status, 0, result.stderr);

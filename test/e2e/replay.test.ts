@@ -8,8 +8,24 @@ import { recordSet, records, statsOf, tickflow } from '../fixtures/cli';
 const dir = mkdtempSync(join(tmpdir(), 'tickflow-replay-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const FEED = ['--symbols', '25', '--rate', '2000', '--duration', '150s', '--seed', '7',
-  '--anomaly-rate', '0.002', '--duplicate-rate', '0.002', '--late-rate', '0.002', '--invalid-rate', '0.002'];
+const FEED = [
+  '--symbols',
+  '25',
+  '--rate',
+  '2000',
+  '--duration',
+  '150s',
+  '--seed',
+  '7',
+  '--anomaly-rate',
+  '0.002',
+  '--duplicate-rate',
+  '0.002',
+  '--late-rate',
+  '0.002',
+  '--invalid-rate',
+  '0.002',
+];
 const file = (name: string): string => join(dir, name);
 
 before(() => {

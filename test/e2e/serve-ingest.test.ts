@@ -21,8 +21,27 @@ let server: RunningServer;
 let workers: RunningServer;
 
 before(async () => {
-  const gen = tickflow(['gen', '--symbols', '12', '--rate', '400', '--duration', '150s', '--seed', '3', '--anomaly-rate', '0.004',
-    '--duplicate-rate', '0.003', '--late-rate', '0.003', '--invalid-rate', '0.003', '--out', feed]);
+  const gen = tickflow([
+    'gen',
+    '--symbols',
+    '12',
+    '--rate',
+    '400',
+    '--duration',
+    '150s',
+    '--seed',
+    '3',
+    '--anomaly-rate',
+    '0.004',
+    '--duplicate-rate',
+    '0.003',
+    '--late-rate',
+    '0.003',
+    '--invalid-rate',
+    '0.003',
+    '--out',
+    feed,
+  ]);
   assert.equal(gen.status, 0, gen.stderr);
   server = await startServer(['--source', 'none', '--idle-close-ms', '0', '--partitions', '0', '--db', join(dir, 'store.db')]);
   workers = await startServer(['--source', 'none', '--idle-close-ms', '0', '--partitions', '2', '--db', join(dir, 'workers.db')]);
@@ -45,15 +64,21 @@ async function publish(target: RunningServer, lines: readonly string[], perFrame
 
 describe('/ingest end to end', () => {
   for (const placement of ['inline', 'partitioned'] as const) {
-    it(`delivers every final record of a published file exactly once, equal to tickflow replay, and an error frame per dead-lettered tick (${placement})`, async () => {
-      await deliversLikeReplay(placement === 'inline' ? server : workers, placement);
-    });
+    it(
+      `delivers every final record of a published file exactly once, equal to tickflow replay, and an error frame per ` +
+        `dead-lettered tick (${placement})`,
+      async () => {
+        await deliversLikeReplay(placement === 'inline' ? server : workers, placement);
+      },
+    );
   }
 
   async function deliversLikeReplay(target: RunningServer, placement: string): Promise<void> {
-    const health = await (await fetch(`${target.http}/health`)).json() as { placement: string };
+    const health = (await (await fetch(`${target.http}/health`)).json()) as { placement: string };
     assert.equal(health.placement, placement);
-    const lines = readFileSync(feed, 'utf8').split('\n').filter((l) => l !== '');
+    const lines = readFileSync(feed, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     const subscriber = await TestClient.connect(`${target.ws}/ws`);
     subscriber.send({ op: 'subscribe', channels: CHANNELS });
     await subscriber.reply('subscribed');
@@ -66,9 +91,15 @@ describe('/ingest end to end', () => {
     const expectedSet = expected.map((r) => JSON.stringify(r)).sort();
 
     // Final records arrive before the flush reply is sent; allow for the wire.
-    const finals = (): Array<Record<string, unknown>> => subscriber.data().map((f) => f.data).filter((d) => d.type !== 'bar' || d.final === true);
+    const finals = (): Array<Record<string, unknown>> =>
+      subscriber
+        .data()
+        .map((f) => f.data)
+        .filter((d) => d.type !== 'bar' || d.final === true);
     await subscriber.until(() => finals().length >= expectedSet.length, `${expectedSet.length} final records`);
-    const got = finals().map((d) => JSON.stringify(d)).sort();
+    const got = finals()
+      .map((d) => JSON.stringify(d))
+      .sort();
     assert.equal(new Set(got).size, got.length, 'a final record arrived twice');
     assert.deepEqual(got, expectedSet);
 
@@ -84,10 +115,14 @@ describe('/ingest end to end', () => {
     const dropped = stats.rejected + stats.duplicate + stats.late;
     assert.equal(errors.length, dropped);
     const reasons = new Set(errors.map((e) => e.reason));
-    for (const reason of ['duplicate', 'late', 'unparsable', 'wrong_type', 'missing_field']) assert.ok(reasons.has(reason), `no ${reason} error frame`);
+    for (const reason of ['duplicate', 'late', 'unparsable', 'wrong_type', 'missing_field'])
+      assert.ok(reasons.has(reason), `no ${reason} error frame`);
     for (const e of errors) {
       assert.equal(e.code, 'rejected');
-      assert.ok(typeof e.tick === 'number' && e.tick >= 1 && e.tick <= lines.length, `error frame without a tick index: ${JSON.stringify(e)}`);
+      assert.ok(
+        typeof e.tick === 'number' && e.tick >= 1 && e.tick <= lines.length,
+        `error frame without a tick index: ${JSON.stringify(e)}`,
+      );
     }
     // The index names the offending line: spot-check a late tick.
     const late = errors.find((e) => e.reason === 'late');
@@ -107,8 +142,14 @@ describe('/ingest end to end', () => {
     const error = await publisher.reply('error');
     assert.equal(error.code, 'bad_request');
     const ts = 1_704_205_800_000;
-    publisher.send(`{"symbol":"ZZZ","event_type":"TRADE","timestamp":${ts},"price":1,"volume":1}\n{"symbol":"ZZZ","event_type":"TRADE","timestamp":${ts + 1},"price":1,"volume":"1"}`);
-    const rejected = await publisher.reply('error', publisher.frames.indexOf(publisher.frames.find((f) => f.json === error) ?? publisher.frames[0]!) + 1);
+    publisher.send(
+      `{"symbol":"ZZZ","event_type":"TRADE","timestamp":${ts},"price":1,"volume":1}\n` +
+        `{"symbol":"ZZZ","event_type":"TRADE","timestamp":${ts + 1},"price":1,"volume":"1"}`,
+    );
+    const rejected = await publisher.reply(
+      'error',
+      publisher.frames.indexOf(publisher.frames.find((f) => f.json === error) ?? publisher.frames[0]!) + 1,
+    );
     assert.deepEqual([rejected.reason, rejected.field, rejected.tick], ['wrong_type', 'volume', 2]);
     await publisher.close();
   });
@@ -117,7 +158,11 @@ describe('/ingest end to end', () => {
 describe('/ingest input and backpressure', () => {
   it('takes FlatBuffers TickBatch binary frames, numbering ticks across text and binary frames', async () => {
     const fbFile = join(dir, 'feed.fb');
-    assert.equal(tickflow(['gen', '--symbols', '3', '--count', '300', '--seed', '5', '--invalid-rate', '0.05', '--format', 'fb', '--out', fbFile]).status, 0);
+    assert.equal(
+      tickflow(['gen', '--symbols', '3', '--count', '300', '--seed', '5', '--invalid-rate', '0.05', '--format', 'fb', '--out', fbFile])
+        .status,
+      0,
+    );
     const bytes = readFileSync(fbFile);
     const publisher = await TestClient.connect(`${server.ws}/ingest`);
     const watcher = await TestClient.connect(`${server.ws}/ws`);
@@ -133,12 +178,18 @@ describe('/ingest input and backpressure', () => {
     }
     publisher.send({ op: 'ping', id: 'done' });
     await publisher.reply('pong');
-    const replay = records(tickflow(['replay', fbFile, '--format', 'fb', '--dead-letter', join(dir, 'fb-dead.ndjson')]).stdout).pop() as Record<string, number>;
+    const replay = records(
+      tickflow(['replay', fbFile, '--format', 'fb', '--dead-letter', join(dir, 'fb-dead.ndjson')]).stdout,
+    ).pop() as Record<string, number>;
     await watcher.until(() => watcher.data().length - before >= replay.accepted, `${replay.accepted} accepted ticks`);
     const errors = publisher.json().filter((f) => f.op === 'error');
     assert.equal(errors.length, replay.rejected);
     const dead = records(readFileSync(join(dir, 'fb-dead.ndjson'), 'utf8'));
-    assert.deepEqual(errors.map((e) => e.tick), dead.map((d) => d.line), 'the same ticks, by index');
+    assert.deepEqual(
+      errors.map((e) => e.tick),
+      dead.map((d) => d.line),
+      'the same ticks, by index',
+    );
     assert.ok(frames >= 1);
     await publisher.close();
     await watcher.close();
@@ -151,7 +202,18 @@ describe('/ingest input and backpressure', () => {
   }
 
   async function backpressure(partitions: string): Promise<void> {
-    const tiny = await startServer(['--source', 'none', '--idle-close-ms', '0', '--ring-kib', '4', '--partitions', partitions, '--db', join(dir, `tiny-${partitions}.db`)]);
+    const tiny = await startServer([
+      '--source',
+      'none',
+      '--idle-close-ms',
+      '0',
+      '--ring-kib',
+      '4',
+      '--partitions',
+      partitions,
+      '--db',
+      join(dir, `tiny-${partitions}.db`),
+    ]);
     try {
       const watcher = await TestClient.connect(`${tiny.ws}/ws`);
       watcher.send({ op: 'subscribe', channels: ['trades.*'] });
@@ -178,8 +240,14 @@ describe('/ingest input and backpressure', () => {
     try {
       const publisher = await Publisher.connect(limited.ws);
       await publisher.send(Array.from({ length: 50 }, (_, i) => ({ symbol: 'RL', ts: T0 + i, price: 1 })));
-      const reasons = publisher.client.json().filter((f) => f.op === 'error').map((f) => f.reason);
-      assert.ok(reasons.length >= 30 && reasons.every((r) => r === 'rate_limited'), `${reasons.length} rejections: ${[...new Set(reasons)].join(',')}`);
+      const reasons = publisher.client
+        .json()
+        .filter((f) => f.op === 'error')
+        .map((f) => f.reason);
+      assert.ok(
+        reasons.length >= 30 && reasons.every((r) => r === 'rate_limited'),
+        `${reasons.length} rejections: ${[...new Set(reasons)].join(',')}`,
+      );
       await publisher.close();
     } finally {
       await limited.stop();

@@ -76,28 +76,40 @@ describe('slow consumers', () => {
     const publisher = await Publisher.connect(server.ws);
     const last = new Map<string, number>();
     let sent = 0;
-    const conflated = async (): Promise<boolean> => /tickflow_clients_conflated 1/.test(await (await fetch(`${server.http}/metrics`)).text());
+    const conflated = async (): Promise<boolean> =>
+      /tickflow_clients_conflated 1/.test(await (await fetch(`${server.http}/metrics`)).text());
     // Kernel socket buffers absorb the first megabytes; publish until the server sees the client lag.
     while (!(await conflated()) && sent < 1_000_000) {
-      await publisher.send(Array.from({ length: 2000 }, () => {
-        const symbol = `Q${sent % 5}`;
-        last.set(symbol, T0 + sent);
-        return { symbol, type: 'QUOTE' as const, ts: T0 + sent++, bid: 1, ask: 2 + (sent % 3) };
-      }));
+      await publisher.send(
+        Array.from({ length: 2000 }, () => {
+          const symbol = `Q${sent % 5}`;
+          last.set(symbol, T0 + sent);
+          return { symbol, type: 'QUOTE' as const, ts: T0 + sent++, bid: 1, ask: 2 + (sent % 3) };
+        }),
+      );
     }
     assert.ok(await conflated(), 'the client never lagged');
-    await publisher.send(Array.from({ length: 2000 }, () => {
-      const symbol = `Q${sent % 5}`;
-      last.set(symbol, T0 + sent);
-      return { symbol, type: 'QUOTE' as const, ts: T0 + sent++, bid: 1, ask: 2 };
-    }));
+    await publisher.send(
+      Array.from({ length: 2000 }, () => {
+        const symbol = `Q${sent % 5}`;
+        last.set(symbol, T0 + sent);
+        return { symbol, type: 'QUOTE' as const, ts: T0 + sent++, bid: 1, ask: 2 };
+      }),
+    );
     (lagging.socket as unknown as { _socket: { resume(): void } })._socket.resume();
-    await lagging.until(() => [...last].every(([symbol, ts]) => lagging.data(`quotes.${symbol}`).at(-1)?.data.timestamp === ts), 'the latest quote of every symbol');
+    await lagging.until(
+      () => [...last].every(([symbol, ts]) => lagging.data(`quotes.${symbol}`).at(-1)?.data.timestamp === ts),
+      'the latest quote of every symbol',
+    );
     assert.ok(lagging.data().length < sent, `conflation kept ${lagging.data().length} of ${sent}`);
     assert.equal(lagging.closeCode, null);
     for (const symbol of last.keys()) {
       const seqs = lagging.data(`quotes.${symbol}`).map((f) => f.seq);
-      assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'conflation keeps seq order');
+      assert.deepEqual(
+        seqs,
+        [...seqs].sort((a, b) => a - b),
+        'conflation keeps seq order',
+      );
     }
     await publisher.close();
     await lagging.close();
@@ -109,7 +121,10 @@ describe('graceful shutdown', () => {
     const server = await startServer(['--db', join(dir, 'shutdown.db'), '--source', 'none', '--idle-close-ms', '0']);
     const client = await subscribe(`${server.ws}/ws`, ['bars.1m.*']);
     const publisher = await Publisher.connect(server.ws);
-    await publisher.send([{ symbol: 'DOWN', ts: T0 + 1000, price: 5, volume: 10 }, { symbol: 'DOWN', ts: T0 + 2000, price: 6, volume: 10 }]);
+    await publisher.send([
+      { symbol: 'DOWN', ts: T0 + 1000, price: 5, volume: 10 },
+      { symbol: 'DOWN', ts: T0 + 2000, price: 6, volume: 10 },
+    ]);
     await client.until(() => client.data('bars.1m.DOWN').length > 0, 'a forming bar');
     assert.ok(client.data('bars.1m.DOWN').every((f) => f.data.final === false));
     const code = await server.stop('SIGTERM');
@@ -141,18 +156,39 @@ describe('HTTP', () => {
       if (bars.length < 22) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     assert.equal(bars.length, 21, '20 one-second windows and one holding two trades');
-    assert.deepEqual(bars.map((b) => b.window_start), [...bars.map((b) => b.window_start as number)].sort((a, b) => a - b));
-    const some = ((await (await fetch(`${server.http}/api/bars?symbol=HTTP&interval=1s&from=${T0 + 5000}&to=${T0 + 8000}`)).json()) as { bars: typeof bars }).bars;
-    assert.deepEqual(some.map((b) => b.window_start), [T0 + 5000, T0 + 6000, T0 + 7000]);
-    const alerts = ((await (await fetch(`${server.http}/api/alerts?symbol=HTTP`)).json()) as { alerts: Array<Record<string, unknown>> }).alerts;
-    assert.deepEqual(alerts.map((a) => a.anomaly_type).filter((t) => t !== 'HIGH_VOLATILITY'), ['VOLUME_SURGE', 'PRICE_SPIKE']);
+    assert.deepEqual(
+      bars.map((b) => b.window_start),
+      [...bars.map((b) => b.window_start as number)].sort((a, b) => a - b),
+    );
+    const some = (
+      (await (await fetch(`${server.http}/api/bars?symbol=HTTP&interval=1s&from=${T0 + 5000}&to=${T0 + 8000}`)).json()) as {
+        bars: typeof bars;
+      }
+    ).bars;
+    assert.deepEqual(
+      some.map((b) => b.window_start),
+      [T0 + 5000, T0 + 6000, T0 + 7000],
+    );
+    const alerts = ((await (await fetch(`${server.http}/api/alerts?symbol=HTTP`)).json()) as { alerts: Array<Record<string, unknown>> })
+      .alerts;
+    assert.deepEqual(
+      alerts.map((a) => a.anomaly_type).filter((t) => t !== 'HIGH_VOLATILITY'),
+      ['VOLUME_SURGE', 'PRICE_SPIKE'],
+    );
     const bad = await fetch(`${server.http}/api/bars?symbol=HTTP&interval=7m`);
     assert.equal(bad.status, 400);
     assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'bad_request');
 
     const metrics = await (await fetch(`${server.http}/metrics`)).text();
-    for (const name of ['tickflow_ticks_received_total', 'tickflow_dead_letters_total', 'tickflow_ring_occupancy_bytes', 'tickflow_watermark_lag_seconds',
-      'tickflow_client_queue_bytes', 'tickflow_stage_latency_seconds{stage="tick_to_publish",quantile="0.99"}', 'tickflow_messages_published_total']) {
+    for (const name of [
+      'tickflow_ticks_received_total',
+      'tickflow_dead_letters_total',
+      'tickflow_ring_occupancy_bytes',
+      'tickflow_watermark_lag_seconds',
+      'tickflow_client_queue_bytes',
+      'tickflow_stage_latency_seconds{stage="tick_to_publish",quantile="0.99"}',
+      'tickflow_messages_published_total',
+    ]) {
       assert.ok(metrics.includes(name), `${name} missing from /metrics`);
     }
     assert.match(metrics, /tickflow_ticks_accepted_total 22/);
@@ -172,12 +208,17 @@ describe('tokens, entitlements and TLS', () => {
 
   it('requires a token, applies roles, and limits a restricted token to its symbols, wildcards included', async () => {
     const file = join(dir, 'tokens.json');
-    writeFileSync(file, JSON.stringify({ tokens: [
-      { name: 'desk', sha256: desk.sha256, roles: ['subscribe'], symbols: ['AAPL'] },
-      { name: 'feed', sha256: feed.sha256, roles: ['publish'] },
-      { name: 'ops', sha256: ops.sha256, roles: ['admin', 'subscribe'] },
-      { name: 'narrow-feed', sha256: narrowFeed.sha256, roles: ['publish'], symbols: ['AAPL'] },
-    ] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        tokens: [
+          { name: 'desk', sha256: desk.sha256, roles: ['subscribe'], symbols: ['AAPL'] },
+          { name: 'feed', sha256: feed.sha256, roles: ['publish'] },
+          { name: 'ops', sha256: ops.sha256, roles: ['admin', 'subscribe'] },
+          { name: 'narrow-feed', sha256: narrowFeed.sha256, roles: ['publish'], symbols: ['AAPL'] },
+        ],
+      }),
+    );
     const server = await start(['--source', 'none', '--token-file', file, '--host', '127.0.0.1']);
     await assert.rejects(TestClient.connect(`${server.ws}/ws`), /HTTP 401/);
     await assert.rejects(TestClient.connect(`${server.ws}/ws?token=wrong`), /HTTP 401/);
@@ -193,16 +234,30 @@ describe('tokens, entitlements and TLS', () => {
     client.send({ op: 'subscribe', channels: ['trades.*'] });
     await client.reply('subscribed');
     const publisher = await Publisher.connect(server.ws, { authorization: `Bearer ${feed.secret}` });
-    await publisher.send([{ symbol: 'MSFT', ts: T0, price: 1 }, { symbol: 'AAPL', ts: T0, price: 2 }, { symbol: 'MSFT', ts: T0 + 1, price: 3 }]);
+    await publisher.send([
+      { symbol: 'MSFT', ts: T0, price: 1 },
+      { symbol: 'AAPL', ts: T0, price: 2 },
+      { symbol: 'MSFT', ts: T0 + 1, price: 3 },
+    ]);
     const watcher = await subscribe(`${server.ws}/ws?token=${ops.secret}`, ['trades.*']);
     await publisher.send([{ symbol: 'AAPL', ts: T0 + 2, price: 4 }]);
     await watcher.until(() => watcher.data('trades.AAPL').length >= 1, 'the ops watcher');
     await client.until(() => client.data('trades.AAPL').length === 2, 'both AAPL trades');
-    assert.deepEqual(client.data().map((f) => f.ch), ['trades.AAPL', 'trades.AAPL'], 'no MSFT through the wildcard');
+    assert.deepEqual(
+      client.data().map((f) => f.ch),
+      ['trades.AAPL', 'trades.AAPL'],
+      'no MSFT through the wildcard',
+    );
     const narrow = await Publisher.connect(server.ws, { authorization: `Bearer ${narrowFeed.secret}` });
-    await narrow.send([{ symbol: 'MSFT', ts: T0 + 5, price: 1 }, { symbol: 'AAPL', ts: T0 + 5, price: 1 }]);
+    await narrow.send([
+      { symbol: 'MSFT', ts: T0 + 5, price: 1 },
+      { symbol: 'AAPL', ts: T0 + 5, price: 1 },
+    ]);
     const refusedTicks = narrow.client.json().filter((f) => f.op === 'error');
-    assert.deepEqual(refusedTicks.map((e) => [e.reason, e.tick]), [['not_entitled', 1]]);
+    assert.deepEqual(
+      refusedTicks.map((e) => [e.reason, e.tick]),
+      [['not_entitled', 1]],
+    );
     await Promise.all([client.close(), watcher.close(), publisher.close(), narrow.close()]);
   });
 
@@ -215,15 +270,21 @@ describe('tokens, entitlements and TLS', () => {
   it('serves wss:// and https:// with --tls-cert and --tls-key', async () => {
     const key = join(dir, 'key.pem');
     const cert = join(dir, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'],
-      { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'],
+      { stdio: 'ignore' },
+    );
     const server = await start(['--source', 'none', '--tls-cert', cert, '--tls-key', key]);
     const client = await subscribe(`wss://127.0.0.1:${server.port}/ws`, ['trades.TLS']);
     const publisher = await Publisher.connect(`wss://127.0.0.1:${server.port}`);
     await publisher.send([{ symbol: 'TLS', ts: T0, price: 1 }]);
     await client.until(() => client.data('trades.TLS').length === 1, 'a trade over TLS');
     await Promise.all([client.close(), publisher.close()]);
-    const plain = await fetch(`http://127.0.0.1:${server.port}/health`).then(() => 'answered', () => 'refused');
+    const plain = await fetch(`http://127.0.0.1:${server.port}/health`).then(
+      () => 'answered',
+      () => 'refused',
+    );
     assert.equal(plain, 'refused', 'no plain HTTP on a TLS port');
   });
 });
@@ -231,7 +292,11 @@ describe('tokens, entitlements and TLS', () => {
 describe('file source', () => {
   it('replays a file at --speed max, makes every window final at its end and stores what tickflow replay outputs', async () => {
     const feedFile = join(dir, 'source.ndjson');
-    assert.equal(tickflow(['gen', '--symbols', '5', '--rate', '200', '--duration', '90s', '--seed', '9', '--anomaly-rate', '0.01', '--out', feedFile]).status, 0);
+    assert.equal(
+      tickflow(['gen', '--symbols', '5', '--rate', '200', '--duration', '90s', '--seed', '9', '--anomaly-rate', '0.01', '--out', feedFile])
+        .status,
+      0,
+    );
     const replay = records(tickflow(['replay', feedFile]).stdout);
     replay.pop();
     const server = await start(['--source', `file:${feedFile}`, '--speed', 'max', '--idle-close-ms', '0']);
@@ -239,7 +304,13 @@ describe('file source', () => {
     const symbols = [...new Set(expectedBars.map((b) => b.symbol as string))];
     let stored: Array<Record<string, unknown>> = [];
     for (let i = 0; i < 200; i++) {
-      stored = (await Promise.all(symbols.map(async (s) => ((await (await fetch(`${server.http}/api/bars?symbol=${s}&interval=1m`)).json()) as { bars: typeof stored }).bars))).flat();
+      stored = (
+        await Promise.all(
+          symbols.map(
+            async (s) => ((await (await fetch(`${server.http}/api/bars?symbol=${s}&interval=1m`)).json()) as { bars: typeof stored }).bars,
+          ),
+        )
+      ).flat();
       if (stored.length >= expectedBars.length) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -34,7 +34,20 @@ async function published(client: TestClient, channel: string, seq: number): Prom
 before(async () => {
   [server, small] = await Promise.all([
     startServer(['--source', 'none', '--idle-close-ms', '0', '--db', join(dir, 'a.db')]),
-    startServer(['--source', 'none', '--idle-close-ms', '0', '--db', join(dir, 'b.db'), '--replay-buffer', '4', '--max-channels', '3', '--rate-limit', '5']),
+    startServer([
+      '--source',
+      'none',
+      '--idle-close-ms',
+      '0',
+      '--db',
+      join(dir, 'b.db'),
+      '--replay-buffer',
+      '4',
+      '--max-channels',
+      '3',
+      '--rate-limit',
+      '5',
+    ]),
   ]);
   publisher = await Publisher.connect(server.ws);
   watch = await subscriber(server, { channels: EVERYTHING });
@@ -59,8 +72,10 @@ async function subscriber(target: RunningServer, message: Record<string, unknown
 describe('subscribe', () => {
   it('sends the last value of each channel first, with and without wildcards, then live data', async () => {
     await publisher.send([
-      { symbol: 'SNAP', ts: T0, price: 10 }, { symbol: 'SNAP', ts: T0 + 1, price: 11 },
-      { symbol: 'SNAQ', type: 'QUOTE', ts: T0, bid: 1, ask: 2 }, { symbol: 'SNAR', type: 'QUOTE', ts: T0, bid: 3, ask: 4 },
+      { symbol: 'SNAP', ts: T0, price: 10 },
+      { symbol: 'SNAP', ts: T0 + 1, price: 11 },
+      { symbol: 'SNAQ', type: 'QUOTE', ts: T0, bid: 1, ask: 2 },
+      { symbol: 'SNAR', type: 'QUOTE', ts: T0, bid: 3, ask: 4 },
     ]);
     await published(watch, 'trades.SNAP', 2);
     await published(watch, 'quotes.SNAR', 1);
@@ -69,11 +84,17 @@ describe('subscribe', () => {
     const snapshot = client.frames.slice(0, replyAt).map((f) => f.json as { ch: string; seq: number; data: Record<string, unknown> });
     const trade = snapshot.find((f) => f.ch === 'trades.SNAP');
     assert.deepEqual([trade?.seq, trade?.data.price], [2, 11], 'the latest trade, not the first');
-    assert.ok(snapshot.some((f) => f.ch === 'quotes.SNAQ') && snapshot.some((f) => f.ch === 'quotes.SNAR'), 'a wildcard snapshots every matching channel');
+    assert.ok(
+      snapshot.some((f) => f.ch === 'quotes.SNAQ') && snapshot.some((f) => f.ch === 'quotes.SNAR'),
+      'a wildcard snapshots every matching channel',
+    );
     const reply = client.frames[replyAt]?.json;
     assert.deepEqual(reply?.channels, ['trades.SNAP', 'quotes.*']);
 
-    await publisher.send([{ symbol: 'SNAP', ts: T0 + 2, price: 12 }, { symbol: 'OTHER', ts: T0, price: 1 }]);
+    await publisher.send([
+      { symbol: 'SNAP', ts: T0 + 2, price: 12 },
+      { symbol: 'OTHER', ts: T0, price: 1 },
+    ]);
     await client.until(() => client.data('trades.SNAP').length === 2, 'the live trade');
     const live = client.data('trades.SNAP')[1];
     assert.deepEqual([live?.seq, live?.data.price, live?.data.event_type], [3, 12, 'TRADE']);
@@ -93,8 +114,14 @@ describe('subscribe', () => {
     client.send({ op: 'ping', id: 'p1' });
     const pong = await client.reply('pong', from);
     assert.equal(pong.id, 'p1');
-    const errors = client.json().slice(0).filter((f) => f.op === 'error');
-    assert.deepEqual(errors.map((e) => e.code), ['bad_channel', 'bad_channel', 'bad_channel', 'bad_request']);
+    const errors = client
+      .json()
+      .slice(0)
+      .filter((f) => f.op === 'error');
+    assert.deepEqual(
+      errors.map((e) => e.code),
+      ['bad_channel', 'bad_channel', 'bad_channel', 'bad_request'],
+    );
     assert.match(String(errors[0]?.message), /intervals? .*1s, 1m, 5m/);
     assert.equal(client.data('trades.UNS').length, 0, 'nothing after unsubscribe');
     await client.close();
@@ -104,7 +131,10 @@ describe('subscribe', () => {
 describe('resume', () => {
   it('replays exactly what a client missed while disconnected, then goes live', async () => {
     const first = await subscriber(server, { channels: ['trades.*'] });
-    await publisher.send([{ symbol: 'RES', ts: T0, price: 1 }, { symbol: 'RES', ts: T0 + 1, price: 2 }]);
+    await publisher.send([
+      { symbol: 'RES', ts: T0, price: 1 },
+      { symbol: 'RES', ts: T0 + 1, price: 2 },
+    ]);
     await first.until(() => first.data('trades.RES').length === 2, 'two trades');
     const lastSeq = first.data('trades.RES').at(-1)?.seq as number;
     await first.close();
@@ -114,7 +144,14 @@ describe('resume', () => {
     const again = await subscriber(server, { channels: ['trades.*'], resume: { 'trades.RES': lastSeq } });
     const reply = again.json().find((f) => f.op === 'subscribed');
     assert.equal(reply?.recovered, true);
-    assert.deepEqual(again.data('trades.RES').map((f) => [f.seq, f.data.price]), [[lastSeq + 1, 3], [lastSeq + 2, 4], [lastSeq + 3, 5]]);
+    assert.deepEqual(
+      again.data('trades.RES').map((f) => [f.seq, f.data.price]),
+      [
+        [lastSeq + 1, 3],
+        [lastSeq + 2, 4],
+        [lastSeq + 3, 5],
+      ],
+    );
     await publisher.send([{ symbol: 'RES', ts: T0 + 6, price: 6 }]);
     await again.until(() => again.data('trades.RES').length === 4, 'the live trade after the resume');
     assert.equal(again.data('trades.RES')[3]?.seq, lastSeq + 4);
@@ -129,7 +166,10 @@ describe('resume', () => {
     const reply = client.json().find((f) => f.op === 'subscribed');
     assert.equal(reply?.recovered, false);
     assert.deepEqual(reply?.resumed, { 'trades.GAP': { recovered: false, from: 2, to: 10 } });
-    assert.ok(client.data('trades.GAP').some((f) => f.seq === 10), 'the latest value is still sent');
+    assert.ok(
+      client.data('trades.GAP').some((f) => f.seq === 10),
+      'the latest value is still sent',
+    );
     await client.close();
     await pub.close();
   });
@@ -137,7 +177,10 @@ describe('resume', () => {
   it('answers a resume of a channel the server has not seen (after a restart) with recovered: false, also under a wildcard', async () => {
     const client = await subscriber(server, { channels: ['alerts.*'], resume: { 'alerts.NEVER': 5, 'alerts.FRESH': 0 } });
     const reply = client.json().find((f) => f.op === 'subscribed');
-    assert.deepEqual(reply?.resumed, { 'alerts.NEVER': { recovered: false, from: 5, to: 5 }, 'alerts.FRESH': { recovered: true, from: 0, to: 0 } });
+    assert.deepEqual(reply?.resumed, {
+      'alerts.NEVER': { recovered: false, from: 5, to: 5 },
+      'alerts.FRESH': { recovered: true, from: 0, to: 0 },
+    });
     assert.equal(reply?.recovered, false);
     await client.close();
   });
@@ -156,9 +199,16 @@ describe('resume', () => {
     const reply = client.json().find((f) => f.op === 'subscribed');
     assert.equal(reply?.recovered, true);
     const finals = client.data('bars.1s.HIST').filter((f) => f.data.final === true);
-    assert.deepEqual(finals.map((f) => f.data.close), Array.from({ length: 30 }, (_, i) => 10 + i));
+    assert.deepEqual(
+      finals.map((f) => f.data.close),
+      Array.from({ length: 30 }, (_, i) => 10 + i),
+    );
     const seqs = finals.map((f) => f.seq);
-    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'in seq order');
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a, b) => a - b),
+      'in seq order',
+    );
     await client.close();
     await pub.close();
   });
@@ -180,7 +230,10 @@ describe('throttle_ms', () => {
     assert.ok(received.length <= Math.ceil(elapsed / 300) + 1, `${received.length} messages in ${elapsed} ms at one per 300 ms`);
     assert.ok(received.length < 40);
     const seqs = received.map((f) => f.seq);
-    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a, b) => a - b),
+    );
     await throttled.close();
     await full.close();
   });
@@ -190,20 +243,31 @@ describe('binary frames', () => {
   it('sends FlatBuffers Message frames with the content of the JSON frames', async () => {
     const binary = await subscriber(server, { channels: ['trades.FBX', 'bars.1s.FBX'] }, '?format=flatbuffers');
     const json = await subscriber(server, { channels: ['trades.FBX', 'bars.1s.FBX'] });
-    await publisher.send([{ symbol: 'FBX', ts: T0, price: 42.5, volume: 7 }, { symbol: 'FBX', ts: T0 + 10_000, price: 43, volume: 1 }]);
+    await publisher.send([
+      { symbol: 'FBX', ts: T0, price: 42.5, volume: 7 },
+      { symbol: 'FBX', ts: T0 + 10_000, price: 43, volume: 1 },
+    ]);
     await json.until(() => json.data('bars.1s.FBX').some((f) => f.data.final === true), 'the final bar');
     await binary.until(() => binary.frames.filter((f) => f.binary !== null).length >= 3, 'binary frames');
-    const messages = binary.frames.filter((f) => f.binary !== null).map((f) => Message.getRootAsMessage(new ByteBuffer(new Uint8Array(f.binary as Buffer))));
+    const messages = binary.frames
+      .filter((f) => f.binary !== null)
+      .map((f) => Message.getRootAsMessage(new ByteBuffer(new Uint8Array(f.binary as Buffer))));
     const trade = messages.find((m) => m.channel() === 'trades.FBX' && m.payloadType() === PayloadType.TICK);
     assert.ok(trade !== undefined);
     const tick = Tick.getRootAsTick(new ByteBuffer(trade.payloadArray() as Uint8Array));
     assert.deepEqual([tick.symbol(), tick.price(), Number(tick.volume()), Number(trade.seq())], ['FBX', 42.5, 7, 1]);
-    const finalBar = messages.map((m) => (m.payloadType() === PayloadType.BAR ? Bar.getRootAsBar(new ByteBuffer(m.payloadArray() as Uint8Array)) : null))
+    const finalBar = messages
+      .map((m) => (m.payloadType() === PayloadType.BAR ? Bar.getRootAsBar(new ByteBuffer(m.payloadArray() as Uint8Array)) : null))
       .find((b) => b?.final() === true);
     const jsonBar = json.data('bars.1s.FBX').find((f) => f.data.final === true)?.data;
-    assert.deepEqual([finalBar?.open(), finalBar?.close(), Number(finalBar?.volume()), Number(finalBar?.windowStart())],
-      [jsonBar?.open, jsonBar?.close, jsonBar?.volume, jsonBar?.window_start]);
-    assert.ok(binary.frames.some((f) => f.json?.op === 'subscribed'), 'control replies stay JSON');
+    assert.deepEqual(
+      [finalBar?.open(), finalBar?.close(), Number(finalBar?.volume()), Number(finalBar?.windowStart())],
+      [jsonBar?.open, jsonBar?.close, jsonBar?.volume, jsonBar?.window_start],
+    );
+    assert.ok(
+      binary.frames.some((f) => f.json?.op === 'subscribed'),
+      'control replies stay JSON',
+    );
     await binary.close();
     await json.close();
   });

@@ -34,12 +34,17 @@ const nvdaFeed = token('nvda-feed');
 const desk = token('desk');
 const ops = token('ops');
 const tokenFile = join(dir, 'tokens.json');
-writeFileSync(tokenFile, JSON.stringify({ tokens: [
-  { name: aaplFeed.name, sha256: aaplFeed.sha256, roles: ['publish'], symbols: ['AAPL'] },
-  { name: nvdaFeed.name, sha256: nvdaFeed.sha256, roles: ['publish'], symbols: ['NVDA', 'BRK.B'] },
-  { name: desk.name, sha256: desk.sha256, roles: ['subscribe'], symbols: ['AAPL', 'BRK.B'] },
-  { name: ops.name, sha256: ops.sha256, roles: ['admin', 'subscribe', 'publish'] },
-] }));
+writeFileSync(
+  tokenFile,
+  JSON.stringify({
+    tokens: [
+      { name: aaplFeed.name, sha256: aaplFeed.sha256, roles: ['publish'], symbols: ['AAPL'] },
+      { name: nvdaFeed.name, sha256: nvdaFeed.sha256, roles: ['publish'], symbols: ['NVDA', 'BRK.B'] },
+      { name: desk.name, sha256: desk.sha256, roles: ['subscribe'], symbols: ['AAPL', 'BRK.B'] },
+      { name: ops.name, sha256: ops.sha256, roles: ['admin', 'subscribe', 'publish'] },
+    ],
+  }),
+);
 const bearer = (t: { secret: string }): Record<string, string> => ({ authorization: `Bearer ${t.secret}` });
 
 async function start(db: string, args: readonly string[] = []): Promise<RunningServer> {
@@ -48,7 +53,11 @@ async function start(db: string, args: readonly string[] = []): Promise<RunningS
   return server;
 }
 
-async function subscriber(server: RunningServer, who: { secret: string }, message: Record<string, unknown>): Promise<{ client: TestClient; reply: Record<string, unknown> }> {
+async function subscriber(
+  server: RunningServer,
+  who: { secret: string },
+  message: Record<string, unknown>,
+): Promise<{ client: TestClient; reply: Record<string, unknown> }> {
   const client = await TestClient.connect(`${server.ws}/ws`, bearer(who));
   client.send({ op: 'subscribe', ...message });
   return { client, reply: await client.reply('subscribed') };
@@ -56,7 +65,10 @@ async function subscriber(server: RunningServer, who: { secret: string }, messag
 
 /** Error frames a publisher got for its ticks, as [reason, tick index]. */
 function refusals(publisher: Publisher): Array<[unknown, unknown]> {
-  return publisher.client.json().filter((f) => f.op === 'error' && f.code === 'rejected').map((f) => [f.reason, f.tick]);
+  return publisher.client
+    .json()
+    .filter((f) => f.op === 'error' && f.code === 'rejected')
+    .map((f) => [f.reason, f.tick]);
 }
 
 async function metrics(server: RunningServer): Promise<string> {
@@ -68,15 +80,18 @@ async function control(publisher: Publisher, line: Record<string, unknown>): Pro
   const id = `c${Math.random()}`;
   publisher.client.send({ ...line, id });
   let found: Record<string, unknown> | undefined;
-  await publisher.client.until(() => {
-    found = publisher.client.json().find((f) => f.id === id);
-    return found !== undefined;
-  }, `the reply to ${JSON.stringify(line)}`);
+  await publisher.client.until(
+    () => {
+      found = publisher.client.json().find((f) => f.id === id);
+      return found !== undefined;
+    },
+    `the reply to ${JSON.stringify(line)}`,
+  );
   return found as Record<string, unknown>;
 }
 
 describe('event time that cannot run away', () => {
-  it('rejects a far-future tick as future, keeps its symbol live and every other symbol\'s history through retention', async () => {
+  it("rejects a far-future tick as future, keeps its symbol live and every other symbol's history through retention", async () => {
     const server = await start('future.db', ['--retention', '1d']);
     const { client: watcher } = await subscriber(server, desk, { channels: ['trades.AAPL'] });
     const nvda = await Publisher.connect(server.ws, bearer(nvdaFeed));
@@ -87,7 +102,9 @@ describe('event time that cannot run away', () => {
     await nvda.send(history);
     await nvda.flush();
     const stored = async (s: RunningServer): Promise<number> => {
-      const answer = await (await fetch(`${s.http}/api/bars?symbol=NVDA&interval=1s`, { headers: bearer(ops) })).json() as { bars: unknown[] };
+      const answer = (await (await fetch(`${s.http}/api/bars?symbol=NVDA&interval=1s`, { headers: bearer(ops) })).json()) as {
+        bars: unknown[];
+      };
       return answer.bars.length;
     };
     const deadline = Date.now() + 20_000;
@@ -101,19 +118,29 @@ describe('event time that cannot run away', () => {
       { symbol: 'AAPL', ts: FAR + 1, price: 1, volume: 1 },
       { symbol: 'AAPL', ts: Date.now(), price: 191, volume: 1 },
     ]);
-    assert.deepEqual(refusals(aapl), [['future', 2], ['future', 3]]);
+    assert.deepEqual(refusals(aapl), [
+      ['future', 2],
+      ['future', 3],
+    ]);
     const errors = aapl.client.json().filter((f) => f.reason === 'future');
     assert.match(String(errors[0]?.message), /ahead of the server clock; at most 5000 ms \(--max-future-ms\)/);
     await watcher.until(() => watcher.data('trades.AAPL').length === 2, 'both current AAPL trades');
-    assert.deepEqual(watcher.data('trades.AAPL').map((f) => f.data.price), [190, 191], 'the symbol still takes current ticks');
+    assert.deepEqual(
+      watcher.data('trades.AAPL').map((f) => f.data.price),
+      [190, 191],
+      'the symbol still takes current ticks',
+    );
     assert.match(await metrics(server), /tickflow_dead_letters_total\{reason="future"\} 2/);
-    assert.ok(server.logs.some((line) => line.includes('rejected as future')), 'the rejection is logged');
+    assert.ok(
+      server.logs.some((line) => line.includes('rejected as future')),
+      'the rejection is logged',
+    );
 
     // A graceful stop makes every window final; the restart sweeps the store at once.
     await Promise.all([watcher.close(), nvda.close(), aapl.close()]);
     assert.equal(await server.stop(), 0);
     const again = await start('future.db', ['--retention', '1d']);
-    assert.equal(await stored(again), 20, 'NVDA\'s history is still there after the start-up retention sweep');
+    assert.equal(await stored(again), 20, "NVDA's history is still there after the start-up retention sweep");
   });
 
   it('lets an admin reset a symbol whose event time ran ahead, and no one else', async () => {
@@ -121,13 +148,19 @@ describe('event time that cannot run away', () => {
     const server = await start('reset.db', ['--max-future-ms', String(100 * 365 * 86_400_000), '--idle-close-ms', '0']);
     const { client: watcher } = await subscriber(server, ops, { channels: ['trades.AAPL'] });
     const aapl = await Publisher.connect(server.ws, bearer(aaplFeed));
-    await aapl.send([{ symbol: 'AAPL', ts: T0, price: 190, volume: 1 }, { symbol: 'AAPL', ts: FAR, price: 1, volume: 1 }]);
+    await aapl.send([
+      { symbol: 'AAPL', ts: T0, price: 190, volume: 1 },
+      { symbol: 'AAPL', ts: FAR, price: 1, volume: 1 },
+    ]);
     await aapl.send([{ symbol: 'AAPL', ts: Date.now(), price: 191, volume: 1 }]);
     await aapl.client.until(() => refusals(aapl).length > 0, 'the verdict on the current tick');
     assert.deepEqual(refusals(aapl), [['late', 3]], 'stuck: current ticks are late');
 
     const reset = (who: { secret: string } | null, symbol = 'AAPL'): Promise<Response> =>
-      fetch(`${server.http}/api/watermarks/reset?symbol=${encodeURIComponent(symbol)}`, { method: 'POST', headers: who === null ? {} : bearer(who) });
+      fetch(`${server.http}/api/watermarks/reset?symbol=${encodeURIComponent(symbol)}`, {
+        method: 'POST',
+        headers: who === null ? {} : bearer(who),
+      });
     assert.equal((await reset(null)).status, 401);
     assert.equal((await reset(aaplFeed)).status, 403, 'the publisher cannot');
     assert.equal((await reset(desk)).status, 403, 'a subscriber cannot');
@@ -135,21 +168,27 @@ describe('event time that cannot run away', () => {
     assert.equal((await reset(ops, 'bad symbol!')).status, 400);
 
     const before = Date.now();
-    const answer = await (await reset(ops)).json() as Record<string, unknown>;
+    const answer = (await (await reset(ops)).json()) as Record<string, unknown>;
     assert.equal(answer.changed, true);
     assert.equal(answer.watermark_before, FAR - 5000);
-    assert.ok(typeof answer.watermark === 'number' && answer.watermark >= before - 5000 && answer.watermark <= Date.now() - 5000, `watermark ${String(answer.watermark)}`);
+    assert.ok(
+      typeof answer.watermark === 'number' && answer.watermark >= before - 5000 && answer.watermark <= Date.now() - 5000,
+      `watermark ${String(answer.watermark)}`,
+    );
     assert.deepEqual(answer.discarded, { bars: 3, indicator_panes: 1, trades: 1, quotes: 0 });
 
     await aapl.send([{ symbol: 'AAPL', ts: Date.now(), price: 192, volume: 1 }]);
     await watcher.until(() => watcher.data('trades.AAPL').some((f) => f.data.price === 192), 'the current tick, accepted again');
     assert.deepEqual(refusals(aapl), [['late', 3]]);
-    const second = await (await reset(ops)).json() as Record<string, unknown>;
+    const second = (await (await reset(ops)).json()) as Record<string, unknown>;
     assert.equal(second.changed, false, 'a second reset finds nothing ahead of the clock');
     const text = await metrics(server);
     assert.match(text, /tickflow_watermark_resets_total\{outcome="changed"\} 1/);
     assert.match(text, /tickflow_watermark_resets_total\{outcome="unchanged"\} 1/);
-    assert.ok(server.logs.some((line) => line.includes('"watermark reset"') && line.includes('"token":"ops"')), 'the reset is logged with its token');
+    assert.ok(
+      server.logs.some((line) => line.includes('"watermark reset"') && line.includes('"token":"ops"')),
+      'the reset is logged with its token',
+    );
     await Promise.all([watcher.close(), aapl.close()]);
   });
 });
@@ -165,9 +204,9 @@ describe('flush scoped to its publisher', () => {
 
     const own = await control(aapl, { op: 'flush' });
     assert.deepEqual([own.op, own.symbols], ['flushed', 1]);
-    await watcher.until(() => finals(watcher, 'AAPL').length === 1, 'AAPL\'s final bar');
+    await watcher.until(() => finals(watcher, 'AAPL').length === 1, "AAPL's final bar");
     await nvda.send([{ symbol: 'NVDA', ts: T0 + 2000, price: 501, volume: 2 }]);
-    assert.deepEqual(refusals(nvda), [], 'NVDA\'s window stayed open: its publisher\'s tick is not late');
+    assert.deepEqual(refusals(nvda), [], "NVDA's window stayed open: its publisher's tick is not late");
     assert.deepEqual(finals(watcher, 'NVDA'), [], 'no NVDA bar is final yet');
 
     const wide = await control(aapl, { op: 'flush', all: true });
@@ -177,8 +216,11 @@ describe('flush scoped to its publisher', () => {
     assert.match(String(narrowed.message), /a flush takes only "id" and "all".*"symbol"/);
 
     await nvda.flush();
-    await watcher.until(() => finals(watcher, 'NVDA').length === 1, 'NVDA\'s final bar');
-    assert.deepEqual(finals(watcher, 'NVDA').map((b) => [b.volume, b.trade_count]), [[3, 2]]);
+    await watcher.until(() => finals(watcher, 'NVDA').length === 1, "NVDA's final bar");
+    assert.deepEqual(
+      finals(watcher, 'NVDA').map((b) => [b.volume, b.trade_count]),
+      [[3, 2]],
+    );
 
     const admin = await Publisher.connect(server.ws, bearer(ops));
     await admin.send([{ symbol: 'MSFT', ts: T0 + 1000, price: 400, volume: 1 }]);
@@ -212,7 +254,10 @@ describe('resume on dotted symbols', () => {
     assert.equal(reply.recovered, false, 'not every channel could be resumed');
     const resumed = reply.resumed as Record<string, { recovered: boolean; from: number; to: number; reason?: string }>;
     assert.deepEqual(resumed['trades.BRK.B'], { recovered: true, from: 2, to: 5 });
-    assert.deepEqual(client.data('trades.BRK.B').map((f) => f.seq), [3, 4, 5]);
+    assert.deepEqual(
+      client.data('trades.BRK.B').map((f) => f.seq),
+      [3, 4, 5],
+    );
     assert.deepEqual(resumed['trades.NVDA'], { recovered: false, from: 0, to: 0, reason: 'not entitled to NVDA' });
     assert.equal(resumed['trades.AAPL']?.recovered, true, 'nothing was ever published on it: nothing missed');
     assert.match(String(resumed['trades.*']?.reason), /not wildcards/);
@@ -221,5 +266,8 @@ describe('resume on dotted symbols', () => {
 });
 
 function finals(client: TestClient, symbol: string): Array<Record<string, unknown>> {
-  return client.data(`bars.1m.${symbol}`).filter((f) => f.data.final === true).map((f) => f.data);
+  return client
+    .data(`bars.1m.${symbol}`)
+    .filter((f) => f.data.final === true)
+    .map((f) => f.data);
 }

@@ -21,11 +21,30 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The environment of a machine without the checkout: a fresh home and cache, no Node module paths. */
 const env: NodeJS.ProcessEnv = {
-  PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(dir, 'home'), XDG_CACHE_HOME: cache, TICKFLOW_PIN: 'false',
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  HOME: join(dir, 'home'),
+  XDG_CACHE_HOME: cache,
+  TICKFLOW_PIN: 'false',
 };
 
-const FEED = ['--symbols', '20', '--rate', '2000', '--duration', '40s', '--seed', '11',
-  '--anomaly-rate', '0.002', '--duplicate-rate', '0.002', '--late-rate', '0.002', '--invalid-rate', '0.002'];
+const FEED = [
+  '--symbols',
+  '20',
+  '--rate',
+  '2000',
+  '--duration',
+  '40s',
+  '--seed',
+  '11',
+  '--anomaly-rate',
+  '0.002',
+  '--duplicate-rate',
+  '0.002',
+  '--late-rate',
+  '0.002',
+  '--invalid-rate',
+  '0.002',
+];
 
 function binaryRun(args: readonly string[]): { stdout: string; stderr: string } {
   const result = spawnSync(binary, args, { cwd: run, env, encoding: 'utf8', maxBuffer: 1 << 28 });
@@ -41,7 +60,10 @@ function counts(stats: Record<string, number>): Record<string, number> {
 
 before(() => {
   const built = join(dir, 'build', 'tickflow');
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-binary.js'), '--out', built], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-binary.js'), '--out', built], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   mkdirSync(run);
   copyFileSync(built, binary);
   execFileSync('chmod', ['755', binary]);
@@ -56,7 +78,14 @@ describe('the single executable', () => {
     const builds = readdirSync(join(cache, 'tickflow'));
     assert.equal(builds.length, 1, `one build folder, got ${builds.join(', ')}`);
     const folder = join(cache, 'tickflow', builds[0] as string);
-    for (const file of ['main.js', 'partition-worker.js', 'store-writer.js', 'better_sqlite3.node', 'tickflow_native.node', 'dashboard/index.html']) {
+    for (const file of [
+      'main.js',
+      'partition-worker.js',
+      'store-writer.js',
+      'better_sqlite3.node',
+      'tickflow_native.node',
+      'dashboard/index.html',
+    ]) {
       assert.ok(existsSync(join(folder, file)), `${file} unpacked`);
     }
     // A second start reuses the folder as it is.
@@ -74,7 +103,12 @@ describe('the single executable', () => {
     assert.ok(readFileSync(join(run, 'feed.ndjson')).equals(readFileSync(checkoutFeed)), 'identical feeds');
 
     // Pinned, so the CPU-affinity addon is loaded from the unpacked folder too.
-    const fromBinary = spawnSync(binary, ['replay', 'feed.ndjson', '--partitions', '2', '--pin'], { cwd: run, env, encoding: 'utf8', maxBuffer: 1 << 28 });
+    const fromBinary = spawnSync(binary, ['replay', 'feed.ndjson', '--partitions', '2', '--pin'], {
+      cwd: run,
+      env,
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    });
     assert.equal(fromBinary.status, 0, fromBinary.stderr);
     assert.doesNotMatch(fromBinary.stderr, /pinning is unavailable|did not load/);
     const fromCheckout = tickflow(['replay', checkoutFeed, '--partitions', '2']);
@@ -88,8 +122,11 @@ describe('the single executable', () => {
 
   it('serves /health, the dashboard, history and /metrics, starts the Kafka mirror thread and drains on SIGTERM', async () => {
     // One worker thread, so the bundled partition worker is loaded too.
-    const server = await startCommand(binary, ['serve', '--port', '0', '--log-format', 'json', '--db', 'data/tickflow.db', '--partitions', '1',
-      '--kafka-brokers', '127.0.0.1:1'], { env, cwd: run });
+    const server = await startCommand(
+      binary,
+      ['serve', '--port', '0', '--log-format', 'json', '--db', 'data/tickflow.db', '--partitions', '1', '--kafka-brokers', '127.0.0.1:1'],
+      { env, cwd: run },
+    );
     let code: number | null;
     try {
       const health = await fetch(`${server.http}/health`);
@@ -112,7 +149,10 @@ describe('the single executable', () => {
       while (!server.logs.some((l) => l.includes('kafka mirror cannot reach the brokers')) && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      assert.ok(server.logs.some((l) => l.includes('kafka mirror cannot reach the brokers')), server.logs.join('\n'));
+      assert.ok(
+        server.logs.some((l) => l.includes('kafka mirror cannot reach the brokers')),
+        server.logs.join('\n'),
+      );
     } finally {
       code = await server.stop();
     }

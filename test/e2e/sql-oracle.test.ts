@@ -21,10 +21,28 @@ after(() => {
 });
 
 const RELATIVE = 1e-9;
-const INTERVALS: ReadonlyArray<readonly [string, number]> = [['1s', 1000], ['1m', 60_000], ['5m', 300_000]];
+const INTERVALS: ReadonlyArray<readonly [string, number]> = [
+  ['1s', 1000],
+  ['1m', 60_000],
+  ['5m', 300_000],
+];
 
 before(() => {
-  const gen = tickflow(['gen', '--symbols', '30', '--rate', '1500', '--duration', '15m', '--seed', '42', '--anomaly-rate', '0.003', '--out', feed]);
+  const gen = tickflow([
+    'gen',
+    '--symbols',
+    '30',
+    '--rate',
+    '1500',
+    '--duration',
+    '15m',
+    '--seed',
+    '42',
+    '--anomaly-rate',
+    '0.003',
+    '--out',
+    feed,
+  ]);
   assert.equal(gen.status, 0, gen.stderr);
   db.pragma('journal_mode = WAL');
   db.exec(`CREATE TABLE ticks (
@@ -39,7 +57,9 @@ before(() => {
 });
 
 function barsBySql(label: string, interval: number): Row[] {
-  return db.prepare(`
+  return db
+    .prepare(
+      `
     WITH b AS (
       SELECT symbol, ts - ts % @interval AS window_start, ts, price, volume, arrival
       FROM ticks WHERE event_type = 'TRADE'),
@@ -55,26 +75,34 @@ function barsBySql(label: string, interval: number): Row[] {
       SUM(volume) AS volume,
       CASE WHEN SUM(volume) = 0 THEN NULL ELSE SUM(price * volume) / SUM(volume) END AS vwap,
       COUNT(*) AS trade_count
-    FROM f GROUP BY symbol, window_start`).all({ interval, label }) as Row[];
+    FROM f GROUP BY symbol, window_start`,
+    )
+    .all({ interval, label }) as Row[];
 }
 
 function indicatorsBySql(): Row[] {
   // Each trade lies in the ten 5-minute windows that start on a 30 s boundary
   // in (ts - 300000, ts].
-  return db.prepare(`
+  return db
+    .prepare(
+      `
     WITH RECURSIVE k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k WHERE j < 9),
     w AS (
       SELECT symbol, ts - ts % 30000 - j * 30000 AS window_start, price
       FROM ticks, k WHERE event_type = 'TRADE')
     SELECT 'indicator' AS type, symbol, window_start, window_start + 300000 AS window_end,
       AVG(price) AS ma, (MAX(price) - MIN(price)) / AVG(price) AS volatility, COUNT(*) AS trade_count
-    FROM w GROUP BY symbol, window_start`).all() as Row[];
+    FROM w GROUP BY symbol, window_start`,
+    )
+    .all() as Row[];
 }
 
 function tradeAlertsBySql(): Row[] {
   // Population variance from moments shifted by the symbol's mean price, so
   // the subtraction does not cancel; zero when min = max in the window.
-  return db.prepare(`
+  return db
+    .prepare(
+      `
     WITH t AS (
       SELECT tr.*, tr.price - c.center AS d FROM ticks tr
       JOIN (SELECT symbol, AVG(price) AS center FROM ticks WHERE event_type = 'TRADE' GROUP BY symbol) c USING (symbol)
@@ -97,33 +125,55 @@ function tradeAlertsBySql(): Row[] {
              WHEN price_zscore > 2.0 AND volume_ratio > 3.0 THEN 'COMBINED_ANOMALY' END AS anomaly_type,
         ts AS timestamp, price, volume, price_zscore, volume_ratio, NULL AS spread_ratio, NULL AS volatility
       FROM z)
-    WHERE anomaly_type IS NOT NULL`).all() as Row[];
+    WHERE anomaly_type IS NOT NULL`,
+    )
+    .all() as Row[];
 }
 
 function quoteAlertsBySql(): Row[] {
-  return db.prepare(`
+  return db
+    .prepare(
+      `
     WITH q AS (
       SELECT symbol, ts, ask - bid AS spread,
         AVG(ask - bid) OVER (PARTITION BY symbol ORDER BY ts RANGE BETWEEN 300000 PRECEDING AND CURRENT ROW) AS mean_spread
       FROM ticks WHERE event_type IN ('QUOTE', 'BBO'))
     SELECT 'alert' AS type, symbol, 'SPREAD_WIDENING' AS anomaly_type, ts AS timestamp, NULL AS price, NULL AS volume,
       NULL AS price_zscore, NULL AS volume_ratio, spread / mean_spread AS spread_ratio, NULL AS volatility
-    FROM q WHERE mean_spread > 0 AND spread / mean_spread > 2.0`).all() as Row[];
+    FROM q WHERE mean_spread > 0 AND spread / mean_spread > 2.0`,
+    )
+    .all() as Row[];
 }
 
 const SEVERITY: Readonly<Record<string, string>> = {
-  PRICE_SPIKE: 'CRITICAL', VOLUME_SURGE: 'WARNING', COMBINED_ANOMALY: 'HIGH', SPREAD_WIDENING: 'WARNING', HIGH_VOLATILITY: 'WARNING',
+  PRICE_SPIKE: 'CRITICAL',
+  VOLUME_SURGE: 'WARNING',
+  COMBINED_ANOMALY: 'HIGH',
+  SPREAD_WIDENING: 'WARNING',
+  HIGH_VOLATILITY: 'WARNING',
 };
 
 function expected(): { bars: Row[]; indicators: Row[]; alerts: Row[] } {
   const bars = INTERVALS.flatMap(([label, ms]) => barsBySql(label, ms)).map((b) => ({ ...b, final: true }));
   const indicators = indicatorsBySql();
-  const volatile = indicators.filter((i) => (i.volatility as number) > 0.02).map((i) => ({
-    type: 'alert', symbol: i.symbol, anomaly_type: 'HIGH_VOLATILITY', timestamp: i.window_end, price: null, volume: null,
-    price_zscore: null, volume_ratio: null, spread_ratio: null, volatility: i.volatility,
+  const volatile = indicators
+    .filter((i) => (i.volatility as number) > 0.02)
+    .map((i) => ({
+      type: 'alert',
+      symbol: i.symbol,
+      anomaly_type: 'HIGH_VOLATILITY',
+      timestamp: i.window_end,
+      price: null,
+      volume: null,
+      price_zscore: null,
+      volume_ratio: null,
+      spread_ratio: null,
+      volatility: i.volatility,
+    }));
+  const alerts = [...tradeAlertsBySql(), ...quoteAlertsBySql(), ...volatile].map((a) => ({
+    ...a,
+    severity: SEVERITY[a.anomaly_type as string],
   }));
-  const alerts = [...tradeAlertsBySql(), ...quoteAlertsBySql(), ...volatile]
-    .map((a) => ({ ...a, severity: SEVERITY[a.anomaly_type as string] }));
   return { bars, indicators, alerts };
 }
 
@@ -148,9 +198,23 @@ describe('tickflow replay against SQL computed by SQLite', () => {
       const stats = out.pop();
       assert.deepEqual([stats?.rejected, stats?.duplicate, stats?.late], [0, 0, 0], 'the oracle stream must be clean and in order');
       const of = (type: string): Row[] => out.filter((r) => r.type === type);
-      assert.deepEqual(diffRecords(of('bar'), oracle.bars, (r) => `${r.symbol as string}|${r.interval as string}|${r.window_start as number}`, RELATIVE), []);
-      assert.deepEqual(diffRecords(of('indicator'), oracle.indicators, (r) => `${r.symbol as string}|${r.window_start as number}`, RELATIVE), []);
-      assert.deepEqual(diffRecords(of('alert'), oracle.alerts, (r) => `${r.symbol as string}|${r.anomaly_type as string}|${r.timestamp as number}`, RELATIVE), []);
+      assert.deepEqual(
+        diffRecords(of('bar'), oracle.bars, (r) => `${r.symbol as string}|${r.interval as string}|${r.window_start as number}`, RELATIVE),
+        [],
+      );
+      assert.deepEqual(
+        diffRecords(of('indicator'), oracle.indicators, (r) => `${r.symbol as string}|${r.window_start as number}`, RELATIVE),
+        [],
+      );
+      assert.deepEqual(
+        diffRecords(
+          of('alert'),
+          oracle.alerts,
+          (r) => `${r.symbol as string}|${r.anomaly_type as string}|${r.timestamp as number}`,
+          RELATIVE,
+        ),
+        [],
+      );
     });
   }
 });

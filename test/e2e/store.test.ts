@@ -54,16 +54,44 @@ describe('store round trip', () => {
     const alerts = [
       alert('AAPL', 1000),
       alert('AAPL', 2000, {
-        anomaly_type: 'SPREAD_WIDENING', severity: 'WARNING', price: null, volume: null, price_zscore: null,
-        volume_ratio: null, spread_ratio: 2.5,
+        anomaly_type: 'SPREAD_WIDENING',
+        severity: 'WARNING',
+        price: null,
+        volume: null,
+        price_zscore: null,
+        volume_ratio: null,
+        spread_ratio: 2.5,
       }),
-      alert('AAPL', 3000, { anomaly_type: 'HIGH_VOLATILITY', severity: 'WARNING', price: null, volume: null, price_zscore: null, volume_ratio: null, volatility: 0.031 }),
+      alert('AAPL', 3000, {
+        anomaly_type: 'HIGH_VOLATILITY',
+        severity: 'WARNING',
+        price: null,
+        volume: null,
+        price_zscore: null,
+        volume_ratio: null,
+        volatility: 0.031,
+      }),
     ];
     const deadLetters: DeadLetterRecord[] = [
       { type: 'dead_letter', reason: 'unparsable', field: '', message: 'not JSON', line: 3, raw: '{"symbol":' },
-      { type: 'dead_letter', reason: 'out_of_range', field: 'price', message: 'price must be > 0', line: 4, tick: { symbol: 'AAPL', price: -1, nested: { a: [1, null] } } },
+      {
+        type: 'dead_letter',
+        reason: 'out_of_range',
+        field: 'price',
+        message: 'price must be > 0',
+        line: 4,
+        tick: { symbol: 'AAPL', price: -1, nested: { a: [1, null] } },
+      },
       { type: 'dead_letter', reason: 'late', field: '', message: 'older than the watermark', line: 0 },
-      { type: 'dead_letter', reason: 'wrong_type', field: 'volume', message: 'volume must be an integer', line: 9, raw: 'x', tick: { volume: '5' } },
+      {
+        type: 'dead_letter',
+        reason: 'wrong_type',
+        field: 'volume',
+        message: 'volume must be an integer',
+        line: 9,
+        raw: 'x',
+        tick: { volume: '5' },
+      },
     ];
     await withStore({ path: freshPath() }, async (store) => {
       bars.forEach((record, i) => store.write(barEntry(record, i + 1)));
@@ -74,8 +102,14 @@ describe('store round trip', () => {
 
       assertSameRecords(await store.queryBars({ symbol: 'AAPL', interval: '1m' }), bars);
       assertSameRecords(await store.queryAlerts({}), alerts);
-      assertSameRecords((await store.queryChannel('indicators.AAPL', 0, 10)).map((entry) => entry.record), indicators);
-      assertSameRecords(await store.queryDeadLetters({}), deadLetters.map((record, i) => ({ receivedAt: 1_700_000_000_000 + i, record })));
+      assertSameRecords(
+        (await store.queryChannel('indicators.AAPL', 0, 10)).map((entry) => entry.record),
+        indicators,
+      );
+      assertSameRecords(
+        await store.queryDeadLetters({}),
+        deadLetters.map((record, i) => ({ receivedAt: 1_700_000_000_000 + i, record })),
+      );
       assert.equal(store.stats().pendingWrites, 0);
       assert.equal(store.stats().committedBatches, 1);
     });
@@ -103,7 +137,10 @@ describe('store round trip', () => {
       assert.equal(store.stats().coalescedWrites, 2);
       assert.equal(store.stats().pendingWrites, 2);
       await store.flush();
-      assertSameRecords(await store.queryBars({ symbol: 'MSFT', interval: '1m' }), [bar('MSFT', '1m', 0, { close: 3 }), bar('MSFT', '1m', MIN)]);
+      assertSameRecords(await store.queryBars({ symbol: 'MSFT', interval: '1m' }), [
+        bar('MSFT', '1m', 0, { close: 3 }),
+        bar('MSFT', '1m', MIN),
+      ]);
       assert.deepEqual(await store.maxSeqByChannel(), new Map([['bars.1m.MSFT', 4]]));
     });
   });
@@ -120,11 +157,20 @@ describe('store queries', () => {
       await store.flush();
 
       const window = await store.queryBars({ symbol: 'AAPL', interval: '1m', from: 10 * MIN, to: 15 * MIN });
-      assert.deepEqual(window.map((b) => b.window_start), [10, 11, 12, 13, 14].map((i) => i * MIN));
+      assert.deepEqual(
+        window.map((b) => b.window_start),
+        [10, 11, 12, 13, 14].map((i) => i * MIN),
+      );
       const limited = await store.queryBars({ symbol: 'AAPL', interval: '1m', from: 10 * MIN, limit: 2 });
-      assert.deepEqual(limited.map((b) => b.window_start), [10 * MIN, 11 * MIN]);
+      assert.deepEqual(
+        limited.map((b) => b.window_start),
+        [10 * MIN, 11 * MIN],
+      );
       const untilFive = await store.queryBars({ symbol: 'AAPL', interval: '5m', to: 10 * MIN });
-      assert.deepEqual(untilFive.map((b) => b.window_start), [0, 5 * MIN]);
+      assert.deepEqual(
+        untilFive.map((b) => b.window_start),
+        [0, 5 * MIN],
+      );
       assert.equal((await store.queryBars({ symbol: 'MSFT', interval: '1m' })).length, 5);
       assert.equal((await store.queryBars({ symbol: 'AAPL', interval: '1m' })).length, 1000);
       const capped = await store.queryBars({ symbol: 'AAPL', interval: '1m', limit: 50_000 });
@@ -157,7 +203,10 @@ describe('store queries', () => {
 
   it('refuses bad queries with a StoreError naming the field, value and expectation', async () => {
     await withStore({ path: freshPath() }, async (store) => {
-      await rejectsWithStoreError(store.queryBars({ symbol: 'AAPL', interval: '1m', limit: 0 }), 'queryBars: limit = 0: expected an integer >= 1');
+      await rejectsWithStoreError(
+        store.queryBars({ symbol: 'AAPL', interval: '1m', limit: 0 }),
+        'queryBars: limit = 0: expected an integer >= 1',
+      );
       await rejectsWithStoreError(store.queryBars({ symbol: '', interval: '1m' }), 'queryBars: symbol = "": expected a non-empty string');
       await rejectsWithStoreError(store.queryAlerts({ from: 1.5 }), 'queryAlerts: from = 1.5: expected an integer time');
       await rejectsWithStoreError(store.queryChannel('alerts.AAPL', Number.NaN, 10), 'queryChannel: afterSeq = NaN: expected an integer');
@@ -172,13 +221,29 @@ describe('store queries', () => {
       await store.flush();
 
       const after3 = await store.queryChannel('alerts.AAPL', 3, 100);
-      assert.deepEqual(after3.map((entry) => entry.seq), [4, 5, 6]);
+      assert.deepEqual(
+        after3.map((entry) => entry.seq),
+        [4, 5, 6],
+      );
       assertSameRecords(after3[0]?.record, alert('AAPL', 4000));
-      assert.deepEqual((await store.queryChannel('alerts.AAPL', 0, 2)).map((entry) => entry.seq), [1, 2]);
-      assert.deepEqual((await store.queryChannel('bars.1m.AAPL', 11, 100)).map((entry) => entry.seq), [12, 13]);
+      assert.deepEqual(
+        (await store.queryChannel('alerts.AAPL', 0, 2)).map((entry) => entry.seq),
+        [1, 2],
+      );
+      assert.deepEqual(
+        (await store.queryChannel('bars.1m.AAPL', 11, 100)).map((entry) => entry.seq),
+        [12, 13],
+      );
       assert.deepEqual(await store.queryChannel('alerts.AAPL', 6, 100), []);
       assert.deepEqual(await store.queryChannel('trades.AAPL', 0, 100), []);
-      assert.deepEqual(await store.maxSeqByChannel(), new Map([['alerts.AAPL', 6], ['alerts.MSFT', 7], ['bars.1m.AAPL', 13]]));
+      assert.deepEqual(
+        await store.maxSeqByChannel(),
+        new Map([
+          ['alerts.AAPL', 6],
+          ['alerts.MSFT', 7],
+          ['bars.1m.AAPL', 13],
+        ]),
+      );
     });
   });
 });
@@ -195,7 +260,13 @@ describe('store lifecycle', () => {
     assert.ok(!existsSync(`${path}-wal`), 'closing checkpoints and removes the WAL');
     await withStore({ path, readers: 2 }, async (store) => {
       assertSameRecords(await store.queryBars({ symbol: 'AAPL', interval: '1m' }), [bar('AAPL', '1m', 0)]);
-      assert.deepEqual(await store.maxSeqByChannel(), new Map([['alerts.AAPL', 9], ['bars.1m.AAPL', 41]]));
+      assert.deepEqual(
+        await store.maxSeqByChannel(),
+        new Map([
+          ['alerts.AAPL', 9],
+          ['bars.1m.AAPL', 41],
+        ]),
+      );
     });
   });
 
@@ -257,7 +328,11 @@ describe('store lifecycle', () => {
       for (let seq = 1; seq <= count; seq++) store.write(alertEntry(alert('BURST', seq), seq));
       assert.equal(store.stats().droppedWrites, 0);
       for (let i = 0; i < 500; i++) {
-        store.write({ kind: 'dead_letter', record: { type: 'dead_letter', reason: 'late', field: '', message: 'm', line: i }, receivedAt: i });
+        store.write({
+          kind: 'dead_letter',
+          record: { type: 'dead_letter', reason: 'late', field: '', message: 'm', line: i },
+          receivedAt: i,
+        });
       }
       assert.equal(store.stats().droppedWrites, 500);
       await store.flush();
@@ -278,7 +353,10 @@ describe('store lifecycle', () => {
       assert.equal(errors.length, 1);
       assert.equal(errors[0]?.code, 'ERR_TICKFLOW_STORE');
       assert.match(errors[0]?.message ?? '', /1 of 3 records .* could not be stored .*NOT NULL constraint failed: bars\.open/);
-      assert.deepEqual((await store.queryBars({ symbol: 'AAPL', interval: '1m' })).map((b) => b.window_start), [0, 2 * MIN]);
+      assert.deepEqual(
+        (await store.queryBars({ symbol: 'AAPL', interval: '1m' })).map((b) => b.window_start),
+        [0, 2 * MIN],
+      );
       assert.equal(store.stats().failedRecords, 1);
       assert.equal(store.stats().failedBatches, 0);
       assert.deepEqual(await store.maxSeqByChannel(), new Map([['bars.1m.AAPL', 3]]));
@@ -313,7 +391,10 @@ describe('store retention', () => {
     try {
       for (const table of ['bars', 'indicators', 'alerts']) {
         for (const { stored_at } of db.prepare(`SELECT stored_at FROM ${table}`).all() as Array<{ stored_at: number }>) {
-          assert.ok(stored_at >= before && stored_at <= after, `${table}.stored_at ${stored_at} is the commit time, in [${before}, ${after}]`);
+          assert.ok(
+            stored_at >= before && stored_at <= after,
+            `${table}.stored_at ${stored_at} is the commit time, in [${before}, ${after}]`,
+          );
         }
       }
     } finally {
@@ -321,64 +402,103 @@ describe('store retention', () => {
     }
     const heard: RetentionSweep[] = [];
     await withStore({ path, retentionMs: DAY, onSweep: (sweep) => heard.push(sweep) }, async (store) => {
-      assert.deepEqual((await store.queryBars({ symbol: 'AAPL', interval: '1m' })).map((b) => b.window_start), [old]);
-      assert.deepEqual((await store.queryBars({ symbol: 'ZZZZ', interval: '1m' })).map((b) => b.window_start), [future]);
-      assertSameRecords((await store.queryChannel('indicators.AAPL', 0, 10)).map((entry) => entry.record), [indicator('AAPL', old)]);
-      assertSameRecords((await store.queryChannel('indicators.ZZZZ', 0, 10)).map((entry) => entry.record), [indicator('ZZZZ', future)]);
-      assert.deepEqual((await store.queryAlerts({})).map((a) => a.timestamp), [old, future]);
-      assert.deepEqual((await store.queryDeadLetters({})).map((d) => d.receivedAt), [now]);
+      assert.deepEqual(
+        (await store.queryBars({ symbol: 'AAPL', interval: '1m' })).map((b) => b.window_start),
+        [old],
+      );
+      assert.deepEqual(
+        (await store.queryBars({ symbol: 'ZZZZ', interval: '1m' })).map((b) => b.window_start),
+        [future],
+      );
+      assertSameRecords(
+        (await store.queryChannel('indicators.AAPL', 0, 10)).map((entry) => entry.record),
+        [indicator('AAPL', old)],
+      );
+      assertSameRecords(
+        (await store.queryChannel('indicators.ZZZZ', 0, 10)).map((entry) => entry.record),
+        [indicator('ZZZZ', future)],
+      );
+      assert.deepEqual(
+        (await store.queryAlerts({})).map((a) => a.timestamp),
+        [old, future],
+      );
+      assert.deepEqual(
+        (await store.queryDeadLetters({})).map((d) => d.receivedAt),
+        [now],
+      );
       assert.deepEqual(store.stats().retentionDeleted, { ...NONE, deadLetters: 1 });
-      assert.deepEqual(heard.map(({ cutoff: _cutoff, ...counts }) => counts), [{ ...NONE, deadLetters: 1 }]);
+      assert.deepEqual(
+        heard.map(({ cutoff: _cutoff, ...counts }) => counts),
+        [{ ...NONE, deadLetters: 1 }],
+      );
     });
   });
 
-  it('deletes records stored longer ago than the retention, keeps recent ones and the channel seqs, and counts and reports each sweep', async () => {
-    const path = freshPath();
-    const now = Date.now();
-    await withStore({ path }, async (store) => {
-      // Event times are all recent: only stored_at decides.
-      store.write(barEntry(bar('AAPL', '1m', now - 2 * MIN), 1));
-      store.write(barEntry(bar('AAPL', '1m', now - MIN), 2));
-      store.write(indicatorEntry(indicator('AAPL', now - 2 * MIN), 1));
-      store.write(indicatorEntry(indicator('AAPL', now - MIN), 2));
-      store.write(alertEntry(alert('AAPL', now - 2000), 1));
-      store.write(alertEntry(alert('OLD', now - 1000), 5));
-      store.write(alertEntry(alert('AAPL', now - 1000), 2));
-      store.write({ kind: 'dead_letter', record: letter, receivedAt: now - 3 * DAY });
-      store.write({ kind: 'dead_letter', record: letter, receivedAt: now });
-      await store.flush();
-    });
-    const db = new Database(path);
-    try {
-      const stale = now - 2 * DAY;
-      db.prepare('UPDATE bars SET stored_at = ? WHERE window_start = ?').run(stale, now - 2 * MIN);
-      db.prepare('UPDATE indicators SET stored_at = ? WHERE window_start = ?').run(stale, now - 2 * MIN);
-      db.prepare("UPDATE alerts SET stored_at = ? WHERE symbol = 'OLD' OR timestamp = ?").run(stale, now - 2000);
-    } finally {
-      db.close();
-    }
+  it(
+    'deletes records stored longer ago than the retention, keeps recent ones and the channel seqs, and counts and ' + 'reports each sweep',
+    async () => {
+      const path = freshPath();
+      const now = Date.now();
+      await withStore({ path }, async (store) => {
+        // Event times are all recent: only stored_at decides.
+        store.write(barEntry(bar('AAPL', '1m', now - 2 * MIN), 1));
+        store.write(barEntry(bar('AAPL', '1m', now - MIN), 2));
+        store.write(indicatorEntry(indicator('AAPL', now - 2 * MIN), 1));
+        store.write(indicatorEntry(indicator('AAPL', now - MIN), 2));
+        store.write(alertEntry(alert('AAPL', now - 2000), 1));
+        store.write(alertEntry(alert('OLD', now - 1000), 5));
+        store.write(alertEntry(alert('AAPL', now - 1000), 2));
+        store.write({ kind: 'dead_letter', record: letter, receivedAt: now - 3 * DAY });
+        store.write({ kind: 'dead_letter', record: letter, receivedAt: now });
+        await store.flush();
+      });
+      const db = new Database(path);
+      try {
+        const stale = now - 2 * DAY;
+        db.prepare('UPDATE bars SET stored_at = ? WHERE window_start = ?').run(stale, now - 2 * MIN);
+        db.prepare('UPDATE indicators SET stored_at = ? WHERE window_start = ?').run(stale, now - 2 * MIN);
+        db.prepare("UPDATE alerts SET stored_at = ? WHERE symbol = 'OLD' OR timestamp = ?").run(stale, now - 2000);
+      } finally {
+        db.close();
+      }
 
-    const heard: RetentionSweep[] = [];
-    const opening = Date.now();
-    const store = await Store.open({ path, retentionMs: DAY, onSweep: (sweep) => heard.push(sweep) });
-    const opened = Date.now();
-    try {
-      assert.deepEqual((await store.queryBars({ symbol: 'AAPL', interval: '1m' })).map((b) => b.window_start), [now - MIN]);
-      assert.deepEqual((await store.queryChannel('indicators.AAPL', 0, 10)).map((entry) => entry.seq), [2]);
-      assert.deepEqual((await store.queryAlerts({})).map((a) => [a.symbol, a.timestamp]), [['AAPL', now - 1000]]);
-      assert.deepEqual((await store.queryDeadLetters({})).map((d) => d.receivedAt), [now]);
-      assert.equal((await store.maxSeqByChannel()).get('alerts.OLD'), 5, 'seqs survive retention');
+      const heard: RetentionSweep[] = [];
+      const opening = Date.now();
+      const store = await Store.open({ path, retentionMs: DAY, onSweep: (sweep) => heard.push(sweep) });
+      const opened = Date.now();
+      try {
+        assert.deepEqual(
+          (await store.queryBars({ symbol: 'AAPL', interval: '1m' })).map((b) => b.window_start),
+          [now - MIN],
+        );
+        assert.deepEqual(
+          (await store.queryChannel('indicators.AAPL', 0, 10)).map((entry) => entry.seq),
+          [2],
+        );
+        assert.deepEqual(
+          (await store.queryAlerts({})).map((a) => [a.symbol, a.timestamp]),
+          [['AAPL', now - 1000]],
+        );
+        assert.deepEqual(
+          (await store.queryDeadLetters({})).map((d) => d.receivedAt),
+          [now],
+        );
+        assert.equal((await store.maxSeqByChannel()).get('alerts.OLD'), 5, 'seqs survive retention');
 
-      const deleted = { bars: 1, indicators: 1, alerts: 2, deadLetters: 1 };
-      assert.deepEqual(store.stats().retentionDeleted, deleted, 'the sweep while opening is counted by the time open() resolves');
-      assert.equal(heard.length, 1, 'StoreOptions.onSweep hears the sweep while opening');
-      const [first] = heard;
-      assert.deepEqual({ ...first, cutoff: 0 }, { ...deleted, cutoff: 0 });
-      assert.ok(first !== undefined && first.cutoff >= opening - DAY && first.cutoff <= opened - DAY, 'the cutoff is the wall clock at the sweep minus the retention');
-    } finally {
-      await store.close();
-    }
-  });
+        const deleted = { bars: 1, indicators: 1, alerts: 2, deadLetters: 1 };
+        assert.deepEqual(store.stats().retentionDeleted, deleted, 'the sweep while opening is counted by the time open() resolves');
+        assert.equal(heard.length, 1, 'StoreOptions.onSweep hears the sweep while opening');
+        const [first] = heard;
+        assert.deepEqual({ ...first, cutoff: 0 }, { ...deleted, cutoff: 0 });
+        assert.ok(
+          first !== undefined && first.cutoff >= opening - DAY && first.cutoff <= opened - DAY,
+          'the cutoff is the wall clock at the sweep minus the retention',
+        );
+      } finally {
+        await store.close();
+      }
+    },
+  );
 
   it('reports later sweeps to onSweep listeners and adds them to the running totals', async () => {
     const path = freshPath();
@@ -406,11 +526,20 @@ describe('store retention', () => {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       assert.deepEqual(store.stats().retentionDeleted, { bars: 1, indicators: 0, alerts: 1, deadLetters: 1 });
-      const total = heard.reduce((sum, sweep) => ({
-        bars: sum.bars + sweep.bars, indicators: sum.indicators + sweep.indicators, alerts: sum.alerts + sweep.alerts, deadLetters: sum.deadLetters + sweep.deadLetters,
-      }), NONE);
+      const total = heard.reduce(
+        (sum, sweep) => ({
+          bars: sum.bars + sweep.bars,
+          indicators: sum.indicators + sweep.indicators,
+          alerts: sum.alerts + sweep.alerts,
+          deadLetters: sum.deadLetters + sweep.deadLetters,
+        }),
+        NONE,
+      );
       assert.deepEqual(total, store.stats().retentionDeleted, 'the listener heard every row the totals count');
-      assert.deepEqual((await store.queryBars({ symbol: 'AAPL', interval: '1m' })).map((b) => b.window_start), [MIN]);
+      assert.deepEqual(
+        (await store.queryBars({ symbol: 'AAPL', interval: '1m' })).map((b) => b.window_start),
+        [MIN],
+      );
 
       unsubscribe();
       const sweepsHeard = heard.length;
@@ -440,12 +569,20 @@ describe('store schema upgrade', () => {
     try {
       for (const migration of MIGRATIONS.slice(0, lastWithout)) db.exec(migration.sql);
       db.pragma(`user_version = ${lastWithout}`);
-      db.prepare(`INSERT INTO bars (symbol, interval, window_start, window_end, open, high, low, close, volume, vwap, trade_count, final, channel, seq)
-        VALUES ('AAPL', '1m', ?, ?, 1, 1, 1, 1, 10, 1, 1, 1, 'bars.1m.AAPL', 7)`).run(old, old + MIN);
-      db.prepare(`INSERT INTO indicators (symbol, window_start, window_end, ma, volatility, trade_count, channel, seq)
-        VALUES ('AAPL', ?, ?, 1, 0.1, 3, 'indicators.AAPL', 4)`).run(old, old + 5 * MIN);
-      db.prepare(`INSERT INTO alerts (symbol, anomaly_type, severity, timestamp, price, volume, price_zscore, volume_ratio, spread_ratio, volatility, channel, seq, origin)
-        VALUES ('AAPL', 'PRICE_SPIKE', 'CRITICAL', ?, 1, 1, 4, 1, NULL, NULL, 'alerts.AAPL', 9, '9')`).run(old);
+      db.prepare(
+        `INSERT INTO bars (symbol, interval, window_start, window_end, open, high, low, close, volume, vwap, trade_count, final,
+                           channel, seq)
+        VALUES ('AAPL', '1m', ?, ?, 1, 1, 1, 1, 10, 1, 1, 1, 'bars.1m.AAPL', 7)`,
+      ).run(old, old + MIN);
+      db.prepare(
+        `INSERT INTO indicators (symbol, window_start, window_end, ma, volatility, trade_count, channel, seq)
+        VALUES ('AAPL', ?, ?, 1, 0.1, 3, 'indicators.AAPL', 4)`,
+      ).run(old, old + 5 * MIN);
+      db.prepare(
+        `INSERT INTO alerts (symbol, anomaly_type, severity, timestamp, price, volume, price_zscore, volume_ratio, spread_ratio,
+                             volatility, channel, seq, origin)
+        VALUES ('AAPL', 'PRICE_SPIKE', 'CRITICAL', ?, 1, 1, 4, 1, NULL, NULL, 'alerts.AAPL', 9, '9')`,
+      ).run(old);
       db.prepare("INSERT INTO channel_seqs (channel, seq) VALUES ('bars.1m.AAPL', 7), ('indicators.AAPL', 4), ('alerts.AAPL', 9)").run();
     } finally {
       db.close();
@@ -454,9 +591,18 @@ describe('store schema upgrade', () => {
     const before = Date.now();
     await withStore({ path, retentionMs: DAY }, async (store) => {
       assert.equal(store.schemaVersion, SCHEMA_VERSION);
-      assert.deepEqual((await store.queryBars({ symbol: 'AAPL', interval: '1m' })).map((b) => b.window_start), [old]);
-      assert.deepEqual((await store.queryChannel('indicators.AAPL', 0, 10)).map((entry) => entry.seq), [4]);
-      assert.deepEqual((await store.queryAlerts({})).map((a) => a.timestamp), [old]);
+      assert.deepEqual(
+        (await store.queryBars({ symbol: 'AAPL', interval: '1m' })).map((b) => b.window_start),
+        [old],
+      );
+      assert.deepEqual(
+        (await store.queryChannel('indicators.AAPL', 0, 10)).map((entry) => entry.seq),
+        [4],
+      );
+      assert.deepEqual(
+        (await store.queryAlerts({})).map((a) => a.timestamp),
+        [old],
+      );
       assert.deepEqual(store.stats().retentionDeleted, { bars: 0, indicators: 0, alerts: 0, deadLetters: 0 });
     });
     const after = Date.now();
@@ -465,11 +611,18 @@ describe('store schema upgrade', () => {
     try {
       for (const table of ['bars', 'indicators', 'alerts']) {
         const { stored_at: storedAt } = db.prepare(`SELECT stored_at FROM ${table}`).get() as { stored_at: number };
-        assert.ok(Number.isInteger(storedAt) && storedAt >= before && storedAt <= after, `${table}.stored_at ${storedAt} is the upgrade time, in [${before}, ${after}]`);
+        assert.ok(
+          Number.isInteger(storedAt) && storedAt >= before && storedAt <= after,
+          `${table}.stored_at ${storedAt} is the upgrade time, in [${before}, ${after}]`,
+        );
       }
-      const indexes = (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>)
-        .map((row) => row.name);
-      for (const name of ['bars_by_stored_at', 'indicators_by_stored_at', 'alerts_by_stored_at', 'alerts_by_time']) assert.ok(indexes.includes(name), `${name} exists`);
+      const indexes = (
+        db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{
+          name: string;
+        }>
+      ).map((row) => row.name);
+      for (const name of ['bars_by_stored_at', 'indicators_by_stored_at', 'alerts_by_stored_at', 'alerts_by_time'])
+        assert.ok(indexes.includes(name), `${name} exists`);
       for (const name of ['bars_by_window_end', 'indicators_by_window_end']) assert.ok(!indexes.includes(name), `${name} is dropped`);
     } finally {
       db.close();
@@ -499,7 +652,12 @@ describe('store schema and opening', () => {
     const db = new Database(path);
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
-    await rejectsWithStoreError(Store.open({ path, retentionMs: 0 }), path, `schema version ${SCHEMA_VERSION + 1}, newer than this tickflow knows`, 'upgrade tickflow');
+    await rejectsWithStoreError(
+      Store.open({ path, retentionMs: 0 }),
+      path,
+      `schema version ${SCHEMA_VERSION + 1}, newer than this tickflow knows`,
+      'upgrade tickflow',
+    );
   });
 
   it('refuses a file that is not SQLite, naming the path and what to do', async () => {
@@ -534,15 +692,42 @@ describe('store schema and opening', () => {
 
   const BAD_OPTIONS: Array<[string, StoreOptions, string]> = [
     ['an empty path', { path: '', retentionMs: 0 }, 'invalid store option path = "": expected the path of a SQLite file'],
-    ['an in-memory database', { path: ':memory:', retentionMs: 0 }, 'invalid store option path = ":memory:": expected the path of a SQLite file'],
-    ['a negative retention', { path: 'x.db', retentionMs: -1 }, 'invalid store option retentionMs = -1: expected an integer >= 0 (milliseconds; 0 keeps records forever)'],
-    ['zero readers', { path: 'x.db', retentionMs: 0, readers: 0 }, 'invalid store option readers = 0: expected an integer from 1 to 64 (threads)'],
-    ['a fractional flush interval', { path: 'x.db', retentionMs: 0, flushIntervalMs: 2.5 }, 'invalid store option flushIntervalMs = 2.5: expected an integer from 1 to 60000 (milliseconds)'],
-    ['a bound below one batch', { path: 'x.db', retentionMs: 0, maxPendingWrites: 10 }, 'invalid store option maxPendingWrites = 10: expected an integer >= 1000 (records)'],
-    ['a zero sweep interval', { path: 'x.db', retentionMs: 0, sweepIntervalMs: 0 }, 'invalid store option sweepIntervalMs = 0: expected an integer from 1 to 86400000 (milliseconds)'],
+    [
+      'an in-memory database',
+      { path: ':memory:', retentionMs: 0 },
+      'invalid store option path = ":memory:": expected the path of a SQLite file',
+    ],
+    [
+      'a negative retention',
+      { path: 'x.db', retentionMs: -1 },
+      'invalid store option retentionMs = -1: expected an integer >= 0 (milliseconds; 0 keeps records forever)',
+    ],
+    [
+      'zero readers',
+      { path: 'x.db', retentionMs: 0, readers: 0 },
+      'invalid store option readers = 0: expected an integer from 1 to 64 (threads)',
+    ],
+    [
+      'a fractional flush interval',
+      { path: 'x.db', retentionMs: 0, flushIntervalMs: 2.5 },
+      'invalid store option flushIntervalMs = 2.5: expected an integer from 1 to 60000 (milliseconds)',
+    ],
+    [
+      'a bound below one batch',
+      { path: 'x.db', retentionMs: 0, maxPendingWrites: 10 },
+      'invalid store option maxPendingWrites = 10: expected an integer >= 1000 (records)',
+    ],
+    [
+      'a zero sweep interval',
+      { path: 'x.db', retentionMs: 0, sweepIntervalMs: 0 },
+      'invalid store option sweepIntervalMs = 0: expected an integer from 1 to 86400000 (milliseconds)',
+    ],
     // A listener from an untyped caller (a JavaScript config file, say).
-    ['a sweep listener that is not a function', { path: 'x.db', retentionMs: 0, onSweep: 'log' as unknown as StoreOptions['onSweep'] },
-      'invalid store option onSweep = log: expected a function (sweep) => void, or no onSweep'],
+    [
+      'a sweep listener that is not a function',
+      { path: 'x.db', retentionMs: 0, onSweep: 'log' as unknown as StoreOptions['onSweep'] },
+      'invalid store option onSweep = log: expected a function (sweep) => void, or no onSweep',
+    ],
   ];
   for (const [name, options, message] of BAD_OPTIONS) {
     it(`refuses ${name} with a message naming the option, value and expectation`, async () => {

@@ -53,8 +53,10 @@ describe('bar writer', () => {
       const written = bytes.subarray(16);
       assert.deepEqual(written, builderBar(symbol, interval, window, final));
       const read = Bar.getRootAsBar(new ByteBuffer(written));
-      assert.deepEqual([read.symbol(), read.interval(), read.volume(), read.tradeCount(), read.vwap(), read.final()],
-        [symbol, interval, BigInt(window.volume), BigInt(window.tradeCount), window.vwap(), final]);
+      assert.deepEqual(
+        [read.symbol(), read.interval(), read.volume(), read.tradeCount(), read.vwap(), read.final()],
+        [symbol, interval, BigInt(window.volume), BigInt(window.tradeCount), window.vwap(), final],
+      );
     });
   }
 });

@@ -11,7 +11,12 @@ import { buildFolder, cacheRoot, unpack, type Manifest } from '../../src/single-
 const dir = mkdtempSync(join(tmpdir(), 'tickflow-unpack-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const manifest: Manifest = { version: '9.9.9', hash: 'ab'.repeat(32), entry: 'main.js', files: ['main.js', 'addon.node', 'dashboard/assets/app.js'] };
+const manifest: Manifest = {
+  version: '9.9.9',
+  hash: 'ab'.repeat(32),
+  entry: 'main.js',
+  files: ['main.js', 'addon.node', 'dashboard/assets/app.js'],
+};
 const assets: Record<string, string> = { 'main.js': 'exports.main = () => {};', 'addon.node': 'binary', 'dashboard/assets/app.js': 'page' };
 
 function counting(): { read: (name: string) => ArrayBuffer; reads: string[] } {
@@ -58,7 +63,17 @@ describe('the single executable cache folder', () => {
     assert.equal(readFileSync(join(folder, 'addon.node'), 'utf8'), 'binary');
 
     const broken = join(dir, 'broken');
-    assert.throws(() => unpack(manifest, () => { throw new Error('no such asset'); }, broken), /no such asset/);
+    assert.throws(
+      () =>
+        unpack(
+          manifest,
+          () => {
+            throw new Error('no such asset');
+          },
+          broken,
+        ),
+      /no such asset/,
+    );
     assert.deepEqual(readdirSync(broken), [], 'neither a partial folder nor a temporary one');
   });
 });

@@ -16,8 +16,13 @@ import { bar } from '../fixtures/records';
 
 const T0 = 1_704_205_800_000;
 
-const trade = (symbol: string, price: number, ts = T0): Record<string, unknown> =>
-  ({ symbol, event_type: 'TRADE', timestamp: ts, price, volume: 10 });
+const trade = (symbol: string, price: number, ts = T0): Record<string, unknown> => ({
+  symbol,
+  event_type: 'TRADE',
+  timestamp: ts,
+  price,
+  volume: 10,
+});
 
 function hub(replayBuffer = 1000, initialSeqs: ReadonlyMap<string, number> = new Map()): { app: FakePublisher; hub: ChannelHub } {
   const app = new FakePublisher();
@@ -25,7 +30,8 @@ function hub(replayBuffer = 1000, initialSeqs: ReadonlyMap<string, number> = new
 }
 
 /** The frame text the protocol promises for a record (SPEC §3). */
-const frameOf = (ch: string, seq: number, record: object): string => `{"ch":${JSON.stringify(ch)},"seq":${seq},"data":${JSON.stringify(record)}}`;
+const frameOf = (ch: string, seq: number, record: object): string =>
+  `{"ch":${JSON.stringify(ch)},"seq":${seq},"data":${JSON.stringify(record)}}`;
 
 /** A managed session that keeps what it is offered (the info copied: the hub reuses it). */
 class Recorder implements ManagedSubscriber {
@@ -41,14 +47,17 @@ describe('channel hub: seqs', () => {
     const { hub: h } = hub();
     const a = h.channel('trades', '', 'A');
     const b = h.channel('trades', '', 'B');
-    assert.deepEqual([1, 2, 3].map((p) => publishRecord(h, a, trade('A', p))), [1, 2, 3]);
+    assert.deepEqual(
+      [1, 2, 3].map((p) => publishRecord(h, a, trade('A', p))),
+      [1, 2, 3],
+    );
     assert.equal(publishRecord(h, b, trade('B', 1)), 1);
     assert.equal(publishRecord(h, a, trade('A', 4)), 4);
     assert.deepEqual([a.seq, b.seq], [4, 1]);
     assert.equal(h.published, 5);
   });
 
-  it('continues a channel from its initial seq (the store\'s last after a restart), others from 1', () => {
+  it("continues a channel from its initial seq (the store's last after a restart), others from 1", () => {
     const { hub: h } = hub(1000, new Map([['bars.1m.A', 41]]));
     const bars = h.channel('bars', '1m', 'A');
     assert.equal(bars.seq, 41);
@@ -77,7 +86,7 @@ describe('channel hub: frames and snapshots', () => {
     assert.deepEqual([...app.published.keys()].sort(), ['trades.*', 'trades.A'], 'no other topic');
   });
 
-  it('publishes bars of an interval to that interval\'s wildcard, and a dotted symbol whole', () => {
+  it("publishes bars of an interval to that interval's wildcard, and a dotted symbol whole", () => {
     const { app, hub: h } = hub();
     const record = bar('BRK.B', '1m', T0);
     const channel = h.channel('bars', '1m', 'BRK.B');
@@ -88,7 +97,7 @@ describe('channel hub: frames and snapshots', () => {
     assert.equal(app.on('bars.5m.*').length, 0);
   });
 
-  it('keeps each channel\'s latest frame as its snapshot, none before the first', () => {
+  it("keeps each channel's latest frame as its snapshot, none before the first", () => {
     const { hub: h } = hub();
     const a = h.channel('trades', '', 'A');
     assert.equal(a.last, null);
@@ -100,7 +109,7 @@ describe('channel hub: frames and snapshots', () => {
     publishRecord(h, a, short);
     assert.equal(a.last, frameOf('trades.A', 2, short));
     publishRecord(h, h.channel('trades', '', 'B'), trade('B', 3));
-    assert.equal(a.last, frameOf('trades.A', 2, short), 'another channel\'s publish leaves it alone');
+    assert.equal(a.last, frameOf('trades.A', 2, short), "another channel's publish leaves it alone");
   });
 });
 
@@ -122,7 +131,11 @@ describe('channel hub: the resume log', () => {
     for (let p = 1; p <= 6; p++) publishRecord(h, a, trade('A', p));
     const gap = h.recent(a, 1);
     assert.equal(gap.complete, false);
-    assert.deepEqual(gap.frames.map((f) => (JSON.parse(f) as { seq: number }).seq), [4, 5, 6], 'the newest it still holds');
+    assert.deepEqual(
+      gap.frames.map((f) => (JSON.parse(f) as { seq: number }).seq),
+      [4, 5, 6],
+      'the newest it still holds',
+    );
     assert.equal(h.recent(a, 3).complete, true, 'a gap it still holds whole');
   });
 
@@ -133,7 +146,7 @@ describe('channel hub: the resume log', () => {
     assert.equal(h.recent(a, 7).complete, true);
   });
 
-  it('says not complete for a seq beyond the channel\'s (a client of another epoch)', () => {
+  it("says not complete for a seq beyond the channel's (a client of another epoch)", () => {
     const { hub: h } = hub();
     const a = h.channel('trades', '', 'A');
     publishRecord(h, a, trade('A', 1));
@@ -198,7 +211,10 @@ describe('channel hub: managed subscribers', () => {
     publishRecord(h, h.channel('trades', '', 'A'), trade('A', 1));
     const a = { channel: 'quotes.A', frame: frameOf('quotes.A', 1, quote), conflatable: true, windowStart: 0 };
     assert.deepEqual(own.offers, [a]);
-    assert.deepEqual(family.offers, [a, { channel: 'quotes.B', frame: frameOf('quotes.B', 1, { ...quote, symbol: 'B' }), conflatable: true, windowStart: 0 }]);
+    assert.deepEqual(family.offers, [
+      a,
+      { channel: 'quotes.B', frame: frameOf('quotes.B', 1, { ...quote, symbol: 'B' }), conflatable: true, windowStart: 0 },
+    ]);
   });
 
   it('passes the frame info along: a forming bar is conflatable and carries its window', () => {
@@ -208,7 +224,13 @@ describe('channel hub: managed subscribers', () => {
     const channel = h.channel('bars', '1m', 'A');
     publishRecord(h, channel, bar('A', '1m', T0, { final: false }));
     publishRecord(h, channel, bar('A', '1m', T0));
-    assert.deepEqual(s.offers.map((o) => [o.conflatable, o.windowStart]), [[true, T0], [false, T0]]);
+    assert.deepEqual(
+      s.offers.map((o) => [o.conflatable, o.windowStart]),
+      [
+        [true, T0],
+        [false, T0],
+      ],
+    );
   });
 
   it('stops offering to a session once it unmanages the channel', () => {
@@ -226,17 +248,31 @@ describe('channel hub: managed subscribers', () => {
 });
 
 describe('channel hub: matching', () => {
-  it('lists a wildcard\'s family, and only that family', () => {
+  it("lists a wildcard's family, and only that family", () => {
     const { hub: h } = hub();
-    for (const [kind, interval, symbol] of [['bars', '1m', 'A'], ['bars', '1m', 'BRK.B'], ['bars', '5m', 'A'], ['trades', '', 'A']] as const) {
+    for (const [kind, interval, symbol] of [
+      ['bars', '1m', 'A'],
+      ['bars', '1m', 'BRK.B'],
+      ['bars', '5m', 'A'],
+      ['trades', '', 'A'],
+    ] as const) {
       h.channel(kind, interval, symbol);
     }
-    assert.deepEqual(h.matching('bars.1m.*').map((c) => c.name).sort(), ['bars.1m.A', 'bars.1m.BRK.B']);
-    assert.deepEqual(h.matching('trades.*').map((c) => c.name), ['trades.A']);
+    assert.deepEqual(
+      h
+        .matching('bars.1m.*')
+        .map((c) => c.name)
+        .sort(),
+      ['bars.1m.A', 'bars.1m.BRK.B'],
+    );
+    assert.deepEqual(
+      h.matching('trades.*').map((c) => c.name),
+      ['trades.A'],
+    );
     assert.deepEqual(h.matching('quotes.*'), []);
   });
 
-  it('gives a concrete name\'s own channel, or nothing when it has none', () => {
+  it("gives a concrete name's own channel, or nothing when it has none", () => {
     const { hub: h } = hub();
     const a = h.channel('bars', '1m', 'A');
     assert.deepEqual(h.matching('bars.1m.A'), [a]);

@@ -15,9 +15,14 @@ function validTicks(seed: number, count: number): TestTick[] {
   for (const value of messyStream(seed, count)) {
     if (validateTick(value, t) !== null) continue;
     out.push({
-      symbol: t.symbol, type: (['TRADE', 'QUOTE', 'BBO'] as const)[t.eventType], ts: t.timestamp,
-      ...(Number.isNaN(t.price) ? {} : { price: t.price }), volume: t.volume,
-      ...(Number.isNaN(t.bid) ? {} : { bid: t.bid, ask: t.ask }), exchange: t.exchange, ...(t.seq >= 0 ? { seq: t.seq } : {}),
+      symbol: t.symbol,
+      type: (['TRADE', 'QUOTE', 'BBO'] as const)[t.eventType],
+      ts: t.timestamp,
+      ...(Number.isNaN(t.price) ? {} : { price: t.price }),
+      volume: t.volume,
+      ...(Number.isNaN(t.bid) ? {} : { bid: t.bid, ask: t.ask }),
+      exchange: t.exchange,
+      ...(t.seq >= 0 ? { seq: t.seq } : {}),
     });
   }
   return out;
@@ -39,8 +44,13 @@ describe('checkpoints', () => {
       const restored = new EngineHarness({ alertCooldownMs: 2000 });
       restored.exchangeId('Y');
       for (const symbol of [...checkpointSymbols(bytes)].reverse()) restored.symbolId(symbol);
-      const count = restoreCheckpoint(restored.engine, { ...DEFAULT_ANALYTICS, alertCooldownMs: 2000 }, bytes, (name) => restored.symbolId(name),
-        (name) => restored.exchangeId(name));
+      const count = restoreCheckpoint(
+        restored.engine,
+        { ...DEFAULT_ANALYTICS, alertCooldownMs: 2000 },
+        bytes,
+        (name) => restored.symbolId(name),
+        (name) => restored.exchangeId(name),
+      );
       assert.equal(count, 5);
       const mark = (h: EngineHarness): number[] => [h.bars.length, h.indicators.length, h.alerts.length, h.dropped.length];
       const before = mark(original);
@@ -54,10 +64,10 @@ describe('checkpoints', () => {
       // The same records, in any order (flush walks symbols by id, and ids
       // differ between the processes); statistics agree to rounding, as the
       // restored trailing sums start from a new shift.
-      const key = (r: Row): string => `${String(r.type)}|${String(r.symbol)}|${String(r.interval ?? r.anomaly_type ?? '')}|${String(r.window_start ?? r.timestamp)}`;
-      const after = (h: EngineHarness, from: number[]): Row[] => [
-        ...h.bars.slice(from[0]), ...h.indicators.slice(from[1]), ...h.alerts.slice(from[2]),
-      ] as unknown as Row[];
+      const key = (r: Row): string =>
+        `${String(r.type)}|${String(r.symbol)}|${String(r.interval ?? r.anomaly_type ?? '')}|${String(r.window_start ?? r.timestamp)}`;
+      const after = (h: EngineHarness, from: number[]): Row[] =>
+        [...h.bars.slice(from[0]), ...h.indicators.slice(from[1]), ...h.alerts.slice(from[2])] as unknown as Row[];
       assert.ok(original.bars.length > (before[0] ?? 0) && original.alerts.length > 0);
       assert.deepEqual(diffRecords(after(restored, restoredBefore), after(original, before), key, 1e-12), []);
       assert.deepEqual(restored.dropped.slice(restoredBefore[3]), original.dropped.slice(before[3]));

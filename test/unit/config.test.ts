@@ -31,8 +31,14 @@ describe('configuration', () => {
   });
 
   it('picks the placement from the cores for auto: serve inline below 4 cores, replay workers from 2', () => {
-    assert.deepEqual([1, 2, 3, 4, 8].map((cores) => partitionsFor('serve', AUTO_PARTITIONS, cores)), [0, 0, 0, 2, 6]);
-    assert.deepEqual([1, 2, 3, 4, 8].map((cores) => partitionsFor('replay', AUTO_PARTITIONS, cores)), [1, 1, 2, 3, 7]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 8].map((cores) => partitionsFor('serve', AUTO_PARTITIONS, cores)),
+      [0, 0, 0, 2, 6],
+    );
+    assert.deepEqual(
+      [1, 2, 3, 4, 8].map((cores) => partitionsFor('replay', AUTO_PARTITIONS, cores)),
+      [1, 1, 2, 3, 7],
+    );
     assert.equal(partitionsFor('serve', 3, 2), 3, 'a number given is kept');
     assert.equal(loadConfig('serve', ['--partitions', '0'], {}).config.partitions, 0, '0 asks for inline');
     assert.equal(loadConfig('serve', [], { TICKFLOW_PARTITIONS: 'auto' }).config.partitions, AUTO_PARTITIONS);
@@ -64,12 +70,37 @@ describe('configuration', () => {
 
   const BAD: Array<[string, string[], Record<string, string>, string]> = [
     ['a negative lateness', ['--lateness-ms', '-5'], {}, 'invalid configuration: --lateness-ms = "-5": expected an integer >= 0'],
-    ['a fractional partition count', ['--partitions=1.5'], {}, 'invalid configuration: --partitions = "1.5": expected auto, or an integer from 0 (inline) to 256'],
-    ['a negative partition count from the environment', [], { TICKFLOW_PARTITIONS: '-1' }, 'invalid configuration: --partitions = "-1" (from TICKFLOW_PARTITIONS): expected auto, or an integer from 0 (inline) to 256'],
-    ['an interval list with a bad unit', ['--intervals', '1s,2d'], {}, 'invalid configuration: --intervals = "1s,2d": expected a comma-separated list of distinct durations such as 1s,1m,5m'],
-    ['duplicate intervals', ['--intervals', '60s,1m'], {}, 'invalid configuration: --intervals = "60s,1m": expected a comma-separated list of distinct durations such as 1s,1m,5m'],
+    [
+      'a fractional partition count',
+      ['--partitions=1.5'],
+      {},
+      'invalid configuration: --partitions = "1.5": expected auto, or an integer from 0 (inline) to 256',
+    ],
+    [
+      'a negative partition count from the environment',
+      [],
+      { TICKFLOW_PARTITIONS: '-1' },
+      'invalid configuration: --partitions = "-1" (from TICKFLOW_PARTITIONS): expected auto, or an integer from 0 (inline) to 256',
+    ],
+    [
+      'an interval list with a bad unit',
+      ['--intervals', '1s,2d'],
+      {},
+      'invalid configuration: --intervals = "1s,2d": expected a comma-separated list of distinct durations such as 1s,1m,5m',
+    ],
+    [
+      'duplicate intervals',
+      ['--intervals', '60s,1m'],
+      {},
+      'invalid configuration: --intervals = "60s,1m": expected a comma-separated list of distinct durations such as 1s,1m,5m',
+    ],
     ['an unknown format', ['--format', 'xml'], {}, 'invalid configuration: --format = "xml": expected one of auto, ndjson, csv, fb'],
-    ['a non-boolean pin variable', [], { TICKFLOW_PIN: 'maybe' }, 'invalid configuration: --pin = "maybe" (from TICKFLOW_PIN): expected true or false'],
+    [
+      'a non-boolean pin variable',
+      [],
+      { TICKFLOW_PIN: 'maybe' },
+      'invalid configuration: --pin = "maybe" (from TICKFLOW_PIN): expected true or false',
+    ],
     ['a negative threshold', ['--spike-zscore', '-1'], {}, 'invalid configuration: --spike-zscore = "-1": expected a number >= 0'],
     ['a flag without its value', ['--out'], {}, 'invalid configuration: --out needs a value: expected a non-empty string'],
     ['an unknown flag', ['--bogus', '1'], {}, 'unknown option --bogus for tickflow replay; see tickflow replay --help'],
@@ -77,12 +108,15 @@ describe('configuration', () => {
   ];
   for (const [name, argv, env, message] of BAD) {
     it(`refuses ${name} with one line naming the field, value and expectation`, () => {
-      assert.throws(() => loadConfig('replay', argv, env), (err: Error & { code?: string }) => {
-        assert.equal(err.message, message);
-        assert.equal(err.code, 'ERR_TICKFLOW_CONFIG');
-        assert.ok(!err.message.includes('\n'));
-        return true;
-      });
+      assert.throws(
+        () => loadConfig('replay', argv, env),
+        (err: Error & { code?: string }) => {
+          assert.equal(err.message, message);
+          assert.equal(err.code, 'ERR_TICKFLOW_CONFIG');
+          assert.ok(!err.message.includes('\n'));
+          return true;
+        },
+      );
     });
   }
 
@@ -92,29 +126,45 @@ describe('configuration', () => {
     assert.throws(() => loadConfig('replay', ['--config', unknown], {}), /has unknown key "latency"/);
     const typed = join(dir, 'typed.json');
     writeFileSync(typed, JSON.stringify({ 'lateness-ms': [1] }));
-    assert.throws(() => loadConfig('replay', ['--config', typed], {}), /--lateness-ms = \[1\] \(from config file\): expected an integer >= 0/);
+    assert.throws(
+      () => loadConfig('replay', ['--config', typed], {}),
+      /--lateness-ms = \[1\] \(from config file\): expected an integer >= 0/,
+    );
     const broken = join(dir, 'broken.json');
     writeFileSync(broken, '{');
     assert.throws(() => loadConfig('replay', ['--config', broken], {}), /--config = ".*broken\.json": expected a file of valid JSON/);
-    assert.throws(() => loadConfig('replay', ['--config', join(dir, 'absent.json')], {}), /--config = ".*absent\.json": expected a readable JSON file/);
+    assert.throws(
+      () => loadConfig('replay', ['--config', join(dir, 'absent.json')], {}),
+      /--config = ".*absent\.json": expected a readable JSON file/,
+    );
   });
 
   it('refuses an indicator window that is not a multiple of the slide, when the options are read', () => {
-    assert.throws(() => loadConfig('replay', ['--indicator-window', '100s', '--indicator-slide', '30s'], {}),
-      { code: 'ERR_TICKFLOW_CONFIG', message: 'invalid configuration: --indicator-window = "100s": expected a multiple of --indicator-slide (30s)' });
+    assert.throws(() => loadConfig('replay', ['--indicator-window', '100s', '--indicator-slide', '30s'], {}), {
+      code: 'ERR_TICKFLOW_CONFIG',
+      message: 'invalid configuration: --indicator-window = "100s": expected a multiple of --indicator-slide (30s)',
+    });
   });
 
   it('refuses options that do not go together, for serve and gen, with one line naming each', () => {
-    assert.throws(() => loadConfig('serve', ['--tls-cert', 'cert.pem'], {}),
-      { message: 'invalid configuration: --tls-cert = "cert.pem", --tls-key = "": expected both or neither' });
-    assert.throws(() => loadConfig('serve', ['--host', '0.0.0.0'], {}),
-      { message: 'invalid configuration: --host = "0.0.0.0": expected 127.0.0.1 without --token-file (a server without authentication listens on loopback only)' });
-    assert.throws(() => loadConfig('serve', ['--source', 'kafka'], {}),
-      { message: 'invalid configuration: --source = "kafka": expected --kafka-brokers too (host:port of the cluster)' });
-    assert.throws(() => loadConfig('gen', ['--late-rate', '0.6', '--invalid-rate', '0.6'], {}),
-      /--anomaly-rate = 0, --duplicate-rate = 0, --late-rate = 0\.6, --invalid-rate = 0\.6: expected a total of at most 1/);
-    assert.throws(() => loadConfig('gen', [], { TICKFLOW_TRADE_RATIO: '1.5' }),
-      { message: 'invalid configuration: --trade-ratio = 1.5 (from TICKFLOW_TRADE_RATIO): expected a probability from 0 to 1' });
+    assert.throws(() => loadConfig('serve', ['--tls-cert', 'cert.pem'], {}), {
+      message: 'invalid configuration: --tls-cert = "cert.pem", --tls-key = "": expected both or neither',
+    });
+    assert.throws(() => loadConfig('serve', ['--host', '0.0.0.0'], {}), {
+      message:
+        'invalid configuration: --host = "0.0.0.0": expected 127.0.0.1 without --token-file (a server without ' +
+        'authentication listens on loopback only)',
+    });
+    assert.throws(() => loadConfig('serve', ['--source', 'kafka'], {}), {
+      message: 'invalid configuration: --source = "kafka": expected --kafka-brokers too (host:port of the cluster)',
+    });
+    assert.throws(
+      () => loadConfig('gen', ['--late-rate', '0.6', '--invalid-rate', '0.6'], {}),
+      /--anomaly-rate = 0, --duplicate-rate = 0, --late-rate = 0\.6, --invalid-rate = 0\.6: expected a total of at most 1/,
+    );
+    assert.throws(() => loadConfig('gen', [], { TICKFLOW_TRADE_RATIO: '1.5' }), {
+      message: 'invalid configuration: --trade-ratio = 1.5 (from TICKFLOW_TRADE_RATIO): expected a probability from 0 to 1',
+    });
   });
 
   it('documents every option of a command in its --help, with its variable and default', () => {

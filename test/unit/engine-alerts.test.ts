@@ -63,7 +63,10 @@ describe('trade alerts', () => {
     const h = new EngineHarness();
     for (let i = 0; i < 30; i++) h.trade(T0 + i * 1000, 100 + (i % 2) * 0.1, 100);
     h.trade(T0 + 30_000, 120, 10_000);
-    assert.deepEqual(h.alerts.map((a) => a.anomaly_type), ['PRICE_SPIKE']);
+    assert.deepEqual(
+      h.alerts.map((a) => a.anomaly_type),
+      ['PRICE_SPIKE'],
+    );
     assert.ok((h.alerts[0]?.volume_ratio ?? 0) > 5);
   });
 
@@ -77,7 +80,7 @@ describe('trade alerts', () => {
     assert.equal(surge.price_zscore, null);
   });
 
-  it('gives a null volume ratio when the window\'s mean volume is zero', () => {
+  it("gives a null volume ratio when the window's mean volume is zero", () => {
     const h = new EngineHarness();
     for (let i = 0; i < 10; i++) h.trade(T0 + i * 1000, 100 + (i % 2), 0);
     h.trade(T0 + 10_000, 150, 0);
@@ -96,7 +99,10 @@ describe('trade alerts', () => {
       prices.push(p);
       h.trade(T0 + i * 50, p, 100);
     }
-    assert.deepEqual(h.alerts.filter((a) => a.anomaly_type !== 'HIGH_VOLATILITY'), []);
+    assert.deepEqual(
+      h.alerts.filter((a) => a.anomaly_type !== 'HIGH_VOLATILITY'),
+      [],
+    );
     // And a real move among them is still seen, with the exact z-score.
     h.trade(T0 + 20_000 * 50, 10_000.001, 100);
     const spike = h.alerts.find((a) => a.anomaly_type === 'PRICE_SPIKE');
@@ -139,8 +145,13 @@ describe('trade alerts', () => {
   it('suppresses repeats of a (symbol, type) within the cooldown, in event time', () => {
     const h = new EngineHarness({ alertCooldownMs: 10_000 });
     for (let i = 0; i < 20; i++) h.trade(T0 + i * 1000, 100 + (i % 2), 100);
-    h.trade(T0 + 20_000, 100, 5000).trade(T0 + 25_000, 100, 50_000).trade(T0 + 30_000, 100, 500_000);
-    assert.deepEqual(h.alerts.map((a) => a.timestamp), [T0 + 20_000, T0 + 30_000]);
+    h.trade(T0 + 20_000, 100, 5000)
+      .trade(T0 + 25_000, 100, 50_000)
+      .trade(T0 + 30_000, 100, 500_000);
+    assert.deepEqual(
+      h.alerts.map((a) => a.timestamp),
+      [T0 + 20_000, T0 + 30_000],
+    );
   });
 });
 

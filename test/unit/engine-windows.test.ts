@@ -6,33 +6,69 @@ import { DEFAULT_ANALYTICS, EngineHarness, T0 } from '../fixtures/engine-harness
 describe('tumbling bars', () => {
   it('aggregates OHLCV and VWAP per epoch-aligned window', () => {
     const h = new EngineHarness({ intervals: [60_000] });
-    h.trade(T0 + 1000, 10, 100).trade(T0 + 2000, 12, 300).trade(T0 + 3000, 9, 100).trade(T0 + 4000, 11, 500).flush();
-    assert.deepEqual(h.barsOf('1m'), [{
-      type: 'bar', symbol: 'AAPL', interval: '1m', window_start: T0, window_end: T0 + 60_000,
-      open: 10, high: 12, low: 9, close: 11, volume: 1000, vwap: (1000 + 3600 + 900 + 5500) / 1000, trade_count: 4, final: true,
-    }]);
+    h.trade(T0 + 1000, 10, 100)
+      .trade(T0 + 2000, 12, 300)
+      .trade(T0 + 3000, 9, 100)
+      .trade(T0 + 4000, 11, 500)
+      .flush();
+    assert.deepEqual(h.barsOf('1m'), [
+      {
+        type: 'bar',
+        symbol: 'AAPL',
+        interval: '1m',
+        window_start: T0,
+        window_end: T0 + 60_000,
+        open: 10,
+        high: 12,
+        low: 9,
+        close: 11,
+        volume: 1000,
+        vwap: (1000 + 3600 + 900 + 5500) / 1000,
+        trade_count: 4,
+        final: true,
+      },
+    ]);
   });
 
   it('puts a trade stamped exactly at a window end into the next window', () => {
     const h = new EngineHarness({ intervals: [1000] });
-    h.trade(T0 + 999, 10).trade(T0 + 1000, 20).flush();
+    h.trade(T0 + 999, 10)
+      .trade(T0 + 1000, 20)
+      .flush();
     const bars = h.barsOf('1s');
-    assert.deepEqual(bars.map((b) => [b.window_start, b.window_end, b.open]), [[T0, T0 + 1000, 10], [T0 + 1000, T0 + 2000, 20]]);
+    assert.deepEqual(
+      bars.map((b) => [b.window_start, b.window_end, b.open]),
+      [
+        [T0, T0 + 1000, 10],
+        [T0 + 1000, T0 + 2000, 20],
+      ],
+    );
   });
 
   it('emits no bar for a window without trades, and a single-trade bar with open = high = low = close', () => {
     const h = new EngineHarness({ intervals: [1000] });
-    h.trade(T0 + 100, 10, 7).trade(T0 + 3100, 11, 3).quote(T0 + 1500, 9, 10).flush();
+    h.trade(T0 + 100, 10, 7)
+      .trade(T0 + 3100, 11, 3)
+      .quote(T0 + 1500, 9, 10)
+      .flush();
     const bars = h.barsOf('1s');
-    assert.deepEqual(bars.map((b) => b.window_start), [T0, T0 + 3000]);
+    assert.deepEqual(
+      bars.map((b) => b.window_start),
+      [T0, T0 + 3000],
+    );
     const first = bars[0];
     assert.ok(first !== undefined);
-    assert.deepEqual([first.open, first.high, first.low, first.close, first.volume, first.vwap, first.trade_count], [10, 10, 10, 10, 7, 10, 1]);
+    assert.deepEqual(
+      [first.open, first.high, first.low, first.close, first.volume, first.vwap, first.trade_count],
+      [10, 10, 10, 10, 7, 10, 1],
+    );
   });
 
-  it('gives vwap null when a window\'s volume is zero, and counts its trades', () => {
+  it("gives vwap null when a window's volume is zero, and counts its trades", () => {
     const h = new EngineHarness({ intervals: [1000] });
-    h.trade(T0, 10, 0).trade(T0 + 10, 11, 0).flush();
+    h.trade(T0, 10, 0)
+      .trade(T0 + 10, 11, 0)
+      .flush();
     const [bar] = h.barsOf('1s');
     assert.ok(bar !== undefined);
     assert.equal(bar.vwap, null);
@@ -43,7 +79,12 @@ describe('tumbling bars', () => {
   it('takes open and close by timestamp, with ties broken by arrival order', () => {
     const h = new EngineHarness({ intervals: [60_000] });
     // Out of order inside the lateness: the 5 s trade arrives before the 1 s one.
-    h.trade(T0 + 5000, 50).trade(T0 + 1000, 10).trade(T0 + 1000, 11).trade(T0 + 9000, 90).trade(T0 + 9000, 91).flush();
+    h.trade(T0 + 5000, 50)
+      .trade(T0 + 1000, 10)
+      .trade(T0 + 1000, 11)
+      .trade(T0 + 9000, 90)
+      .trade(T0 + 9000, 91)
+      .flush();
     const [bar] = h.barsOf('1m');
     assert.ok(bar !== undefined);
     assert.equal(bar.open, 10, 'open: smallest timestamp, earliest arrival');
@@ -56,7 +97,10 @@ describe('tumbling bars', () => {
     h.trade(T0 + 5999, 10);
     assert.equal(h.barsOf('1s').length, 0, 'watermark T0 + 999 < end T0 + 1000');
     h.trade(T0 + 6000, 10);
-    assert.deepEqual(h.barsOf('1s').map((b) => b.window_start), [T0]);
+    assert.deepEqual(
+      h.barsOf('1s').map((b) => b.window_start),
+      [T0],
+    );
   });
 
   it('produces every configured interval, labelled canonically', () => {
@@ -67,9 +111,11 @@ describe('tumbling bars', () => {
 });
 
 describe('watermarks, lateness and duplicates', () => {
-  it('drops a tick older than the symbol\'s watermark as late, and accepts one exactly at it', () => {
+  it("drops a tick older than the symbol's watermark as late, and accepts one exactly at it", () => {
     const h = new EngineHarness({ latenessMs: 5000 });
-    h.trade(T0 + 10_000, 10).trade(T0 + 4999, 10).trade(T0 + 5000, 10);
+    h.trade(T0 + 10_000, 10)
+      .trade(T0 + 4999, 10)
+      .trade(T0 + 5000, 10);
     assert.deepEqual(h.dropped, [{ reason: 'late', ts: T0 + 4999, seq: -1 }]);
     assert.equal(h.engine.counters.accepted, 2);
     assert.equal(h.engine.counters.late, 1);
@@ -84,12 +130,18 @@ describe('watermarks, lateness and duplicates', () => {
   it('advances the watermark on quotes too', () => {
     const h = new EngineHarness({ latenessMs: 1000 });
     h.quote(T0 + 10_000, 9, 10).trade(T0 + 8000, 10);
-    assert.deepEqual(h.dropped.map((d) => d.reason), ['late']);
+    assert.deepEqual(
+      h.dropped.map((d) => d.reason),
+      ['late'],
+    );
   });
 
   it('includes an out-of-order tick inside the lateness in its window', () => {
     const h = new EngineHarness({ intervals: [1000], latenessMs: 5000 });
-    h.trade(T0 + 3500, 10, 1).trade(T0 + 200, 20, 2).trade(T0 + 900, 30, 3).flush();
+    h.trade(T0 + 3500, 10, 1)
+      .trade(T0 + 200, 20, 2)
+      .trade(T0 + 900, 30, 3)
+      .flush();
     const [first] = h.barsOf('1s');
     assert.ok(first !== undefined);
     assert.deepEqual([first.window_start, first.open, first.close, first.volume], [T0, 20, 30, 5]);
@@ -110,19 +162,30 @@ describe('watermarks, lateness and duplicates', () => {
   it('finds repeats among seqs that arrive out of order, and forgets seqs behind the watermark', () => {
     const h = new EngineHarness({ latenessMs: 1000 });
     for (const seq of [5, 3, 9, 3, 5, 4, 9, 10]) h.trade(T0 + seq, 10, 1, { exchange: 'X', seq });
-    assert.deepEqual(h.dropped.map((d) => d.seq), [3, 5, 9]);
+    assert.deepEqual(
+      h.dropped.map((d) => d.seq),
+      [3, 5, 9],
+    );
     h.trade(T0 + 5000, 10, 1, { exchange: 'X', seq: 11 });
     // seq 4's tick is now behind the watermark and forgotten; a repeat of it
     // with a current timestamp counts as a new tick.
     h.trade(T0 + 5000, 10, 1, { exchange: 'X', seq: 4 });
     h.trade(T0 + 5001, 10, 1, { exchange: 'X', seq: 11 });
-    assert.deepEqual(h.dropped.map((d) => d.seq), [3, 5, 9, 11]);
+    assert.deepEqual(
+      h.dropped.map((d) => d.seq),
+      [3, 5, 9, 11],
+    );
   });
 
   it('classifies a repeat that is also behind the watermark as late', () => {
     const h = new EngineHarness({ latenessMs: 1000 });
-    h.trade(T0, 10, 1, { seq: 1 }).trade(T0 + 5000, 10, 1, { seq: 2 }).trade(T0, 10, 1, { seq: 1 });
-    assert.deepEqual(h.dropped.map((d) => d.reason), ['late']);
+    h.trade(T0, 10, 1, { seq: 1 })
+      .trade(T0 + 5000, 10, 1, { seq: 2 })
+      .trade(T0, 10, 1, { seq: 1 });
+    assert.deepEqual(
+      h.dropped.map((d) => d.reason),
+      ['late'],
+    );
   });
 
   it('makes every window final at flush, and later ticks in those windows late', () => {
@@ -130,12 +193,15 @@ describe('watermarks, lateness and duplicates', () => {
     h.trade(T0 + 1000, 10).flush();
     assert.equal(h.barsOf('1m').length, 1);
     h.trade(T0 + 2000, 11);
-    assert.deepEqual(h.dropped.map((d) => d.reason), ['late']);
+    assert.deepEqual(
+      h.dropped.map((d) => d.reason),
+      ['late'],
+    );
     h.flush();
     assert.equal(h.barsOf('1m').length, 1, 'a window is final exactly once');
   });
 
-  it('closes a quiet symbol\'s windows from processing time when idle closing is on', () => {
+  it("closes a quiet symbol's windows from processing time when idle closing is on", () => {
     const h = new EngineHarness({ intervals: [1000], latenessMs: 5000, idleCloseMs: 2000 });
     h.push({ ts: T0 + 500, price: 10, volume: 1 }, 1_000_000);
     h.engine.advanceIdle(1_001_999);
@@ -143,9 +209,16 @@ describe('watermarks, lateness and duplicates', () => {
     h.engine.advanceIdle(1_002_000);
     assert.equal(h.barsOf('1s').length, 0, 'W = T0 + 500 - 5000 + 2000 is still before the end');
     h.engine.advanceIdle(1_005_500);
-    assert.deepEqual(h.barsOf('1s').map((b) => b.window_start), [T0]);
+    assert.deepEqual(
+      h.barsOf('1s').map((b) => b.window_start),
+      [T0],
+    );
     h.push({ ts: T0 + 900, price: 10, volume: 1 }, 1_005_600);
-    assert.deepEqual(h.dropped.map((d) => d.reason), ['late'], 'a tick for a window closed by idleness is late');
+    assert.deepEqual(
+      h.dropped.map((d) => d.reason),
+      ['late'],
+      'a tick for a window closed by idleness is late',
+    );
   });
 
   it('closes nothing from idleness while held, and counts idleness from the release', () => {
@@ -153,12 +226,15 @@ describe('watermarks, lateness and duplicates', () => {
     h.push({ ts: T0 + 500, price: 10, volume: 1 }, 1_000_000);
     h.engine.holdIdle(true, 1_000_100);
     h.engine.advanceIdle(1_010_000);
-    assert.equal(h.barsOf('1s').length, 0, 'held: a backlog may still hold this symbol\'s ticks');
+    assert.equal(h.barsOf('1s').length, 0, "held: a backlog may still hold this symbol's ticks");
     h.engine.holdIdle(false, 1_010_000);
     h.engine.advanceIdle(1_011_999);
     assert.equal(h.barsOf('1s').length, 0, 'under idleCloseMs since the release');
     h.engine.advanceIdle(1_012_500);
-    assert.deepEqual(h.barsOf('1s').map((b) => b.window_start), [T0]);
+    assert.deepEqual(
+      h.barsOf('1s').map((b) => b.window_start),
+      [T0],
+    );
   });
 });
 
@@ -167,7 +243,10 @@ describe('sliding indicators', () => {
     const h = new EngineHarness();
     h.trade(T0 + 45_000, 100).flush();
     assert.equal(h.indicators.length, 10);
-    assert.deepEqual(h.indicators.map((i) => i.window_start), Array.from({ length: 10 }, (_, k) => T0 + 30_000 - 270_000 + k * 30_000));
+    assert.deepEqual(
+      h.indicators.map((i) => i.window_start),
+      Array.from({ length: 10 }, (_, k) => T0 + 30_000 - 270_000 + k * 30_000),
+    );
     for (const i of h.indicators) {
       assert.equal(i.window_end - i.window_start, 300_000);
       assert.ok(i.window_start <= T0 + 45_000 && T0 + 45_000 < i.window_end);
@@ -177,7 +256,10 @@ describe('sliding indicators', () => {
 
   it('computes ma as the plain mean price and volatility as (max - min) / ma', () => {
     const h = new EngineHarness();
-    h.trade(T0 + 1000, 100, 1).trade(T0 + 2000, 104, 1000).trade(T0 + 3000, 99, 5).flush();
+    h.trade(T0 + 1000, 100, 1)
+      .trade(T0 + 2000, 104, 1000)
+      .trade(T0 + 3000, 99, 5)
+      .flush();
     const window = h.indicators.find((i) => i.window_start === T0);
     assert.ok(window !== undefined);
     assert.equal(window.ma, 101);
@@ -187,14 +269,18 @@ describe('sliding indicators', () => {
 
   it('skips windows without trades across a gap', () => {
     const h = new EngineHarness();
-    h.trade(T0, 100).trade(T0 + 3_600_000, 100).flush();
+    h.trade(T0, 100)
+      .trade(T0 + 3_600_000, 100)
+      .flush();
     assert.equal(h.indicators.length, 20);
     assert.ok(h.indicators.every((i) => i.trade_count === 1));
   });
 
   it('raises HIGH_VOLATILITY for a final window above the threshold, stamped with its end', () => {
     const h = new EngineHarness();
-    h.trade(T0 + 1000, 100).trade(T0 + 2000, 103).flush();
+    h.trade(T0 + 1000, 100)
+      .trade(T0 + 2000, 103)
+      .flush();
     const volatile = h.alerts.filter((a) => a.anomaly_type === 'HIGH_VOLATILITY');
     assert.equal(volatile.length, 10);
     for (const alert of volatile) {
@@ -214,22 +300,48 @@ describe('live mode', () => {
     h.push({ ts: T0 + 20, price: 11, volume: 1 }, 1010);
     h.push({ ts: T0 + 30, price: 12, volume: 1 }, 1020);
     h.engine.emitForming(1050);
-    assert.deepEqual(h.forming.map((b) => [b.close, b.trade_count, b.final]), [[10, 1, false]], 'conflated inside the period');
+    assert.deepEqual(
+      h.forming.map((b) => [b.close, b.trade_count, b.final]),
+      [[10, 1, false]],
+      'conflated inside the period',
+    );
     h.engine.emitForming(1100);
-    assert.deepEqual(h.forming.map((b) => [b.close, b.trade_count]), [[10, 1], [12, 3]]);
+    assert.deepEqual(
+      h.forming.map((b) => [b.close, b.trade_count]),
+      [
+        [10, 1],
+        [12, 3],
+      ],
+    );
     h.engine.emitForming(1300);
     assert.equal(h.forming.length, 2, 'nothing changed, nothing sent');
     h.push({ ts: T0 + 40, price: 13, volume: 1 }, 1310);
     h.push({ ts: T0 + 6000, price: 14, volume: 1 }, 1320);
     h.engine.emitForming(1400);
-    assert.deepEqual(h.barsOf('1s').map((b) => b.close), [13], 'the first window closed as final');
-    assert.deepEqual(h.forming.map((b) => b.window_start), [T0, T0, T0 + 6000], 'no forming update for a window after its final bar');
+    assert.deepEqual(
+      h.barsOf('1s').map((b) => b.close),
+      [13],
+      'the first window closed as final',
+    );
+    assert.deepEqual(
+      h.forming.map((b) => b.window_start),
+      [T0, T0, T0 + 6000],
+      'no forming update for a window after its final bar',
+    );
   });
 
   it('echoes accepted ticks only', () => {
     const h = new EngineHarness({ echoTicks: true });
-    h.trade(T0, 10, 1, { seq: 1 }).trade(T0, 10, 1, { seq: 1 }).quote(T0 + 1, 9, 10);
-    assert.deepEqual(h.echoed.map((e) => [e.ts, e.type]), [[T0, 0], [T0 + 1, 1]]);
+    h.trade(T0, 10, 1, { seq: 1 })
+      .trade(T0, 10, 1, { seq: 1 })
+      .quote(T0 + 1, 9, 10);
+    assert.deepEqual(
+      h.echoed.map((e) => [e.ts, e.type]),
+      [
+        [T0, 0],
+        [T0 + 1, 1],
+      ],
+    );
   });
 });
 
@@ -238,11 +350,17 @@ describe('publisher flush and watermark reset', () => {
     const h = new EngineHarness({ intervals: [60_000] });
     h.push({ symbol: 'AAPL', ts: T0 + 1000, price: 10, volume: 1 }).push({ symbol: 'NVDA', ts: T0 + 1000, price: 20, volume: 1 });
     assert.equal(h.engine.flushSymbols([h.symbolId('AAPL'), 99]), 1, 'an id this partition does not hold is skipped');
-    assert.deepEqual(h.bars.map((b) => b.symbol), ['AAPL']);
+    assert.deepEqual(
+      h.bars.map((b) => b.symbol),
+      ['AAPL'],
+    );
     h.push({ symbol: 'NVDA', ts: T0 + 2000, price: 21, volume: 2 });
-    assert.deepEqual(h.dropped, [], 'NVDA\'s window is still open');
+    assert.deepEqual(h.dropped, [], "NVDA's window is still open");
     h.engine.flushSymbols([h.symbolId('NVDA')]);
-    assert.deepEqual(h.barsOf('1m', 'NVDA').map((b) => [b.volume, b.trade_count]), [[3, 2]]);
+    assert.deepEqual(
+      h.barsOf('1m', 'NVDA').map((b) => [b.volume, b.trade_count]),
+      [[3, 2]],
+    );
   });
 
   // A clock at T0 + 1 h, with the symbol's event time run away to 2099.
@@ -251,24 +369,51 @@ describe('publisher flush and watermark reset', () => {
 
   it('brings a runaway watermark back to the clock, discarding what was stamped after it', () => {
     const h = new EngineHarness({ intervals: [1000, 60_000], latenessMs: 5000, idleCloseMs: 2000 });
-    h.trade(T0 + 1000, 10, 1, { seq: 1 }).trade(far, 99, 1, { seq: 2 }).trade(far + 10, 98, 1, { seq: 3 });
+    h.trade(T0 + 1000, 10, 1, { seq: 1 })
+      .trade(far, 99, 1, { seq: 2 })
+      .trade(far + 10, 98, 1, { seq: 3 });
     h.quote(far + 20, 9, 10);
-    assert.deepEqual(h.bars.map((b) => [b.interval, b.window_start]), [['1s', T0 + 1000], ['1m', T0]], 'the runaway closed the real windows');
+    assert.deepEqual(
+      h.bars.map((b) => [b.interval, b.window_start]),
+      [
+        ['1s', T0 + 1000],
+        ['1m', T0],
+      ],
+      'the runaway closed the real windows',
+    );
     h.trade(clock, 11, 1);
-    assert.deepEqual(h.dropped.map((d) => d.reason), ['late'], 'a current tick is late before the reset');
+    assert.deepEqual(
+      h.dropped.map((d) => d.reason),
+      ['late'],
+      'a current tick is late before the reset',
+    );
 
     const id = h.symbolId('AAPL');
     const result = h.engine.resetWatermark(id, clock, 5_000_000);
     assert.deepEqual(result, {
-      watermarkBefore: far + 20 - 5000, watermarkAfter: clock - 5000, barsDiscarded: 2, panesDiscarded: 1, tradesDiscarded: 2, quotesDiscarded: 1,
+      watermarkBefore: far + 20 - 5000,
+      watermarkAfter: clock - 5000,
+      barsDiscarded: 2,
+      panesDiscarded: 1,
+      tradesDiscarded: 2,
+      quotesDiscarded: 1,
     });
     h.push({ ts: clock, price: 11, volume: 1, seq: 2 }, 5_000_100).push({ ts: clock + 500, price: 12, volume: 1 }, 5_000_200);
-    assert.equal(h.dropped.length, 1, 'current ticks are accepted again, and the runaway\'s seq 2 is forgotten');
+    assert.equal(h.dropped.length, 1, "current ticks are accepted again, and the runaway's seq 2 is forgotten");
     h.engine.advanceIdle(5_003_200);
     assert.equal(h.engine.symbol(id)?.watermark, clock + 500 - 5000 + 3000, 'idle closing moves on from the clock, not from 2099');
     h.flush();
-    assert.deepEqual(h.barsOf('1s').map((b) => [b.window_start, b.volume]), [[T0 + 1000, 1], [clock, 2]]);
-    assert.ok(h.bars.every((b) => b.window_start < far), 'nothing of 2099 was ever final');
+    assert.deepEqual(
+      h.barsOf('1s').map((b) => [b.window_start, b.volume]),
+      [
+        [T0 + 1000, 1],
+        [clock, 2],
+      ],
+    );
+    assert.ok(
+      h.bars.every((b) => b.window_start < far),
+      'nothing of 2099 was ever final',
+    );
     assert.deepEqual(h.engine.resetWatermark(99, clock, 0), null, 'a symbol the partition does not hold');
   });
 
@@ -279,7 +424,10 @@ describe('publisher flush and watermark reset', () => {
     assert.deepEqual(h.engine.resetWatermark(id, clock, 0)?.watermarkAfter, clock - 1000 - 5000, 'not ahead of the clock: untouched');
     h.trade(far, 99, 1);
     const fiveMinuteEnd = Math.floor((clock - 1000) / 300_000) * 300_000 + 300_000;
-    assert.ok(h.barsOf('5m').some((b) => b.window_end === fiveMinuteEnd), 'the runaway finalised the current 5-minute bar');
+    assert.ok(
+      h.barsOf('5m').some((b) => b.window_end === fiveMinuteEnd),
+      'the runaway finalised the current 5-minute bar',
+    );
     // The latest final window: a bar, or the last 5-minute indicator window holding the trade.
     const horizon = Math.max(...h.bars.map((b) => b.window_end), ...h.indicators.map((w) => w.window_end));
     assert.ok(horizon > clock - 5000);
@@ -295,7 +443,13 @@ describe('publisher flush and watermark reset', () => {
     const data = encodeCheckpoint(h.engine.allSymbols(), () => '');
     const restored = new EngineHarness({ intervals: [300_000], latenessMs: 5000 });
     const id = restored.symbolId('AAPL');
-    restoreCheckpoint(restored.engine, DEFAULT_ANALYTICS, data, (name) => (name === 'AAPL' ? id : undefined), () => 0);
+    restoreCheckpoint(
+      restored.engine,
+      DEFAULT_ANALYTICS,
+      data,
+      (name) => (name === 'AAPL' ? id : undefined),
+      () => 0,
+    );
     const horizon = Math.max(...h.bars.map((b) => b.window_end), ...h.indicators.map((w) => w.window_end));
     assert.equal(restored.engine.resetWatermark(id, clock, 0)?.watermarkAfter, horizon);
   });

@@ -10,7 +10,28 @@ import { seededRandom } from '../fixtures/seeded-random';
 describe('JSON bytes', () => {
   it('writes every number as JSON.stringify does, and null where JSON has no number', () => {
     const random = seededRandom(5);
-    const values = [0, -0, 1, -1, 9, 10, 99, 100, 1e15, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 53, 2 ** 60, 1e21, 1e-7, 0.1, 100.25, -3.5, 1.7e308, 5e-324];
+    const values = [
+      0,
+      -0,
+      1,
+      -1,
+      9,
+      10,
+      99,
+      100,
+      1e15,
+      2 ** 53 - 1,
+      -(2 ** 53 - 1),
+      2 ** 53,
+      2 ** 60,
+      1e21,
+      1e-7,
+      0.1,
+      100.25,
+      -3.5,
+      1.7e308,
+      5e-324,
+    ];
     for (let i = 0; i < 20_000; i++) {
       const scale = 10 ** Math.floor(random() * 30 - 10);
       const value = (random() - 0.5) * scale;
@@ -44,7 +65,14 @@ describe('JSON bytes', () => {
     out.ascii('[');
     for (let i = 0; i < 3000; i++) {
       if (i > 0) out.ascii(',');
-      out.ascii('{"n":').number(i * 1.5).ascii(',"s":').string(`é${i}`).ascii(',"b":').boolean(i % 2 === 0).ascii('}');
+      out
+        .ascii('{"n":')
+        .number(i * 1.5)
+        .ascii(',"s":')
+        .string(`é${i}`)
+        .ascii(',"b":')
+        .boolean(i % 2 === 0)
+        .ascii('}');
       parts.push(JSON.stringify({ n: i * 1.5, s: `é${i}`, b: i % 2 === 0 }));
     }
     out.ascii(']');

@@ -13,7 +13,7 @@ describe('CPU affinity addon', () => {
     assert.ok(cpus.every((cpu) => Number.isInteger(cpu) && cpu >= 0));
   });
 
-  it('pins only the calling thread: a worker pinned to one CPU leaves the main thread\'s mask alone', async () => {
+  it("pins only the calling thread: a worker pinned to one CPU leaves the main thread's mask alone", async () => {
     const before = allowedCpus();
     assert.ok(before !== null);
     const target = before[before.length - 1] as number;

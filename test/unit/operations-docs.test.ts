@@ -15,8 +15,19 @@ const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
 function registered(): string[] {
   const present = {} as never;
   return serverMetrics({
-    startedAt: 0, latenessMs: 0, pipeline: present, router: present, hub: present, ingest: present, latency: present,
-    clients: present, deadLetters: new Map(), store: present, mirror: present, kafkaSource: present, watermarks: present,
+    startedAt: 0,
+    latenessMs: 0,
+    pipeline: present,
+    router: present,
+    hub: present,
+    ingest: present,
+    latency: present,
+    clients: present,
+    deadLetters: new Map(),
+    store: present,
+    mirror: present,
+    kafkaSource: present,
+    watermarks: present,
   }).names();
 }
 
@@ -27,7 +38,8 @@ function literalsInSources(): Set<string> {
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
       if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith('.ts')) for (const m of readFileSync(path, 'utf8').matchAll(/'(tickflow_[a-z0-9_]+)'/g)) names.add(m[1] as string);
+      else if (name.endsWith('.ts'))
+        for (const m of readFileSync(path, 'utf8').matchAll(/'(tickflow_[a-z0-9_]+)'/g)) names.add(m[1] as string);
     }
   };
   walk(join(ROOT, 'src'));
@@ -47,7 +59,8 @@ describe('operations docs', () => {
   it('documents every registered metric in docs/operations.md, and no other', () => {
     const doc = read('docs/operations.md');
     for (const name of names) assert.ok(doc.includes(`| \`${name}\` |`), `${name} has no row in docs/operations.md`);
-    for (const name of mentioned(doc)) assert.ok(names.includes(name), `docs/operations.md names ${name}, which the server does not register`);
+    for (const name of mentioned(doc))
+      assert.ok(names.includes(name), `docs/operations.md names ${name}, which the server does not register`);
   });
 
   it('uses only real metric names in the Grafana dashboard and the Prometheus examples', () => {

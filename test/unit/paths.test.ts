@@ -58,7 +58,14 @@ const CODE: ReadonlyArray<{ readonly under: string; readonly ext: readonly strin
 ];
 
 /** Files whose comments are lines that start with #. */
-const HASH_COMMENTED = ['Dockerfile', '.dockerignore', 'docker-compose.yml', '.ci/run', 'deploy/prometheus.yml', 'deploy/prometheus-alerts.yml'];
+const HASH_COMMENTED = [
+  'Dockerfile',
+  '.dockerignore',
+  'docker-compose.yml',
+  '.ci/run',
+  'deploy/prometheus.yml',
+  'deploy/prometheus-alerts.yml',
+];
 
 /** A place in a file, and the path it names. */
 interface Mention {
@@ -125,7 +132,10 @@ function commentsOf(code: string): string {
       out += ' ';
       i++;
       template();
-    } else if (c === '/' && (last === '' || '(,=:[!&|?{};+-*%<>~^'.includes(last) || ['return', 'typeof', 'case', 'in', 'of'].includes(word))) {
+    } else if (
+      c === '/' &&
+      (last === '' || '(,=:[!&|?{};+-*%<>~^'.includes(last) || ['return', 'typeof', 'case', 'in', 'of'].includes(word))
+    ) {
       const start = i++;
       let inClass = false;
       while (i < n && code[i] !== '\n' && (inClass || code[i] !== '/')) {
@@ -326,9 +336,11 @@ describe('paths named in docs and comments', () => {
     assert.ok(names.has('engine.ts') && !names.has('engine.js'), 'the walk reads sources, not build outputs');
     const missing: string[] = [];
     for (const page of pages()) {
-      readFileSync(join(ROOT, page), 'utf8').split('\n').forEach((line, index) => {
-        for (const name of bareNamesIn(line)) if (!names.has(name)) missing.push(`${page}:${index + 1} names ${name}`);
-      });
+      readFileSync(join(ROOT, page), 'utf8')
+        .split('\n')
+        .forEach((line, index) => {
+          for (const name of bareNamesIn(line)) if (!names.has(name)) missing.push(`${page}:${index + 1} names ${name}`);
+        });
     }
     assert.equal(missing.length, 0, `${missing.length} file names in the pages belong to no file:\n${missing.join('\n')}`);
   });
@@ -338,7 +350,12 @@ describe('paths named in docs and comments', () => {
     for (const path of [pkg.main, ...Object.values(pkg.bin ?? {})].filter((p): p is string => p !== undefined)) {
       const built = /^(\.\/)?dist\//.test(path);
       const source = built ? path.replace(/^(\.\/)?dist\//, '').replace(/\.js$/, '.ts') : path;
-      assert.ok(existsSync(join(ROOT, source)), built ? `package.json names ${path}, built from ${source}, which does not exist` : `package.json names ${path}, which does not exist`);
+      assert.ok(
+        existsSync(join(ROOT, source)),
+        built
+          ? `package.json names ${path}, built from ${source}, which does not exist`
+          : `package.json names ${path}, which does not exist`,
+      );
     }
   });
 });

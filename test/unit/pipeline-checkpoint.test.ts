@@ -35,7 +35,12 @@ async function pipeline(partitions: number, ringKib: number): Promise<{ pipeline
   const out = new Collector();
   const config = loadConfig('replay', [], {}).config;
   const p = await Engine.start({
-    partitions, pin: false, ringBytes: ringKib * 1024, analytics: analyticsConfig(config, false), results: 'event-loop', probes: false,
+    partitions,
+    pin: false,
+    ringBytes: ringKib * 1024,
+    analytics: analyticsConfig(config, false),
+    results: 'event-loop',
+    probes: false,
   });
   p.deliverTo(out);
   return { pipeline: p, out };
@@ -55,10 +60,17 @@ function ticks(seed: number, count: number): ValidTick[] {
 }
 
 describe('pipeline checkpoints', () => {
-  for (const [from, to] of [[2, 3], [2, 0], [0, 2]] as const) {
-    it(`a restored engine, from ${placement(from)} to ${placement(to)}, produces what the original does from the checkpoint on`, async () => {
-      await restoredMatches(from, to);
-    });
+  for (const [from, to] of [
+    [2, 3],
+    [2, 0],
+    [0, 2],
+  ] as const) {
+    it(
+      `a restored engine, from ${placement(from)} to ${placement(to)}, produces what the original does from the ` + `checkpoint on`,
+      async () => {
+        await restoredMatches(from, to);
+      },
+    );
   }
 
   async function restoredMatches(from: number, to: number): Promise<void> {
@@ -71,7 +83,10 @@ describe('pipeline checkpoints', () => {
       a.pipeline.publish();
       const parts = await a.pipeline.checkpoint(null);
       assert.equal(parts.length, Math.max(1, from));
-      assert.ok(parts.every((p) => p.length > 4096), 'the checkpoint should span many chunks of a 4 KiB ring');
+      assert.ok(
+        parts.every((p) => p.length > 4096),
+        'the checkpoint should span many chunks of a 4 KiB ring',
+      );
       const before = a.out.rows.length;
       await b.pipeline.restore(parts);
       stream.slice(cut).forEach((t, i) => {

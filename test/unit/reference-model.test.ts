@@ -52,10 +52,36 @@ describe('reference model: bars', () => {
     const result = run([trade(100, 10, 1), trade(900, 12, 3), trade(500, 11, 0), trade(1500, 9, 2)]);
     assert.deepEqual(barsOf(result, '1s'), [
       // ts 100, 900, 500: open = ts 100, close = ts 900; vwap = (10·1 + 12·3 + 11·0) / 4 = 11.5
-      { type: 'bar', symbol: 'AAPL', interval: '1s', window_start: T0, window_end: T0 + 1000,
-        open: 10, high: 12, low: 10, close: 12, volume: 4, vwap: 11.5, trade_count: 3, final: true },
-      { type: 'bar', symbol: 'AAPL', interval: '1s', window_start: T0 + 1000, window_end: T0 + 2000,
-        open: 9, high: 9, low: 9, close: 9, volume: 2, vwap: 9, trade_count: 1, final: true },
+      {
+        type: 'bar',
+        symbol: 'AAPL',
+        interval: '1s',
+        window_start: T0,
+        window_end: T0 + 1000,
+        open: 10,
+        high: 12,
+        low: 10,
+        close: 12,
+        volume: 4,
+        vwap: 11.5,
+        trade_count: 3,
+        final: true,
+      },
+      {
+        type: 'bar',
+        symbol: 'AAPL',
+        interval: '1s',
+        window_start: T0 + 1000,
+        window_end: T0 + 2000,
+        open: 9,
+        high: 9,
+        low: 9,
+        close: 9,
+        volume: 2,
+        vwap: 9,
+        trade_count: 1,
+        final: true,
+      },
     ]);
     // vwap = (10 + 36 + 0 + 18) / 6 = 64 / 6
     const minute = { symbol: 'AAPL', window_start: T0, open: 10, high: 12, low: 9, close: 9, volume: 6, vwap: 64 / 6, trade_count: 4 };
@@ -78,7 +104,13 @@ describe('reference model: bars', () => {
 
   it('puts window_end in the next window, and honours custom intervals and labels', () => {
     const result = run([trade(59_999, 1, 1), trade(60_000, 2, 1)], { intervals: [60_000, 7_000], intervalLabels: ['1m', '7s'] });
-    assert.deepEqual(barsOf(result, '1m').map((b) => [b.window_start, b.trade_count]), [[T0, 1], [T0 + 60_000, 1]]);
+    assert.deepEqual(
+      barsOf(result, '1m').map((b) => [b.window_start, b.trade_count]),
+      [
+        [T0, 1],
+        [T0 + 60_000, 1],
+      ],
+    );
     // T0 = 1704067197000 + 3000 and 1704067197000 is a multiple of 7000, so
     // +59 999 falls in the 7 s bar starting at +53 000 and +60 000 starts one.
     const sevens = barsOf(result, '7s').map((b) => b.window_start);
@@ -98,14 +130,28 @@ describe('reference model: indicators', () => {
       { type: 'indicator', symbol: 'AAPL', window_start: T0 + 30_000, window_end: T0 + 90_000, ma: 103, volatility: 0, trade_count: 1 },
     ]);
     assert.deepEqual(alertsOf(result), [
-      { type: 'alert', symbol: 'AAPL', anomaly_type: 'HIGH_VOLATILITY', severity: 'WARNING', timestamp: T0 + 60_000,
-        price: null, volume: null, price_zscore: null, volume_ratio: null, spread_ratio: null, volatility: 3 / 101.5 },
+      {
+        type: 'alert',
+        symbol: 'AAPL',
+        anomaly_type: 'HIGH_VOLATILITY',
+        severity: 'WARNING',
+        timestamp: T0 + 60_000,
+        price: null,
+        volume: null,
+        price_zscore: null,
+        volume_ratio: null,
+        spread_ratio: null,
+        volatility: 3 / 101.5,
+      },
     ]);
   });
 
   it('covers one trade with size/slide = 10 default windows, and stays quiet at 2/101 < 2%', () => {
     const single = indicatorsOf(run([trade(1_000, 50, 1)]));
-    assert.deepEqual(single.map((w) => w.window_start), Array.from({ length: 10 }, (_, i) => T0 - 270_000 + i * 30_000));
+    assert.deepEqual(
+      single.map((w) => w.window_start),
+      Array.from({ length: 10 }, (_, i) => T0 - 270_000 + i * 30_000),
+    );
     assert.ok(single.every((w) => w.window_end === w.window_start + 300_000 && w.ma === 50 && w.volatility === 0));
 
     const calm = run([trade(0, 100, 1), trade(1, 102, 1)]);
@@ -121,8 +167,19 @@ describe('reference model: trade alerts', () => {
   it('raises PRICE_SPIKE when z > 3: ten equal prices then an outlier gives z = sqrt(10)', () => {
     const result = run([...repeated(10, 0, 100, 10), trade(10, 101, 10)]);
     assert.deepEqual(alertsOf(result), [
-      { type: 'alert', symbol: 'AAPL', anomaly_type: 'PRICE_SPIKE', severity: 'CRITICAL', timestamp: T0 + 10,
-        price: 101, volume: 10, price_zscore: Math.sqrt(10), volume_ratio: 1, spread_ratio: null, volatility: null },
+      {
+        type: 'alert',
+        symbol: 'AAPL',
+        anomaly_type: 'PRICE_SPIKE',
+        severity: 'CRITICAL',
+        timestamp: T0 + 10,
+        price: 101,
+        volume: 10,
+        price_zscore: Math.sqrt(10),
+        volume_ratio: 1,
+        spread_ratio: null,
+        volatility: null,
+      },
     ]);
   });
 
@@ -143,8 +200,19 @@ describe('reference model: trade alerts', () => {
     // mean volume = (9·10 + 100) / 10 = 19
     const result = run([...repeated(9, 0, 100, 10), trade(9, 100, 100)]);
     assert.deepEqual(alertsOf(result), [
-      { type: 'alert', symbol: 'AAPL', anomaly_type: 'VOLUME_SURGE', severity: 'WARNING', timestamp: T0 + 9,
-        price: 100, volume: 100, price_zscore: null, volume_ratio: 100 / 19, spread_ratio: null, volatility: null },
+      {
+        type: 'alert',
+        symbol: 'AAPL',
+        anomaly_type: 'VOLUME_SURGE',
+        severity: 'WARNING',
+        timestamp: T0 + 9,
+        price: 100,
+        volume: 100,
+        price_zscore: null,
+        volume_ratio: 100 / 19,
+        spread_ratio: null,
+        volatility: null,
+      },
     ]);
     // (9·10 + 90) / 10 = 18, 90 / 18 = 5 exactly: not above 5.
     assert.equal(alertsOf(run([...repeated(9, 0, 100, 10), trade(9, 100, 90)])).length, 0);
@@ -159,14 +227,28 @@ describe('reference model: trade alerts', () => {
   it('raises COMBINED_ANOMALY when 2 < z ≤ 3 and 3 < ratio ≤ 5', () => {
     // z = sqrt(5); mean volume = (5·10 + 60) / 6 = 55/3, ratio = 60 / (55/3) = 36/11
     const [alert] = alertsOf(run([...repeated(5, 0, 100, 10), trade(5, 101, 60)]));
-    assert.deepEqual(alert, { type: 'alert', symbol: 'AAPL', anomaly_type: 'COMBINED_ANOMALY', severity: 'HIGH', timestamp: T0 + 5,
-      price: 101, volume: 60, price_zscore: Math.sqrt(5), volume_ratio: 36 / 11, spread_ratio: null, volatility: null });
+    assert.deepEqual(alert, {
+      type: 'alert',
+      symbol: 'AAPL',
+      anomaly_type: 'COMBINED_ANOMALY',
+      severity: 'HIGH',
+      timestamp: T0 + 5,
+      price: 101,
+      volume: 60,
+      price_zscore: Math.sqrt(5),
+      volume_ratio: 36 / 11,
+      spread_ratio: null,
+      volatility: null,
+    });
   });
 
   it('lets the first matching rule win: a spike that is also a surge is a PRICE_SPIKE', () => {
     // ratio = 1000 / ((10·10 + 1000) / 11) = 10
     const alerts = alertsOf(run([...repeated(10, 0, 100, 10), trade(10, 101, 1000)]));
-    assert.deepEqual(alerts.map((a) => [a.anomaly_type, a.price_zscore, a.volume_ratio]), [['PRICE_SPIKE', Math.sqrt(10), 10]]);
+    assert.deepEqual(
+      alerts.map((a) => [a.anomaly_type, a.price_zscore, a.volume_ratio]),
+      [['PRICE_SPIKE', Math.sqrt(10), 10]],
+    );
   });
 
   it('uses the trailing window [t − 5 min, t], both ends included', () => {
@@ -189,8 +271,19 @@ describe('reference model: quote alerts', () => {
     // spreads 2, 2, 2, 8: mean 3.5, ratio 8 / 3.5 = 16/7
     const result = run([quote(0, 99, 101), quote(1, 99, 101), quote(2, 99, 101), quote(3, 96, 104, { event_type: 'BBO' })]);
     assert.deepEqual(alertsOf(result), [
-      { type: 'alert', symbol: 'AAPL', anomaly_type: 'SPREAD_WIDENING', severity: 'WARNING', timestamp: T0 + 3,
-        price: null, volume: null, price_zscore: null, volume_ratio: null, spread_ratio: 16 / 7, volatility: null },
+      {
+        type: 'alert',
+        symbol: 'AAPL',
+        anomaly_type: 'SPREAD_WIDENING',
+        severity: 'WARNING',
+        timestamp: T0 + 3,
+        price: null,
+        volume: null,
+        price_zscore: null,
+        volume_ratio: null,
+        spread_ratio: 16 / 7,
+        volatility: null,
+      },
     ]);
     // spreads 2, 2, 2, 6: mean 3, ratio exactly 2: not above 2.
     assert.equal(alertsOf(run([quote(0, 99, 101), quote(1, 99, 101), quote(2, 99, 101), quote(3, 97, 103)])).length, 0);
@@ -232,7 +325,10 @@ describe('reference model: de-duplication', () => {
       trade(6, 6, 1, { seq: 8 }),
       trade(7, 6, 1, { seq: 8, exchange: '' }), // absent exchange is ""
     ]);
-    assert.deepEqual(result.deadLetters, [{ reason: 'duplicate', index: 1 }, { reason: 'duplicate', index: 7 }]);
+    assert.deepEqual(result.deadLetters, [
+      { reason: 'duplicate', index: 1 },
+      { reason: 'duplicate', index: 7 },
+    ]);
     // AAPL keeps the trades at indexes 0, 2, 4, 5, 6: the duplicate's price 2 never counts.
     const aapl = barsOf(result, '1s').find((b) => b.symbol === 'AAPL');
     assert.deepEqual([aapl?.trade_count, aapl?.low, aapl?.high], [5, 1, 6]);
@@ -339,17 +435,33 @@ describe('reference model: cooldown', () => {
   ];
 
   it('alerts on every match when the cooldown is 0', () => {
-    assert.deepEqual(alertsOf(run(input)).map((a) => [a.timestamp - T0, a.spread_ratio]), [[1_000, 5.5], [6_000, 4], [11_000, 3.25]]);
+    assert.deepEqual(
+      alertsOf(run(input)).map((a) => [a.timestamp - T0, a.spread_ratio]),
+      [
+        [1_000, 5.5],
+        [6_000, 4],
+        [11_000, 3.25],
+      ],
+    );
   });
 
   it('suppresses alerts within the cooldown of the last emitted one, without restarting the clock', () => {
-    assert.deepEqual(alertsOf(run(input, { alertCooldownMs: 10_000 })).map((a) => a.timestamp - T0), [1_000, 11_000]);
+    assert.deepEqual(
+      alertsOf(run(input, { alertCooldownMs: 10_000 })).map((a) => a.timestamp - T0),
+      [1_000, 11_000],
+    );
   });
 
   it('keeps cooldowns per (symbol, anomaly_type)', () => {
     const other = input.map((q) => ({ ...q, symbol: 'MSFT' }));
     const alerts = alertsOf(run([...input, ...other], { alertCooldownMs: 60_000 }));
-    assert.deepEqual(alerts.map((a) => [a.symbol, a.timestamp - T0]), [['AAPL', 1_000], ['MSFT', 1_000]]);
+    assert.deepEqual(
+      alerts.map((a) => [a.symbol, a.timestamp - T0]),
+      [
+        ['AAPL', 1_000],
+        ['MSFT', 1_000],
+      ],
+    );
   });
 });
 

@@ -5,7 +5,14 @@ import { Worker } from 'node:worker_threads';
 import { RingConsumer } from '../../src/ring/ring-consumer';
 import { RingProducer } from '../../src/ring/ring-producer';
 import {
-  CONSUMER_PARKED_SLOT, CONTROL_BYTES, RING_FULL, alignRecord, createRing, maxPayloadLength, ringViews, roundUpToPowerOfTwo,
+  CONSUMER_PARKED_SLOT,
+  CONTROL_BYTES,
+  RING_FULL,
+  alignRecord,
+  createRing,
+  maxPayloadLength,
+  ringViews,
+  roundUpToPowerOfTwo,
 } from '../../src/ring/ring-descriptor';
 import { checkStream, payloadByte, recordSize, type PeerInit, type PeerReport } from '../fixtures/ring-peer';
 import { seededRandom } from '../fixtures/seeded-random';
@@ -66,7 +73,10 @@ describe('ring in one thread', () => {
     const producer = new RingProducer(ring);
     const consumer = new RingConsumer(ring);
     producer.write(5, new Uint8Array([1, 2, 3]));
-    assert.equal(consumer.poll(() => assert.fail('unpublished record was visible')), 0);
+    assert.equal(
+      consumer.poll(() => assert.fail('unpublished record was visible')),
+      0,
+    );
     producer.publish();
     const seen: number[][] = [];
     consumer.poll((type, offset, length) => seen.push([type, ...consumer.bytes.subarray(offset, offset + length)]));
@@ -108,11 +118,14 @@ describe('ring in one thread', () => {
           if (random() < 0.5) producer.publish();
         } else {
           producer.publish();
-          consumer.poll((_t, offset, length) => {
-            assert.equal(length, recordSize(check, maxPayload));
-            for (let j = 0; j < length; j++) assert.equal(consumer.bytes[offset + j], payloadByte(received, j));
-            received++;
-          }, 1 + Math.floor(random() * 4));
+          consumer.poll(
+            (_t, offset, length) => {
+              assert.equal(length, recordSize(check, maxPayload));
+              for (let j = 0; j < length; j++) assert.equal(consumer.bytes[offset + j], payloadByte(received, j));
+              received++;
+            },
+            1 + Math.floor(random() * 4),
+          );
         }
       }
       assert.equal(sent, count);

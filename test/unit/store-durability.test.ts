@@ -19,7 +19,13 @@ const freshPath = (): string => join(dir, `${++files}.db`);
 function outbox(path: string): Array<{ id: number; topic: string; key: string; value: string; headers: string }> {
   const db = new Database(path, { readonly: true });
   try {
-    return db.prepare('SELECT id, topic, key, value, headers FROM outbox ORDER BY id').all() as Array<{ id: number; topic: string; key: string; value: string; headers: string }>;
+    return db.prepare('SELECT id, topic, key, value, headers FROM outbox ORDER BY id').all() as Array<{
+      id: number;
+      topic: string;
+      key: string;
+      value: string;
+      headers: string;
+    }>;
   } finally {
     db.close();
   }
@@ -37,7 +43,11 @@ describe('outbox', () => {
       store.write(indicatorEntry(i, 1));
       store.write(alertEntry(a, 1, '17'));
       store.write(alertEntry(alert('AAPL', 61_000, { price: 131 }), 2, '18'));
-      store.write({ kind: 'dead_letter', record: { type: 'dead_letter', reason: 'late', field: '', message: 'late', line: 3, tick: { symbol: 'AAPL' } }, receivedAt: 1 });
+      store.write({
+        kind: 'dead_letter',
+        record: { type: 'dead_letter', reason: 'late', field: '', message: 'late', line: 3, tick: { symbol: 'AAPL' } },
+        receivedAt: 1,
+      });
       await store.flush();
       // The same results again, as after a restore from a checkpoint.
       store.write(barEntry(b, 5));
@@ -45,13 +55,16 @@ describe('outbox', () => {
       store.write(alertEntry(a, 5, '17'));
       await store.flush();
       const rows = outbox(path);
-      assert.deepEqual(rows.map((r) => [r.topic, r.key]), [
-        ['market-bars', 'AAPL|1m|60000'],
-        ['market-indicators', 'AAPL|30000'],
-        ['anomaly-alerts', 'AAPL|PRICE_SPIKE|61000|17'],
-        ['anomaly-alerts', 'AAPL|PRICE_SPIKE|61000|18'],
-        ['market-data-dlq', 'AAPL'],
-      ]);
+      assert.deepEqual(
+        rows.map((r) => [r.topic, r.key]),
+        [
+          ['market-bars', 'AAPL|1m|60000'],
+          ['market-indicators', 'AAPL|30000'],
+          ['anomaly-alerts', 'AAPL|PRICE_SPIKE|61000|17'],
+          ['anomaly-alerts', 'AAPL|PRICE_SPIKE|61000|18'],
+          ['market-data-dlq', 'AAPL'],
+        ],
+      );
       assert.deepEqual(JSON.parse(rows[0]?.value ?? '{}'), b);
       assert.deepEqual(JSON.parse(rows[4]?.headers ?? '{}'), { reason: 'late' });
       assert.equal((await store.queryAlerts({})).length, 2, 'the repeated alert is stored once');

@@ -23,10 +23,21 @@ const INTERVALS = ['1s', '1m', '5m'];
 const LIMITS: SessionLimits = { maxChannels: 100, rateLimit: 1000, slowBytes: 64 * 1024, maxBytes: 256 * 1024 };
 const DESK: Principal = { name: 'desk', roles: new Set(['subscribe']), symbols: new Set(['AAPL', 'BRK.B']) };
 
-const trade = (symbol: string, price: number): Record<string, unknown> =>
-  ({ symbol, event_type: 'TRADE', timestamp: T0, price, volume: 10 });
-const quote = (symbol: string, bid: number): Record<string, unknown> =>
-  ({ symbol, event_type: 'QUOTE', timestamp: T0, bid, ask: bid + 1, volume: 0 });
+const trade = (symbol: string, price: number): Record<string, unknown> => ({
+  symbol,
+  event_type: 'TRADE',
+  timestamp: T0,
+  price,
+  volume: 10,
+});
+const quote = (symbol: string, bid: number): Record<string, unknown> => ({
+  symbol,
+  event_type: 'QUOTE',
+  timestamp: T0,
+  bid,
+  ask: bid + 1,
+  volume: 0,
+});
 
 interface Setup {
   readonly app: FakePublisher;
@@ -52,8 +63,16 @@ function setup(options: Options = {}): Setup {
   const app = options.hub?.app ?? new FakePublisher();
   const hub = options.hub?.hub ?? new ChannelHub(app, options.replayBuffer ?? 1000);
   const socket = app.connect(new FakeSocket());
-  const session = new SubscriberSession(sessions.length + 1, socket, options.principal ?? LOCAL_PRINCIPAL, options.binary ?? false,
-    hub, options.history ?? null, INTERVALS, { ...LIMITS, ...options.limits });
+  const session = new SubscriberSession(
+    sessions.length + 1,
+    socket,
+    options.principal ?? LOCAL_PRINCIPAL,
+    options.binary ?? false,
+    hub,
+    options.history ?? null,
+    INTERVALS,
+    { ...LIMITS, ...options.limits },
+  );
   sessions.push(session);
   return { app, hub, socket, session, send: (m) => session.onMessage(typeof m === 'string' ? m : JSON.stringify(m)) };
 }
@@ -95,14 +114,24 @@ describe('subscribe', () => {
     publish(s, 'bars', 'A', bar('A', '5m', T0), '5m');
     s.send({ op: 'subscribe', channels: ['trades.A', 'bars.1m.*'] });
     const frames = s.socket.json();
-    assert.deepEqual(frames.slice(0, -1).map((f) => [f.ch, f.seq]).sort(), [['bars.1m.A', 1], ['bars.1m.BRK.B', 1], ['trades.A', 2]]);
+    assert.deepEqual(
+      frames
+        .slice(0, -1)
+        .map((f) => [f.ch, f.seq])
+        .sort(),
+      [
+        ['bars.1m.A', 1],
+        ['bars.1m.BRK.B', 1],
+        ['trades.A', 2],
+      ],
+    );
     assert.equal(frames.at(-1)?.op, 'subscribed', 'the reply comes after the snapshots');
     assert.equal(s.socket.data('trades.A')[0]?.data.price, 2, 'the latest trade, not the first');
     assert.ok(s.socket.frames.every((f) => f.via === 'send' && f.corked));
     assert.equal(s.socket.corks, 1);
   });
 
-  it('joins the channels\' topics, through which live frames then arrive', () => {
+  it("joins the channels' topics, through which live frames then arrive", () => {
     const s = setup();
     s.send({ op: 'subscribe', channels: ['trades.A', 'bars.1m.*'] });
     assert.deepEqual([...s.socket.topics].sort(), ['bars.1m.*', 'trades.A']);
@@ -110,7 +139,13 @@ describe('subscribe', () => {
     publish(s, 'trades', 'A', trade('A', 1));
     publish(s, 'trades', 'B', trade('B', 1));
     publish(s, 'bars', 'Z', bar('Z', '1m', T0), '1m');
-    assert.deepEqual(s.socket.data().map((f) => [f.ch, f.seq]), [['trades.A', 1], ['bars.1m.Z', 1]]);
+    assert.deepEqual(
+      s.socket.data().map((f) => [f.ch, f.seq]),
+      [
+        ['trades.A', 1],
+        ['bars.1m.Z', 1],
+      ],
+    );
     assert.ok(s.socket.frames.every((f) => f.via === 'publish'));
   });
 
@@ -133,12 +168,17 @@ describe('subscribe', () => {
     const m = s.socket.messages()[0];
     assert.deepEqual([m?.channel, m?.seq, m?.type], ['trades.A', 1, PayloadType.TICK]);
     assert.equal(Tick.getRootAsTick(new ByteBuffer(m?.payload as Uint8Array)).price(), 42.5);
-    assert.deepEqual(rest.map((f) => f.text === null ? null : JSON.parse(f.text) as unknown), [
-      { op: 'subscribed', id: 1, channels: ['trades.A', 'quotes.*'], throttle_ms: 0 },
-    ]);
+    assert.deepEqual(
+      rest.map((f) => (f.text === null ? null : (JSON.parse(f.text) as unknown))),
+      [{ op: 'subscribed', id: 1, channels: ['trades.A', 'quotes.*'], throttle_ms: 0 }],
+    );
     s.socket.clear();
     publish(s, 'trades', 'A', trade('A', 43));
-    assert.deepEqual(s.socket.messages().map((x) => [x.channel, x.seq]), [['trades.A', 2]], 'live frames come binary, once');
+    assert.deepEqual(
+      s.socket.messages().map((x) => [x.channel, x.seq]),
+      [['trades.A', 2]],
+      'live frames come binary, once',
+    );
     assert.equal(s.socket.json().length, 0);
   });
 
@@ -173,15 +213,36 @@ describe('bad requests', () => {
 
   it('answers an unknown op, or JSON that is no op at all, with bad_request, echoing the id', () => {
     const got = errors([{ op: 'subscrbe', id: 7 }, 'null', '[]', '42', { id: 'x' }]);
-    assert.deepEqual(got.map((e) => [e.code, e.id]), [['bad_request', 7], ['bad_request', undefined], ['bad_request', undefined], ['bad_request', undefined], ['bad_request', 'x']]);
+    assert.deepEqual(
+      got.map((e) => [e.code, e.id]),
+      [
+        ['bad_request', 7],
+        ['bad_request', undefined],
+        ['bad_request', undefined],
+        ['bad_request', undefined],
+        ['bad_request', 'x'],
+      ],
+    );
     assert.match(String(got[0]?.message), /"op":"subscribe"\|"unsubscribe"\|"ping"/);
   });
 
   it('answers a subscribe whose channels are not a list of 1 to 1000 names with bad_request', () => {
     const many = Array.from({ length: 1001 }, (_, i) => `trades.S${i}`);
-    const got = errors([{ op: 'subscribe', id: 1 }, { op: 'subscribe', id: 2, channels: 'trades.A' }, { op: 'subscribe', id: 3, channels: [] },
-      { op: 'subscribe', id: 4, channels: many }]);
-    assert.deepEqual(got.map((e) => [e.code, e.id]), [['bad_request', 1], ['bad_request', 2], ['bad_request', 3], ['bad_request', 4]]);
+    const got = errors([
+      { op: 'subscribe', id: 1 },
+      { op: 'subscribe', id: 2, channels: 'trades.A' },
+      { op: 'subscribe', id: 3, channels: [] },
+      { op: 'subscribe', id: 4, channels: many },
+    ]);
+    assert.deepEqual(
+      got.map((e) => [e.code, e.id]),
+      [
+        ['bad_request', 1],
+        ['bad_request', 2],
+        ['bad_request', 3],
+        ['bad_request', 4],
+      ],
+    );
     assert.match(String(got[0]?.message), /"channels" must be a list of 1 to 1000/);
   });
 
@@ -189,9 +250,15 @@ describe('bad requests', () => {
     const s = setup();
     s.send({ op: 'subscribe', id: 9, channels: ['bars.7m.A', 'nope.A', 'trades.bad symbol', 42, 'trades.A'] });
     const got = s.socket.replies('error');
-    assert.deepEqual(got.map((e) => [e.code, e.id, e.channel]), [
-      ['bad_channel', 9, 'bars.7m.A'], ['bad_channel', 9, 'nope.A'], ['bad_channel', 9, 'trades.bad symbol'], ['bad_channel', 9, 42],
-    ]);
+    assert.deepEqual(
+      got.map((e) => [e.code, e.id, e.channel]),
+      [
+        ['bad_channel', 9, 'bars.7m.A'],
+        ['bad_channel', 9, 'nope.A'],
+        ['bad_channel', 9, 'trades.bad symbol'],
+        ['bad_channel', 9, 42],
+      ],
+    );
     assert.match(String(got[0]?.message), /this server has 1s, 1m, 5m/);
     assert.deepEqual(s.socket.replies('subscribed')[0]?.channels, ['trades.A']);
   });
@@ -200,7 +267,10 @@ describe('bad requests', () => {
     const s = setup({ limits: { maxChannels: 3 } });
     s.send({ op: 'subscribe', channels: ['trades.A', 'trades.B', 'trades.C', 'trades.D'] });
     const tooMany = s.socket.replies('error');
-    assert.deepEqual(tooMany.map((e) => [e.code, e.channel]), [['too_many_channels', 'trades.D']]);
+    assert.deepEqual(
+      tooMany.map((e) => [e.code, e.channel]),
+      [['too_many_channels', 'trades.D']],
+    );
     assert.match(String(tooMany[0]?.message), /at most 3 channels/);
     assert.deepEqual(s.socket.replies('subscribed')[0]?.channels, ['trades.A', 'trades.B', 'trades.C']);
     assert.equal(s.session.channelCount, 3);
@@ -219,21 +289,42 @@ describe('bad requests', () => {
     const s = setup();
     for (const throttle of [-1, 1.5, '100', 60_001, true]) s.send({ op: 'subscribe', channels: ['trades.A'], throttle_ms: throttle });
     const got = s.socket.replies('error');
-    assert.deepEqual(got.map((e) => e.code), ['bad_request', 'bad_request', 'bad_request', 'bad_request', 'bad_request']);
+    assert.deepEqual(
+      got.map((e) => e.code),
+      ['bad_request', 'bad_request', 'bad_request', 'bad_request', 'bad_request'],
+    );
     assert.match(String(got[0]?.message), /"throttle_ms" must be an integer from 0 to 60000/);
     assert.equal(s.socket.topics.size, 0);
     assert.equal(s.session.channelCount, 0);
   });
 
   it('answers a resume that does not map channels to seqs (integers >= 0) with bad_request', () => {
-    const got = errors([[1], { 'trades.A': -1 }, { 'trades.A': '3' }, { 'trades.A': 1.5 }, 5].map((resume) => ({ op: 'subscribe', channels: ['trades.A'], resume })));
-    assert.deepEqual(got.map((e) => e.code), ['bad_request', 'bad_request', 'bad_request', 'bad_request', 'bad_request']);
+    const got = errors(
+      [[1], { 'trades.A': -1 }, { 'trades.A': '3' }, { 'trades.A': 1.5 }, 5].map((resume) => ({
+        op: 'subscribe',
+        channels: ['trades.A'],
+        resume,
+      })),
+    );
+    assert.deepEqual(
+      got.map((e) => e.code),
+      ['bad_request', 'bad_request', 'bad_request', 'bad_request', 'bad_request'],
+    );
     assert.match(String(got[0]?.message), /"resume" must map channel names to the last seq received/);
   });
 
   it('answers an unsubscribe without a list of channels with bad_request', () => {
-    const got = errors([{ op: 'unsubscribe', id: 'u' }, { op: 'unsubscribe', channels: [] }]);
-    assert.deepEqual(got.map((e) => [e.code, e.id]), [['bad_request', 'u'], ['bad_request', undefined]]);
+    const got = errors([
+      { op: 'unsubscribe', id: 'u' },
+      { op: 'unsubscribe', channels: [] },
+    ]);
+    assert.deepEqual(
+      got.map((e) => [e.code, e.id]),
+      [
+        ['bad_request', 'u'],
+        ['bad_request', undefined],
+      ],
+    );
   });
 });
 
@@ -247,29 +338,47 @@ describe('entitlements', () => {
     assert.deepEqual([...s.socket.topics], ['trades.AAPL']);
   });
 
-  it('expands a wildcard to the principal\'s own symbols: their topics, their snapshots, never another symbol\'s', () => {
+  it("expands a wildcard to the principal's own symbols: their topics, their snapshots, never another symbol's", () => {
     const s = setup({ principal: DESK });
     publish(s, 'trades', 'NVDA', trade('NVDA', 1));
     publish(s, 'trades', 'AAPL', trade('AAPL', 2));
     s.send({ op: 'subscribe', channels: ['trades.*'] });
     assert.deepEqual([...s.socket.topics].sort(), ['trades.AAPL', 'trades.BRK.B']);
-    assert.deepEqual(s.socket.data().map((f) => f.ch), ['trades.AAPL']);
+    assert.deepEqual(
+      s.socket.data().map((f) => f.ch),
+      ['trades.AAPL'],
+    );
     assert.deepEqual(s.socket.replies('subscribed')[0]?.channels, ['trades.*']);
     s.socket.clear();
     publish(s, 'trades', 'NVDA', trade('NVDA', 3));
     publish(s, 'trades', 'BRK.B', trade('BRK.B', 4));
-    assert.deepEqual(s.socket.data().map((f) => f.ch), ['trades.BRK.B']);
+    assert.deepEqual(
+      s.socket.data().map((f) => f.ch),
+      ['trades.BRK.B'],
+    );
   });
 });
 
 describe('resume', () => {
-  it('replays the frames missed from the hub\'s log, in place of the snapshot, and answers recovered: true', () => {
+  it("replays the frames missed from the hub's log, in place of the snapshot, and answers recovered: true", () => {
     const s = setup();
     for (let p = 1; p <= 5; p++) publish(s, 'trades', 'RES', trade('RES', p));
     s.send({ op: 'subscribe', id: 'r', channels: ['trades.*'], resume: { 'trades.RES': 2 } });
-    assert.deepEqual(s.socket.data().map((f) => [f.ch, f.seq, f.data.price]), [['trades.RES', 3, 3], ['trades.RES', 4, 4], ['trades.RES', 5, 5]]);
+    assert.deepEqual(
+      s.socket.data().map((f) => [f.ch, f.seq, f.data.price]),
+      [
+        ['trades.RES', 3, 3],
+        ['trades.RES', 4, 4],
+        ['trades.RES', 5, 5],
+      ],
+    );
     assert.deepEqual(s.socket.json().at(-1), {
-      op: 'subscribed', id: 'r', channels: ['trades.*'], throttle_ms: 0, recovered: true, resumed: { 'trades.RES': { recovered: true, from: 2, to: 5 } },
+      op: 'subscribed',
+      id: 'r',
+      channels: ['trades.*'],
+      throttle_ms: 0,
+      recovered: true,
+      resumed: { 'trades.RES': { recovered: true, from: 2, to: 5 } },
     });
     s.socket.clear();
     publish(s, 'trades', 'RES', trade('RES', 6));
@@ -286,7 +395,7 @@ describe('resume', () => {
     assert.deepEqual(reply?.resumed, { 'trades.BRK.B': { recovered: true, from: 2, to: 5 } });
   });
 
-  it('resumes a channel a restricted principal\'s wildcard stands for', () => {
+  it("resumes a channel a restricted principal's wildcard stands for", () => {
     const s = setup({ principal: DESK });
     for (let p = 1; p <= 3; p++) publish(s, 'trades', 'BRK.B', trade('BRK.B', p));
     s.send({ op: 'subscribe', channels: ['trades.*'], resume: { 'trades.BRK.B': 1 } });
@@ -313,7 +422,10 @@ describe('resume', () => {
     const s = setup();
     s.send({ op: 'subscribe', channels: ['alerts.*'], resume: { 'alerts.NEVER': 5, 'alerts.FRESH': 0 } });
     const reply = s.socket.replies('subscribed')[0];
-    assert.deepEqual(reply?.resumed, { 'alerts.NEVER': { recovered: false, from: 5, to: 5 }, 'alerts.FRESH': { recovered: true, from: 0, to: 0 } });
+    assert.deepEqual(reply?.resumed, {
+      'alerts.NEVER': { recovered: false, from: 5, to: 5 },
+      'alerts.FRESH': { recovered: true, from: 0, to: 0 },
+    });
     assert.equal(reply?.recovered, false);
   });
 
@@ -327,7 +439,7 @@ describe('resume', () => {
     assert.deepEqual(seqs(s.socket, 'trades.GAP'), [7, 8, 9, 10]);
   });
 
-  it('says recovered: false for a seq beyond the channel\'s (another epoch), and sends the latest value', () => {
+  it("says recovered: false for a seq beyond the channel's (another epoch), and sends the latest value", () => {
     const s = setup();
     for (let p = 1; p <= 3; p++) publish(s, 'trades', 'A', trade('A', p));
     s.send({ op: 'subscribe', channels: ['trades.A'], resume: { 'trades.A': 10 } });
@@ -359,12 +471,19 @@ describe('resume', () => {
     // from both (not yet committed, or removed by retention).
     const stored = [1, 2].map((seq) => ({ seq, record: { type: 'alert', symbol: 'A', seq } }));
     for (const rows of [stored, []]) {
-      const s = setup({ replayBuffer: 2, history: { queryChannel: (_c, afterSeq) => Promise.resolve(rows.filter((r) => r.seq > afterSeq)) } });
+      const s = setup({
+        replayBuffer: 2,
+        history: { queryChannel: (_c, afterSeq) => Promise.resolve(rows.filter((r) => r.seq > afterSeq)) },
+      });
       for (let n = 1; n <= 5; n++) publish(s, 'alerts', 'A', { type: 'alert', symbol: 'A', seq: n });
       s.send({ op: 'subscribe', channels: ['alerts.A'], resume: { 'alerts.A': 0 } });
       await settled();
       assert.deepEqual(seqs(s.socket, 'alerts.A'), [...rows.map((r) => r.seq), 4, 5], 'what the store and the log hold');
-      assert.deepEqual(s.socket.replies('subscribed')[0]?.resumed, { 'alerts.A': { recovered: false, from: 0, to: 5 } }, `with ${rows.length} stored rows`);
+      assert.deepEqual(
+        s.socket.replies('subscribed')[0]?.resumed,
+        { 'alerts.A': { recovered: false, from: 0, to: 5 } },
+        `with ${rows.length} stored rows`,
+      );
     }
   });
 
@@ -410,7 +529,7 @@ describe('throttle_ms', () => {
     assert.deepEqual(seqs(throttled.socket, 'quotes.A'), [5]);
   });
 
-  it('applies a wildcard\'s throttle to each channel of its family, keeping the latest of each', () => {
+  it("applies a wildcard's throttle to each channel of its family, keeping the latest of each", () => {
     const s = setup();
     s.send({ op: 'subscribe', channels: ['quotes.*'], throttle_ms: 250 });
     for (let bid = 1; bid <= 2; bid++) {
@@ -418,7 +537,13 @@ describe('throttle_ms', () => {
       publish(s, 'quotes', 'B', quote('B', bid));
     }
     mock.timers.tick(250);
-    assert.deepEqual(s.socket.data().map((f) => [f.ch, f.seq]), [['quotes.A', 2], ['quotes.B', 2]]);
+    assert.deepEqual(
+      s.socket.data().map((f) => [f.ch, f.seq]),
+      [
+        ['quotes.A', 2],
+        ['quotes.B', 2],
+      ],
+    );
   });
 
   it('never sends a frame older than one already sent: a frame held before an unsubscribe is dropped', () => {
@@ -433,7 +558,7 @@ describe('throttle_ms', () => {
     assert.deepEqual(seqs(s.socket, 'quotes.A'), [3], 'the snapshot, then nothing older');
   });
 
-  it('does not hold a throttled channel\'s frame past its period when the client subscribes to something else', () => {
+  it("does not hold a throttled channel's frame past its period when the client subscribes to something else", () => {
     const s = setup();
     s.send({ op: 'subscribe', channels: ['quotes.A'], throttle_ms: 100 });
     publish(s, 'quotes', 'A', quote('A', 1));
@@ -475,7 +600,11 @@ describe('backpressure', () => {
     for (let bid = 1; bid <= 3; bid++) publish(s, 'quotes', 'A', quote('A', bid));
     publish(s, 'bars', 'A', bar('A', '1m', T0, { final: false }), '1m');
     publish(s, 'trades', 'A', trade('A', 1));
-    assert.deepEqual(s.socket.data().map((f) => [f.ch, f.seq]), [['trades.A', 1]], 'only the trade, nothing conflatable yet');
+    assert.deepEqual(
+      s.socket.data().map((f) => [f.ch, f.seq]),
+      [['trades.A', 1]],
+      'only the trade, nothing conflatable yet',
+    );
     assert.equal(s.socket.ended, null);
   });
 
@@ -484,14 +613,23 @@ describe('backpressure', () => {
     publish(s, 'bars', 'A', bar('A', '1m', T0, { final: false, close: 1 }), '1m');
     publish(s, 'bars', 'A', bar('A', '1m', T0, { final: false, close: 2 }), '1m');
     publish(s, 'bars', 'A', bar('A', '1m', T0, { close: 3 }), '1m');
-    assert.deepEqual(s.socket.data('bars.1m.A').map((f) => [f.seq, f.data.final, f.data.close]), [[3, true, 3]]);
+    assert.deepEqual(
+      s.socket.data('bars.1m.A').map((f) => [f.seq, f.data.final, f.data.close]),
+      [[3, true, 3]],
+    );
   });
 
-  it('while slow, sends a waiting forming update of a later window before an earlier window\'s final bar, in seq order', () => {
+  it("while slow, sends a waiting forming update of a later window before an earlier window's final bar, in seq order", () => {
     const s = lagging();
     publish(s, 'bars', 'A', bar('A', '1m', T0 + MIN, { final: false }), '1m');
     publish(s, 'bars', 'A', bar('A', '1m', T0), '1m');
-    assert.deepEqual(s.socket.data('bars.1m.A').map((f) => [f.seq, f.data.window_start, f.data.final]), [[1, T0 + MIN, false], [2, T0, true]]);
+    assert.deepEqual(
+      s.socket.data('bars.1m.A').map((f) => [f.seq, f.data.window_start, f.data.final]),
+      [
+        [1, T0 + MIN, false],
+        [2, T0, true],
+      ],
+    );
   });
 
   it('stays conflated between half of slowBytes and slowBytes', () => {
@@ -510,16 +648,28 @@ describe('backpressure', () => {
     s.socket.bufferedAmount = DRAINED;
     s.session.checkBackpressure();
     assert.equal(s.session.slow, false);
-    assert.deepEqual(s.socket.data().map((f) => [f.ch, f.seq]).sort(), [['bars.1m.A', 2], ['quotes.A', 3]]);
+    assert.deepEqual(
+      s.socket
+        .data()
+        .map((f) => [f.ch, f.seq])
+        .sort(),
+      [
+        ['bars.1m.A', 2],
+        ['quotes.A', 3],
+      ],
+    );
     assert.ok(s.socket.frames.every((f) => f.corked));
     assert.deepEqual([...s.socket.topics].sort(), ['bars.1m.A', 'quotes.A', 'trades.A']);
     s.socket.clear();
     publish(s, 'quotes', 'A', quote('A', 4));
-    assert.deepEqual(s.socket.data().map((f) => [f.ch, f.seq]), [['quotes.A', 4]]);
+    assert.deepEqual(
+      s.socket.data().map((f) => [f.ch, f.seq]),
+      [['quotes.A', 4]],
+    );
     assert.equal(s.socket.frames[0]?.via, 'publish');
   });
 
-  it('catching up leaves a throttled channel\'s frame to its timer', () => {
+  it("catching up leaves a throttled channel's frame to its timer", () => {
     const s = setup();
     s.send({ op: 'subscribe', channels: ['quotes.A'], throttle_ms: 100 });
     s.socket.bufferedAmount = SLOW;
@@ -575,14 +725,20 @@ describe('ping and the rate limit', () => {
     const s = setup();
     s.send({ op: 'ping', id: 'p1' });
     s.send({ op: 'ping' });
-    assert.deepEqual(s.socket.json(), [{ op: 'pong', id: 'p1', time: T0 }, { op: 'pong', time: T0 }]);
+    assert.deepEqual(s.socket.json(), [
+      { op: 'pong', id: 'p1', time: T0 },
+      { op: 'pong', time: T0 },
+    ]);
   });
 
   it('answers rate_limited beyond the limit (bursts of twice the rate), and serves again as the bucket refills', () => {
     const s = setup({ limits: { rateLimit: 5 } });
     for (let i = 0; i < 11; i++) s.send({ op: 'ping', id: i });
     const frames = s.socket.json();
-    assert.deepEqual(frames.slice(0, 10).map((f) => [f.op, f.id]), Array.from({ length: 10 }, (_, i) => ['pong', i]));
+    assert.deepEqual(
+      frames.slice(0, 10).map((f) => [f.op, f.id]),
+      Array.from({ length: 10 }, (_, i) => ['pong', i]),
+    );
     assert.deepEqual([frames[10]?.op, frames[10]?.code], ['error', 'rate_limited']);
     assert.match(String(frames[10]?.message), /more than 5 messages per second/);
     s.socket.clear();
@@ -592,7 +748,11 @@ describe('ping and the rate limit', () => {
     s.socket.clear();
     mock.timers.tick(1000);
     for (let i = 0; i < 6; i++) s.send({ op: 'ping', id: i });
-    assert.deepEqual(s.socket.json().map((f) => f.op), ['pong', 'pong', 'pong', 'pong', 'pong', 'error'], 'five a second');
+    assert.deepEqual(
+      s.socket.json().map((f) => f.op),
+      ['pong', 'pong', 'pong', 'pong', 'pong', 'error'],
+      'five a second',
+    );
   });
 });
 

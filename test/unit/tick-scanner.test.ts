@@ -51,10 +51,62 @@ function assertAgrees(line: string): boolean {
   return true;
 }
 
-const NUMBERS = ['0', '-0', '1', '42', '100.5', '0.000123', '1e3', '1E-3', '2.5e+2', '123456789012345', '1234567890123456789', '9007199254740993',
-  '0.1', '0.30000000000000004', '1e22', '1e23', '1e-22', '1e-23', '4.9e-324', '1e400', '-1e400', '189.45', '23.63', '15.07', '1704205810007',
-  '01', '1.', '.5', '-', '1e', '1e+', '+1', '0x10', 'NaN', 'Infinity', '1_000', '00', '-01', '1.2.3', '12a'];
-const STRINGS = ['"AAPL"', '"BRK.B"', '"TRADE"', '"QUOTE"', '"XNAS"', '""', '"a\\"b"', '"\\u0041"', '"é"', '"tab\there"', '"日本"', '"unterminated'];
+const NUMBERS = [
+  '0',
+  '-0',
+  '1',
+  '42',
+  '100.5',
+  '0.000123',
+  '1e3',
+  '1E-3',
+  '2.5e+2',
+  '123456789012345',
+  '1234567890123456789',
+  '9007199254740993',
+  '0.1',
+  '0.30000000000000004',
+  '1e22',
+  '1e23',
+  '1e-22',
+  '1e-23',
+  '4.9e-324',
+  '1e400',
+  '-1e400',
+  '189.45',
+  '23.63',
+  '15.07',
+  '1704205810007',
+  '01',
+  '1.',
+  '.5',
+  '-',
+  '1e',
+  '1e+',
+  '+1',
+  '0x10',
+  'NaN',
+  'Infinity',
+  '1_000',
+  '00',
+  '-01',
+  '1.2.3',
+  '12a',
+];
+const STRINGS = [
+  '"AAPL"',
+  '"BRK.B"',
+  '"TRADE"',
+  '"QUOTE"',
+  '"XNAS"',
+  '""',
+  '"a\\"b"',
+  '"\\u0041"',
+  '"é"',
+  '"tab\there"',
+  '"日本"',
+  '"unterminated',
+];
 const OTHERS = ['true', 'false', 'null', '[]', '{}', '{"a":1}', '[1,2]', 'nul', 'tru'];
 
 describe('NDJSON tick scanner', () => {
@@ -127,7 +179,21 @@ describe('NDJSON tick scanner', () => {
 describe('FlatBuffers tick fields without objects', () => {
   it('reads the same values as the generated accessors, for any present or absent field', () => {
     const random = seededRandom(5);
-    const int64s = [0n, 1n, -1n, 1_704_205_810_007n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, -(2n ** 53n) - 3n, 2n ** 63n - 1n, -(2n ** 63n), 4_294_967_296n, 4_294_967_295n, -4_294_967_296n];
+    const int64s = [
+      0n,
+      1n,
+      -1n,
+      1_704_205_810_007n,
+      2n ** 53n - 1n,
+      2n ** 53n,
+      2n ** 53n + 1n,
+      -(2n ** 53n) - 3n,
+      2n ** 63n - 1n,
+      -(2n ** 63n),
+      4_294_967_296n,
+      4_294_967_295n,
+      -4_294_967_296n,
+    ];
     const strings = ['AAPL', 'BRK.B', '', 'é', '日本', 'XNAS', 'a"b'];
     const holder = new ScannedTick();
     for (let n = 0; n < 3000; n++) {

@@ -72,15 +72,31 @@ describe('tick validation', () => {
   it('accepts a full trade, a quote, a BBO and a trade with a book, with defaults for absent fields', () => {
     const full = check({ ...trade, bid: 100.4, ask: 100.6, exchange: 'XNAS', seq: 9, extra: 'ignored' });
     assert.ok(full instanceof ValidTick);
-    assert.deepEqual({ ...full }, { ...Object.assign(new ValidTick(), {
-      symbol: 'AAPL', eventType: 0, timestamp: TS, price: 100.5, volume: 10, bid: 100.4, ask: 100.6, exchange: 'XNAS', seq: 9,
-    }) });
+    assert.deepEqual(
+      { ...full },
+      {
+        ...Object.assign(new ValidTick(), {
+          symbol: 'AAPL',
+          eventType: 0,
+          timestamp: TS,
+          price: 100.5,
+          volume: 10,
+          bid: 100.4,
+          ask: 100.6,
+          exchange: 'XNAS',
+          seq: 9,
+        }),
+      },
+    );
     const q = check(quote);
     assert.ok(q instanceof ValidTick);
     assert.deepEqual([q.eventType, q.volume, Number.isNaN(q.price), q.exchange, q.seq], [1, 0, true, '', -1]);
     assert.ok(check({ ...quote, event_type: 'BBO', bid: 100.1 }) instanceof ValidTick, 'bid equal to ask is a valid locked book');
     assert.ok(check({ ...trade, volume: 0, symbol: 'BRK.B:US/x_y-1' }) instanceof ValidTick);
-    assert.ok(check({ ...trade, exchange: '\u{1F4C8}'.repeat(16) }) instanceof ValidTick, 'exchange length counts characters, not UTF-16 units');
+    assert.ok(
+      check({ ...trade, exchange: '\u{1F4C8}'.repeat(16) }) instanceof ValidTick,
+      'exchange length counts characters, not UTF-16 units',
+    );
   });
 });
 
@@ -103,8 +119,20 @@ describe('NDJSON input', () => {
     decoder.push(Buffer.from(text));
     decoder.push(Buffer.from(`FT","event_type":"TRADE","timestamp":${TS},"price":1,"volume":1}\nnot json\n{"a":1}`));
     decoder.end();
-    assert.deepEqual(sink.ticks.map((t) => [t.symbol, t.line]), [['AAPL', 1], ['MSFT', 4]]);
-    assert.deepEqual(sink.rejects.map((r) => [r.reason, r.line, r.raw]), [['unparsable', 5, 'not json'], ['missing_field', 6, '{"a":1}']]);
+    assert.deepEqual(
+      sink.ticks.map((t) => [t.symbol, t.line]),
+      [
+        ['AAPL', 1],
+        ['MSFT', 4],
+      ],
+    );
+    assert.deepEqual(
+      sink.rejects.map((r) => [r.reason, r.line, r.raw]),
+      [
+        ['unparsable', 5, 'not json'],
+        ['missing_field', 6, '{"a":1}'],
+      ],
+    );
   });
 
   it('rejects an overlong line once and carries on with the next', () => {
@@ -113,8 +141,14 @@ describe('NDJSON input', () => {
     decoder.push(Buffer.from(`{"symbol":"${'A'.repeat(600)}`));
     decoder.push(Buffer.from(`${'A'.repeat(600)}"}\n${JSON.stringify(trade)}\n`));
     decoder.end();
-    assert.deepEqual(sink.rejects.map((r) => [r.reason, r.line]), [['unparsable', 1]]);
-    assert.deepEqual(sink.ticks.map((t) => t.line), [2]);
+    assert.deepEqual(
+      sink.rejects.map((r) => [r.reason, r.line]),
+      [['unparsable', 1]],
+    );
+    assert.deepEqual(
+      sink.ticks.map((t) => t.line),
+      [2],
+    );
   });
 });
 
@@ -127,18 +161,32 @@ describe('CSV input', () => {
   it('reads ticks by header name, treats empty cells as absent and non-numbers as wrong types', () => {
     const sink = new Collect();
     const decoder = new CsvDecoder(sink);
-    decoder.push(Buffer.from([
-      '\uFEFFtimestamp,symbol,event_type,price,volume,bid,ask,exchange,seq,note',
-      `${TS},AAPL,TRADE,100.5,10,,,XNAS,1,hello`,
-      `${TS},AAPL,QUOTE,,,100,100.1,"XNAS",2,`,
-      `${TS},AAPL,TRADE,abc,10,,,,,`,
-      `${TS},AAPL,TRADE,1,1.5,,,,,`,
-      `${TS},AAPL,TRADE,1,1`,
-      '',
-    ].join('\n')));
+    decoder.push(
+      Buffer.from(
+        [
+          '\uFEFFtimestamp,symbol,event_type,price,volume,bid,ask,exchange,seq,note',
+          `${TS},AAPL,TRADE,100.5,10,,,XNAS,1,hello`,
+          `${TS},AAPL,QUOTE,,,100,100.1,"XNAS",2,`,
+          `${TS},AAPL,TRADE,abc,10,,,,,`,
+          `${TS},AAPL,TRADE,1,1.5,,,,,`,
+          `${TS},AAPL,TRADE,1,1`,
+          '',
+        ].join('\n'),
+      ),
+    );
     decoder.end();
-    assert.deepEqual(sink.ticks.map((t) => t.line), [2, 3]);
-    assert.deepEqual(sink.rejects.map((r) => [r.reason, r.line]), [['wrong_type', 4], ['wrong_type', 5], ['unparsable', 6]]);
+    assert.deepEqual(
+      sink.ticks.map((t) => t.line),
+      [2, 3],
+    );
+    assert.deepEqual(
+      sink.rejects.map((r) => [r.reason, r.line]),
+      [
+        ['wrong_type', 4],
+        ['wrong_type', 5],
+        ['unparsable', 6],
+      ],
+    );
   });
 
   it('refuses a header without a symbol column', () => {
@@ -183,10 +231,23 @@ describe('FlatBuffers input', () => {
       decoder.push(bytes.subarray(0, split));
       decoder.push(bytes.subarray(split));
       decoder.end();
-      assert.deepEqual(sink.ticks.map((t) => [t.symbol, t.line]), [['AAPL', 1], ['MSFT', 2]], `split at ${split}`);
-      assert.deepEqual(sink.rejects.map((r) => [r.reason, r.line]), [
-        ['missing_field', 3], ['missing_field', 4], ['out_of_range', 5], ['invalid_value', 6],
-      ]);
+      assert.deepEqual(
+        sink.ticks.map((t) => [t.symbol, t.line]),
+        [
+          ['AAPL', 1],
+          ['MSFT', 2],
+        ],
+        `split at ${split}`,
+      );
+      assert.deepEqual(
+        sink.rejects.map((r) => [r.reason, r.line]),
+        [
+          ['missing_field', 3],
+          ['missing_field', 4],
+          ['out_of_range', 5],
+          ['invalid_value', 6],
+        ],
+      );
     }
   });
 
@@ -195,7 +256,10 @@ describe('FlatBuffers input', () => {
     const decoder = new FlatBuffersDecoder(sink);
     decoder.push(batch([fbTrade('AAPL', 1n)], false));
     decoder.end();
-    assert.deepEqual(sink.ticks.map((t) => t.symbol), ['AAPL']);
+    assert.deepEqual(
+      sink.ticks.map((t) => t.symbol),
+      ['AAPL'],
+    );
   });
 
   it('dead-letters corrupted buffers as unparsable instead of reading out of bounds', () => {
@@ -214,6 +278,9 @@ describe('FlatBuffers input', () => {
     assert.ok(unparsable > 0, 'no corruption was detected at all');
     const sink = new Collect();
     new FlatBuffersDecoder(sink).decodeBatch(good.subarray(0, 20));
-    assert.deepEqual(sink.rejects.map((r) => r.reason), ['unparsable']);
+    assert.deepEqual(
+      sink.rejects.map((r) => r.reason),
+      ['unparsable'],
+    );
   });
 });

@@ -50,8 +50,9 @@ const DEFAULT_FEED = Object.freeze({
   args: ['--symbols', '100', '--rate', '10000', '--duration', '100s', '--seed', '1', '--format', 'ndjson'],
 });
 
-const USAGE = 'usage: node bench/anchors/flink/run.js [--ticks-file F] [--rate N] [--duration S] [--parallelism P] '
-  + '[--warmup S] [--modes throughput,latency] [--out F]';
+const USAGE =
+  'usage: node bench/anchors/flink/run.js [--ticks-file F] [--rate N] [--duration S] [--parallelism P] ' +
+  '[--warmup S] [--modes throughput,latency] [--out F]';
 
 class UsageError extends Error {}
 
@@ -68,15 +69,26 @@ function parseArgs(argv) {
     const [flag, value] = [argv[i], argv[i + 1]];
     switch (flag) {
       case '--ticks-file':
-        if (value === undefined || !fs.existsSync(value)) throw new UsageError(`--ticks-file must name an existing file, got ${JSON.stringify(value ?? null)}`);
+        if (value === undefined || !fs.existsSync(value))
+          throw new UsageError(`--ticks-file must name an existing file, got ${JSON.stringify(value ?? null)}`);
         options.ticksFile = path.resolve(value);
         break;
-      case '--rate': options.rate = number('rate', value, { min: 1, integer: false }); break;
-      case '--duration': options.duration = number('duration', value, { min: 0.001, integer: false }); break;
-      case '--parallelism': options.parallelism = number('parallelism', value, { min: 1, integer: true }); break;
-      case '--warmup': options.warmup = number('warmup', value, { min: 0, integer: false }); break;
+      case '--rate':
+        options.rate = number('rate', value, { min: 1, integer: false });
+        break;
+      case '--duration':
+        options.duration = number('duration', value, { min: 0.001, integer: false });
+        break;
+      case '--parallelism':
+        options.parallelism = number('parallelism', value, { min: 1, integer: true });
+        break;
+      case '--warmup':
+        options.warmup = number('warmup', value, { min: 0, integer: false });
+        break;
       case '--modes': {
-        const modes = String(value ?? '').split(',').filter(Boolean);
+        const modes = String(value ?? '')
+          .split(',')
+          .filter(Boolean);
         if (modes.length === 0 || !modes.every((m) => m === 'throughput' || m === 'latency')) {
           throw new UsageError(`--modes must be throughput, latency or both separated by a comma, got ${JSON.stringify(value ?? null)}`);
         }
@@ -134,10 +146,15 @@ function ensureBuilt() {
   // older Flink never linger beside a newer one's.
   fs.mkdirSync(CACHE_DIR, { recursive: true });
   const staging = fs.mkdtempSync(path.join(CACHE_DIR, 'flink-anchor-partial-'));
-  process.stderr.write(`building the Flink anchor with Maven into ${path.relative(REPO_ROOT, BUILD_DIR)} (Flink's jars come from Maven Central on first use) ...\n`);
+  process.stderr.write(
+    `building the Flink anchor with Maven into ${path.relative(REPO_ROOT, BUILD_DIR)} (Flink's jars come from Maven ` +
+      `Central on first use) ...\n`,
+  );
   const started = process.hrtime.bigint();
   const result = spawnSync('mvn', ['-q', '-B', '-f', POM, 'package', `-Danchor.buildDir=${staging}`], {
-    stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: MAVEN_TIMEOUT_MS,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    timeout: MAVEN_TIMEOUT_MS,
   });
   if (result.error !== undefined || result.status !== 0) {
     fs.rmSync(staging, { recursive: true, force: true });
@@ -159,8 +176,10 @@ function ensureTicksFile(given) {
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const partial = `${DEFAULT_FEED.file}.partial`;
   process.stderr.write(`generating ${path.relative(REPO_ROOT, DEFAULT_FEED.file)} with tickflow gen ...\n`);
-  const gen = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'tickflow.js'), 'gen', ...DEFAULT_FEED.args, '--out', partial],
-    { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+  const gen = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'tickflow.js'), 'gen', ...DEFAULT_FEED.args, '--out', partial], {
+    stdio: ['ignore', 'inherit', 'pipe'],
+    encoding: 'utf8',
+  });
   if (gen.status !== 0) {
     fs.rmSync(partial, { force: true });
     throw new Error(`tickflow gen failed (run npm install first: it builds tickflow), or pass --ticks-file:\n${gen.stderr ?? ''}`);
@@ -191,7 +210,9 @@ function runJob(args, logFile) {
     live.add(child);
     let stdout = '';
     child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk) => { stdout += chunk; });
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
     child.once('error', (error) => {
       live.delete(child);
       reject(new Error(`cannot start java (${error.message}): ${INSTALL_HINT}`));
@@ -212,8 +233,10 @@ function runJob(args, logFile) {
 /** The machine and runtimes, as bench/machine.ts prints them, plus the JVM. */
 function machineText(java) {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  return `${os.cpus().length} x ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; `
-    + `${process.platform}/${process.arch}; ${java}`;
+  return (
+    `${os.cpus().length} x ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; ` +
+    `${process.platform}/${process.arch}; ${java}`
+  );
 }
 
 /** Inside the repository a path is shown relative to it; outside, as it is. */
@@ -243,13 +266,28 @@ async function main(argv) {
   };
   const common = ['--ticks-file', ticksFile, '--parallelism', String(options.parallelism)];
   for (const mode of options.modes) {
-    const args = mode === 'throughput'
-      ? ['--mode', 'throughput', ...common]
-      : ['--mode', 'latency', ...common, '--rate', String(options.rate), '--duration', String(options.duration),
-        '--warmup', String(options.warmup), '--hgrm', hgrm];
-    process.stderr.write(mode === 'throughput'
-      ? `flink throughput: the whole of ${shown(ticksFile)} as fast as it goes ...\n`
-      : `flink latency: ${options.rate} ticks/s for ${options.warmup > 0 ? `${options.warmup} s of warm-up and ` : ''}${options.duration} s ...\n`);
+    const args =
+      mode === 'throughput'
+        ? ['--mode', 'throughput', ...common]
+        : [
+            '--mode',
+            'latency',
+            ...common,
+            '--rate',
+            String(options.rate),
+            '--duration',
+            String(options.duration),
+            '--warmup',
+            String(options.warmup),
+            '--hgrm',
+            hgrm,
+          ];
+    process.stderr.write(
+      mode === 'throughput'
+        ? `flink throughput: the whole of ${shown(ticksFile)} as fast as it goes ...\n`
+        : `flink latency: ${options.rate} ticks/s for ` +
+            `${options.warmup > 0 ? `${options.warmup} s of warm-up and ` : ''}${options.duration} s ...\n`,
+    );
     report[mode] = await runJob(args, `${stem}-${mode}.log`);
     process.stdout.write(`${JSON.stringify(report[mode])}\n`);
     fs.writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);

@@ -28,7 +28,11 @@ const MAX_LIMIT = 10_000;
 
 function json(res: HttpResponse, status: string, body: unknown): void {
   res.cork(() => {
-    res.writeStatus(status).writeHeader('Content-Type', 'application/json').writeHeader('Cache-Control', 'no-store').end(JSON.stringify(body));
+    res
+      .writeStatus(status)
+      .writeHeader('Content-Type', 'application/json')
+      .writeHeader('Cache-Control', 'no-store')
+      .end(JSON.stringify(body));
   });
 }
 
@@ -68,59 +72,70 @@ export function registerHttp(app: TemplatedApp, deps: HttpDeps): void {
     res.cork(() => res.writeHeader('Content-Type', 'text/plain; version=0.0.4').end(body));
   });
 
-  const history = (kind: 'bars' | 'alerts') => (res: HttpResponse, req: HttpRequest): void => {
-    const principal = guard(req, res, 'subscribe');
-    if (principal === null) return;
-    const store = deps.store;
-    if (store === null) {
-      problem(res, '503 Service Unavailable', 'no_store', 'this server runs without a store');
-      return;
-    }
-    const symbol = req.getQuery('symbol') ?? '';
-    const interval = req.getQuery('interval') ?? '';
-    const type = req.getQuery('type') ?? '';
-    const from = intParam(req, 'from');
-    const to = intParam(req, 'to');
-    const limit = intParam(req, 'limit');
-    for (const [name, value] of [['from', from], ['to', to], ['limit', limit]] as const) {
-      if (Number.isNaN(value)) {
-        problem(res, '400 Bad Request', 'bad_request', `${name} must be an integer (ms since the epoch for from and to)`);
+  const history =
+    (kind: 'bars' | 'alerts') =>
+    (res: HttpResponse, req: HttpRequest): void => {
+      const principal = guard(req, res, 'subscribe');
+      if (principal === null) return;
+      const store = deps.store;
+      if (store === null) {
+        problem(res, '503 Service Unavailable', 'no_store', 'this server runs without a store');
         return;
       }
-    }
-    if (limit !== undefined && (limit < 1 || limit > MAX_LIMIT)) {
-      problem(res, '400 Bad Request', 'bad_request', `limit must be from 1 to ${MAX_LIMIT}`);
-      return;
-    }
-    if (kind === 'bars' && (symbol === '' || !deps.intervals.includes(interval))) {
-      problem(res, '400 Bad Request', 'bad_request', `symbol and interval are required; intervals are ${deps.intervals.join(', ')}`);
-      return;
-    }
-    if (symbol === '' && principal.symbols !== null) {
-      problem(res, '400 Bad Request', 'bad_request', 'symbol is required for a token restricted to some symbols');
-      return;
-    }
-    if (symbol !== '' && !entitled(principal, symbol)) {
-      problem(res, '403 Forbidden', 'forbidden', `not entitled to ${symbol}`);
-      return;
-    }
-    let aborted = false;
-    res.onAborted(() => {
-      aborted = true;
-    });
-    const range = { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }), ...(limit === undefined ? {} : { limit }) };
-    const query = kind === 'bars'
-      ? store.queryBars({ symbol, interval, ...range })
-      : store.queryAlerts({ ...(symbol === '' ? {} : { symbol }), ...(type === '' ? {} : { anomalyType: type }), ...range });
-    query.then(
-      (rows) => {
-        if (!aborted) json(res, '200 OK', { [kind]: rows });
-      },
-      (err: unknown) => {
-        if (!aborted) problem(res, '500 Internal Server Error', 'store_error', (err as Error).message);
-      },
-    );
-  };
+      const symbol = req.getQuery('symbol') ?? '';
+      const interval = req.getQuery('interval') ?? '';
+      const type = req.getQuery('type') ?? '';
+      const from = intParam(req, 'from');
+      const to = intParam(req, 'to');
+      const limit = intParam(req, 'limit');
+      for (const [name, value] of [
+        ['from', from],
+        ['to', to],
+        ['limit', limit],
+      ] as const) {
+        if (Number.isNaN(value)) {
+          problem(res, '400 Bad Request', 'bad_request', `${name} must be an integer (ms since the epoch for from and to)`);
+          return;
+        }
+      }
+      if (limit !== undefined && (limit < 1 || limit > MAX_LIMIT)) {
+        problem(res, '400 Bad Request', 'bad_request', `limit must be from 1 to ${MAX_LIMIT}`);
+        return;
+      }
+      if (kind === 'bars' && (symbol === '' || !deps.intervals.includes(interval))) {
+        problem(res, '400 Bad Request', 'bad_request', `symbol and interval are required; intervals are ${deps.intervals.join(', ')}`);
+        return;
+      }
+      if (symbol === '' && principal.symbols !== null) {
+        problem(res, '400 Bad Request', 'bad_request', 'symbol is required for a token restricted to some symbols');
+        return;
+      }
+      if (symbol !== '' && !entitled(principal, symbol)) {
+        problem(res, '403 Forbidden', 'forbidden', `not entitled to ${symbol}`);
+        return;
+      }
+      let aborted = false;
+      res.onAborted(() => {
+        aborted = true;
+      });
+      const range = {
+        ...(from === undefined ? {} : { from }),
+        ...(to === undefined ? {} : { to }),
+        ...(limit === undefined ? {} : { limit }),
+      };
+      const query =
+        kind === 'bars'
+          ? store.queryBars({ symbol, interval, ...range })
+          : store.queryAlerts({ ...(symbol === '' ? {} : { symbol }), ...(type === '' ? {} : { anomalyType: type }), ...range });
+      query.then(
+        (rows) => {
+          if (!aborted) json(res, '200 OK', { [kind]: rows });
+        },
+        (err: unknown) => {
+          if (!aborted) problem(res, '500 Internal Server Error', 'store_error', (err as Error).message);
+        },
+      );
+    };
   app.get('/api/bars', history('bars'));
   app.get('/api/alerts', history('alerts'));
 
@@ -155,6 +170,11 @@ export function registerHttp(app: TemplatedApp, deps: HttpDeps): void {
   registerStatic(app, DASHBOARD_DIST);
 
   app.any('/*', (res) => {
-    problem(res, '404 Not Found', 'not_found', 'routes: / (dashboard), /ws, /ingest, /health, /metrics, /api/bars, /api/alerts, POST /api/watermarks/reset');
+    problem(
+      res,
+      '404 Not Found',
+      'not_found',
+      'routes: / (dashboard), /ws, /ingest, /health, /metrics, /api/bars, /api/alerts, POST /api/watermarks/reset',
+    );
   });
 }

@@ -45,7 +45,12 @@ export class MetricsRegistry {
     for (const family of this.families) {
       lines.push(`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} ${family.type}`);
       for (const [labels, value] of family.samples()) {
-        const text = labels === null ? '' : `{${Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}`;
+        const text =
+          labels === null
+            ? ''
+            : `{${Object.entries(labels)
+                .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+                .join(',')}}`;
         lines.push(`${family.name}${text} ${formatValue(value)}`);
       }
     }

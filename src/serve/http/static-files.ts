@@ -35,8 +35,9 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = Object.freeze({
  * Inline styles are allowed because the chart library sizes its canvases
  * with them.
  */
-const PAGE_POLICY = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-  + "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const PAGE_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 const NOT_BUILT_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tickflow: dashboard not built</title></head>
@@ -91,7 +92,8 @@ function load(root: string): Map<string, StaticFile> | null {
 
 function send(res: HttpResponse, status: string, file: StaticFile): void {
   res.cork(() => {
-    res.writeStatus(status)
+    res
+      .writeStatus(status)
       .writeHeader('Content-Type', file.type)
       .writeHeader('Cache-Control', file.cacheControl)
       .writeHeader('X-Content-Type-Options', 'nosniff')
@@ -102,7 +104,11 @@ function send(res: HttpResponse, status: string, file: StaticFile): void {
   });
 }
 
-const NOT_FOUND: StaticFile = { body: Buffer.from('no such dashboard file\n'), type: 'text/plain; charset=utf-8', cacheControl: 'no-store' };
+const NOT_FOUND: StaticFile = {
+  body: Buffer.from('no such dashboard file\n'),
+  type: 'text/plain; charset=utf-8',
+  cacheControl: 'no-store',
+};
 const NOT_BUILT: StaticFile = { body: Buffer.from(NOT_BUILT_PAGE), type: 'text/html; charset=utf-8', cacheControl: 'no-store' };
 
 /**

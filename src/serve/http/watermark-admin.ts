@@ -24,7 +24,11 @@ export class WatermarkAdmin {
   requested = 0;
   changed = 0;
 
-  constructor(private readonly pipeline: Engine, private readonly log: Logger, private readonly clock: () => number = Date.now) {}
+  constructor(
+    private readonly pipeline: Engine,
+    private readonly log: Logger,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   /** Null when no tick of the symbol has been seen. */
   async reset(symbol: string, by: string): Promise<WatermarkResetReply | null> {
@@ -41,11 +45,16 @@ export class WatermarkAdmin {
       watermark_before: finite(result.watermarkBefore),
       watermark: finite(result.watermarkAfter),
       discarded: {
-        bars: result.barsDiscarded, indicator_panes: result.panesDiscarded, trades: result.tradesDiscarded, quotes: result.quotesDiscarded,
+        bars: result.barsDiscarded,
+        indicator_panes: result.panesDiscarded,
+        trades: result.tradesDiscarded,
+        quotes: result.quotesDiscarded,
       },
     };
     this.log.warn(changed ? 'watermark reset' : 'watermark reset asked for, but it was not ahead of the clock', {
-      token: by, clock, ...reply,
+      token: by,
+      clock,
+      ...reply,
     });
     return reply;
   }

@@ -47,7 +47,13 @@ export class ChannelState {
   private lastBytes: Buffer | null = null;
   private lastLength = 0;
 
-  constructor(readonly name: string, readonly kind: ChannelKind, readonly interval: string, readonly symbol: string, seq: number) {
+  constructor(
+    readonly name: string,
+    readonly kind: ChannelKind,
+    readonly interval: string,
+    readonly symbol: string,
+    seq: number,
+  ) {
     this.seq = seq;
     this.wildcard = channelName(kind, interval, '*');
     this.fbName = `fb|${name}`;
@@ -83,7 +89,11 @@ export class ChannelHub {
   private readonly frame = new JsonBytes();
   private readonly jsonData = new JsonBytes();
 
-  constructor(private readonly publisher: TopicPublisher, replayBuffer: number, private readonly initialSeqs: ReadonlyMap<string, number> = new Map()) {
+  constructor(
+    private readonly publisher: TopicPublisher,
+    replayBuffer: number,
+    private readonly initialSeqs: ReadonlyMap<string, number> = new Map(),
+  ) {
     this.log = new ReplayLog(replayBuffer);
   }
 
@@ -122,7 +132,12 @@ export class ChannelHub {
   publish(channel: ChannelState, data: JsonBytes, info: FrameInfo, payloadType: PayloadType, payload: PayloadSource): number {
     const seq = ++channel.seq;
     const frame = this.frame.reset();
-    frame.bytes(channel.framePrefix, 0, channel.framePrefix.length).integer(seq).ascii(',"data":').bytes(data.view(), 0, data.length).ascii('}');
+    frame
+      .bytes(channel.framePrefix, 0, channel.framePrefix.length)
+      .integer(seq)
+      .ascii(',"data":')
+      .bytes(data.view(), 0, data.length)
+      .ascii('}');
     const bytes = frame.view();
     channel.keepLast(bytes, frame.length);
     this.log.append(channel, seq, bytes, 0, frame.length);

@@ -38,7 +38,10 @@ export function parseChannel(name: unknown, intervals: readonly string[]): Chann
   const dot = name.indexOf('.');
   const kind = name.slice(0, dot) as ChannelKind;
   if (dot === -1 || !KINDS.includes(kind)) {
-    return `unknown channel ${JSON.stringify(name)}: expected trades.<SYM>, quotes.<SYM>, bars.<interval>.<SYM>, indicators.<SYM> or alerts.<SYM>`;
+    return (
+      `unknown channel ${JSON.stringify(name)}: expected trades.<SYM>, quotes.<SYM>, bars.<interval>.<SYM>, ` +
+      `indicators.<SYM> or alerts.<SYM>`
+    );
   }
   let interval = '';
   let symbol = name.slice(dot + 1);

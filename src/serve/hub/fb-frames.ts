@@ -95,13 +95,35 @@ export class FbFrames {
       b.finish(Bar.endBar(b));
       type = PayloadType.BAR;
     } else if (kind === 'indicators') {
-      b.finish(Indicator.createIndicator(b, symbol, BigInt(num(data.window_start) ?? 0), BigInt(num(data.window_end) ?? 0),
-        num(data.ma) ?? 0, num(data.volatility) ?? 0, BigInt(num(data.trade_count) ?? 0)));
+      b.finish(
+        Indicator.createIndicator(
+          b,
+          symbol,
+          BigInt(num(data.window_start) ?? 0),
+          BigInt(num(data.window_end) ?? 0),
+          num(data.ma) ?? 0,
+          num(data.volatility) ?? 0,
+          BigInt(num(data.trade_count) ?? 0),
+        ),
+      );
       type = PayloadType.INDICATOR;
     } else {
-      b.finish(Alert.createAlert(b, symbol, Math.max(0, ANOMALY_NAMES.indexOf(String(data.anomaly_type))),
-        Math.max(0, SEVERITY_NAMES.indexOf(String(data.severity))), BigInt(num(data.timestamp) ?? 0), num(data.price),
-        big(data.volume), num(data.price_zscore), num(data.volume_ratio), num(data.spread_ratio), num(data.volatility), 0));
+      b.finish(
+        Alert.createAlert(
+          b,
+          symbol,
+          Math.max(0, ANOMALY_NAMES.indexOf(String(data.anomaly_type))),
+          Math.max(0, SEVERITY_NAMES.indexOf(String(data.severity))),
+          BigInt(num(data.timestamp) ?? 0),
+          num(data.price),
+          big(data.volume),
+          num(data.price_zscore),
+          num(data.volume_ratio),
+          num(data.spread_ratio),
+          num(data.volatility),
+          0,
+        ),
+      );
       type = PayloadType.ALERT;
     }
     return { type, bytes: b.asUint8Array().slice() };

@@ -75,12 +75,23 @@ export class RecordRouter implements ResultVisitor, PayloadSource {
   record(type: number, partition: number, bytes: Uint8Array, offset: number, size: number): void {
     this.worker = partition;
     switch (type) {
-      case Msg.ACCEPTED_TICK: this.onTick(bytes, offset); break;
-      case Msg.BAR: this.onBar(bytes, offset, size); break;
-      case Msg.INDICATOR: this.onIndicator(bytes, offset, size); break;
-      case Msg.ALERT: this.onAlert(bytes, offset, size); break;
-      case Msg.DEAD_LETTER: this.onDeadLetter(bytes, offset); break;
-      default: break;
+      case Msg.ACCEPTED_TICK:
+        this.onTick(bytes, offset);
+        break;
+      case Msg.BAR:
+        this.onBar(bytes, offset, size);
+        break;
+      case Msg.INDICATOR:
+        this.onIndicator(bytes, offset, size);
+        break;
+      case Msg.ALERT:
+        this.onAlert(bytes, offset, size);
+        break;
+      case Msg.DEAD_LETTER:
+        this.onDeadLetter(bytes, offset);
+        break;
+      default:
+        break;
     }
   }
 
@@ -119,8 +130,13 @@ export class RecordRouter implements ResultVisitor, PayloadSource {
       list[t.symbolId] = channel;
     }
     const out = this.out.reset();
-    out.ascii('{"symbol":').string(symbol).ascii(',"event_type":"').ascii(EVENT_TYPE_NAMES[t.eventType] as string)
-      .ascii('","timestamp":').number(t.timestamp);
+    out
+      .ascii('{"symbol":')
+      .string(symbol)
+      .ascii(',"event_type":"')
+      .ascii(EVENT_TYPE_NAMES[t.eventType] as string)
+      .ascii('","timestamp":')
+      .number(t.timestamp);
     if (t.price > 0) out.ascii(',"price":').number(t.price);
     out.ascii(',"volume":').number(t.volume);
     if (t.bid > 0) out.ascii(',"bid":').number(t.bid);

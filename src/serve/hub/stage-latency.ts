@@ -20,7 +20,10 @@ export class StageLatency {
   private previous = STAGES.map(histogram);
   private rotatedAt: number;
 
-  constructor(private readonly intervalMs = 10_000, now = Date.now()) {
+  constructor(
+    private readonly intervalMs = 10_000,
+    now = Date.now(),
+  ) {
     this.rotatedAt = now;
   }
 

@@ -36,12 +36,19 @@ export class FutureGuard {
     this.unlogged++;
     if (now - this.lastLog >= LOG_EVERY_MS) {
       this.log.warn('ticks stamped ahead of the server clock rejected as future', {
-        count: this.unlogged, symbol: tick.symbol, timestamp: tick.timestamp, ahead_ms: ahead, max_future_ms: this.maxFutureMs,
+        count: this.unlogged,
+        symbol: tick.symbol,
+        timestamp: tick.timestamp,
+        ahead_ms: ahead,
+        max_future_ms: this.maxFutureMs,
       });
       this.unlogged = 0;
       this.lastLog = now;
     }
-    return new Rejection('future', 'timestamp',
-      `timestamp ${tick.timestamp} is ${ahead} ms ahead of the server clock; at most ${this.maxFutureMs} ms (--max-future-ms) is accepted`);
+    return new Rejection(
+      'future',
+      'timestamp',
+      `timestamp ${tick.timestamp} is ${ahead} ms ahead of the server clock; at most ${this.maxFutureMs} ms (--max-future-ms) is accepted`,
+    );
   }
 }

@@ -43,7 +43,10 @@ export interface IngestSocket {
  * bytes as in a file, and control lines ({"op": ...}) are answered.
  */
 class IngestLines extends NdjsonDecoder {
-  constructor(private readonly connection: IngestConnection, private readonly endpoint: IngestEndpoint) {
+  constructor(
+    private readonly connection: IngestConnection,
+    private readonly endpoint: IngestEndpoint,
+  ) {
     super(connection);
   }
 
@@ -171,13 +174,27 @@ export class IngestEndpoint {
   private flush(connection: IngestConnection, line: Record<string, unknown>, tag: Record<string, unknown>): void {
     const unknown = Object.keys(line).filter((key) => !FLUSH_KEYS.has(key));
     if (unknown.length > 0 || (line.all !== undefined && typeof line.all !== 'boolean')) {
-      this.reply(connection, errorFrame(ErrorCode.BAD_REQUEST,
-        `a flush takes only "id" and "all" (true: every symbol, admin role); got ${unknown.length > 0 ? unknown.map((k) => JSON.stringify(k)).join(', ') : '"all" that is not a boolean'}`, tag));
+      this.reply(
+        connection,
+        errorFrame(
+          ErrorCode.BAD_REQUEST,
+          `a flush takes only "id" and "all" (true: every symbol, admin role); got ` +
+            `${unknown.length > 0 ? unknown.map((k) => JSON.stringify(k)).join(', ') : '"all" that is not a boolean'}`,
+          tag,
+        ),
+      );
       return;
     }
     const all = line.all === true;
     if (all && !connection.principal.roles.has('admin')) {
-      this.reply(connection, errorFrame(ErrorCode.FORBIDDEN, 'a flush of every symbol needs the admin role; {"op":"flush"} flushes the symbols this connection published', tag));
+      this.reply(
+        connection,
+        errorFrame(
+          ErrorCode.FORBIDDEN,
+          'a flush of every symbol needs the admin role; {"op":"flush"} flushes the symbols this connection published',
+          tag,
+        ),
+      );
       return;
     }
     this.pipeline.publish();
@@ -189,18 +206,25 @@ export class IngestEndpoint {
       this.counters.publisherFlushes++;
     }
     void this.pipeline.flush(symbols).then(() => {
-      this.reply(connection, controlFrame({ op: 'flushed', ...tag, ...(symbols === null ? { all: true as const } : { symbols: symbols.length }) }));
+      this.reply(
+        connection,
+        controlFrame({ op: 'flushed', ...tag, ...(symbols === null ? { all: true as const } : { symbols: symbols.length }) }),
+      );
     });
   }
 
   /** A valid tick from a connection: entitlement, rate and clock checks, then the engine. */
   accept(connection: IngestConnection, tick: ValidTick): void {
     if (!entitled(connection.principal, tick.symbol)) {
-      this.rejected(connection, new Rejection('not_entitled', 'symbol', `not entitled to publish ${tick.symbol}`), null, { symbol: tick.symbol });
+      this.rejected(connection, new Rejection('not_entitled', 'symbol', `not entitled to publish ${tick.symbol}`), null, {
+        symbol: tick.symbol,
+      });
       return;
     }
     if (connection.limiter !== null && !connection.limiter.take(Date.now())) {
-      this.rejected(connection, new Rejection('rate_limited', '', `over ${this.rateLimit} ticks per second`), null, { symbol: tick.symbol });
+      this.rejected(connection, new Rejection('rate_limited', '', `over ${this.rateLimit} ticks per second`), null, {
+        symbol: tick.symbol,
+      });
       return;
     }
     const future = this.futureGuard.check(tick);
@@ -214,8 +238,13 @@ export class IngestEndpoint {
 
   rejected(connection: IngestConnection, rejection: Rejection, raw: string | null, fields: Record<string, unknown> | null): void {
     const record: DeadLetterRecord = {
-      type: 'dead_letter', reason: rejection.reason, field: rejection.field, message: rejection.message, line: connection.index,
-      ...(raw === null ? {} : { raw }), ...(fields === null ? {} : { tick: fields }),
+      type: 'dead_letter',
+      reason: rejection.reason,
+      field: rejection.field,
+      message: rejection.message,
+      line: connection.index,
+      ...(raw === null ? {} : { raw }),
+      ...(fields === null ? {} : { tick: fields }),
     };
     this.deadLetter(connection, record);
   }
@@ -234,7 +263,10 @@ export class IngestEndpoint {
 
   private deadLetter(connection: IngestConnection, record: DeadLetterRecord): void {
     this.onDeadLetter(record);
-    this.reply(connection, errorFrame(ErrorCode.REJECTED, record.message, { reason: record.reason, field: record.field, tick: record.line }));
+    this.reply(
+      connection,
+      errorFrame(ErrorCode.REJECTED, record.message, { reason: record.reason, field: record.field, tick: record.line }),
+    );
   }
 
   private reply(connection: IngestConnection, text: string): void {

@@ -76,23 +76,25 @@ export function registerSockets(app: TemplatedApp, deps: SocketDeps): OpenSocket
   const sessions = new Set<SubscriberSession>();
   let nextSession = 1;
 
-  const upgrade = (role: 'subscribe' | 'publish') => (res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void => {
-    const principal = deps.authenticate(req);
-    const binary = req.getQuery('format') === 'flatbuffers';
-    const key = req.getHeader('sec-websocket-key');
-    const protocol = req.getHeader('sec-websocket-protocol');
-    const extensions = req.getHeader('sec-websocket-extensions');
-    if (deps.draining()) {
-      res.writeStatus('503 Service Unavailable').end('server is shutting down');
-    } else if (principal === null) {
-      res.writeStatus('401 Unauthorized').end('a valid token is required (Authorization: Bearer <token> or ?token=)');
-    } else if (!principal.roles.has(role)) {
-      res.writeStatus('403 Forbidden').end(`the token lacks the ${role} role`);
-    } else {
-      const data: SocketData = { principal, binary };
-      res.upgrade(data, key, protocol, extensions, context);
-    }
-  };
+  const upgrade =
+    (role: 'subscribe' | 'publish') =>
+    (res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void => {
+      const principal = deps.authenticate(req);
+      const binary = req.getQuery('format') === 'flatbuffers';
+      const key = req.getHeader('sec-websocket-key');
+      const protocol = req.getHeader('sec-websocket-protocol');
+      const extensions = req.getHeader('sec-websocket-extensions');
+      if (deps.draining()) {
+        res.writeStatus('503 Service Unavailable').end('server is shutting down');
+      } else if (principal === null) {
+        res.writeStatus('401 Unauthorized').end('a valid token is required (Authorization: Bearer <token> or ?token=)');
+      } else if (!principal.roles.has(role)) {
+        res.writeStatus('403 Forbidden').end(`the token lacks the ${role} role`);
+      } else {
+        const data: SocketData = { principal, binary };
+        res.upgrade(data, key, protocol, extensions, context);
+      }
+    };
 
   app.ws<SocketData>('/ws', {
     maxPayloadLength: transportLimit(CONTROL_FRAME_BYTES),

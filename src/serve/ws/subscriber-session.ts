@@ -114,8 +114,12 @@ export class SubscriberSession implements ManagedSubscriber {
       this.reply(errorFrame(ErrorCode.BAD_REQUEST, `"throttle_ms" must be an integer from 0 to ${MAX_THROTTLE_MS}`, id));
       return;
     }
-    if (resume === null || typeof resume !== 'object' || Array.isArray(resume)
-      || Object.values(resume).some((v) => typeof v !== 'number' || !Number.isInteger(v) || v < 0)) {
+    if (
+      resume === null ||
+      typeof resume !== 'object' ||
+      Array.isArray(resume) ||
+      Object.values(resume).some((v) => typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+    ) {
       this.reply(errorFrame(ErrorCode.BAD_REQUEST, '"resume" must map channel names to the last seq received (integers >= 0)', id));
       return;
     }
@@ -127,13 +131,19 @@ export class SubscriberSession implements ManagedSubscriber {
     for (const channel of channels) {
       const expansion = this.subscriptions.expand(channel);
       if (expansion.error !== undefined) {
-        this.reply(errorFrame(expansion.error.code === 'forbidden' ? ErrorCode.FORBIDDEN : ErrorCode.BAD_CHANNEL,
-          expansion.error.message, { ...id, channel }));
+        this.reply(
+          errorFrame(expansion.error.code === 'forbidden' ? ErrorCode.FORBIDDEN : ErrorCode.BAD_CHANNEL, expansion.error.message, {
+            ...id,
+            channel,
+          }),
+        );
         continue;
       }
       const fresh = expansion.names.filter((n) => !this.subscriptions.has(n) && !names.includes(n));
       if (this.subscriptions.size + added + fresh.length > this.limits.maxChannels) {
-        this.reply(errorFrame(ErrorCode.TOO_MANY_CHANNELS, `at most ${this.limits.maxChannels} channels per connection`, { ...id, channel }));
+        this.reply(
+          errorFrame(ErrorCode.TOO_MANY_CHANNELS, `at most ${this.limits.maxChannels} channels per connection`, { ...id, channel }),
+        );
         continue;
       }
       added += fresh.length;
@@ -165,14 +175,16 @@ export class SubscriberSession implements ManagedSubscriber {
     }
     if (this.history !== null) {
       const history = this.history;
-      await Promise.all(toResume.map(async ([state, lastSeq]) => {
-        if (!STORED_KINDS.has(state.kind) || lastSeq > state.seq || this.hub.recent(state, lastSeq).complete) return;
-        try {
-          stored.set(state.name, await history.queryChannel(state.name, lastSeq, HISTORY_LIMIT));
-        } catch {
-          // Unrecoverable from the store: the reply says so.
-        }
-      }));
+      await Promise.all(
+        toResume.map(async ([state, lastSeq]) => {
+          if (!STORED_KINDS.has(state.kind) || lastSeq > state.seq || this.hub.recent(state, lastSeq).complete) return;
+          try {
+            stored.set(state.name, await history.queryChannel(state.name, lastSeq, HISTORY_LIMIT));
+          } catch {
+            // Unrecoverable from the store: the reply says so.
+          }
+        }),
+      );
     }
     if (this.closed) return;
 
@@ -210,7 +222,11 @@ export class SubscriberSession implements ManagedSubscriber {
       this.applyDelivery();
       const recovered = Object.values(resumed).every((r) => r.recovered);
       const reply: SubscribedReply = {
-        op: 'subscribed', ...id, channels: accepted, throttle_ms: throttle, ...(Object.keys(resumed).length > 0 ? { recovered, resumed } : {}),
+        op: 'subscribed',
+        ...id,
+        channels: accepted,
+        throttle_ms: throttle,
+        ...(Object.keys(resumed).length > 0 ? { recovered, resumed } : {}),
       };
       this.reply(controlFrame(reply));
     });

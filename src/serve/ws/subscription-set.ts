@@ -27,7 +27,10 @@ export interface Expansion {
 export class SubscriptionSet {
   private readonly requested = new Map<string, Requested>();
 
-  constructor(private readonly principal: Principal, private readonly intervals: readonly string[]) {}
+  constructor(
+    private readonly principal: Principal,
+    private readonly intervals: readonly string[],
+  ) {}
 
   get size(): number {
     return this.requested.size;
