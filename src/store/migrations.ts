@@ -158,6 +158,22 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX alerts_by_stored_at ON alerts (stored_at);
     `,
   },
+  {
+    version: 4,
+    description: 'store metadata for the epoch of stored channels, and the highest seq retention removed per channel',
+    // The stored channels' seqs live in an epoch that a resume can trust
+    // only while they run on without reuse (store-epoch.ts): a random id of
+    // the file and a generation that grows when a run did not close cleanly.
+    // `swept` lets a resume prove that no record after its seq was removed
+    // by retention (a bar channel's stored seqs have gaps of their own).
+    sql: `
+      CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) WITHOUT ROWID;
+      ALTER TABLE channel_seqs ADD COLUMN swept INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ]);
 
 /** The schema version this build writes and reads. */

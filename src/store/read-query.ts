@@ -105,3 +105,11 @@ export function channelTask(channel: string, afterSeq: number, limit: number): R
   const rows = limitOf(name, limit);
   return table === null ? null : { op: 'channel', table, channel, afterSeq, limit: rows };
 }
+
+/** A channel's newest `limit` records; null when the store keeps nothing for this channel. */
+export function channelTailTask(channel: string, limit: number): ReadTaskOf<'channel'> | null {
+  const name = 'queryChannelTail';
+  const table = channelTable(text(name, 'channel', channel));
+  const rows = limitOf(name, limit);
+  return table === null ? null : { op: 'channel', table, channel, afterSeq: 0, limit: rows, last: true };
+}

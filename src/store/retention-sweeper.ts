@@ -11,6 +11,9 @@
 // downtime one sweep does not hold the write lock for seconds; between chunks
 // the writer thread returns to its event loop and commits pending batches.
 // Each sweep counts what it deleted per table, for the log and the metrics.
+// Before it deletes, a sweep marks in channel_seqs.swept the highest seq it
+// will remove from each channel, so that a resume from an older seq knows
+// that stored records it needs are gone.
 
 import type { Database, Statement } from 'better-sqlite3';
 import type { RetentionCounts, RetentionSweep } from './store-protocol';
@@ -42,6 +45,7 @@ export class Sweep {
 
 export class RetentionSweeper {
   private readonly deletes: Readonly<Record<Table, Statement<[number, number]>>>;
+  private readonly marks: readonly Statement<[number]>[];
   private readonly chunk: (cutoff: number) => Record<Table, number>;
 
   constructor(
@@ -61,6 +65,11 @@ export class RetentionSweeper {
         'DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters WHERE received_at < ? LIMIT ?)',
       ),
     };
+    this.marks = (['bars', 'indicators', 'alerts'] as const).map((table) =>
+      db.prepare<[number]>(`UPDATE channel_seqs SET swept = max(swept, expired.seq)
+        FROM (SELECT channel, max(seq) AS seq FROM ${table} WHERE stored_at < ? GROUP BY channel) AS expired
+        WHERE channel_seqs.channel = expired.channel`),
+    );
     // Counts come back from the transaction, not added inside it, so a chunk
     // that rolls back is not counted.
     this.chunk = db.transaction((cutoff: number) => {
@@ -72,7 +81,11 @@ export class RetentionSweeper {
 
   /** A sweep of everything stored before now − retentionMs (`now`: wall clock, ms). */
   begin(now: number): Sweep {
-    return new Sweep(now - this.retentionMs);
+    const sweep = new Sweep(now - this.retentionMs);
+    // Marked ahead of the deletes: until the sweep ends, a resume is refused
+    // a little early rather than told it recovered records already gone.
+    for (const mark of this.marks) mark.run(sweep.cutoff);
+    return sweep;
   }
 
   /** Deletes one chunk per table; true when some table may hold more expired rows. */

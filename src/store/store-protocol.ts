@@ -65,7 +65,8 @@ export interface RetentionSweep extends RetentionCounts {
 }
 
 export type FromWriter =
-  | { readonly kind: 'ready'; readonly schemaVersion: number }
+  /** `epoch`: of the stored channels' seqs (store-epoch.ts). */
+  | { readonly kind: 'ready'; readonly schemaVersion: number; readonly epoch: string }
   | { readonly kind: 'open-failed'; readonly message: string }
   /** `failed` records were not stored; `error` says why (null when all were stored). */
   | {
@@ -107,8 +108,17 @@ export type ReadTask =
       readonly limit: number;
     }
   | { readonly op: 'dead-letters'; readonly from: number; readonly to: number; readonly limit: number }
-  | { readonly op: 'channel'; readonly table: ChannelTable; readonly channel: string; readonly afterSeq: number; readonly limit: number }
+  /** A channel's records after `afterSeq`, or (`last`) its newest `limit` records; ascending seq either way. */
+  | {
+      readonly op: 'channel';
+      readonly table: ChannelTable;
+      readonly channel: string;
+      readonly afterSeq: number;
+      readonly limit: number;
+      readonly last?: boolean;
+    }
   | { readonly op: 'max-seq' }
+  | { readonly op: 'swept'; readonly channel: string }
   | { readonly op: 'checkpoint'; readonly source: string };
 
 export type ReadTaskOf<K extends ReadTask['op']> = Extract<ReadTask, { readonly op: K }>;
@@ -130,6 +140,8 @@ export interface ReadResults {
   readonly channel: ChannelEntry[];
   /** [channel, highest seq ever stored], sorted by channel. */
   readonly 'max-seq': Array<[string, number]>;
+  /** The highest seq of the channel that retention removed (0: none). */
+  readonly swept: number;
   /** The latest checkpoint of a source, or null. */
   readonly checkpoint: StoredCheckpoint | null;
 }

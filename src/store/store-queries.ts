@@ -21,6 +21,7 @@ import type { ChannelEntry, ReadResults, ReadTask, ReadTaskOf } from './store-pr
 
 type Seq = { readonly seq: number };
 type ChannelParams = [channel: string, afterSeq: number, limit: number];
+type TailParams = [channel: string, limit: number];
 type Range = { from: number; to: number; limit: number };
 
 export class StoreQueries {
@@ -31,7 +32,11 @@ export class StoreQueries {
   private readonly barChannel: Statement<ChannelParams, BarRow & Seq>;
   private readonly indicatorChannel: Statement<ChannelParams, IndicatorRow & Seq>;
   private readonly alertChannel: Statement<ChannelParams, AlertRow & Seq>;
+  private readonly barTail: Statement<TailParams, BarRow & Seq>;
+  private readonly indicatorTail: Statement<TailParams, IndicatorRow & Seq>;
+  private readonly alertTail: Statement<TailParams, AlertRow & Seq>;
   private readonly seqs: Statement<[], { channel: string; seq: number }>;
+  private readonly swept: Statement<[string], { swept: number }>;
   private readonly checkpoint: Statement<[string], { position: string; state: Buffer; created_at: number }>;
 
   constructor(db: Database) {
@@ -54,7 +59,12 @@ export class StoreQueries {
       `SELECT seq, ${INDICATOR_COLUMNS} FROM indicators WHERE channel = ? AND seq > ? ORDER BY seq LIMIT ?`,
     );
     this.alertChannel = db.prepare(`SELECT seq, ${ALERT_COLUMNS} FROM alerts WHERE channel = ? AND seq > ? ORDER BY seq LIMIT ?`);
+    // The newest records of a channel: the (channel, seq) index read backwards.
+    this.barTail = db.prepare(`SELECT seq, ${BAR_COLUMNS} FROM bars WHERE channel = ? ORDER BY seq DESC LIMIT ?`);
+    this.indicatorTail = db.prepare(`SELECT seq, ${INDICATOR_COLUMNS} FROM indicators WHERE channel = ? ORDER BY seq DESC LIMIT ?`);
+    this.alertTail = db.prepare(`SELECT seq, ${ALERT_COLUMNS} FROM alerts WHERE channel = ? ORDER BY seq DESC LIMIT ?`);
     this.seqs = db.prepare('SELECT channel, seq FROM channel_seqs ORDER BY channel');
+    this.swept = db.prepare('SELECT swept FROM channel_seqs WHERE channel = ?');
     this.checkpoint = db.prepare('SELECT position, state, created_at FROM checkpoints WHERE source = ?');
   }
 
@@ -73,6 +83,8 @@ export class StoreQueries {
         return this.channel(task);
       case 'max-seq':
         return this.seqs.all().map((row): [string, number] => [row.channel, row.seq]);
+      case 'swept':
+        return this.swept.get(task.channel)?.swept ?? 0;
       case 'checkpoint': {
         const row = this.checkpoint.get(task.source);
         return row === undefined ? null : { position: row.position, state: new Uint8Array(row.state), createdAt: row.created_at };
@@ -81,6 +93,7 @@ export class StoreQueries {
   }
 
   private channel(task: ReadTaskOf<'channel'>): ChannelEntry[] {
+    if (task.last === true) return this.tail(task).reverse();
     const params: ChannelParams = [task.channel, task.afterSeq, task.limit];
     switch (task.table) {
       case 'bars':
@@ -89,6 +102,18 @@ export class StoreQueries {
         return this.indicatorChannel.all(...params).map((row) => ({ seq: row.seq, record: indicatorFromRow(row) }));
       case 'alerts':
         return this.alertChannel.all(...params).map((row) => ({ seq: row.seq, record: alertFromRow(row) }));
+    }
+  }
+
+  private tail(task: ReadTaskOf<'channel'>): ChannelEntry[] {
+    const params: TailParams = [task.channel, task.limit];
+    switch (task.table) {
+      case 'bars':
+        return this.barTail.all(...params).map((row) => ({ seq: row.seq, record: barFromRow(row) }));
+      case 'indicators':
+        return this.indicatorTail.all(...params).map((row) => ({ seq: row.seq, record: indicatorFromRow(row) }));
+      case 'alerts':
+        return this.alertTail.all(...params).map((row) => ({ seq: row.seq, record: alertFromRow(row) }));
     }
   }
 }

@@ -11,6 +11,7 @@ import { BatchWriter } from './batch-writer';
 import { migrate } from './migrations';
 import { openWriterDatabase } from './open-database';
 import { RetentionSweeper, type Sweep } from './retention-sweeper';
+import { closeEpoch, openEpoch } from './store-epoch';
 import type { FromWriter, ToWriter, WriterInit } from './store-protocol';
 
 function main(init: WriterInit): void {
@@ -23,10 +24,12 @@ function main(init: WriterInit): void {
   let sweeper: RetentionSweeper | null = null;
   let firstSweep: Sweep | null = null;
   let schemaVersion: number;
+  let epoch: string;
   try {
     db = openWriterDatabase(init.path);
     try {
       schemaVersion = migrate(db, init.path);
+      epoch = openEpoch(db);
       writer = new BatchWriter(db, init.outbox);
       if (init.retentionMs > 0) {
         sweeper = new RetentionSweeper(db, init.retentionMs);
@@ -90,6 +93,8 @@ function main(init: WriterInit): void {
     if (sweeping !== null) report(sweeping);
     let error: string | null = null;
     try {
+      // Every batch posted before `close` is committed: the next run may keep this epoch.
+      closeEpoch(db);
       // The last connection to close checkpoints the WAL into the main file and removes it.
       db.close();
     } catch (cause) {
@@ -99,7 +104,7 @@ function main(init: WriterInit): void {
     port.close();
   });
   if (firstSweep !== null) report(firstSweep);
-  send({ kind: 'ready', schemaVersion });
+  send({ kind: 'ready', schemaVersion, epoch });
 }
 
 main(workerData as WriterInit);

@@ -18,7 +18,16 @@ import { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { StoreError } from '../errors';
 import type { AlertRecord, BarRecord } from '../records/records';
-import { alertTask, barTask, channelTask, deadLetterTask, type AlertQuery, type BarQuery, type DeadLetterQuery } from './read-query';
+import {
+  alertTask,
+  barTask,
+  channelTailTask,
+  channelTask,
+  deadLetterTask,
+  type AlertQuery,
+  type BarQuery,
+  type DeadLetterQuery,
+} from './read-query';
 import { BATCH_RECORDS, storeSettings, type StoreOptions, type StoreSettings, type SweepListener } from './store-options';
 import type {
   ChannelEntry,
@@ -90,6 +99,12 @@ export class Store {
   readonly path: string;
   /** The schema version of the open file (migrations.ts). */
   readonly schemaVersion: number;
+  /**
+   * The epoch of the stored channels' seqs: the same after a clean restart,
+   * another after a run that did not close cleanly or for another file
+   * (store-epoch.ts).
+   */
+  readonly epoch: string;
   private readonly queue: WriteQueue;
   private readonly inFlight: InFlight[] = [];
   private inFlightRecords = 0;
@@ -124,6 +139,7 @@ export class Store {
   ) {
     this.path = settings.path;
     this.schemaVersion = ready.schemaVersion;
+    this.epoch = ready.epoch;
     this.queue = new WriteQueue(settings.maxPendingWrites);
     // The opening sweep was already heard by settings.onSweep (writerReady); only count it.
     if (ready.firstSweep !== null) this.count(ready.firstSweep);
@@ -221,12 +237,23 @@ export class Store {
     return task === null ? [] : this.read(() => task);
   }
 
+  /** A channel's newest `limit` stored records, ascending seq (history on subscribe); empty for trades and quotes. */
+  async queryChannelTail(channel: string, limit: number): Promise<ChannelEntry[]> {
+    const task = channelTailTask(channel, limit);
+    return task === null ? [] : this.read(() => task);
+  }
+
   /**
    * The highest seq ever stored per channel. Kept apart from the records, so
    * it survives retention and a channel's seqs continue after a restart.
    */
   async maxSeqByChannel(): Promise<Map<string, number>> {
     return new Map(await this.read(() => ({ op: 'max-seq' as const })));
+  }
+
+  /** The highest seq of a channel that retention removed (0: none): a resume from before it cannot be recovered. */
+  sweptSeq(channel: string): Promise<number> {
+    return this.read(() => ({ op: 'swept' as const, channel }));
   }
 
   /** The latest checkpoint written for `source`, or null. */

@@ -10,6 +10,7 @@ import type { FromWriter, RetentionSweep } from './store-protocol';
 
 export interface WriterReady {
   readonly schemaVersion: number;
+  readonly epoch: string;
   /** What the sweep while opening deleted; null when nothing (or retention is off). */
   readonly firstSweep: RetentionSweep | null;
 }
@@ -21,10 +22,10 @@ export interface WriterReady {
 export function writerReady(writer: Worker, path: string, onSweep: SweepListener | null): Promise<WriterReady> {
   return new Promise((resolve, reject) => {
     let firstSweep: RetentionSweep | null = null;
-    const settle = (outcome: number | StoreError): void => {
+    const settle = (outcome: { schemaVersion: number; epoch: string } | StoreError): void => {
       writer.off('message', onMessage).off('error', onError).off('exit', onExit);
-      if (typeof outcome === 'number') {
-        resolve({ schemaVersion: outcome, firstSweep });
+      if (!(outcome instanceof StoreError)) {
+        resolve({ ...outcome, firstSweep });
       } else {
         // The writer closes its port after open-failed; terminate() also covers a thread that hangs.
         void writer.terminate().finally(() => reject(outcome));
@@ -32,7 +33,7 @@ export function writerReady(writer: Worker, path: string, onSweep: SweepListener
     };
     const onMessage = (message: FromWriter): void => {
       if (message.kind === 'ready') {
-        settle(message.schemaVersion);
+        settle({ schemaVersion: message.schemaVersion, epoch: message.epoch });
       } else if (message.kind === 'open-failed') {
         settle(new StoreError(message.message));
       } else if (message.kind === 'sweep') {

@@ -236,6 +236,19 @@ describe('store queries', () => {
       );
       assert.deepEqual(await store.queryChannel('alerts.AAPL', 6, 100), []);
       assert.deepEqual(await store.queryChannel('trades.AAPL', 0, 100), []);
+      const tail = await store.queryChannelTail('alerts.AAPL', 2);
+      assert.deepEqual(
+        tail.map((entry) => entry.seq),
+        [5, 6],
+        'the newest, in ascending seq',
+      );
+      assertSameRecords(tail[1]?.record, alert('AAPL', 6000));
+      assert.deepEqual(
+        (await store.queryChannelTail('bars.1m.AAPL', 100)).map((entry) => entry.seq),
+        [11, 12, 13],
+      );
+      assert.deepEqual(await store.queryChannelTail('quotes.AAPL', 5), []);
+      assert.equal(await store.sweptSeq('alerts.AAPL'), 0, 'nothing removed by retention');
       assert.deepEqual(
         await store.maxSeqByChannel(),
         new Map([
@@ -245,6 +258,26 @@ describe('store queries', () => {
         ]),
       );
     });
+  });
+});
+
+describe('store epoch', () => {
+  it('keeps its epoch across a clean close, and starts a new generation when a run did not close', async () => {
+    const path = freshPath();
+    const first = await withStore({ path }, async (store) => store.epoch);
+    assert.match(first, /^[0-9a-f]{12}\.1$/);
+    assert.equal(await withStore({ path }, async (store) => store.epoch), first, 'a clean close keeps it');
+
+    // A run that ended without closing left the file marked as running.
+    const db = new Database(path);
+    db.prepare("UPDATE meta SET value = '1' WHERE key = 'running'").run();
+    db.close();
+    const [id] = first.split('.');
+    assert.equal(await withStore({ path }, async (store) => store.epoch), `${id}.2`);
+    assert.equal(await withStore({ path }, async (store) => store.epoch), `${id}.2`);
+
+    const other = await withStore({ path: freshPath() }, async (store) => store.epoch);
+    assert.notEqual(other.split('.')[0], id, 'another file, another id');
   });
 });
 
@@ -484,6 +517,11 @@ describe('store retention', () => {
           [now],
         );
         assert.equal((await store.maxSeqByChannel()).get('alerts.OLD'), 5, 'seqs survive retention');
+        assert.deepEqual(
+          await Promise.all(['alerts.OLD', 'alerts.AAPL', 'bars.1m.AAPL', 'indicators.AAPL'].map((c) => store.sweptSeq(c))),
+          [5, 1, 1, 1],
+          'the highest seq removed per channel, for resume',
+        );
 
         const deleted = { bars: 1, indicators: 1, alerts: 2, deadLetters: 1 };
         assert.deepEqual(store.stats().retentionDeleted, deleted, 'the sweep while opening is counted by the time open() resolves');
