@@ -1,16 +1,13 @@
 // Choosing what the chart shows. Picking a symbol or an interval:
 //
 //   1. unsubscribe the old chart channels, start an empty ChartBook;
-//   2. subscribe `bars.<iv>.<SYM>` and `indicators.<SYM>`: the snapshot that
-//      arrives before the reply is the latest bar, which anchors history;
-//   3. GET /api/bars from (latest − 999 intervals): the final bars before it;
-//      live frames that came meanwhile are already in the book and win;
-//   4. backfill the moving average through the protocol's `resume` on the
-//      indicator channel: the server has no HTTP history for indicators, and
-//      a resume from (last seq − N) replays the last N windows, from the store
-//      if need be;
-//   5. for a jump to an alert older than that history, GET /api/bars around
-//      the alert's time as well.
+//   2. subscribe `bars.<iv>.<SYM>` with `history` 1000 and `indicators.<SYM>`
+//      with the windows those bars span: the server sends the stored records,
+//      then what followed them, then live data, with no gap and no duplicate
+//      (no HTTP request racing the stream);
+//   3. for a jump to an alert older than that history, GET /api/bars around
+//      the alert's time as well; after a reconnect whose gap the server could
+//      not fill, GET /api/bars again (the book merges idempotently).
 //
 // A generation number makes a slow answer for an old choice harmless.
 
@@ -83,10 +80,23 @@ export class ChartController {
     this.panel.show(book);
     if (focusTime !== null) this.panel.focus(focusTime);
     this.events.selected({ symbol, interval });
-    await this.feed.subscribe(this.channels);
-    if (generation === this.generation) await this.load(generation);
+    const windows = Math.min(MAX_AVERAGES, Math.ceil((HISTORY_BARS * ms) / INDICATOR_STEP_MS) + 10);
+    const [bars] = await Promise.all([
+      this.feed.subscribe([`bars.${interval}.${symbol}`], { history: HISTORY_BARS }),
+      this.feed.subscribe([`indicators.${symbol}`], { history: windows }),
+    ]);
+    if (generation !== this.generation) return;
+    if (bars === null) {
+      // No reply (the link went down): the resubscribe asks for the history again; drawn as it comes.
+      this.events.problem(`history for ${symbol} ${interval} did not load: no answer from the server`);
+    }
+    this.loaded = true;
+    this.panel.redraw(true);
+    this.panel.applyFocus();
+    if (focusTime !== null) await this.loadAround(book, focusTime, generation);
   }
 
+  /** Final bars over HTTP since the latest bar's 999 intervals before: after a gap the server could not fill. */
   private async load(generation: number): Promise<void> {
     const book = this.book;
     if (book === null) return;
@@ -109,7 +119,6 @@ export class ChartController {
     this.panel.redraw(first);
     this.panel.applyFocus();
     if (this.focusTime !== null) await this.loadAround(book, this.focusTime, generation);
-    await this.backfillAverages(book, generation);
   }
 
   /** Bars around an event time the book does not reach back to (an old alert). */
@@ -127,14 +136,6 @@ export class ChartController {
     for (const bar of bars) book.offerHistory(bar);
     this.panel.redraw();
     this.panel.applyFocus();
-  }
-
-  private async backfillAverages(book: ChartBook, generation: number): Promise<void> {
-    const channel = `indicators.${book.symbol}`;
-    const seq = this.feed.lastSeq(channel);
-    if (seq === undefined || seq <= 1 || generation !== this.generation) return;
-    const windows = Math.min(MAX_AVERAGES, Math.ceil((HISTORY_BARS * book.intervalMs) / INDICATOR_STEP_MS) + 10);
-    await this.feed.subscribe([channel], { resume: { [channel]: Math.max(0, seq - windows) } });
   }
 
   onBar(bar: Bar, seq: number): void {

@@ -1,18 +1,21 @@
 // The page's one /ws connection: subscriptions that survive reconnects, and
 // resume after a drop. It remembers the channels the page wants and the last
-// seq it saw on every concrete channel; after a reconnect it subscribes again
-// with `resume`, so the server replays what was missed, and it reports the
-// channels whose gap the server could not fill (`recovered: false`).
+// seq it saw on every concrete channel, with the link it came on; every
+// link's first reply says the epoch of each kind of channel. After a
+// reconnect it subscribes again with `resume` points {epoch, seq}, so the
+// server replays what was missed, and it reports the channels whose gap the
+// server could not fill (`recovered: false`: evicted, or another epoch).
 //
-//   page ──subscribe──▶ wanted{channel → throttle}
-//   frame ────────────▶ seqs{concrete channel → highest seq}
-//   drop ──backoff──▶ reconnect ──subscribe + resume{seqs covered}──▶ reply
-//                                                  └─ recovered:false ▶ missed
+//   page ──subscribe──▶ wanted{channel → throttle, history}
+//   frame ────────────▶ seqs{concrete channel → highest seq, link}
+//   reply ────────────▶ epochs{link → epoch per kind}
+//   drop ──backoff──▶ reconnect ──subscribe + resume{epoch, seq}──▶ reply
+//                                              └─ recovered:false ▶ missed
 //
 // A ping every PING_EVERY_MS catches a dead link that never closes (a laptop
 // waking up, a dropped route): no pong by the next ping means reconnect.
 
-import { isControlReply, isDataFrame, type DataFrame, type ErrorReply, type SubscribedReply } from './wire-types';
+import { isControlReply, isDataFrame, type DataFrame, type Epochs, type ErrorReply, type SubscribedReply } from './wire-types';
 
 export type LinkState = 'connecting' | 'open' | 'waiting';
 
@@ -38,18 +41,30 @@ export interface SubscribeOptions {
   /** Conflate these channels to at most one message per channel per period. */
   readonly throttleMs?: number;
   /**
-   * channel → last seq held: the server sends the messages after it. Only
-   * for a link that is up; after a drop the reconnect resumes every channel.
+   * The last N records of each channel before live data, without a gap or a
+   * duplicate between them. Asked again on a reconnect for channels that
+   * cannot be resumed.
    */
-  readonly resume?: Readonly<Record<string, number>>;
+  readonly history?: number;
+}
+
+interface Wanted {
+  readonly throttle: number;
+  readonly history: number;
+}
+
+interface Seen {
+  readonly seq: number;
+  /** The link the frame came on: its epochs are the frame's. */
+  readonly link: number;
 }
 
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 10_000;
 const PING_EVERY_MS = 15_000;
 const REPLY_TIMEOUT_MS = 15_000;
-/** The server takes at most this many channel names per subscribe. */
-const MAX_CHANNELS_PER_MESSAGE = 1000;
+/** The server takes at most this many channel names per subscribe, and gives history to at most this many channels. */
+export const MAX_CHANNELS_PER_MESSAGE = 1000;
 
 /** Whether a subscription (maybe a `*` wildcard) covers a concrete channel. */
 export function covers(subscription: string, channel: string): boolean {
@@ -59,8 +74,11 @@ export function covers(subscription: string, channel: string): boolean {
 
 export class FeedConnection {
   private socket: WebSocket | null = null;
-  private readonly wanted = new Map<string, number>();
-  private readonly seqs = new Map<string, number>();
+  private readonly wanted = new Map<string, Wanted>();
+  private readonly seqs = new Map<string, Seen>();
+  /** Per link, from its first subscribe reply: the epoch of each kind of channel. */
+  private readonly epochs = new Map<number, Epochs>();
+  private link = 0;
   private readonly waiters = new Map<string, (reply: SubscribedReply | null) => void>();
   /**
    * Subscribes asked for while the link was down. They are not sent as they
@@ -91,11 +109,6 @@ export class FeedConnection {
     this.connect();
   }
 
-  /** The highest seq received on a concrete channel. */
-  lastSeq(channel: string): number | undefined {
-    return this.seqs.get(channel);
-  }
-
   /** The concrete channels a subscription covers that have carried data. */
   channelsOf(subscription: string): string[] {
     return [...this.seqs.keys()].filter((channel) => covers(subscription, channel));
@@ -104,14 +117,15 @@ export class FeedConnection {
   /** Subscribes now or, when the link is down, as soon as it is up; resolves with the reply (null: none came). */
   subscribe(channels: readonly string[], options: SubscribeOptions = {}): Promise<SubscribedReply | null> {
     const throttle = options.throttleMs ?? 0;
-    for (const channel of channels) this.wanted.set(channel, throttle);
+    const history = options.history ?? 0;
+    for (const channel of channels) this.wanted.set(channel, { throttle, history });
     const id = `s${this.nextId++}`;
     const message = JSON.stringify({
       op: 'subscribe',
       id,
       channels,
       ...(throttle > 0 ? { throttle_ms: throttle } : {}),
-      ...(options.resume === undefined || Object.keys(options.resume).length === 0 ? {} : { resume: options.resume }),
+      ...(history > 0 ? { history } : {}),
     });
     const reply = new Promise<SubscribedReply | null>((resolve) => {
       const timer = window.setTimeout(() => this.settle(id, null), REPLY_TIMEOUT_MS);
@@ -152,6 +166,10 @@ export class FeedConnection {
     this.report('connecting', 0);
     const socket = new WebSocket(this.url);
     this.socket = socket;
+    this.link++;
+    // Only the epochs of links whose frames are still held matter.
+    const held = new Set([...this.seqs.values()].map((seen) => seen.link));
+    for (const link of [...this.epochs.keys()]) if (!held.has(link)) this.epochs.delete(link);
     socket.onopen = () => this.onOpen(socket);
     socket.onmessage = (event: MessageEvent) => {
       if (typeof event.data === 'string') this.onText(event.data);
@@ -177,20 +195,26 @@ export class FeedConnection {
     this.report('open', 0);
   }
 
-  /** Everything the page wants, with resume for every channel it has a seq of, grouped by throttle. */
+  /**
+   * Everything the page wants, grouped by throttle and history, with a
+   * resume point for every channel it has a seq of (in the epoch of the link
+   * that seq came on); the others get their history.
+   */
   private resubscribe(socket: WebSocket, reconnect: boolean): void {
-    const groups = new Map<number, string[]>();
-    for (const [channel, throttle] of this.wanted) {
-      const group = groups.get(throttle) ?? [];
-      group.push(channel);
-      groups.set(throttle, group);
+    const groups = new Map<string, { wanted: Wanted; channels: string[] }>();
+    for (const [channel, wanted] of this.wanted) {
+      const key = `${wanted.throttle}/${wanted.history}`;
+      const group = groups.get(key) ?? { wanted, channels: [] };
+      group.channels.push(channel);
+      groups.set(key, group);
     }
-    for (const [throttle, channels] of groups) {
+    for (const { wanted, channels } of groups.values()) {
       for (let i = 0; i < channels.length; i += MAX_CHANNELS_PER_MESSAGE) {
         const chunk = channels.slice(i, i + MAX_CHANNELS_PER_MESSAGE);
-        const resume: Record<string, number> = {};
-        for (const [channel, seq] of this.seqs) {
-          if (chunk.some((s) => covers(s, channel))) resume[channel] = seq;
+        const resume: Record<string, { epoch: string; seq: number }> = {};
+        for (const [channel, seen] of this.seqs) {
+          const epoch = this.epochs.get(seen.link)?.[channel.slice(0, channel.indexOf('.')) as keyof Epochs];
+          if (epoch !== undefined && chunk.some((s) => covers(s, channel))) resume[channel] = { epoch, seq: seen.seq };
         }
         const id = `r${this.nextId++}`;
         this.resubscribes.set(id, reconnect ? Object.keys(resume) : []);
@@ -199,7 +223,8 @@ export class FeedConnection {
             op: 'subscribe',
             id,
             channels: chunk,
-            ...(throttle > 0 ? { throttle_ms: throttle } : {}),
+            ...(wanted.throttle > 0 ? { throttle_ms: wanted.throttle } : {}),
+            ...(wanted.history > 0 ? { history: wanted.history } : {}),
             ...(reconnect && Object.keys(resume).length > 0 ? { resume } : {}),
           }),
         );
@@ -215,14 +240,21 @@ export class FeedConnection {
       return;
     }
     if (isDataFrame(message)) {
+      // A frame of this link replaces one of an earlier link: after a resume
+      // that could not be recovered, seqs may have started again.
       const seen = this.seqs.get(message.ch);
-      if (seen === undefined || message.seq > seen) this.seqs.set(message.ch, message.seq);
+      if (seen === undefined || seen.link !== this.link || message.seq > seen.seq)
+        this.seqs.set(message.ch, { seq: message.seq, link: this.link });
       this.listener.data(message);
       return;
     }
     if (!isControlReply(message)) return;
     switch (message.op) {
       case 'subscribed': {
+        // Without epochs (a server that has none) nothing can be resumed: channels get their history.
+        if (!this.epochs.has(this.link) && typeof message.epochs === 'object' && message.epochs !== null) {
+          this.epochs.set(this.link, message.epochs);
+        }
         // This page only sends string ids.
         const id = typeof message.id === 'string' ? message.id : '';
         const resuming = this.resubscribes.get(id);

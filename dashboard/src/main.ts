@@ -15,7 +15,7 @@ import { ChartController } from './chart-controller';
 import { ChartPanel } from './chart-panel';
 import { endpointsOf } from './endpoints';
 import { EnginePanel } from './engine-panel';
-import { FeedConnection } from './feed-connection';
+import { FeedConnection, MAX_CHANNELS_PER_MESSAGE } from './feed-connection';
 import { percent, price } from './format';
 import { CHART_INTERVALS, DEFAULT_INTERVAL, intervalMs } from './intervals';
 import { MarketBoard } from './market-board';
@@ -178,16 +178,11 @@ function main(): void {
     overview.start();
     await overview.subscribe(['bars.1m.*'], { throttleMs: OVERVIEW_THROTTLE_MS });
     await overview.subscribe(['alerts.*']);
-    // The snapshot gave each symbol's latest alert and its seq; a resume a
-    // little before it replays the recent ones (from the store if need be).
+    // The snapshot told which symbols have alerts; the recent ones of each
+    // come as history (from the store), shared out over the symbols.
     const channels = overview.channelsOf('alerts.*');
     const depth = Math.max(5, Math.floor(ALERT_BACKFILL / Math.max(1, channels.length)));
-    const resume: Record<string, number> = {};
-    for (const channel of channels) {
-      const seq = overview.lastSeq(channel) ?? 0;
-      if (seq > 1) resume[channel] = Math.max(0, seq - depth);
-    }
-    if (Object.keys(resume).length > 0) await overview.subscribe(['alerts.*'], { resume });
+    if (channels.length > 0 && channels.length <= MAX_CHANNELS_PER_MESSAGE) await overview.subscribe(['alerts.*'], { history: depth });
     alertsLive = true;
   }
 

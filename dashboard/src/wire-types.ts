@@ -4,7 +4,7 @@
 // protocol messages (types and constant lists, nothing that runs on the
 // server) and checks the fields it relies on instead of trusting a cast.
 
-import type { ControlReply, DataFrame, ErrorReply, PongReply, ResumeOutcome, SubscribedReply } from '../../src/records/protocol';
+import type { ControlReply, DataFrame, Epochs, ErrorReply, PongReply, ResumeOutcome, SubscribedReply } from '../../src/records/protocol';
 import {
   ANOMALY_TYPES,
   SEVERITIES,
@@ -20,7 +20,7 @@ export type Indicator = IndicatorRecord;
 export type Alert = AlertRecord;
 export { ANOMALY_TYPES, SEVERITIES, type AnomalyType, type Severity };
 
-export type { DataFrame, ResumeOutcome, SubscribedReply, ErrorReply, PongReply, ControlReply };
+export type { DataFrame, Epochs, ResumeOutcome, SubscribedReply, ErrorReply, PongReply, ControlReply };
 
 type Fields = Readonly<Record<string, unknown>>;
 

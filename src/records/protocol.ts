@@ -45,12 +45,20 @@ interface Tagged {
 
 // ---- client to server ----
 
+/** Where a client stands on a channel: the last seq it received, in the epoch it was received in. */
+export interface ResumePoint {
+  readonly epoch: string;
+  readonly seq: number;
+}
+
 export interface SubscribeRequest extends Tagged {
   readonly op: 'subscribe';
   readonly channels: readonly string[];
   readonly throttle_ms?: number;
-  /** Channel name → the last seq the client received. */
-  readonly resume?: Readonly<Record<string, number>>;
+  /** Channel name → where the client stands on it. */
+  readonly resume?: Readonly<Record<string, ResumePoint>>;
+  /** The last N records of each channel (0 to 10,000) before live data, with no gap and no duplicate. */
+  readonly history?: number;
 }
 
 export interface UnsubscribeRequest extends Tagged {
@@ -86,13 +94,41 @@ export interface ResumeOutcome {
   readonly reason?: string;
 }
 
+/** What `history` gave one channel. */
+export interface HistoryOutcome {
+  /** Messages sent before live data. */
+  readonly records: number;
+  /** The first one's seq (0 when none), and the channel's seq when it went live. */
+  readonly from: number;
+  readonly to: number;
+  /** False when memory no longer held everything between the stored records and live data. */
+  readonly complete: boolean;
+}
+
+/**
+ * The epoch of each channel kind's seqs: trades and quotes start again at 1
+ * with every run of the server; bars, indicators and alerts continue with the
+ * store, whose epoch changes only when a run did not close cleanly or the
+ * store was replaced. A resume must name the epoch it comes from.
+ */
+export interface Epochs {
+  readonly trades: string;
+  readonly quotes: string;
+  readonly bars: string;
+  readonly indicators: string;
+  readonly alerts: string;
+}
+
 export interface SubscribedReply extends Tagged {
   readonly op: 'subscribed';
   readonly channels: readonly string[];
   readonly throttle_ms: number;
+  readonly epochs: Epochs;
   /** With `resume` only: every resumed channel recovered. */
   readonly recovered?: boolean;
   readonly resumed?: Readonly<Record<string, ResumeOutcome>>;
+  /** With `history` only: per channel. */
+  readonly history?: Readonly<Record<string, HistoryOutcome>>;
 }
 
 export interface UnsubscribedReply extends Tagged {

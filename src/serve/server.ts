@@ -4,6 +4,7 @@
 // owns the order of a drain: stop intake, make every window final, deliver,
 // close clients with 1001, stop threads.
 
+import { randomBytes } from 'node:crypto';
 import uWS from 'uWebSockets.js';
 import type { HttpRequest, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { analyticsConfig } from '../analytics/analytics-config';
@@ -94,7 +95,11 @@ export class TickflowServer {
     const intervals = config.intervals.map(formatDuration);
     const { store, mirror, brokers } = await openStorage(config, log);
     const app = tls ? uWS.SSLApp({ cert_file_name: config.tlsCert, key_file_name: config.tlsKey }) : uWS.App();
-    const hub = new ChannelHub(app, config.replayBuffer, await store.maxSeqByChannel());
+    // Trades and quotes start at seq 1 in every run: their epoch is this run's.
+    const hub = new ChannelHub(app, config.replayBuffer, await store.maxSeqByChannel(), {
+      live: `${randomBytes(6).toString('hex')}.${Date.now().toString(36)}`,
+      stored: store.epoch,
+    });
 
     const engine = await Engine.start({
       partitions: partitionsFor('serve', config.partitions),

@@ -403,14 +403,15 @@ describe('the dashboard', { timeout: 240_000 }, () => {
       `Number(document.getElementById('link').dataset.reconnects) === 2 && document.getElementById('link').dataset.state === 'live'`,
       'both connections back',
     );
+    type Point = { epoch: string; seq: number };
     const resumes = sent
       .slice(before)
-      .map((m) => JSON.parse(m) as { op: string; resume?: Record<string, number> })
+      .map((m) => JSON.parse(m) as { op: string; resume?: Record<string, Point> })
       .filter((m) => m.resume !== undefined);
-    const resumed = Object.assign({}, ...resumes.map((m) => m.resume)) as Record<string, number>;
+    const resumed = Object.assign({}, ...resumes.map((m) => m.resume)) as Record<string, Point>;
     assert.ok(
-      Object.keys(resumed).some((ch) => ch.startsWith('alerts.') && (resumed[ch] ?? 0) > 0),
-      `alerts resumed from their seq: ${JSON.stringify(resumed)}`,
+      Object.keys(resumed).some((ch) => ch.startsWith('alerts.') && (resumed[ch]?.seq ?? 0) > 0 && resumed[ch]?.epoch !== ''),
+      `alerts resumed from their epoch and seq: ${JSON.stringify(resumed)}`,
     );
     assert.ok(
       Object.keys(resumed).some((ch) => /^bars\.1m\./.test(ch)),

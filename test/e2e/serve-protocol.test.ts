@@ -69,6 +69,11 @@ async function subscriber(target: RunningServer, message: Record<string, unknown
   return client;
 }
 
+/** The epochs of the client's first subscribe reply. */
+function epochs(client: TestClient): Record<string, string> {
+  return client.json().find((f) => f.op === 'subscribed')?.epochs as Record<string, string>;
+}
+
 describe('subscribe', () => {
   it('sends the last value of each channel first, with and without wildcards, then live data', async () => {
     await publisher.send([
@@ -137,11 +142,12 @@ describe('resume', () => {
     ]);
     await first.until(() => first.data('trades.RES').length === 2, 'two trades');
     const lastSeq = first.data('trades.RES').at(-1)?.seq as number;
+    const epoch = epochs(first).trades;
     await first.close();
     await publisher.send([3, 4, 5].map((p) => ({ symbol: 'RES', ts: T0 + p, price: p })));
     // Resume only once the engine has published them: they are to come from the replay buffer.
     await published(watch, 'trades.RES', lastSeq + 3);
-    const again = await subscriber(server, { channels: ['trades.*'], resume: { 'trades.RES': lastSeq } });
+    const again = await subscriber(server, { channels: ['trades.*'], resume: { 'trades.RES': { epoch, seq: lastSeq } } });
     const reply = again.json().find((f) => f.op === 'subscribed');
     assert.equal(reply?.recovered, true);
     assert.deepEqual(
@@ -162,10 +168,15 @@ describe('resume', () => {
     const pub = await Publisher.connect(small.ws);
     await pub.send(Array.from({ length: 10 }, (_, i) => ({ symbol: 'GAP', ts: T0 + i, price: i + 1 })));
     await published(watchSmall, 'trades.GAP', 10);
-    const client = await subscriber(small, { channels: ['trades.GAP'], resume: { 'trades.GAP': 2 } });
+    const client = await subscriber(small, {
+      channels: ['trades.GAP'],
+      resume: { 'trades.GAP': { epoch: epochs(watchSmall).trades, seq: 2 } },
+    });
     const reply = client.json().find((f) => f.op === 'subscribed');
     assert.equal(reply?.recovered, false);
-    assert.deepEqual(reply?.resumed, { 'trades.GAP': { recovered: false, from: 2, to: 10 } });
+    assert.deepEqual(reply?.resumed, {
+      'trades.GAP': { recovered: false, from: 2, to: 10, reason: 'some missed messages are no longer held' },
+    });
     assert.ok(
       client.data('trades.GAP').some((f) => f.seq === 10),
       'the latest value is still sent',
@@ -174,11 +185,15 @@ describe('resume', () => {
     await pub.close();
   });
 
-  it('answers a resume of a channel the server has not seen (after a restart) with recovered: false, also under a wildcard', async () => {
-    const client = await subscriber(server, { channels: ['alerts.*'], resume: { 'alerts.NEVER': 5, 'alerts.FRESH': 0 } });
+  it('answers a resume of a channel the server has not seen with recovered: false from a later seq, also under a wildcard', async () => {
+    const epoch = epochs(watch).alerts;
+    const client = await subscriber(server, {
+      channels: ['alerts.*'],
+      resume: { 'alerts.NEVER': { epoch, seq: 5 }, 'alerts.FRESH': { epoch, seq: 0 } },
+    });
     const reply = client.json().find((f) => f.op === 'subscribed');
     assert.deepEqual(reply?.resumed, {
-      'alerts.NEVER': { recovered: false, from: 5, to: 5 },
+      'alerts.NEVER': { recovered: false, from: 5, to: 0, reason: "a seq beyond the channel's" },
       'alerts.FRESH': { recovered: true, from: 0, to: 0 },
     });
     assert.equal(reply?.recovered, false);
@@ -195,7 +210,10 @@ describe('resume', () => {
       if (body.bars.length === 30) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const client = await subscriber(small, { channels: ['bars.1s.HIST'], resume: { 'bars.1s.HIST': 0 } });
+    const client = await subscriber(small, {
+      channels: ['bars.1s.HIST'],
+      resume: { 'bars.1s.HIST': { epoch: epochs(watchSmall).bars, seq: 0 } },
+    });
     const reply = client.json().find((f) => f.op === 'subscribed');
     assert.equal(reply?.recovered, true);
     const finals = client.data('bars.1s.HIST').filter((f) => f.data.final === true);

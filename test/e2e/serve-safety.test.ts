@@ -247,9 +247,11 @@ describe('resume on dotted symbols', () => {
     await first.client.close();
     await feed.send([3, 4, 5].map((i) => ({ symbol: 'BRK.B', ts: T0 + i, price: 400 + i, volume: 1 })));
 
+    const epoch = first.reply.epochs as { trades: string };
+    const at = (seq: number): { epoch: string; seq: number } => ({ epoch: epoch.trades, seq });
     const { client, reply } = await subscriber(server, desk, {
       channels: ['trades.BRK.B', 'trades.AAPL'],
-      resume: { 'trades.BRK.B': 2, 'trades.NVDA': 0, 'trades.AAPL': 0, 'trades.*': 0 },
+      resume: { 'trades.BRK.B': at(2), 'trades.NVDA': at(0), 'trades.AAPL': at(0), 'trades.*': at(0) },
     });
     assert.equal(reply.recovered, false, 'not every channel could be resumed');
     const resumed = reply.resumed as Record<string, { recovered: boolean; from: number; to: number; reason?: string }>;

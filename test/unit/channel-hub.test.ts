@@ -120,8 +120,13 @@ describe('channel hub: the resume log', () => {
     const records = [1, 2, 3, 4, 5].map((p) => trade('A', p));
     for (const r of records) publishRecord(h, a, r);
     publishRecord(h, h.channel('trades', '', 'B'), trade('B', 9));
-    assert.deepEqual(h.recent(a, 2), { frames: records.slice(2).map((r, i) => frameOf('trades.A', i + 3, r)), complete: true, lastSeq: 5 });
-    assert.deepEqual(h.recent(a, 5), { frames: [], complete: true, lastSeq: 5 }, 'nothing missed');
+    assert.deepEqual(h.recent(a, 2), {
+      frames: records.slice(2).map((r, i) => frameOf('trades.A', i + 3, r)),
+      complete: true,
+      lastSeq: 5,
+      firstSeq: 3,
+    });
+    assert.deepEqual(h.recent(a, 5), { frames: [], complete: true, lastSeq: 5, firstSeq: 0 }, 'nothing missed');
     assert.equal(h.recent(a, 0).frames.length, 5);
   });
 
@@ -150,7 +155,7 @@ describe('channel hub: the resume log', () => {
     const { hub: h } = hub();
     const a = h.channel('trades', '', 'A');
     publishRecord(h, a, trade('A', 1));
-    assert.deepEqual(h.recent(a, 9), { frames: [], complete: false, lastSeq: 9 });
+    assert.deepEqual(h.recent(a, 9), { frames: [], complete: false, lastSeq: 9, firstSeq: 0 });
   });
 });
 

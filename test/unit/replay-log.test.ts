@@ -65,14 +65,14 @@ describe('resume log', () => {
     assert.equal(got.frames.length, 1000);
     assert.equal(got.complete, false);
     assert.match(got.frames[0] as string, /^\{"seq":4001,/);
-    assert.deepEqual(log.after(channel, 4000), { frames: got.frames, complete: true, lastSeq: 5000 });
+    assert.deepEqual(log.after(channel, 4000), { frames: got.frames, complete: true, lastSeq: 5000, firstSeq: 4001 });
   });
 
   it('keeps nothing with a capacity of 0, and says so', () => {
     const log = new ReplayLog(0);
     const channel: LoggedChannel = { name: 'alerts.A', seq: 1 };
     append(log, channel, 1, '{"seq":1}');
-    assert.deepEqual(log.after(channel, 0), { frames: [], complete: false, lastSeq: 0 });
-    assert.deepEqual(log.after(channel, 1), { frames: [], complete: true, lastSeq: 1 });
+    assert.deepEqual(log.after(channel, 0), { frames: [], complete: false, lastSeq: 0, firstSeq: 0 });
+    assert.deepEqual(log.after(channel, 1), { frames: [], complete: true, lastSeq: 1, firstSeq: 0 });
   });
 });

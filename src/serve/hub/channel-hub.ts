@@ -36,8 +36,26 @@ export interface PayloadSource {
   payload(): Uint8Array;
 }
 
+/**
+ * The epochs channel seqs live in (SPEC §3): a resume is only recovered
+ * within one. Trades and quotes start at seq 1 in every run of the server;
+ * bars, indicators and alerts continue from the store's highest seq, in the
+ * store's epoch (src/store/store-epoch.ts).
+ */
+export interface Epochs {
+  /** This run of the server: trades and quotes. */
+  readonly live: string;
+  /** The store's: bars, indicators, alerts. */
+  readonly stored: string;
+}
+
+/** The channel kinds whose records the store keeps. */
+export const STORED_KINDS: ReadonlySet<ChannelKind> = new Set(['bars', 'indicators', 'alerts']);
+
 export class ChannelState {
   seq: number;
+  /** The epoch this channel's seqs live in. */
+  epoch = '';
   readonly wildcard: string;
   readonly fbName: string;
   readonly fbWildcard: string;
@@ -93,8 +111,26 @@ export class ChannelHub {
     private readonly publisher: TopicPublisher,
     replayBuffer: number,
     private readonly initialSeqs: ReadonlyMap<string, number> = new Map(),
+    readonly epochs: Epochs = { live: 'live', stored: 'stored' },
   ) {
     this.log = new ReplayLog(replayBuffer);
+    // The stored channels exist from the start, so that history and resume
+    // reach what the store holds before this run publishes on them.
+    for (const name of initialSeqs.keys()) {
+      const dot = name.indexOf('.');
+      const kind = name.slice(0, dot) as ChannelKind;
+      if (kind === 'bars') {
+        const second = name.indexOf('.', dot + 1);
+        this.channel(kind, name.slice(dot + 1, second), name.slice(second + 1));
+      } else if (STORED_KINDS.has(kind)) {
+        this.channel(kind, '', name.slice(dot + 1));
+      }
+    }
+  }
+
+  /** The epoch of a channel kind's seqs. */
+  epochOf(kind: ChannelKind): string {
+    return STORED_KINDS.has(kind) ? this.epochs.stored : this.epochs.live;
   }
 
   channel(kind: ChannelKind, interval: string, symbol: string): ChannelState {
@@ -102,6 +138,7 @@ export class ChannelHub {
     let state = this.channels.get(name);
     if (state === undefined) {
       state = new ChannelState(name, kind, interval, symbol, this.initialSeqs.get(name) ?? 0);
+      state.epoch = this.epochOf(kind);
       this.channels.set(name, state);
     }
     return state;

@@ -24,6 +24,8 @@ export interface Recovered {
   readonly complete: boolean;
   /** The last seq in `frames`, or afterSeq when empty. */
   readonly lastSeq: number;
+  /** The first seq in `frames`, or 0 when empty. */
+  readonly firstSeq: number;
 }
 
 /** Arena bytes per frame of capacity: a bar frame is about 250 bytes, a trade 150. */
@@ -94,7 +96,7 @@ export class ReplayLog {
       lastSeq = seq;
     }
     const complete = afterSeq <= channel.seq && (first === afterSeq + 1 || (first === -1 && channel.seq === afterSeq));
-    return { frames, complete, lastSeq };
+    return { frames, complete, lastSeq, firstSeq: first === -1 ? 0 : first };
   }
 
   private oldestSlot(): number {

@@ -7,9 +7,12 @@ import { entitled, type Principal } from '../access/auth';
 import type { ChannelHub, ChannelState, FrameInfo, ManagedSubscriber } from '../hub/channel-hub';
 import { topicOf } from '../hub/channel-hub';
 import { parseChannel, wildcardOf } from '../hub/channel-names';
-import { CloseCode, ErrorCode, controlFrame, errorFrame, type ResumeOutcome, type SubscribedReply } from '../../records/protocol';
+import { CloseCode, ErrorCode, controlFrame, errorFrame, type SubscribedReply } from '../../records/protocol';
+import { CatchUp, HISTORY_LIMIT, type ChannelHistory, type ResumePoint } from './catch-up';
 import { RateLimiter } from '../access/rate-limiter';
 import { SubscriptionSet, type Delivery } from './subscription-set';
+
+export type { ChannelHistory };
 
 /** The uWebSockets.js WebSocket, as a session uses it. */
 export interface SessionSocket {
@@ -21,11 +24,6 @@ export interface SessionSocket {
   cork(cb: () => void): unknown;
 }
 
-/** Stored history of a channel, for resumes the in-memory log cannot fill. */
-export interface ChannelHistory {
-  queryChannel(channel: string, afterSeq: number, limit: number): Promise<Array<{ seq: number; record: object }>>;
-}
-
 export interface SessionLimits {
   readonly maxChannels: number;
   readonly rateLimit: number;
@@ -33,11 +31,9 @@ export interface SessionLimits {
   readonly maxBytes: number;
 }
 
-const STORED_KINDS = new Set(['bars', 'indicators', 'alerts']);
 /** Channel names one subscribe or unsubscribe may carry. */
 const MAX_CHANNELS_PER_MESSAGE = 1000;
 const MAX_THROTTLE_MS = 60_000;
-const HISTORY_LIMIT = 10_000;
 
 interface Pending {
   frame: string;
@@ -105,7 +101,8 @@ export class SubscriberSession implements ManagedSubscriber {
   private async subscribe(m: Record<string, unknown>, id: Record<string, unknown>): Promise<void> {
     const channels = m.channels;
     const throttle = m.throttle_ms ?? 0;
-    const resume = (m.resume ?? {}) as Record<string, unknown>;
+    const history = m.history ?? 0;
+    const resume = resumePoints(m.resume ?? {});
     if (!Array.isArray(channels) || channels.length === 0 || channels.length > MAX_CHANNELS_PER_MESSAGE) {
       this.reply(errorFrame(ErrorCode.BAD_REQUEST, `"channels" must be a list of 1 to ${MAX_CHANNELS_PER_MESSAGE} channel names`, id));
       return;
@@ -114,13 +111,18 @@ export class SubscriberSession implements ManagedSubscriber {
       this.reply(errorFrame(ErrorCode.BAD_REQUEST, `"throttle_ms" must be an integer from 0 to ${MAX_THROTTLE_MS}`, id));
       return;
     }
-    if (
-      resume === null ||
-      typeof resume !== 'object' ||
-      Array.isArray(resume) ||
-      Object.values(resume).some((v) => typeof v !== 'number' || !Number.isInteger(v) || v < 0)
-    ) {
-      this.reply(errorFrame(ErrorCode.BAD_REQUEST, '"resume" must map channel names to the last seq received (integers >= 0)', id));
+    if (typeof history !== 'number' || !Number.isInteger(history) || history < 0 || history > HISTORY_LIMIT) {
+      this.reply(errorFrame(ErrorCode.BAD_REQUEST, `"history" must be an integer from 0 to ${HISTORY_LIMIT} (records per channel)`, id));
+      return;
+    }
+    if (resume === null) {
+      this.reply(
+        errorFrame(
+          ErrorCode.BAD_REQUEST,
+          '"resume" must map channel names to {"epoch": <from a subscribe reply>, "seq": <the last seq received, an integer >= 0>}',
+          id,
+        ),
+      );
       return;
     }
 
@@ -152,81 +154,62 @@ export class SubscriberSession implements ManagedSubscriber {
     }
     if (accepted.length === 0) return;
 
-    // What each channel starts with: a resume from the client's last seq, or
-    // the channel's last value. Stored history (bars, indicators, alerts) is
-    // fetched before anything is sent, so the order stays: history, then log.
-    const resumed: Record<string, ResumeOutcome> = {};
-    const stored = new Map<string, Array<{ seq: number; record: object }>>();
-    const toResume: Array<[ChannelState, number]> = [];
-    for (const [channel, lastSeq] of Object.entries(resume)) {
+    // What each channel starts with: a resume, its history, or its last
+    // value. The store is asked before anything is sent, so that the frames
+    // go out in seq order and the subscription follows them in one turn.
+    const start = new CatchUp(this.hub, this.history);
+    for (const [channel, point] of resume) {
       // Every channel named in resume gets an answer: one that cannot be
       // resumed says why, never silence (a silent gap is what a client cannot detect).
       const refused = this.resumeRefusal(channel, names);
-      if (refused !== null) {
-        resumed[channel] = { recovered: false, from: lastSeq as number, to: lastSeq as number, reason: refused };
-        continue;
-      }
-      const state = this.hub.find(channel);
-      if (state === undefined) {
-        resumed[channel] = { recovered: lastSeq === 0, from: lastSeq as number, to: lastSeq as number };
-        continue;
-      }
-      toResume.push([state, lastSeq as number]);
+      if (refused !== null) start.refuse(channel, point, refused);
+      else start.resume(channel, point);
     }
-    if (this.history !== null) {
-      const history = this.history;
-      await Promise.all(
-        toResume.map(async ([state, lastSeq]) => {
-          if (!STORED_KINDS.has(state.kind) || lastSeq > state.seq || this.hub.recent(state, lastSeq).complete) return;
-          try {
-            stored.set(state.name, await history.queryChannel(state.name, lastSeq, HISTORY_LIMIT));
-          } catch {
-            // Unrecoverable from the store: the reply says so.
-          }
-        }),
-      );
+    if (history > 0) {
+      const channelsWithHistory = names.flatMap((name) => this.hub.matching(name)).filter((state) => !start.has(state));
+      if (channelsWithHistory.length > MAX_CHANNELS_PER_MESSAGE) {
+        this.reply(
+          errorFrame(
+            ErrorCode.BAD_REQUEST,
+            `"history" for ${channelsWithHistory.length} channels; at most ${MAX_CHANNELS_PER_MESSAGE} per subscribe ` +
+              '(name fewer, or concrete, channels)',
+            id,
+          ),
+        );
+        return;
+      }
+      for (const state of channelsWithHistory) start.withHistory(state, history);
     }
-    if (this.closed) return;
+    const reading = start.fetch();
+    if (reading !== null) {
+      await reading;
+      if (this.closed) return;
+    }
 
     this.ws.cork(() => {
-      const resuming = new Set<string>();
-      for (const [state, lastSeq] of toResume) {
-        resuming.add(state.name);
-        let after = lastSeq;
-        // Recovered only when every seq after the client's is accounted
-        // for: the stored rows (every alert and indicator is stored, so
-        // their seqs must follow each other; a bar channel stores only final
-        // bars, whose forming updates in between are superseded), then the
-        // in-memory log from the last stored seq on.
-        let continuous = true;
-        const rows = stored.get(state.name);
-        if (rows !== undefined) {
-          for (const row of rows) {
-            if (state.kind !== 'bars' && row.seq !== after + 1) continuous = false;
-            this.send(`{"ch":"${state.name}","seq":${row.seq},"data":${JSON.stringify(row.record)}}`);
-            after = row.seq;
-          }
-        }
-        const recent = this.hub.recent(state, after);
-        const recovered = lastSeq <= state.seq && continuous && recent.complete;
-        for (const frame of recent.frames) this.send(frame);
-        if (!recovered && recent.frames.length === 0 && state.last !== null) this.send(state.last);
-        resumed[state.name] = { recovered, from: lastSeq, to: state.seq };
-      }
+      start.send((frame) => this.send(frame));
       for (const name of names) {
         for (const state of this.hub.matching(name)) {
-          if (!resuming.has(state.name) && state.last !== null) this.send(state.last);
+          if (!start.has(state) && state.last !== null) this.send(state.last);
         }
       }
       for (const name of names) this.subscriptions.add(name, throttle);
       this.applyDelivery();
-      const recovered = Object.values(resumed).every((r) => r.recovered);
+      const resumed = Object.keys(start.resumed).length > 0;
       const reply: SubscribedReply = {
         op: 'subscribed',
         ...id,
         channels: accepted,
         throttle_ms: throttle,
-        ...(Object.keys(resumed).length > 0 ? { recovered, resumed } : {}),
+        epochs: {
+          trades: this.hub.epochs.live,
+          quotes: this.hub.epochs.live,
+          bars: this.hub.epochs.stored,
+          indicators: this.hub.epochs.stored,
+          alerts: this.hub.epochs.stored,
+        },
+        ...(resumed ? { recovered: Object.values(start.resumed).every((r) => r.recovered), resumed: start.resumed } : {}),
+        ...(history > 0 ? { history: start.history } : {}),
       };
       this.reply(controlFrame(reply));
     });
@@ -392,4 +375,21 @@ export class SubscriberSession implements ManagedSubscriber {
   private reply(text: string): void {
     if (!this.closed) this.ws.send(text, false);
   }
+}
+
+/**
+ * The `resume` field as points per channel: `{"epoch": "...", "seq": N}`, or
+ * a bare seq (no epoch: answered as not recovered); null when malformed.
+ */
+function resumePoints(value: unknown): Map<string, ResumePoint> | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  const points = new Map<string, ResumePoint>();
+  for (const [channel, point] of Object.entries(value)) {
+    const seq = typeof point === 'number' ? point : (point as { seq?: unknown } | null)?.seq;
+    const epoch = typeof point === 'number' ? null : (point as { epoch?: unknown } | null)?.epoch;
+    if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0) return null;
+    if (epoch !== null && typeof epoch !== 'string') return null;
+    points.set(channel, { epoch, seq });
+  }
+  return points;
 }
