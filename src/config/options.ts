@@ -345,6 +345,16 @@ export const options = {
     commands: ['serve'],
     description: 'Ticks per second one /ingest publisher may send; ticks over it are rejected as rate_limited.',
   }),
+  ingestQueueKib: integer({
+    flag: 'ingest-queue-kib',
+    min: 1,
+    max: 1024 * 1024,
+    default: 64 * 1024,
+    commands: ['serve'],
+    description:
+      'Frames one /ingest publisher may have sent but not yet had read, in KiB (a publisher is read a slice per turn of the ' +
+      'event loop, and waits while a partition it sends to is full); past it the connection is closed with code 4009.',
+  }),
   replayBuffer: integer({
     flag: 'replay-buffer',
     min: 0,

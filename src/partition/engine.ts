@@ -12,8 +12,11 @@
 //
 // Backpressure: when a partition's in-ring is full, ingest() makes room
 // before it returns: a worker is waited for (draining results meanwhile),
-// so the thread reads no socket and TCP pushes back on every publisher;
-// inline, the partition is simply run.
+// which suits `replay` and sources that own the thread; inline, the
+// partition is simply run. `serve` must never block its event loop: offer()
+// refuses a tick a full worker ring cannot take, and whenRoom() tells, from
+// a timer, when that partition has room again, so only the producers whose
+// ticks wait are held (ingest-endpoint.ts, the Kafka source).
 
 import type { AnalyticsConfig } from '../analytics/analytics-config';
 import { monotonicMs } from '../clock';
@@ -80,6 +83,8 @@ export class Engine {
   readonly placement: Placement;
   /** Times ingest() had to wait for ring space. */
   blockedWaits = 0;
+  /** Times offer() found a worker's ring full and handed the tick back. */
+  refusals = 0;
   /** Ticks handed to the partitions. */
   dispatched = 0;
   private readonly doorbell: Doorbell | null;
@@ -101,6 +106,9 @@ export class Engine {
   /** Requests partitions answer (flushes, checkpoints, restores, resets); the drain hands every record to it first. */
   private readonly answers: Answers;
   private idleHeld = false;
+  /** Producers held until a partition's in-ring has room again (whenRoom). */
+  private roomWaiters: Array<{ partition: number; resolve: () => void }> = [];
+  private roomTimer: NodeJS.Timeout | null = null;
 
   /** Where results go (deliverTo); none may arrive before it is set. */
   private visitor: ResultVisitor = NO_VISITOR;
@@ -178,6 +186,61 @@ export class Engine {
       this.makeRoom(-1 - result, 64);
     }
   }
+
+  /**
+   * Hands a valid tick to its partition without ever blocking the thread:
+   * returns the tick's symbol id, or -1 - partition when that partition's
+   * worker ring is full (the tick was not taken: try again after
+   * whenRoom()). Inline, a full ring is made room in by running the
+   * partition, so a tick is always taken.
+   */
+  offer(tick: ValidTick, origin: number): number {
+    const probe = this.probeEvery > 0 && this.dispatched % this.probeEvery === 0 ? monotonicMs() : 0;
+    for (;;) {
+      const result = this.dispatcher.dispatch(tick, origin, probe);
+      if (result >= 0) {
+        this.dispatched++;
+        return this.dispatcher.lastSymbolId;
+      }
+      const partition = -1 - result;
+      if (this.host.threads > 0) {
+        this.refusals++;
+        // What was written before it must reach the worker, which frees the room.
+        this.host.inputs[partition]?.publish();
+        return result;
+      }
+      this.blockedWaits++;
+      this.makeRoom(partition, 64);
+    }
+  }
+
+  /**
+   * Resolves once a partition's in-ring is a quarter free again (or the
+   * engine stopped or failed). Checked every millisecond from a timer while
+   * anyone waits: the event loop goes on meanwhile, delivering results that
+   * the worker may itself be waiting to hand over.
+   */
+  whenRoom(partition: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.roomWaiters.push({ partition, resolve });
+      this.roomTimer ??= setInterval(this.checkRoom, 1);
+    });
+  }
+
+  private readonly checkRoom = (): void => {
+    const waiting: typeof this.roomWaiters = [];
+    const over = !this.running || this.failed !== undefined;
+    for (const waiter of this.roomWaiters) {
+      const ring = this.host.inputs[waiter.partition];
+      if (over || ring === undefined || ring.capacity - ring.used() >= ring.capacity >> 2) waiter.resolve();
+      else waiting.push(waiter);
+    }
+    this.roomWaiters = waiting;
+    if (waiting.length === 0 && this.roomTimer !== null) {
+      clearInterval(this.roomTimer);
+      this.roomTimer = null;
+    }
+  };
 
   /**
    * Makes dispatched ticks visible to the partitions. Inline, they are run
@@ -367,6 +430,7 @@ export class Engine {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.checkRoom();
     if (this.maintenance !== null) clearInterval(this.maintenance);
     this.maintenance = null;
     await this.loopDone;
@@ -377,6 +441,7 @@ export class Engine {
   /** Immediate stop, for failures: workers are terminated. */
   async terminate(): Promise<void> {
     this.running = false;
+    this.checkRoom();
     if (this.maintenance !== null) clearInterval(this.maintenance);
     this.maintenance = null;
     await this.host.terminate();

@@ -36,6 +36,8 @@ export const CloseCode = {
   TOO_BIG: 1009,
   /** A subscriber that stayed over --max-client-kib of unsent data. */
   SLOW_CONSUMER: 4008,
+  /** A publisher whose frames waiting for a full partition passed --ingest-queue-kib. */
+  PUBLISHER_QUEUE_FULL: 4009,
 } as const;
 
 /** The `id` a client put on a request, echoed as it came. */
@@ -150,6 +152,25 @@ export interface FlushedReply extends Tagged {
   readonly all?: true;
 }
 
+/**
+ * /ingest: this publisher sends faster than its ticks are taken (a partition
+ * it sends to is full, or its unread frames passed half of
+ * --ingest-queue-kib); its frames wait, up to --ingest-queue-kib, then close
+ * 4009. Send less until `go_ahead`.
+ */
+export interface SlowDownNotice {
+  readonly op: 'slow_down';
+  /** Bytes of this publisher's frames not yet read. */
+  readonly unread_bytes: number;
+  /** The partition whose ring is full, or -1 when it is the publisher's own backlog. */
+  readonly partition: number;
+}
+
+/** /ingest: everything that waited was taken; the publisher may send at full rate again. */
+export interface GoAheadNotice {
+  readonly op: 'go_ahead';
+}
+
 export interface ErrorReply extends Tagged {
   readonly op: 'error';
   readonly code: ErrorCodeValue;
@@ -162,7 +183,7 @@ export interface ErrorReply extends Tagged {
   readonly tick?: number;
 }
 
-export type ControlReply = SubscribedReply | UnsubscribedReply | PongReply | FlushedReply | ErrorReply;
+export type ControlReply = SubscribedReply | UnsubscribedReply | PongReply | FlushedReply | SlowDownNotice | GoAheadNotice | ErrorReply;
 
 /** A control reply as the text frame that carries it. */
 export function controlFrame(reply: ControlReply): string {

@@ -53,6 +53,7 @@ interface Running {
   readonly source: TickSource | null;
   readonly mirror: KafkaMirror | null;
   readonly open: OpenSockets;
+  readonly ingest: IngestEndpoint;
 }
 
 export class TickflowServer {
@@ -118,7 +119,7 @@ export class TickflowServer {
       store.write({ kind: 'dead_letter', record, receivedAt: Date.now() });
     };
     const futureGuard = new FutureGuard(config.maxFutureMs, log);
-    const ingest = new IngestEndpoint(engine, config.ingestRateLimit, onDeadLetter, futureGuard, log);
+    const ingest = new IngestEndpoint(engine, config.ingestRateLimit, config.ingestQueueKib * 1024, onDeadLetter, futureGuard, log);
     const context: SourceContext = {
       pipeline: engine,
       deadLetter: onDeadLetter,
@@ -210,7 +211,7 @@ export class TickflowServer {
       throw invalidOption('port', config.port, `a free port (cannot listen on ${host}:${config.port}: in use, or not allowed)`);
     }
     server = new TickflowServer(log, listenSocket, { host, port: uWS.us_socket_local_port(listenSocket), tls });
-    server.running = { engine, store, source, mirror, open };
+    server.running = { engine, store, source, mirror, open, ingest };
     const running = server;
     running.timers.push(setInterval(() => checkBackpressure(open, clients), BACKPRESSURE_CHECK_MS));
     engine.whenFailed((err) => {
@@ -231,12 +232,14 @@ export class TickflowServer {
   }
 
   private async drain(reason: string): Promise<void> {
-    const { engine, store, source, open } = this.parts;
+    const { engine, store, source, open, ingest } = this.parts;
     this.log.info('shutting down', { reason });
     this.draining = true;
     uWS.us_listen_socket_close(this.listenSocket);
     await source?.stop();
     open.closePublishers(CloseCode.GOING_AWAY, 'server shutting down');
+    // Ticks accepted from publishers but waiting for a full partition are not dropped.
+    await ingest.settled();
     if (engine.failed === undefined && source?.finalOnDrain !== false) {
       engine.publish();
       await engine.flush();

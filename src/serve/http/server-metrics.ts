@@ -98,7 +98,7 @@ export function serverMetrics(s: MetricsSources): MetricsRegistry {
   m.value('tickflow_ring_capacity_bytes', 'Capacity of each ring buffer.', 'gauge', () => s.pipeline.partitions.inputs[0]?.capacity ?? 0);
   m.value(
     'tickflow_ingest_backpressure_waits_total',
-    'Times ticks waited for room in a full ring (the publishers were slowed down).',
+    'Times the engine ran a full inline partition, or a source waited for a full worker ring, before taking a tick.',
     'counter',
     () => s.pipeline.blockedWaits,
   );
@@ -139,6 +139,30 @@ export function serverMetrics(s: MetricsSources): MetricsRegistry {
     ],
   });
   m.value('tickflow_publishers', 'Open /ingest connections.', 'gauge', () => s.ingest.openConnections);
+  m.value(
+    'tickflow_publishers_held',
+    'Publishers whose ticks wait for a full partition now (told slow_down).',
+    'gauge',
+    () => s.ingest.heldConnections,
+  );
+  m.value(
+    'tickflow_publisher_queue_bytes',
+    'Bytes of /ingest frames waiting for a full partition, over every publisher.',
+    'gauge',
+    () => s.ingest.queuedBytes,
+  );
+  m.value(
+    'tickflow_publisher_slow_downs_total',
+    'Times a publisher was held by a full partition and told slow_down.',
+    'counter',
+    () => s.ingest.counters.slowDowns,
+  );
+  m.value(
+    'tickflow_publisher_queue_closes_total',
+    'Publishers closed with 4009: their frames waiting for a full partition passed --ingest-queue-kib.',
+    'counter',
+    () => s.ingest.counters.queueCloses,
+  );
   m.register({
     name: 'tickflow_client_queue_bytes',
     help: 'Unsent bytes queued for /ws clients: the largest and the total.',

@@ -11,18 +11,30 @@
 // A tick's dispatch origin (its RingTick origin) encodes the connection
 // and the index, connection * 2^32 + index, so a worker's dead letter finds
 // its way back to the publisher.
+//
+// Flow control: the event loop never waits for a partition, and no
+// publisher has it for long. A text frame is read at most READ_SLICE bytes
+// per turn of the event loop (other sockets, subscribers and /health are
+// served in between); what a publisher sends meanwhile waits, in order. When
+// a tick's partition ring is full, the rest of what was read waits too, until
+// the engine says the partition has room. A publisher whose ring is full, or
+// whose unread frames pass half of --ingest-queue-kib, is told
+// {"op":"slow_down"}, and {"op":"go_ahead"} once everything was read; a frame
+// that would pass --ingest-queue-kib is not read: the connection is closed
+// with 4009. Nothing read or queued is dropped, even when its publisher
+// disconnects.
 
 import { FlatBuffersDecoder } from '../../ingest/flatbuffers-decoder';
 import type { DecodedSink } from '../../ingest/decoded-sink';
 import { NdjsonDecoder } from '../../ingest/ndjson-decoder';
 import { Rejection } from '../../records/rejection';
-import { tickRecord, type ValidTick } from '../../ingest/tick-validator';
+import { ValidTick, tickRecord } from '../../ingest/tick-validator';
 import type { Logger } from '../../log';
 import type { DeadLetterRecord } from '../../records/records';
 import { entitled, type Principal } from '../access/auth';
 import type { Engine } from '../../partition/engine';
 import type { FutureGuard } from './future-guard';
-import { ErrorCode, controlFrame, errorFrame } from '../../records/protocol';
+import { CloseCode, ErrorCode, controlFrame, errorFrame } from '../../records/protocol';
 import { RateLimiter } from '../access/rate-limiter';
 
 const ORIGIN_SPAN = 2 ** 32;
@@ -36,7 +48,25 @@ export function ingestOrigin(connection: number, index: number): number {
 export interface IngestSocket {
   send(message: string, isBinary?: boolean): number;
   cork(cb: () => void): unknown;
+  end(code?: number, shortMessage?: string): void;
 }
+
+/** What waits, in arrival order, behind a tick a full partition did not take. */
+type Waiting = { readonly tick: ValidTick; readonly origin: number } | { readonly control: Record<string, unknown> };
+
+/** A frame, or the rest of one, not yet read. */
+interface Unread {
+  readonly data: Uint8Array;
+  readonly binary: boolean;
+  offset: number;
+}
+
+/**
+ * NDJSON bytes of one publisher read per turn of the event loop: about a
+ * quarter of a millisecond of decoding and dispatch (some 190 ticks). A publisher that
+ * sends more waits for the next turn, so the others are read in between.
+ */
+export const READ_SLICE = 16 * 1024;
 
 /**
  * The NDJSON lines of one connection's text frames: ticks are read from the
@@ -51,8 +81,8 @@ class IngestLines extends NdjsonDecoder {
   }
 
   /** One text frame: its lines, the last one whether or not a newline ends it. */
-  frame(data: ArrayBuffer): void {
-    this.push(new Uint8Array(data));
+  frame(data: Uint8Array): void {
+    this.push(data);
     this.end();
   }
 
@@ -74,6 +104,17 @@ export class IngestConnection implements DecodedSink {
   readonly published = new Set<number>();
   readonly fb: FlatBuffersDecoder;
   readonly lines: IngestLines;
+  /** The partition whose full ring holds this connection, or -1. */
+  waitingFor = -1;
+  /** Ticks and control lines read but not yet taken because a partition was full, in order. */
+  readonly waiting: Waiting[] = [];
+  /** Frames, or the rest of one, not yet read, in order. */
+  readonly unread: Unread[] = [];
+  unreadBytes = 0;
+  /** A later turn of the event loop is booked to read on. */
+  booked = false;
+  /** Told slow_down, and not yet go_ahead. */
+  slowed = false;
 
   constructor(
     readonly id: number,
@@ -84,6 +125,11 @@ export class IngestConnection implements DecodedSink {
   ) {
     this.fb = new FlatBuffersDecoder(this);
     this.lines = new IngestLines(this, endpoint);
+  }
+
+  /** Whether anything this connection sent is not yet taken by the engine. */
+  get busy(): boolean {
+    return this.waitingFor >= 0 || this.waiting.length > 0 || this.unread.length > 0;
   }
 
   tick(tick: ValidTick): void {
@@ -104,6 +150,10 @@ export class IngestCounters {
   /** Flushes of a publisher's own symbols, and of every symbol (admin). */
   publisherFlushes = 0;
   allFlushes = 0;
+  /** Times a publisher was told slow_down. */
+  slowDowns = 0;
+  /** Publishers closed with 4009 for passing --ingest-queue-kib. */
+  queueCloses = 0;
 }
 
 /** The keys a flush line may carry. */
@@ -112,11 +162,16 @@ const FLUSH_KEYS = new Set(['op', 'id', 'all']);
 export class IngestEndpoint {
   readonly counters = new IngestCounters();
   private readonly connections = new Map<number, IngestConnection>();
+  /** Connections with anything not yet taken (closed ones included, until it is). */
+  private readonly busy = new Set<IngestConnection>();
+  private settledWaiters: Array<() => void> = [];
   private nextId = FIRST_CONNECTION;
 
   constructor(
     private readonly pipeline: Engine,
     private readonly rateLimit: number,
+    /** --ingest-queue-kib in bytes: what one publisher may have unread. */
+    private readonly queueLimit: number,
     /** Every dead letter, for the store and metrics. */
     private readonly onDeadLetter: (record: DeadLetterRecord) => void,
     private readonly futureGuard: FutureGuard,
@@ -125,6 +180,26 @@ export class IngestEndpoint {
 
   get openConnections(): number {
     return this.connections.size;
+  }
+
+  /** Publishers told slow_down and not yet go_ahead. */
+  get heldConnections(): number {
+    let held = 0;
+    for (const connection of this.busy) if (connection.slowed) held++;
+    return held;
+  }
+
+  /** Bytes of frames not yet read, over every publisher. */
+  get queuedBytes(): number {
+    let bytes = 0;
+    for (const connection of this.busy) bytes += connection.unreadBytes;
+    return bytes;
+  }
+
+  /** Resolves when every publisher's ticks were taken (at shutdown, after publishers were closed). */
+  settled(): Promise<void> {
+    if (this.busy.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
   }
 
   open(ws: IngestSocket, principal: Principal): IngestConnection {
@@ -143,17 +218,130 @@ export class IngestEndpoint {
 
   message(connection: IngestConnection, data: ArrayBuffer, isBinary: boolean): void {
     this.counters.frames++;
-    if (isBinary) {
-      // Copied: uWebSockets.js frees the ArrayBuffer when the handler returns.
-      connection.fb.decodeBatch(new Uint8Array(data.slice(0)));
-    } else {
-      connection.lines.frame(data);
+    if (connection.busy) {
+      this.enqueue(connection, data, isBinary);
+      return;
     }
+    if (!isBinary && data.byteLength > READ_SLICE) {
+      // Read in slices over several turns: copied, since uWebSockets.js frees
+      // the ArrayBuffer when the handler returns.
+      this.enqueue(connection, data, isBinary);
+      this.pump(connection);
+      return;
+    }
+    // Binary frames are copied: the decoder keeps views of the batch.
+    if (isBinary) connection.fb.decodeBatch(new Uint8Array(data.slice(0)));
+    else connection.lines.frame(new Uint8Array(data));
     this.pipeline.publish();
+    if (connection.busy) this.busy.add(connection);
   }
 
-  /** A control line: flush or ping, answered on the connection. */
+  /** A frame that cannot be read now: kept in order, up to the bound; past it, the connection is closed. */
+  private enqueue(connection: IngestConnection, data: ArrayBuffer, binary: boolean): void {
+    if (connection.unreadBytes > 0 && connection.unreadBytes + data.byteLength > this.queueLimit) {
+      if (connection.closed) return;
+      this.counters.queueCloses++;
+      this.log.warn('publisher closed: its unread frames passed --ingest-queue-kib', {
+        token: connection.principal.name,
+        connection: connection.id,
+        unread: connection.unreadBytes,
+        partition: connection.waitingFor,
+      });
+      connection.ws.end(
+        CloseCode.PUBLISHER_QUEUE_FULL,
+        `over --ingest-queue-kib (${this.queueLimit >> 10}) of unread frames; this frame was not read`,
+      );
+      return;
+    }
+    connection.unread.push({ data: new Uint8Array(data.slice(0)), binary, offset: 0 });
+    connection.unreadBytes += data.byteLength;
+    this.busy.add(connection);
+    if (!connection.slowed && connection.unreadBytes > this.queueLimit / 2) this.slowDown(connection);
+  }
+
+  /** A tick past the publisher's checks: to its partition, or, when that is full, the connection waits for it. */
+  private offer(connection: IngestConnection, tick: ValidTick, origin: number): boolean {
+    const result = this.pipeline.offer(tick, origin);
+    if (result >= 0) {
+      connection.published.add(result);
+      return true;
+    }
+    const partition = -1 - result;
+    connection.waitingFor = partition;
+    this.busy.add(connection);
+    if (!connection.slowed) this.slowDown(connection);
+    void this.pipeline.whenRoom(partition).then(() => {
+      connection.waitingFor = -1;
+      this.pump(connection);
+    });
+    return false;
+  }
+
+  private slowDown(connection: IngestConnection): void {
+    connection.slowed = true;
+    this.counters.slowDowns++;
+    this.reply(connection, controlFrame({ op: 'slow_down', unread_bytes: connection.unreadBytes, partition: connection.waitingFor }));
+  }
+
+  /**
+   * Reads on: what waited for a partition first, then up to READ_SLICE bytes
+   * of unread frames; then books the next turn, or waits for the partition
+   * that is full, or, with everything taken, tells the publisher go_ahead.
+   */
+  private pump(connection: IngestConnection): void {
+    connection.booked = false;
+    const waiting = connection.waiting;
+    let done = 0;
+    for (; done < waiting.length && connection.waitingFor < 0; done++) {
+      const next = waiting[done] as Waiting;
+      if ('control' in next) this.control(connection, next.control);
+      else if (!this.offer(connection, next.tick, next.origin)) break;
+    }
+    waiting.splice(0, done);
+    let budget = READ_SLICE;
+    while (budget > 0 && connection.waitingFor < 0 && connection.unread.length > 0) {
+      const head = connection.unread[0] as Unread;
+      let used: number;
+      if (head.binary) {
+        connection.fb.decodeBatch(head.data);
+        used = head.data.length;
+        connection.unread.shift();
+      } else {
+        const end = Math.min(head.data.length, head.offset + budget);
+        connection.lines.push(head.data.subarray(head.offset, end));
+        used = end - head.offset;
+        head.offset = end;
+        if (end === head.data.length) {
+          connection.lines.end();
+          connection.unread.shift();
+        }
+      }
+      connection.unreadBytes -= used;
+      budget -= used;
+    }
+    this.pipeline.publish();
+    if (connection.waitingFor >= 0) return;
+    if (connection.busy) {
+      if (!connection.booked) {
+        connection.booked = true;
+        setImmediate(() => this.pump(connection));
+      }
+      return;
+    }
+    this.busy.delete(connection);
+    if (connection.slowed) {
+      connection.slowed = false;
+      this.reply(connection, controlFrame({ op: 'go_ahead' }));
+    }
+    if (this.busy.size === 0) for (const resolve of this.settledWaiters.splice(0)) resolve();
+  }
+
+  /** A control line: flush or ping, answered on the connection, after every tick before it was taken. */
   control(connection: IngestConnection, line: Record<string, unknown>): void {
+    if (connection.waitingFor >= 0) {
+      connection.waiting.push({ control: line });
+      return;
+    }
     const { op, id } = line;
     const tag = id === undefined ? {} : { id };
     if (op === 'flush') {
@@ -233,7 +421,13 @@ export class IngestEndpoint {
       return;
     }
     this.counters.ticks++;
-    connection.published.add(this.pipeline.ingest(tick, ingestOrigin(connection.id, connection.index)));
+    const origin = ingestOrigin(connection.id, connection.index);
+    if (connection.waitingFor >= 0) {
+      // The decoder reuses its tick: what waits is a copy.
+      connection.waiting.push({ tick: Object.assign(new ValidTick(), tick), origin });
+      return;
+    }
+    if (!this.offer(connection, tick, origin)) connection.waiting.push({ tick: Object.assign(new ValidTick(), tick), origin });
   }
 
   rejected(connection: IngestConnection, rejection: Rejection, raw: string | null, fields: Record<string, unknown> | null): void {
