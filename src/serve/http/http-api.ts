@@ -3,6 +3,7 @@
 // the admin's POST /api/watermarks/reset.
 
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { ANOMALY_TYPES } from '../../records/records';
 import { SYMBOL_PATTERN } from '../../records/tick-rules';
 import { entitled, type Principal, type Role } from '../access/auth';
 import { DASHBOARD_DIST, registerStatic } from './static-files';
@@ -40,6 +41,13 @@ function problem(res: HttpResponse, status: string, code: string, message: strin
   json(res, status, { error: { code, message } });
 }
 
+const SYMBOL_RULE = 'symbol must be 1-32 characters of A-Z a-z 0-9 . _ : / -';
+
+/** A query value as an error message quotes it: at most 40 characters of it, and its length when cut. */
+function quoted(value: string): string {
+  return value.length > 40 ? `${JSON.stringify(value.slice(0, 40))}... (${value.length} characters)` : JSON.stringify(value);
+}
+
 /** An optional integer query parameter: undefined when absent, NaN when malformed. */
 function intParam(req: HttpRequest, name: string): number | undefined {
   const raw = req.getQuery(name);
@@ -75,6 +83,7 @@ export function registerHttp(app: TemplatedApp, deps: HttpDeps): void {
   const history =
     (kind: 'bars' | 'alerts') =>
     (res: HttpResponse, req: HttpRequest): void => {
+      const bad = (message: string): void => problem(res, '400 Bad Request', 'bad_request', message);
       const principal = guard(req, res, 'subscribe');
       if (principal === null) return;
       const store = deps.store;
@@ -94,20 +103,33 @@ export function registerHttp(app: TemplatedApp, deps: HttpDeps): void {
         ['limit', limit],
       ] as const) {
         if (Number.isNaN(value)) {
-          problem(res, '400 Bad Request', 'bad_request', `${name} must be an integer (ms since the epoch for from and to)`);
+          bad(`${name} must be an integer (ms since the epoch for from and to)`);
           return;
         }
       }
       if (limit !== undefined && (limit < 1 || limit > MAX_LIMIT)) {
-        problem(res, '400 Bad Request', 'bad_request', `limit must be from 1 to ${MAX_LIMIT}`);
+        bad(`limit must be from 1 to ${MAX_LIMIT}`);
         return;
       }
-      if (kind === 'bars' && (symbol === '' || !deps.intervals.includes(interval))) {
-        problem(res, '400 Bad Request', 'bad_request', `symbol and interval are required; intervals are ${deps.intervals.join(', ')}`);
+      if (kind === 'bars' && (symbol === '' || interval === '')) {
+        bad(`symbol and interval are required; intervals are ${deps.intervals.join(', ')}`);
+        return;
+      }
+      // A symbol outside the tick rule names nothing the store can hold; refused before it reaches a query.
+      if (symbol !== '' && !SYMBOL_PATTERN.test(symbol)) {
+        bad(`${SYMBOL_RULE}, got ${quoted(symbol)}`);
+        return;
+      }
+      if (kind === 'bars' && !deps.intervals.includes(interval)) {
+        bad(`interval must be one of ${deps.intervals.join(', ')}, got ${quoted(interval)}`);
+        return;
+      }
+      if (kind === 'alerts' && type !== '' && !(ANOMALY_TYPES as readonly string[]).includes(type)) {
+        bad(`type must be one of ${ANOMALY_TYPES.join(', ')}, got ${quoted(type)}`);
         return;
       }
       if (symbol === '' && principal.symbols !== null) {
-        problem(res, '400 Bad Request', 'bad_request', 'symbol is required for a token restricted to some symbols');
+        bad('symbol is required for a token restricted to some symbols');
         return;
       }
       if (symbol !== '' && !entitled(principal, symbol)) {
@@ -144,7 +166,7 @@ export function registerHttp(app: TemplatedApp, deps: HttpDeps): void {
     if (principal === null) return;
     const symbol = req.getQuery('symbol') ?? '';
     if (!SYMBOL_PATTERN.test(symbol)) {
-      problem(res, '400 Bad Request', 'bad_request', 'symbol must be 1-32 characters of A-Z a-z 0-9 . _ : / -');
+      problem(res, '400 Bad Request', 'bad_request', SYMBOL_RULE);
       return;
     }
     if (!entitled(principal, symbol)) {
