@@ -11,7 +11,7 @@
 
 /** Error codes of error frames. Stable: clients match on them. */
 export const ErrorCode = {
-  /** Not JSON, not an object, an unknown op, or a malformed field. */
+  /** Not JSON, not an object, an unknown op, or a malformed field; on /ws, a binary frame. */
   BAD_REQUEST: 'bad_request',
   /** A channel name that does not parse, or an interval this server does not have. */
   BAD_CHANNEL: 'bad_channel',

@@ -286,6 +286,18 @@ describe('limits', () => {
     await client.close();
   });
 
+  it('answers a binary frame on /ws with a bad_request error frame and keeps the connection', async () => {
+    const client = await TestClient.connect(`${server.ws}/ws`);
+    client.socket.send(Buffer.from('{"op":"ping"}'), { binary: true });
+    const error = await client.reply('error');
+    assert.equal(error.code, 'bad_request');
+    assert.match(error.message as string, /^\/ws takes JSON text frames .*binary frame of 13 bytes/);
+    client.send({ op: 'ping', id: 'after' });
+    assert.equal((await client.reply('pong')).id, 'after');
+    assert.equal(client.closeCode, null);
+    await client.close();
+  });
+
   it('closes an /ingest connection that sends a frame over --max-frame-kib with 1009', async () => {
     const tight = await startServer(['--source', 'none', '--db', join(dir, 'c.db'), '--max-frame-kib', '1']);
     try {

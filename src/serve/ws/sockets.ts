@@ -7,9 +7,10 @@
 
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from 'uWebSockets.js';
 import type { Principal } from '../access/auth';
+import { RateLimiter } from '../access/rate-limiter';
 import type { ChannelHub } from '../hub/channel-hub';
 import type { IngestConnection, IngestEndpoint } from './ingest-endpoint';
-import { CloseCode } from '../../records/protocol';
+import { CloseCode, ErrorCode, errorFrame } from '../../records/protocol';
 import { SubscriberSession, type ChannelHistory, type SessionLimits } from './subscriber-session';
 
 /** Largest control message a subscriber may send on /ws. */
@@ -30,6 +31,8 @@ interface SocketData {
   readonly binary: boolean;
   session?: SubscriberSession;
   ingest?: IngestConnection;
+  /** /ws: paces the error frames that answer binary frames, at --rate-limit (made at the first one). */
+  binaryReplies?: RateLimiter;
 }
 
 export interface SocketDeps {
@@ -68,6 +71,17 @@ function tooBig(ws: WebSocket<SocketData>, size: number, limit: number): boolean
   if (size <= limit) return false;
   ws.end(CloseCode.TOO_BIG, `frame of ${size} bytes exceeds the ${limit}-byte limit`);
   return true;
+}
+
+/** /ws takes JSON text frames only; a binary frame is answered, not silently dropped. */
+function binaryOnWs(ws: WebSocket<SocketData>, size: number, rateLimit: number): void {
+  const data = ws.getUserData();
+  const now = Date.now();
+  data.binaryReplies ??= new RateLimiter(rateLimit, 2 * rateLimit, now);
+  // Past --rate-limit the frames are still ignored, without a reply each: the client has been told.
+  if (!data.binaryReplies.take(now)) return;
+  const message = `/ws takes JSON text frames (subscribe, unsubscribe, ping); a binary frame of ${size} bytes was ignored`;
+  ws.send(errorFrame(ErrorCode.BAD_REQUEST, message), false);
 }
 
 export function registerSockets(app: TemplatedApp, deps: SocketDeps): OpenSockets {
@@ -114,8 +128,9 @@ export function registerSockets(app: TemplatedApp, deps: SocketDeps): OpenSocket
       if (data.binary) clients.binarySubscribers++;
     },
     message: (ws, message, isBinary) => {
-      if (isBinary || tooBig(ws, message.byteLength, CONTROL_FRAME_BYTES)) return;
-      ws.getUserData().session?.onMessage(Buffer.from(message).toString('utf8'));
+      if (tooBig(ws, message.byteLength, CONTROL_FRAME_BYTES)) return;
+      if (isBinary) binaryOnWs(ws, message.byteLength, deps.limits.rateLimit);
+      else ws.getUserData().session?.onMessage(Buffer.from(message).toString('utf8'));
     },
     drain: (ws) => {
       ws.getUserData().session?.checkBackpressure();
