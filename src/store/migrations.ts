@@ -158,6 +158,17 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX alerts_by_stored_at ON alerts (stored_at);
     `,
   },
+  {
+    version: 4,
+    description: 'truncated on dead letters: which input text the store cut, and its whole size',
+    // The store keeps at most 4 KiB of each input text of a dead letter
+    // (dead-letter-text.ts); this column says which fields were cut and how
+    // long they were, as JSON, NULL when nothing was. Adding a column
+    // rewrites no row.
+    sql: `
+      ALTER TABLE dead_letters ADD COLUMN truncated TEXT;
+    `,
+  },
 ]);
 
 /** The schema version this build writes and reads. */
