@@ -11,6 +11,7 @@
 //                    ◀─── { kind: 'flushed', id, counters }
 
 import type { AnalyticsConfig } from '../../src/analytics/analytics-config';
+import type { DropReason } from '../../src/analytics/partition-engine';
 import type { TickValues } from '../../src/records/tick-fields';
 import type { AlertRecord, BarRecord, IndicatorRecord } from '../../src/records/records';
 
@@ -42,10 +43,10 @@ export interface TickEcho {
   readonly data: TickData;
 }
 
-/** A tick the engine dropped as a duplicate or late. */
+/** A tick the engine dropped: a duplicate, late, or a trade that would overflow a bar. */
 export interface DroppedTick {
   readonly type: 'dropped';
-  readonly reason: 'duplicate' | 'late';
+  readonly reason: DropReason;
   readonly message: string;
   readonly origin: number;
 }

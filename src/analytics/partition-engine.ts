@@ -11,14 +11,16 @@ import { SymbolState } from './symbol-state';
 import { EventType, TickFields } from '../records/tick-fields';
 import { WindowStats } from './trailing-series';
 
-export type DropReason = 'duplicate' | 'late';
+/** Why the partition drops a validated tick: see docs/semantics.md. */
+export type DropReason = 'duplicate' | 'late' | 'out_of_range';
 
 /** Where the engine's results go. Arguments are reused: copy what you keep. */
 export interface ResultSink {
   bar(symbol: SymbolState, label: string, bar: BarWindow, final: boolean): void;
   indicator(symbol: SymbolState, window: IndicatorWindow): void;
   alert(symbol: SymbolState, alert: AlertFields): void;
-  dropped(symbol: SymbolState, reason: DropReason, message: string, tick: TickFields): void;
+  /** `field`: the field at fault, or '' when none alone is. */
+  dropped(symbol: SymbolState, reason: DropReason, message: string, tick: TickFields, field: string): void;
   /** Live mode only (echoTicks): every accepted tick, for the trades and quotes channels. */
   accepted(symbol: SymbolState, tick: TickFields): void;
 }
@@ -37,6 +39,8 @@ export class EngineCounters {
   accepted = 0;
   duplicate = 0;
   late = 0;
+  /** Trades refused as out_of_range: they would overflow a bar. */
+  rejected = 0;
   bars = 0;
   indicators = 0;
   alerts = 0;
@@ -103,17 +107,16 @@ export class PartitionEngine {
     const watermark = state.watermark;
     if (ts < watermark) {
       this.counters.late++;
-      this.sink.dropped(state, 'late', `timestamp ${ts} is behind the watermark ${watermark} of ${state.name}`, tick);
+      this.sink.dropped(state, 'late', `timestamp ${ts} is behind the watermark ${watermark} of ${state.name}`, tick, '');
       return;
     }
-    if (tick.seq >= 0) {
-      if (state.seqs.has(tick.exchangeId, tick.seq)) {
-        this.counters.duplicate++;
-        this.sink.dropped(state, 'duplicate', `seq ${tick.seq} of ${state.name} was already accepted`, tick);
-        return;
-      }
-      state.seqs.remember(tick.exchangeId, tick.seq, ts);
+    if (tick.seq >= 0 && state.seqs.has(tick.exchangeId, tick.seq)) {
+      this.counters.duplicate++;
+      this.sink.dropped(state, 'duplicate', `seq ${tick.seq} of ${state.name} was already accepted`, tick, '');
+      return;
     }
+    if (tick.eventType === EventType.TRADE && this.overflow(state, tick)) return;
+    if (tick.seq >= 0) state.seqs.remember(tick.exchangeId, tick.seq, ts);
     this.counters.accepted++;
     state.lastArrival = now;
     if (ts > state.maxTimestamp) state.maxTimestamp = ts;
@@ -272,6 +275,37 @@ export class PartitionEngine {
     }
     state.indicators.closeUpTo(watermark, this.emitIndicator);
     this.closing = undefined;
+  }
+
+  /**
+   * Refuses a trade that would take one of its bars past what a bar holds
+   * exactly: a volume above 2^53 - 1 (beyond it a double skips integers, and
+   * the sum would be silently wrong) or a notional, Σ price·volume, past the
+   * largest double (Infinity, and a VWAP that is not a number). Checked
+   * before the trade changes anything, so a refused trade is as if never
+   * sent: no bar, indicator, alert, watermark or seq sees it. True when
+   * refused (and reported as out_of_range).
+   */
+  private overflow(state: SymbolState, tick: TickFields): boolean {
+    const { timestamp: ts, price, volume } = tick;
+    const notional = price * volume;
+    for (const bars of state.bars) {
+      const bar = bars.windowAt(ts);
+      const totalVolume = bar === undefined ? volume : bar.volume + volume;
+      const totalNotional = bar === undefined ? notional : bar.notional + notional;
+      if (totalVolume <= Number.MAX_SAFE_INTEGER && totalNotional <= Number.MAX_VALUE) continue;
+      const where = `the ${bars.label} bar of ${state.name} at ${Math.floor(ts / bars.intervalMs) * bars.intervalMs}`;
+      this.counters.rejected++;
+      if (totalVolume > Number.MAX_SAFE_INTEGER) {
+        const why = `volume ${volume} would take ${where} past 2^53-1 (${Number.MAX_SAFE_INTEGER}), where it would not be exact`;
+        this.sink.dropped(state, 'out_of_range', why, tick, 'volume');
+      } else {
+        const why = `price × volume (${price} × ${volume}) would take ${where} past the largest finite notional (about 1.8e308)`;
+        this.sink.dropped(state, 'out_of_range', why, tick, '');
+      }
+      return true;
+    }
+    return false;
   }
 
   private onTrade(state: SymbolState, tick: TickFields): void {

@@ -9,8 +9,9 @@ export class BarWindow {
   high = 0;
   low = 0;
   close = 0;
+  /** Exact: the engine refuses a trade that would take it past 2^53 - 1 (PartitionEngine.overflow). */
   volume = 0;
-  /** Sum of price * volume, for the VWAP. */
+  /** Sum of price * volume, for the VWAP; kept finite the same way. */
   notional = 0;
   tradeCount = 0;
   /** Live mode: changed since its last forming update, and when that was (processing ms). */
@@ -86,6 +87,17 @@ export class TumblingBars {
     bar.reset(start, start + this.intervalMs, ts, price, volume);
     this.open.splice(i, 0, bar);
     return bar;
+  }
+
+  /** The open window a trade at `ts` would go into, or undefined when add would open one. */
+  windowAt(ts: number): BarWindow | undefined {
+    const start = Math.floor(ts / this.intervalMs) * this.intervalMs;
+    for (let i = this.open.length - 1; i >= 0; i--) {
+      const bar = this.open[i] as BarWindow;
+      if (bar.start === start) return bar;
+      if (bar.start < start) return undefined;
+    }
+    return undefined;
   }
 
   /** Emits and releases, in start order, every open window with end <= watermark. */

@@ -74,6 +74,7 @@ export async function runReplay(loaded: Loaded, log: (line: string) => void): Pr
       totals.accepted += counts.accepted;
       totals.duplicate += counts.duplicate;
       totals.late += counts.late;
+      totals.rejected += counts.rejected;
       totals.bars += counts.bars;
       totals.indicators += counts.indicators;
       totals.alerts += counts.alerts;

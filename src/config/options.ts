@@ -321,7 +321,9 @@ export const options = {
     max: 64 * 1024,
     default: 1024,
     commands: ['serve'],
-    description: 'Largest frame a client may send, in KiB; a bigger one closes the connection with code 1009.',
+    description:
+      'Largest message a client may send on /ingest, in KiB; a bigger one closes the connection with code 1009 ' +
+      '(past twice this, at least 1 MiB, uWebSockets.js drops it without a close code).',
   }),
   maxChannels: integer({
     flag: 'max-channels',

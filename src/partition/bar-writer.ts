@@ -95,7 +95,14 @@ export function templateFor(templates: BarTemplates, bar: BarWindow): BarTemplat
   return bar.volume > 0 ? templates.withVwap : templates.withoutVwap;
 }
 
-/** Writes `bar` at `at` in `bytes` (viewed by `view`); the caller has claimed template.bytes.length bytes there. */
+/**
+ * Writes `bar` at `at` in `bytes` (viewed by `view`); the caller has claimed
+ * template.bytes.length bytes there. The engine never lets a bar's volume
+ * pass 2^53 - 1 or its notional pass the largest double
+ * (PartitionEngine.overflow), so the volume is written exactly and the vwap
+ * of a bar with volume is a finite number, never the null JSON makes of
+ * Infinity.
+ */
 export function writeBar(template: BarTemplate, bytes: Uint8Array, view: DataView, at: number, bar: BarWindow, final: boolean): void {
   bytes.set(template.bytes, at);
   const p = template.pos;

@@ -90,7 +90,9 @@ export class PartitionCore {
     const b = new Builder(128);
     b.forceDefaults(true);
     const c = this.engine.counters;
-    b.finish(PartitionReport.createPartitionReport(b, this.partition, c.accepted, c.duplicate, c.late, c.bars, c.indicators, c.alerts));
+    b.finish(
+      PartitionReport.createPartitionReport(b, this.partition, c.accepted, c.duplicate, c.late, c.bars, c.indicators, c.alerts, c.rejected),
+    );
     this.write(type, b.asUint8Array());
   }
 

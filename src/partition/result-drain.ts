@@ -19,6 +19,8 @@ export interface PartitionCounts {
   readonly accepted: number;
   readonly duplicate: number;
   readonly late: number;
+  /** Trades the partition refused as out_of_range (they would overflow a bar). */
+  readonly rejected: number;
   readonly bars: number;
   readonly indicators: number;
   readonly alerts: number;
@@ -49,6 +51,7 @@ export class ResultDrain {
         accepted: r.accepted(),
         duplicate: r.duplicate(),
         late: r.late(),
+        rejected: r.rejected(),
         bars: r.bars(),
         indicators: r.indicators(),
         alerts: r.alerts(),

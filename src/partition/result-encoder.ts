@@ -94,9 +94,10 @@ export class ResultEncoder implements ResultSink {
     this.send(Msg.ALERT);
   }
 
-  dropped(symbol: SymbolState, reason: DropReason, message: string, t: TickFields): void {
+  dropped(symbol: SymbolState, reason: DropReason, message: string, t: TickFields, field: string): void {
     const b = this.start();
     const r = b.createString(reason);
+    const f = field === '' ? 0 : b.createString(field);
     const m = b.createString(message);
     const s = b.createString(this.bytes(symbol.name));
     const exchange = this.exchangeName(t.exchangeId);
@@ -114,6 +115,7 @@ export class ResultEncoder implements ResultSink {
     const tick = Tick.endTick(b);
     DeadLetter.startDeadLetter(b);
     DeadLetter.addReason(b, r);
+    if (f !== 0) DeadLetter.addField(b, f);
     DeadLetter.addMessage(b, m);
     DeadLetter.addTick(b, tick);
     DeadLetter.addOrigin(b, BigInt(t.origin));

@@ -11,7 +11,7 @@
 
 /** Error codes of error frames. Stable: clients match on them. */
 export const ErrorCode = {
-  /** Not JSON, not an object, an unknown op, or a malformed field. */
+  /** Not JSON, not an object, an unknown op, or a malformed field; on /ws, a binary frame. */
   BAD_REQUEST: 'bad_request',
   /** A channel name that does not parse, or an interval this server does not have. */
   BAD_CHANNEL: 'bad_channel',
@@ -32,7 +32,11 @@ export const CloseCode = {
   NORMAL: 1000,
   /** The server is shutting down. */
   GOING_AWAY: 1001,
-  /** A frame larger than --max-frame-kib (/ingest) or 64 KiB (/ws). */
+  /**
+   * A message larger than --max-frame-kib (/ingest) or 64 KiB (/ws). Past
+   * twice that (at least 1 MiB), and for text that is not UTF-8 (1007),
+   * uWebSockets.js drops the connection itself and no code is sent.
+   */
   TOO_BIG: 1009,
   /** A subscriber that stayed over --max-client-kib of unsent data. */
   SLOW_CONSUMER: 4008,

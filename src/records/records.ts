@@ -68,6 +68,12 @@ export interface DeadLetterRecord {
   readonly raw?: string;
   /** The tick, when it could be read. */
   readonly tick?: Record<string, unknown>;
+  /**
+   * Set by the store when it kept only a prefix of `raw` or of a string of
+   * `tick`: each such field ("raw", "tick.symbol") and its whole size in
+   * UTF-8 bytes.
+   */
+  readonly truncated?: Readonly<Record<string, number>>;
 }
 
 export interface StatsRecord {

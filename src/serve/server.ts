@@ -169,6 +169,7 @@ export class TickflowServer {
         maxBytes: config.maxClientKib * 1024,
       },
       maxFrameBytes: config.maxFrameKib * 1024,
+      log,
     });
     const watermarks = new WatermarkAdmin(engine, log);
     const metrics = serverMetrics({

@@ -71,7 +71,7 @@ export class BatchWriter {
       INSERT INTO checkpoints (source, position, state, created_at) VALUES (?, ?, ?, ?)
       ON CONFLICT (source) DO UPDATE SET position = excluded.position, state = excluded.state, created_at = excluded.created_at`);
     this.deadLetter = db.prepare<Bind>(`
-      INSERT INTO dead_letters (received_at, reason, field, message, line, raw, tick) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+      INSERT INTO dead_letters (received_at, reason, field, message, line, raw, tick, truncated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     this.seqMark = db.prepare<[string, number]>(`
       INSERT INTO channel_seqs (channel, seq) VALUES (?, ?)
       ON CONFLICT (channel) DO UPDATE SET seq = max(seq, excluded.seq)`);
@@ -182,7 +182,8 @@ export class BatchWriter {
       }
       case 'dead_letter': {
         const r = stored.record;
-        this.deadLetter.run(stored.receivedAt, r.reason, r.field, r.message, r.line, r.raw ?? null, tickText(r));
+        const truncated = r.truncated === undefined ? null : JSON.stringify(r.truncated);
+        this.deadLetter.run(stored.receivedAt, r.reason, r.field, r.message, r.line, r.raw ?? null, tickText(r), truncated);
         this.enqueue(deadLetterMessage(r));
         return;
       }

@@ -172,6 +172,17 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
         value TEXT NOT NULL
       ) WITHOUT ROWID;
       ALTER TABLE channel_seqs ADD COLUMN swept INTEGER NOT NULL DEFAULT 0;
+      `,
+  },
+  {
+    version: 5,
+    description: 'truncated on dead letters: which input text the store cut, and its whole size',
+    // The store keeps at most 4 KiB of each input text of a dead letter
+    // (dead-letter-text.ts); this column says which fields were cut and how
+    // long they were, as JSON, NULL when nothing was. Adding a column
+    // rewrites no row.
+    sql: `
+      ALTER TABLE dead_letters ADD COLUMN truncated TEXT;
     `,
   },
 ]);

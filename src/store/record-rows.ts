@@ -8,7 +8,7 @@ export const BAR_COLUMNS = 'symbol, interval, window_start, window_end, open, hi
 export const INDICATOR_COLUMNS = 'symbol, window_start, window_end, ma, volatility, trade_count';
 export const ALERT_COLUMNS =
   'symbol, anomaly_type, severity, timestamp, price, volume, price_zscore, volume_ratio, spread_ratio, volatility';
-export const DEAD_LETTER_COLUMNS = 'received_at, reason, field, message, line, raw, tick';
+export const DEAD_LETTER_COLUMNS = 'received_at, reason, field, message, line, raw, tick, truncated';
 
 /** A bar row: the record without its type, and `final` as 0 or 1 (SQLite has no boolean). */
 export type BarRow = Omit<BarRecord, 'type' | 'final'> & { readonly final: number };
@@ -24,6 +24,8 @@ export interface DeadLetterRow {
   readonly raw: string | null;
   /** The tick as JSON text. */
   readonly tick: string | null;
+  /** `truncated` as JSON text; NULL when nothing was cut. */
+  readonly truncated: string | null;
 }
 
 export function barFromRow(row: BarRow): BarRecord {
@@ -77,11 +79,18 @@ function parseTick(text: string): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : { value };
 }
 
-/** `raw` and `tick` are optional in the record: absent (not null) when the column is NULL. */
+/** `raw`, `tick` and `truncated` are optional in the record: absent (not null) when the column is NULL. */
 export function deadLetterFromRow(row: DeadLetterRow): DeadLetterRecord {
-  const base = { type: 'dead_letter', reason: row.reason, field: row.field, message: row.message, line: row.line } as const;
-  if (row.raw === null) return row.tick === null ? base : { ...base, tick: parseTick(row.tick) };
-  return row.tick === null ? { ...base, raw: row.raw } : { ...base, raw: row.raw, tick: parseTick(row.tick) };
+  return {
+    type: 'dead_letter',
+    reason: row.reason,
+    field: row.field,
+    message: row.message,
+    line: row.line,
+    ...(row.raw === null ? {} : { raw: row.raw }),
+    ...(row.tick === null ? {} : { tick: parseTick(row.tick) }),
+    ...(row.truncated === null ? {} : { truncated: JSON.parse(row.truncated) as Record<string, number> }),
+  };
 }
 
 /** The tick column's text; undefined ticks are stored as NULL. */

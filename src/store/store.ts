@@ -44,6 +44,7 @@ import type {
   ToWriter,
   WriterInit,
 } from './store-protocol';
+import { boundDeadLetter } from './dead-letter-text';
 import { WriteQueue } from './write-queue';
 import { writerReady, type WriterReady } from './writer-ready';
 
@@ -93,6 +94,16 @@ interface FlushWaiter {
   readonly target: number;
   readonly resolve: () => void;
   readonly reject: (error: StoreError) => void;
+}
+
+/**
+ * A dead letter with its input text cut to the store's bound
+ * (dead-letter-text.ts). Cut here rather than in the writer thread, so the
+ * queue and the batches posted to the writer never hold more of it either.
+ */
+function bounded(entry: Extract<StoredRecord, { kind: 'dead_letter' }>): StoredRecord {
+  const record = boundDeadLetter(entry.record);
+  return record === entry.record ? entry : { ...entry, record };
 }
 
 export class Store {
@@ -193,7 +204,7 @@ export class Store {
       this.droppedUnqueued++;
       return;
     }
-    this.queue.push(record);
+    this.queue.push(record.kind === 'dead_letter' ? bounded(record) : record);
     if (this.queue.length >= BATCH_RECORDS) this.pump();
     else if (this.timer === null) this.timer = setTimeout(this.onTimer, this.settings.flushIntervalMs);
   }

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page, type WebSocketRoute } from 'playwright-core';
 import uWS, { type us_listen_socket } from 'uWebSockets.js';
+import { Routes } from '../../src/serve/http/routes';
 import { registerStatic } from '../../src/serve/http/static-files';
 import { records, tickflow } from '../fixtures/cli';
 import { startServer, type RunningServer } from '../fixtures/server-process';
@@ -451,7 +452,7 @@ describe('serving the built dashboard', () => {
   /** An app with only the static routes over `root`, on a free port; returns its origin and a stop function. */
   async function serveStatic(root: string): Promise<{ origin: string; stop: () => void }> {
     const app = uWS.App();
-    registerStatic(app, root);
+    registerStatic(new Routes(app), root);
     const socket = await new Promise<us_listen_socket | false>((resolve) => app.listen('127.0.0.1', 0, resolve));
     assert.ok(socket !== false, 'listening');
     return { origin: `http://127.0.0.1:${uWS.us_socket_local_port(socket)}`, stop: () => uWS.us_listen_socket_close(socket) };

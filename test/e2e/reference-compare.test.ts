@@ -5,7 +5,7 @@
 // and 3 worker threads, to 1e-9 relative, and so must the counts.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -42,4 +42,57 @@ describe('tickflow replay against the reference model', () => {
       }
     });
   }
+
+  it('agrees on trades that would overflow a bar: rejected as out_of_range, never an inexact volume or a null vwap', () => {
+    const T0 = 1_704_067_200_000;
+    const trade = (offset: number, symbol: string, price: number, volume: number): Record<string, unknown> => ({
+      symbol,
+      event_type: 'TRADE',
+      timestamp: T0 + offset,
+      price,
+      volume,
+    });
+    const input = [
+      ...messyStream(5, 2000),
+      trade(0, 'BIGV', 2.5, 2 ** 52),
+      trade(10, 'BIGV', 2.5, 2 ** 52), // 2^53 in every bar: rejected
+      trade(20, 'BIGV', 2.75, 2 ** 52 - 1), // 2^53 - 1: accepted
+      trade(70_000, 'BIGV', 3, 2 ** 53 - 1), // a new 1s and 1m bar, but the 5m bar is full: rejected
+      trade(0, 'BIGN', 1e300, 1e10), // 1e310
+      trade(5, 'BIGN', 1.5e308, 1),
+      trade(1005, 'BIGN', 1e308, 1), // a new 1s bar; 2.5e308 in the 1m bar
+      trade(1010, 'BIGN', 2e307, 1),
+    ];
+    const file = join(dir, 'overflow.ndjson');
+    const deadLetters = join(dir, 'overflow-dead.ndjson');
+    writeFileSync(file, `${input.map((v) => JSON.stringify(v)).join('\n')}\n`);
+    const expected = runReference(input);
+    assert.equal(expected.deadLetters.filter((d) => d.reason === 'out_of_range' && d.index >= input.length - 8).length, 4);
+    for (const partitions of ['0', '1']) {
+      const result = tickflow(['replay', file, '--partitions', partitions, '--dead-letter', deadLetters]);
+      assert.equal(result.status, 0, result.stderr);
+      const out = records(result.stdout);
+      const stats = out.pop();
+      assert.deepEqual(
+        [stats?.accepted, stats?.rejected, stats?.duplicate, stats?.late],
+        [expected.accepted, expected.rejected, expected.duplicate, expected.late],
+        `--partitions ${partitions}`,
+      );
+      assert.deepEqual(multisetDifferences(out, expected.records as unknown as Row[], 1e-9), [], `--partitions ${partitions}`);
+      for (const bar of out.filter((r) => r.type === 'bar')) {
+        assert.ok(Number.isSafeInteger(bar.volume), `${JSON.stringify(bar)}: volume`);
+        assert.ok(bar.volume === 0 || (typeof bar.vwap === 'number' && Number.isFinite(bar.vwap)), `${JSON.stringify(bar)}: vwap`);
+      }
+      const overflows = records(readFileSync(deadLetters, 'utf8')).filter((d) => d.reason === 'out_of_range' && d.tick !== undefined);
+      assert.deepEqual(
+        overflows.map((d) => [(d.tick as { symbol: string }).symbol, d.field]),
+        [
+          ['BIGV', 'volume'],
+          ['BIGV', 'volume'],
+          ['BIGN', ''],
+          ['BIGN', ''],
+        ],
+      );
+    }
+  });
 });

@@ -55,10 +55,11 @@ describe('history on subscribe', () => {
   it('sends the last records of each channel, then live data, seq-continuous while ticks keep arriving', async () => {
     const server = await start('history.db');
     const pub = await Publisher.connect(server.ws);
+    // On the channels from the start: sees every message.
+    const watch = (await subscribe(server, { channels: ['trades.HIS', 'bars.1s.HIS'] })).client;
     // Windows close as the watermark (the latest tick less 5 s of lateness) passes them.
     await pub.send(seconds('HIS', 0, 20));
     await storedBars(server, 'HIS', 10);
-    const watch = (await subscribe(server, { channels: ['trades.HIS', 'bars.1s.HIS'] })).client;
 
     // Ticks go on arriving while the subscriber asks for history: the store
     // is read while the stream runs, and nothing may fall between the two.

@@ -1,7 +1,8 @@
 // The subscriber protocol of SPEC §3 against a real server and a real
 // WebSocket client: snapshots, wildcards, per-channel seq, resume from memory
-// and from the store, throttle_ms, FlatBuffers frames, control errors and
-// limits.
+// and from the store, throttle_ms, FlatBuffers frames, control errors,
+// limits and close codes, including the messages uWebSockets.js drops before
+// tickflow sees them.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { PayloadType } from '../../src/fb/generated/tickflow/fb/payload-type';
 import { Tick } from '../../src/fb/generated/tickflow/fb/tick';
 import { Publisher, T0 } from '../fixtures/publisher';
 import { startServer, type RunningServer } from '../fixtures/server-process';
+import { until } from '../fixtures/until';
 import { TestClient } from '../fixtures/ws-client';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickflow-serve-protocol-'));
@@ -304,15 +306,75 @@ describe('limits', () => {
     await client.close();
   });
 
-  it('closes an /ingest connection that sends a frame over --max-frame-kib with 1009', async () => {
+  it('answers a binary frame on /ws with a bad_request error frame and keeps the connection', async () => {
+    const client = await TestClient.connect(`${server.ws}/ws`);
+    client.socket.send(Buffer.from('{"op":"ping"}'), { binary: true });
+    const error = await client.reply('error');
+    assert.equal(error.code, 'bad_request');
+    assert.match(error.message as string, /^\/ws takes JSON text frames .*binary frame of 13 bytes/);
+    client.send({ op: 'ping', id: 'after' });
+    assert.equal((await client.reply('pong')).id, 'after');
+    assert.equal(client.closeCode, null);
+    await client.close();
+  });
+
+  /** Sends `message` (fragments when it is an array) on a new connection and waits for the close. */
+  async function closeFor(url: string, message: Buffer | Buffer[], binary: boolean): Promise<TestClient> {
+    const client = await TestClient.connect(url);
+    const parts = Array.isArray(message) ? message : [message];
+    parts.forEach((part, i) => client.socket.send(part, { binary, fin: i === parts.length - 1 }));
+    await client.until(() => client.closeCode !== null, 'the close');
+    return client;
+  }
+
+  it('closes with 1009 and a reason for every message over the limit that uWebSockets.js hands on, on /ws and /ingest', async () => {
     const tight = await startServer(['--source', 'none', '--db', join(dir, 'c.db'), '--max-frame-kib', '1']);
     try {
-      const pub = await TestClient.connect(`${tight.ws}/ingest`);
-      pub.send('x'.repeat(4096));
-      await pub.until(() => pub.closeCode !== null, 'the close');
-      assert.equal(pub.closeCode, 1009);
+      const KIB = 1024;
+      const cases: Array<[string, string, Buffer | Buffer[], boolean]> = [
+        // /ws: 64 KiB of control message; uWS hands on up to 1 MiB.
+        ['/ws text', `${server.ws}/ws`, Buffer.alloc(64 * KIB + 1, 'x'), false],
+        ['/ws binary', `${server.ws}/ws`, Buffer.alloc(100 * KIB), true],
+        ['/ws text at the transport limit', `${server.ws}/ws`, Buffer.alloc(1024 * KIB, 'x'), false],
+        // /ingest with --max-frame-kib 1: uWS hands on up to 1 MiB.
+        ['/ingest text', `${tight.ws}/ingest`, Buffer.alloc(4 * KIB, 'x'), false],
+        ['/ingest binary', `${tight.ws}/ingest`, Buffer.alloc(KIB + 1), true],
+        ['/ingest fragmented', `${tight.ws}/ingest`, [Buffer.alloc(300 * KIB, 'x'), Buffer.alloc(300 * KIB, 'x')], false],
+      ];
+      for (const [what, url, message, binary] of cases) {
+        const client = await closeFor(url, message, binary);
+        assert.equal(client.closeCode, 1009, what);
+        assert.match(client.closeReason, /^message of \d+ bytes is over the \d+-byte limit of \/(ws|ingest)/, what);
+      }
     } finally {
       await tight.stop();
+    }
+  });
+
+  it('is dropped by uWebSockets.js, without a close frame, past the transport limit or for invalid UTF-8; the server logs why', async () => {
+    // uWS closes the TCP connection itself in these cases, before tickflow
+    // sees the message, so no close code can reach the client (1006): see
+    // docs/protocol.md. What the server can do is say so in its log.
+    const drops = async (target: RunningServer, route: string, message: Buffer, binary: boolean, reason: string): Promise<void> => {
+      const client = await closeFor(`${target.ws}${route}`, message, binary);
+      assert.equal(client.closeCode, 1006, `${route}: ${reason}`);
+      await until(
+        () => target.logs.some((line) => line.includes('dropped without a close frame') && line.includes(reason) && line.includes(route)),
+        `a log line for ${reason} on ${route}`,
+        15_000,
+      );
+    };
+    // One server per case: the log line comes at most once per 10 s.
+    const servers = await Promise.all(
+      ['d', 'e', 'f'].map((name) => startServer(['--source', 'none', '--db', join(dir, `${name}.db`), '--max-frame-kib', '1'])),
+    );
+    try {
+      const [d, e, f] = servers as [RunningServer, RunningServer, RunningServer];
+      await drops(d, '/ingest', Buffer.alloc(2 * 1024 * 1024, 'x'), false, 'Received too big message');
+      await drops(e, '/ingest', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), false, 'Received invalid UTF-8');
+      await drops(f, '/ws', Buffer.from('{"op":"ping","id":"\xc3\x28"}', 'latin1'), false, 'Received invalid UTF-8');
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
     }
   });
 });

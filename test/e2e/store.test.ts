@@ -115,6 +115,48 @@ describe('store round trip', () => {
     });
   });
 
+  it("keeps at most 4 KiB of a dead letter's input text, says it was cut and how long it was, and keeps short ones whole", async () => {
+    // 'é' is two bytes in UTF-8: 4095 one-byte characters and then 'é' cannot all fit in 4096 bytes.
+    const raw = `${'x'.repeat(4095)}${'é'.repeat(250_000)}`;
+    const symbol = 'S'.repeat(900_000);
+    const long: DeadLetterRecord[] = [
+      { type: 'dead_letter', reason: 'unparsable', field: '', message: 'not JSON', line: 1, raw },
+      {
+        type: 'dead_letter',
+        reason: 'invalid_value',
+        field: 'symbol',
+        message: 'symbol must be 1-32 characters',
+        line: 2,
+        tick: { symbol, event_type: 'TRADE', exchange: 'XNAS' },
+      },
+      { type: 'dead_letter', reason: 'unparsable', field: '', message: 'not JSON', line: 3, raw: 'é'.repeat(2048) },
+    ];
+    const path = freshPath();
+    await withStore({ path }, async (store) => {
+      long.forEach((record, i) => store.write({ kind: 'dead_letter', record, receivedAt: 1_700_000_000_000 + i }));
+      await store.flush();
+      const [first, second, third] = (await store.queryDeadLetters({})).map((d) => d.record);
+      assertSameRecords(first, { ...long[0], raw: 'x'.repeat(4095), truncated: { raw: Buffer.byteLength(raw) } });
+      assertSameRecords(second, {
+        ...long[1],
+        tick: { symbol: 'S'.repeat(4096), event_type: 'TRADE', exchange: 'XNAS' },
+        truncated: { 'tick.symbol': 900_000 },
+      });
+      assertSameRecords(third, long[2]); // exactly 4096 bytes: kept whole
+    });
+    const db = new Database(path, { readonly: true });
+    try {
+      const widest = db
+        .prepare('SELECT max(coalesce(length(CAST(raw AS BLOB)), 0) + coalesce(length(CAST(tick AS BLOB)), 0)) AS n FROM dead_letters')
+        .get() as {
+        n: number;
+      };
+      assert.ok(widest.n < 5000, `the widest row holds ${widest.n} bytes of input`);
+    } finally {
+      db.close();
+    }
+  });
+
   it('keeps the first write of a final bar or indicator key: a record regenerated after a restore is recognised', async () => {
     await withStore({ path: freshPath() }, async (store) => {
       store.write(barEntry(bar('AAPL', '1m', 0, { close: 1 }), 1));

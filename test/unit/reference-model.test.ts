@@ -119,6 +119,35 @@ describe('reference model: bars', () => {
   });
 });
 
+describe('reference model: bars that would overflow', () => {
+  it('rejects as out_of_range a trade that would take a bar past 2^53 − 1 of volume or the largest double of notional', () => {
+    const HALF = 2 ** 52;
+    const result = run([
+      trade(0, 10, HALF), // 1s bar [T0, T0 + 1s): volume 2^52
+      trade(1, 10, HALF), // 2^52 + 2^52 = 2^53 > 2^53 − 1: rejected
+      trade(2, 10, HALF - 1), // 2^53 − 1 exactly: accepted
+      trade(1500, 10, 1), // the next 1s bar, but the 1m bar already holds 2^53 − 1: rejected
+      trade(60_000, 1e300, 1e10, { symbol: 'MSFT' }), // 1e310: no double holds it, rejected
+      trade(60_001, 1e308, 1, { symbol: 'MSFT' }), // 1e308: accepted
+      trade(61_000, 1e308, 1, { symbol: 'MSFT' }), // another 1s bar, but the 1m bar would hold 2e308: rejected
+    ]);
+    assert.deepEqual(
+      result.deadLetters.map((d) => [d.index, d.reason]),
+      [
+        [1, 'out_of_range'],
+        [3, 'out_of_range'],
+        [4, 'out_of_range'],
+        [6, 'out_of_range'],
+      ],
+    );
+    assert.deepEqual([result.accepted, result.rejected], [3, 4]);
+    const aapl = barsOf(result, '5m').find((b) => b.symbol === 'AAPL');
+    assert.deepEqual([aapl?.volume, aapl?.vwap, aapl?.trade_count], [2 ** 53 - 1, 10, 2]);
+    const msft = barsOf(result, '1m').find((b) => b.symbol === 'MSFT');
+    assert.deepEqual([msft?.volume, msft?.vwap], [1, 1e308]);
+  });
+});
+
 describe('reference model: indicators', () => {
   it('emits one record per sliding window holding a trade, and HIGH_VOLATILITY above 2%', () => {
     // size 60 s, slide 30 s: ts +10 s lies in [−30 s, 30 s) and [0, 60 s); ts +40 s in [0, 60 s) and [30 s, 90 s).

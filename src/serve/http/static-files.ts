@@ -10,7 +10,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import { packagePath } from '../../single-executable/layout';
-import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { endWith, type Routes } from './routes';
 
 /** dashboard/dist of this checkout, or the dashboard folder the single executable unpacked. */
 export const DASHBOARD_DIST = packagePath('dashboard/dist', 'dashboard');
@@ -90,7 +91,8 @@ function load(root: string): Map<string, StaticFile> | null {
   return files.has('/index.html') ? files : null;
 }
 
-function send(res: HttpResponse, status: string, file: StaticFile): void {
+/** `head`: a HEAD request, answered with the headers alone. */
+function send(res: HttpResponse, status: string, file: StaticFile, head: boolean): void {
   res.cork(() => {
     res
       .writeStatus(status)
@@ -100,7 +102,7 @@ function send(res: HttpResponse, status: string, file: StaticFile): void {
       // A ?token= in the page URL must not leak through a Referer header.
       .writeHeader('Referrer-Policy', 'no-referrer');
     if (file.type.startsWith('text/html')) res.writeHeader('Content-Security-Policy', PAGE_POLICY);
-    res.end(file.body);
+    endWith(res, file.body, head);
   });
 }
 
@@ -112,25 +114,25 @@ const NOT_FOUND: StaticFile = {
 const NOT_BUILT: StaticFile = { body: Buffer.from(NOT_BUILT_PAGE), type: 'text/html; charset=utf-8', cacheControl: 'no-store' };
 
 /**
- * Registers / (and /index.html) and /assets/* on the app. Must come before
- * the catch-all route, which would otherwise answer them with a 404.
+ * Registers / (and /index.html) and /assets/* (GET and HEAD). Must come
+ * before the catch-all route, which would otherwise answer them with a 404.
  */
-export function registerStatic(app: TemplatedApp, root: string): StaticSummary {
+export function registerStatic(routes: Routes, root: string): StaticSummary {
   const files = load(root);
   if (files === null) {
-    const notBuilt = (res: HttpResponse): void => send(res, '503 Service Unavailable', NOT_BUILT);
-    app.get('/', notBuilt);
-    app.get('/index.html', notBuilt);
-    app.get('/assets/*', notBuilt);
+    const notBuilt = (res: HttpResponse, _req: HttpRequest, head: boolean): void => send(res, '503 Service Unavailable', NOT_BUILT, head);
+    routes.get('/', notBuilt);
+    routes.get('/index.html', notBuilt);
+    routes.get('/assets/*', notBuilt);
     return { built: false, files: 0, bytes: 0 };
   }
   const index = files.get('/index.html') as StaticFile;
-  app.get('/', (res: HttpResponse) => send(res, '200 OK', index));
-  app.get('/index.html', (res: HttpResponse) => send(res, '200 OK', index));
-  app.get('/assets/*', (res: HttpResponse, req: HttpRequest) => {
+  routes.get('/', (res, _req, head) => send(res, '200 OK', index, head));
+  routes.get('/index.html', (res, _req, head) => send(res, '200 OK', index, head));
+  routes.get('/assets/*', (res, req, head) => {
     const file = files.get(req.getUrl());
-    if (file === undefined) send(res, '404 Not Found', NOT_FOUND);
-    else send(res, '200 OK', file);
+    if (file === undefined) send(res, '404 Not Found', NOT_FOUND, head);
+    else send(res, '200 OK', file, head);
   });
   let bytes = 0;
   for (const file of files.values()) bytes += file.body.length;

@@ -6,11 +6,14 @@
 // backpressure can be checked on a timer.
 
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from 'uWebSockets.js';
+import type { Logger } from '../../log';
 import type { Principal } from '../access/auth';
+import { RateLimiter } from '../access/rate-limiter';
 import type { ChannelHub } from '../hub/channel-hub';
 import type { IngestConnection, IngestEndpoint } from './ingest-endpoint';
-import { CloseCode } from '../../records/protocol';
+import { CloseCode, ErrorCode, errorFrame } from '../../records/protocol';
 import { SubscriberSession, type ChannelHistory, type SessionLimits } from './subscriber-session';
+import { TransportDrops } from './transport-drops';
 
 /** Largest control message a subscriber may send on /ws. */
 const CONTROL_FRAME_BYTES = 64 * 1024;
@@ -30,6 +33,8 @@ interface SocketData {
   readonly binary: boolean;
   session?: SubscriberSession;
   ingest?: IngestConnection;
+  /** /ws: paces the error frames that answer binary frames, at --rate-limit (made at the first one). */
+  binaryReplies?: RateLimiter;
 }
 
 export interface SocketDeps {
@@ -45,6 +50,7 @@ export interface SocketDeps {
   /** --max-frame-kib in bytes: the largest /ingest frame. */
   readonly maxFrameBytes: number;
   readonly clients: ClientStats;
+  readonly log: Logger;
 }
 
 /** The open sockets and subscriber sessions, as the routes keep them. */
@@ -56,22 +62,39 @@ export interface OpenSockets {
 }
 
 /**
- * uWebSockets.js drops a connection without a close frame when a message
- * exceeds its own limit, so its limit sits above ours and we close with 1009
- * and a reason ourselves.
+ * uWebSockets.js drops a connection without a close frame (the client sees
+ * 1006) when a message exceeds its own limit, and it holds a message whole
+ * before anyone sees it, so its limit is also what one connection may make
+ * the server buffer. It sits above ours, and a message between the two gets
+ * 1009 and a reason from us; one beyond it is dropped by uWS and logged
+ * (transport-drops.ts).
  */
 function transportLimit(bytes: number): number {
   return Math.max(2 * bytes, 1 << 20);
 }
 
-function tooBig(ws: WebSocket<SocketData>, size: number, limit: number): boolean {
+function tooBig(ws: WebSocket<SocketData>, size: number, limit: number, what: string): boolean {
   if (size <= limit) return false;
-  ws.end(CloseCode.TOO_BIG, `frame of ${size} bytes exceeds the ${limit}-byte limit`);
+  ws.end(CloseCode.TOO_BIG, `message of ${size} bytes is over the ${limit}-byte limit of ${what}`);
   return true;
+}
+
+/** /ws takes JSON text frames only; a binary frame is answered, not silently dropped. */
+function binaryOnWs(ws: WebSocket<SocketData>, size: number, rateLimit: number): void {
+  const data = ws.getUserData();
+  const now = Date.now();
+  data.binaryReplies ??= new RateLimiter(rateLimit, 2 * rateLimit, now);
+  // Past --rate-limit the frames are still ignored, without a reply each: the client has been told.
+  if (!data.binaryReplies.take(now)) return;
+  const message = `/ws takes JSON text frames (subscribe, unsubscribe, ping); a binary frame of ${size} bytes was ignored`;
+  ws.send(errorFrame(ErrorCode.BAD_REQUEST, message), false);
 }
 
 export function registerSockets(app: TemplatedApp, deps: SocketDeps): OpenSockets {
   const { hub, clients, ingest } = deps;
+  const drops = new TransportDrops(deps.log);
+  const wsTransport = transportLimit(CONTROL_FRAME_BYTES);
+  const ingestTransport = transportLimit(deps.maxFrameBytes);
   const sockets = new Set<WebSocket<SocketData>>();
   const sessions = new Set<SubscriberSession>();
   let nextSession = 1;
@@ -97,7 +120,7 @@ export function registerSockets(app: TemplatedApp, deps: SocketDeps): OpenSocket
     };
 
   app.ws<SocketData>('/ws', {
-    maxPayloadLength: transportLimit(CONTROL_FRAME_BYTES),
+    maxPayloadLength: wsTransport,
     // No limit inside uWS: over its limit it silently skips messages, the
     // close frame included, and the client would see 1006 instead of 4008.
     // The sessions enforce --max-client-kib themselves (checkBackpressure).
@@ -114,13 +137,15 @@ export function registerSockets(app: TemplatedApp, deps: SocketDeps): OpenSocket
       if (data.binary) clients.binarySubscribers++;
     },
     message: (ws, message, isBinary) => {
-      if (isBinary || tooBig(ws, message.byteLength, CONTROL_FRAME_BYTES)) return;
-      ws.getUserData().session?.onMessage(Buffer.from(message).toString('utf8'));
+      if (tooBig(ws, message.byteLength, CONTROL_FRAME_BYTES, '/ws control messages')) return;
+      if (isBinary) binaryOnWs(ws, message.byteLength, deps.limits.rateLimit);
+      else ws.getUserData().session?.onMessage(Buffer.from(message).toString('utf8'));
     },
     drain: (ws) => {
       ws.getUserData().session?.checkBackpressure();
     },
-    close: (ws, code) => {
+    close: (ws, code, reason) => {
+      drops.closed('/ws', code, Buffer.from(reason).toString('utf8'), wsTransport);
       const data = ws.getUserData();
       if (data.session !== undefined) {
         if (code === CloseCode.SLOW_CONSUMER) clients.slowCloses++;
@@ -134,7 +159,7 @@ export function registerSockets(app: TemplatedApp, deps: SocketDeps): OpenSocket
   });
 
   app.ws<SocketData>('/ingest', {
-    maxPayloadLength: transportLimit(deps.maxFrameBytes),
+    maxPayloadLength: ingestTransport,
     maxBackpressure: 4 * 1024 * 1024,
     idleTimeout: 120,
     sendPingsAutomatically: true,
@@ -146,9 +171,12 @@ export function registerSockets(app: TemplatedApp, deps: SocketDeps): OpenSocket
     },
     message: (ws, message, isBinary) => {
       const connection = ws.getUserData().ingest;
-      if (connection !== undefined && !tooBig(ws, message.byteLength, deps.maxFrameBytes)) ingest.message(connection, message, isBinary);
+      if (connection !== undefined && !tooBig(ws, message.byteLength, deps.maxFrameBytes, '/ingest (--max-frame-kib)')) {
+        ingest.message(connection, message, isBinary);
+      }
     },
-    close: (ws) => {
+    close: (ws, code, reason) => {
+      drops.closed('/ingest', code, Buffer.from(reason).toString('utf8'), ingestTransport);
       const connection = ws.getUserData().ingest;
       if (connection !== undefined) ingest.close(connection);
       sockets.delete(ws);

@@ -58,8 +58,17 @@ alerts():number {
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
 }
 
+/**
+ * Trades the partition rejected as out_of_range: they would have taken a
+ * bar past an exact volume or a finite notional.
+ */
+rejected():number {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
 static startPartitionReport(builder:flatbuffers.Builder) {
-  builder.startObject(7);
+  builder.startObject(8);
 }
 
 static addPartition(builder:flatbuffers.Builder, partition:number) {
@@ -90,12 +99,16 @@ static addAlerts(builder:flatbuffers.Builder, alerts:number) {
   builder.addFieldFloat64(6, alerts, 0.0);
 }
 
+static addRejected(builder:flatbuffers.Builder, rejected:number) {
+  builder.addFieldFloat64(7, rejected, 0.0);
+}
+
 static endPartitionReport(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createPartitionReport(builder:flatbuffers.Builder, partition:number, accepted:number, duplicate:number, late:number, bars:number, indicators:number, alerts:number):flatbuffers.Offset {
+static createPartitionReport(builder:flatbuffers.Builder, partition:number, accepted:number, duplicate:number, late:number, bars:number, indicators:number, alerts:number, rejected:number):flatbuffers.Offset {
   PartitionReport.startPartitionReport(builder);
   PartitionReport.addPartition(builder, partition);
   PartitionReport.addAccepted(builder, accepted);
@@ -104,6 +117,7 @@ static createPartitionReport(builder:flatbuffers.Builder, partition:number, acce
   PartitionReport.addBars(builder, bars);
   PartitionReport.addIndicators(builder, indicators);
   PartitionReport.addAlerts(builder, alerts);
+  PartitionReport.addRejected(builder, rejected);
   return PartitionReport.endPartitionReport(builder);
 }
 }
