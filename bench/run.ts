@@ -1,11 +1,13 @@
 // `npm run bench [-- SCENARIO... [--quick] [--runs N] ...]`: the HDR
-// benchmark suite. Scenarios: ring, replay, live, fanout, soak (soak runs
-// only when named: it takes ten minutes). Each prints the machine and its
+// benchmark suite. Scenarios: ring, replay, live, fanout, soak and engines
+// (soak and engines run only when named: soak takes ten minutes, engines
+// needs Java and Kafka's jars). Each prints the machine and its
 // settings, then writes bench/results/<scenario>.json, .hgrm files and a
 // plot; `npm run bench:report` turns the summaries into docs/benchmarks.md.
 
 import { initHdr } from './hdr';
 import { machineLine } from './machine';
+import { enginesScenario } from './scenarios/engines';
 import { fanoutScenario } from './scenarios/fanout';
 import type { EngineKind } from './load/engine-process';
 import { liveScenario } from './scenarios/live';
@@ -13,7 +15,7 @@ import { replayScenario } from './scenarios/replay';
 import { ringScenario } from './scenarios/ring';
 import { soakScenario } from './scenarios/soak';
 
-const SCENARIOS = ['ring', 'replay', 'live', 'fanout', 'soak'] as const;
+const SCENARIOS = ['ring', 'replay', 'live', 'fanout', 'soak', 'engines'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const DEFAULT: readonly Scenario[] = ['ring', 'replay', 'live', 'fanout'];
 
@@ -85,6 +87,9 @@ async function main(): Promise<void> {
         break;
       case 'soak':
         await soakScenario({ minutes: Number(flag('minutes') ?? 10), rate: 50_000 });
+        break;
+      case 'engines':
+        await enginesScenario({ rates: rates(flag('rates') ?? (quick ? '1000' : '1000,5000')), seconds: quick ? 5 : 20, runs });
         break;
     }
   }

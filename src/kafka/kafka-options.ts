@@ -105,11 +105,19 @@ export function checkConsumerOptions(options: {
 }
 
 /** Checks a producer's options. */
-export function checkProducerOptions(options: { transactionalId?: string; transactionTimeoutMs?: number }): void {
+export function checkProducerOptions(options: { transactionalId?: string; transactionTimeoutMs?: number; acks?: string }): void {
   if (options.transactionalId !== undefined && (typeof options.transactionalId !== 'string' || options.transactionalId === '')) {
     throw new ConfigError(
       `kafka producer option transactionalId: expected a non-empty string, got ${JSON.stringify(options.transactionalId)}`,
     );
   }
   integer('kafka producer option transactionTimeoutMs', options.transactionTimeoutMs, 60_000, 1);
+  if (options.acks !== undefined && options.acks !== 'all' && options.acks !== 'leader') {
+    throw new ConfigError(`kafka producer option acks: expected "all" or "leader", got ${JSON.stringify(options.acks)}`);
+  }
+  if (options.acks === 'leader' && options.transactionalId !== undefined) {
+    throw new ConfigError(
+      'kafka producer option acks: expected "all" with a transactionalId (transactions need idempotence), got "leader"',
+    );
+  }
 }

@@ -74,7 +74,7 @@ export interface ConsumerHandlers {
 }
 
 export interface KafkaPort {
-  /** An idempotent producer (acks from all in-sync replicas); with `transactionalId`, a transactional one. */
+  /** An idempotent producer (acks from all in-sync replicas) unless `acks: 'leader'`; with `transactionalId`, a transactional one. */
   producer(options?: ProducerOptions): Promise<ProducerPort>;
   /** A consumer in a group; subscribe, then run. */
   consumer(options: ConsumerOptions): Promise<ConsumerPort>;
@@ -87,6 +87,14 @@ export interface KafkaPort {
 export interface ProducerOptions {
   /** Makes the producer transactional; a newer producer with the same id fences this one. */
   transactionalId?: string;
+  /**
+   * 'all' (default): a send resolves once every in-sync replica has the
+   * records, and the producer is idempotent. 'leader': once the partition's
+   * leader has them, not idempotent (a retried batch may be written twice):
+   * for data that newer data supersedes, where a shorter wait matters more.
+   * Not with `transactionalId`.
+   */
+  acks?: 'all' | 'leader';
   /** ms the broker lets a transaction stay open before aborting it; default 60000. */
   transactionTimeoutMs?: number;
 }
@@ -106,7 +114,7 @@ export interface ConsumerOptions {
 }
 
 export interface ProducerPort {
-  /** Writes one batch (any topics); resolves once acked by all in-sync replicas. Not on a transactional producer. */
+  /** Writes one batch (any topics); resolves once acked as the producer's `acks` says. Not on a transactional producer. */
   send(records: KafkaRecord[]): Promise<void>;
   /** Begins a transaction (transactional producers only; one open transaction at a time). */
   transaction(): Promise<TransactionPort>;

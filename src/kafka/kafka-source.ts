@@ -20,14 +20,22 @@
 // ring room when the partitions are busy; kafkajs fetches the next batch only
 // after, so an engine that falls behind reads no further rather than
 // buffering.
+//
+// Other engines' symbols: their final records are read back from the result
+// topics (committed only), their trades, quotes and forming bars from the
+// live feed (live-feed.ts), and both are handed to the server for its
+// subscribers, except those of input partitions this engine owns itself.
 
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Rejection } from '../records/rejection';
 import { ValidTick, validateTick } from '../ingest/tick-validator';
 import { checkpointRecords, loadCheckpoint } from './checkpoint-topic';
+import { INPUT_PARTITION_HEADER } from './headers';
 import type { ConsumedBatch, ConsumerPort, KafkaPort, KafkaRecord, ProducerPort, TopicPartition } from './kafka-port';
 import { createKafkaPort } from './kafkajs-port';
+import { LiveFeed, type LiveCounts } from './live-feed';
 import type { ResultMessage } from '../records/result-messages';
 import {
   ALERTS_TOPIC,
@@ -35,6 +43,7 @@ import {
   CHECKPOINT_TOPIC,
   DEAD_LETTER_TOPIC,
   INDICATORS_TOPIC,
+  LIVE_TOPIC,
   RAW_TOPIC,
   TOPIC_CONFIGS,
 } from '../records/topics';
@@ -42,8 +51,6 @@ import type { DeadLetterRecord } from '../records/records';
 import { joinCheckpoint, splitCheckpoint } from '../sources/checkpoint-blob';
 import type { SourceContext, TickSource } from '../sources/tick-source';
 
-/** Header naming the input partition a result came from, so other engines can tell theirs apart. */
-export const INPUT_PARTITION_HEADER = 'tickflow-input-partition';
 /** Source positions of Kafka ticks: partition * 2^40 + offset. */
 const PARTITION_SPAN = 2 ** 40;
 const RESULT_TOPICS = [BARS_TOPIC, INDICATORS_TOPIC, ALERTS_TOPIC, DEAD_LETTER_TOPIC];
@@ -66,6 +73,11 @@ export interface KafkaSourceOptions {
   readonly topicPartitions: number;
   /** Results of partitions another engine owns, read from the result topics (for local subscribers). */
   readonly remote: (topic: string, key: string, value: string) => void;
+  /**
+   * Live data (a trade, quote or forming bar as its JSON record) of a symbol
+   * another engine owns, and its channel; returns whether it was published.
+   */
+  readonly remoteLive: (channel: string, value: string) => boolean;
 }
 
 /** One input partition this engine owns. */
@@ -91,10 +103,18 @@ export class KafkaSource implements TickSource {
   /** Transactions committed, and failed (the partition was then restored from its checkpoint). */
   commits = 0;
   failures = 0;
+  /** This engine's id in the group's live feed: host, process and a random part, unique across restarts. */
+  readonly engineId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   private readonly port: KafkaPort;
+  private readonly liveFeed: LiveFeed;
 
   get ownedPartitions(): number {
     return this.owned.size;
+  }
+
+  /** The live feed's numbers, for /metrics. */
+  get live(): LiveCounts {
+    return this.liveFeed;
   }
 
   private consumer: ConsumerPort | null = null;
@@ -118,10 +138,31 @@ export class KafkaSource implements TickSource {
     context.pipeline.onCheckpointMark((id, worker) => {
       if (this.cycle !== null && id === this.cycle.id) this.cycle.passed.add(worker);
     });
+    this.liveFeed = new LiveFeed({
+      brokers: options.brokers,
+      engineId: this.engineId,
+      log: context.log,
+      deliver: (channel, value, partition) => {
+        // The owner's own subscribers get the symbol from its engine; records
+        // of a partition this engine has taken over are the old owner's last.
+        return !this.owned.has(partition) && options.remoteLive(channel, value);
+      },
+    });
   }
 
   start(): void {
     void this.run().catch((err: unknown) => this.context.log('kafka source failed', { error: (err as Error).message }));
+  }
+
+  /**
+   * A trade, quote or forming bar the engine published on `channel`: sent to
+   * the other engines when its symbol is of an input partition this engine
+   * owns (not a tick of /ingest). Only queued here; `data` is read at once.
+   */
+  forward(channel: string, symbol: string, data: { toString(): string }): void {
+    const partition = this.symbolPartition.get(symbol);
+    if (partition === undefined || !this.owned.has(partition)) return;
+    this.liveFeed.offer(channel, symbol, data.toString(), partition);
   }
 
   /** Every final record and worker dead letter from the engine, with the symbol and worker it came from. */
@@ -145,10 +186,13 @@ export class KafkaSource implements TickSource {
       await admin.createTopics([
         ...RESULT_TOPICS.map((topic) => ({ topic, numPartitions: this.options.topicPartitions })),
         { topic: CHECKPOINT_TOPIC, numPartitions: 1, configs: { ...TOPIC_CONFIGS[CHECKPOINT_TOPIC] } },
+        { topic: LIVE_TOPIC, numPartitions: this.options.topicPartitions, configs: { ...TOPIC_CONFIGS[LIVE_TOPIC] } },
       ]);
     } finally {
       await admin.disconnect();
     }
+    // Beside the group's consumer, not before it: joining its own group takes a moment.
+    void this.liveFeed.start().catch((err: unknown) => this.context.log('live feed failed', { error: (err as Error).message }));
     const consumer = await this.port.consumer({
       groupId: this.options.group,
       readCommitted: true,
@@ -399,6 +443,7 @@ export class KafkaSource implements TickSource {
     if (this.timer !== null) clearInterval(this.timer);
     await this.locked(() => this.commitCycle());
     await this.consumer?.disconnect().catch(() => undefined);
+    await this.liveFeed.stop();
     await this.results?.disconnect().catch(() => undefined);
     for (const owned of this.owned.values()) await owned.producer?.disconnect().catch(() => undefined);
     await this.port.close().catch(() => undefined);

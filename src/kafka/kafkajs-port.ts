@@ -99,8 +99,9 @@ export function createKafkaPort(options: KafkaPortOptions): KafkaPort {
     async producer(producerOptions: ProducerOptions = {}): Promise<ProducerPort> {
       checkProducerOptions(producerOptions);
       const transactional = producerOptions.transactionalId !== undefined;
+      const acks = producerOptions.acks === 'leader' ? 1 : -1;
       const producer = kafka.producer({
-        idempotent: true,
+        idempotent: acks === -1,
         // One request in flight per broker keeps the order of batches when one is retried.
         maxInFlightRequests: 1,
         transactionalId: producerOptions.transactionalId,
@@ -111,7 +112,7 @@ export function createKafkaPort(options: KafkaPortOptions): KafkaPort {
         retry,
       });
       await connect('producer', producer);
-      const port = producerPort(producer, transactional, () => open.delete(port));
+      const port = producerPort(producer, transactional, acks, () => open.delete(port));
       return track(port);
     },
 
@@ -149,7 +150,7 @@ export function createKafkaPort(options: KafkaPortOptions): KafkaPort {
   };
 }
 
-function producerPort(producer: Producer, transactional: boolean, forget: () => void): ProducerPort {
+function producerPort(producer: Producer, transactional: boolean, acks: -1 | 1, forget: () => void): ProducerPort {
   return {
     async send(records) {
       // kafkajs would write these under a separate, non-transactional producer id,
@@ -157,7 +158,7 @@ function producerPort(producer: Producer, transactional: boolean, forget: () => 
       if (transactional)
         throw new KafkaError('send() on a transactional producer: write through transaction() instead', { retriable: false });
       if (records.length === 0) return;
-      await call('send', () => producer.sendBatch({ acks: -1, topicMessages: byTopic(records) }));
+      await call('send', () => producer.sendBatch({ acks, topicMessages: byTopic(records) }));
     },
     async transaction() {
       if (!transactional) throw new KafkaError('transaction() needs a producer created with a transactionalId', { retriable: false });

@@ -13,10 +13,20 @@ export const ALERTS_TOPIC = 'anomaly-alerts';
 export const DEAD_LETTER_TOPIC = 'market-data-dlq';
 /** Engine checkpoints, one key per input partition; compacted so that only the latest survives. */
 export const CHECKPOINT_TOPIC = 'tickflow-checkpoints';
+/**
+ * Live data of the engines of a consumer group (trades, quotes, forming
+ * bars), so that every engine serves every symbol: key = symbol, value = the
+ * channel message's JSON record, the sending engine and the channel in
+ * headers. tickflow's own, like the checkpoints: a feed, not a history, so it
+ * keeps about a minute.
+ */
+export const LIVE_TOPIC = 'tickflow-live';
 
 /** Topic-level configs the engine asks for when it creates a topic itself. */
 export const TOPIC_CONFIGS: Readonly<Record<string, Readonly<Record<string, string>>>> = Object.freeze({
   [CHECKPOINT_TOPIC]: Object.freeze({ 'cleanup.policy': 'compact' }),
+  // Retention applies to closed segments only: roll one a minute, or the 1 GiB default segment would keep days.
+  [LIVE_TOPIC]: Object.freeze({ 'cleanup.policy': 'delete', 'retention.ms': '60000', 'segment.ms': '60000' }),
 });
 
 /** All tickflow topics, in the order an operator would create them. */
@@ -27,4 +37,5 @@ export const ALL_TOPICS: readonly string[] = Object.freeze([
   ALERTS_TOPIC,
   DEAD_LETTER_TOPIC,
   CHECKPOINT_TOPIC,
+  LIVE_TOPIC,
 ]);

@@ -18,9 +18,8 @@ import type { Logger } from '../log';
 import { Engine } from '../partition/engine';
 import type { Placement } from '../partition/partition-host';
 import { partitionsFor } from '../partition/placement';
-import type { AlertRecord, BarRecord, DeadLetterRecord, IndicatorRecord } from '../records/records';
+import type { DeadLetterRecord } from '../records/records';
 import type { DeadLetterReason } from '../records/rejection';
-import { ALERTS_TOPIC, BARS_TOPIC, INDICATORS_TOPIC } from '../records/topics';
 import { FileSource } from '../sources/file-source';
 import { SyntheticSource } from '../sources/synthetic-source';
 import type { SourceContext, TickSource } from '../sources/tick-source';
@@ -29,8 +28,9 @@ import { LOCAL_PRINCIPAL, TokenRegistry, tokenOf, type Principal } from './acces
 import { registerHttp } from './http/http-api';
 import { serverMetrics } from './http/server-metrics';
 import { WatermarkAdmin } from './http/watermark-admin';
-import { ChannelHub, FrameInfo } from './hub/channel-hub';
+import { ChannelHub } from './hub/channel-hub';
 import { RecordRouter } from './hub/record-router';
+import { RemoteRecords } from './hub/remote-records';
 import { StageLatency } from './hub/stage-latency';
 import { FutureGuard } from './ws/future-guard';
 import { IngestEndpoint } from './ws/ingest-endpoint';
@@ -126,6 +126,7 @@ export class TickflowServer {
       admit: (tick: ValidTick) => futureGuard.check(tick),
       log: (msg: string, f?: Record<string, unknown>) => log.info(msg, f),
     };
+    const remote = new RemoteRecords(hub, store, intervals);
     const kafkaSource =
       config.source === 'kafka'
         ? new KafkaSource(context, {
@@ -133,7 +134,8 @@ export class TickflowServer {
             group: config.kafkaGroup,
             checkpointMs: config.checkpointMs > 0 ? config.checkpointMs : 5000,
             topicPartitions: config.kafkaPartitions,
-            remote: (topic, key, value) => publishRemote(hub, store, topic, key, value),
+            remote: (topic, key, value) => remote.result(topic, key, value),
+            remoteLive: (channel, value) => remote.liveRecord(channel, value),
           })
         : null;
     const latency = new StageLatency();
@@ -143,6 +145,7 @@ export class TickflowServer {
       latency,
       store,
       results: kafkaSource === null ? null : (message, symbol, worker) => kafkaSource.result(message, symbol, worker),
+      live: kafkaSource === null ? null : (channel, data) => kafkaSource.forward(channel.name, channel.symbol, data),
       onDeadLetter: (record, origin) => ingest.workerDeadLetter(record, origin),
     });
     engine.deliverTo(router);
@@ -327,24 +330,4 @@ function checkBackpressure(open: OpenSockets, clients: ClientStats): void {
   clients.maxQueueBytes = max;
   clients.sumQueueBytes = sum;
   clients.conflated = conflated;
-}
-
-/**
- * A final record of an input partition another engine owns, read from the
- * result topics: published to local subscribers and kept in the local store.
- */
-function publishRemote(hub: ChannelHub, store: Store, topic: string, key: string, value: string): void {
-  const record = JSON.parse(value) as BarRecord | IndicatorRecord | AlertRecord;
-  const info = new FrameInfo();
-  if (topic === BARS_TOPIC && record.type === 'bar') {
-    const channel = hub.channel('bars', record.interval, record.symbol);
-    store.write({ kind: 'bar', channel: channel.name, seq: hub.publishJson(channel, value, info), record });
-  } else if (topic === INDICATORS_TOPIC && record.type === 'indicator') {
-    const channel = hub.channel('indicators', '', record.symbol);
-    store.write({ kind: 'indicator', channel: channel.name, seq: hub.publishJson(channel, value, info), record });
-  } else if (topic === ALERTS_TOPIC && record.type === 'alert') {
-    const channel = hub.channel('alerts', '', record.symbol);
-    const origin = key.slice(key.lastIndexOf('|') + 1);
-    store.write({ kind: 'alert', channel: channel.name, seq: hub.publishJson(channel, value, info), record, origin });
-  }
 }

@@ -115,6 +115,21 @@ describe('kafka port against a real broker', () => {
     );
   });
 
+  it("writes in order per key with a producer that waits for the partition leader only (acks: 'leader')", async () => {
+    const topic = unique('leader');
+    await broker.createTopics([{ topic, numPartitions: 2 }]);
+    const producer = await kafka.producer({ acks: 'leader' });
+    try {
+      for (let i = 0; i < 3; i++) await producer.send([{ topic, key: 'AAPL', value: `v${i}`, headers: { 'tickflow-engine': 'e1' } }]);
+    } finally {
+      await producer.disconnect();
+    }
+    assert.deepEqual(
+      kcatRead(topic).map(({ partition, value, headers }) => ({ partition, value, headers })),
+      [0, 1, 2].map((i) => ({ partition: 1, value: `v${i}`, headers: 'tickflow-engine=e1' })),
+    );
+  });
+
   it('resumes a consumer group after the offsets its previous member committed (by hand, then automatically)', async () => {
     const topic = unique('group');
     const groupId = unique('group');
@@ -434,6 +449,11 @@ describe('kafka port against a real broker', () => {
     await assert.rejects(
       offline.producer({ transactionTimeoutMs: 0 }),
       /kafka producer option transactionTimeoutMs: expected an integer >= 1, got 0/,
+    );
+    await assert.rejects(offline.producer({ acks: 'none' as 'all' }), /kafka producer option acks: expected "all" or "leader", got "none"/);
+    await assert.rejects(
+      offline.producer({ transactionalId: 't', acks: 'leader' }),
+      /kafka producer option acks: expected "all" with a transactionalId \(transactions need idempotence\), got "leader"/,
     );
     await offline.close();
   });

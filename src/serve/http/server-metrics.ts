@@ -10,6 +10,7 @@ import type { ChannelHub } from '../hub/channel-hub';
 import type { IngestEndpoint } from '../ws/ingest-endpoint';
 import type { ClientStats } from '../ws/sockets';
 import type { Engine } from '../../partition/engine';
+import type { LiveCounts } from '../../kafka/live-feed';
 import type { MirrorReport } from '../../kafka/mirror-protocol';
 import type { RetentionCounts } from '../../store/store';
 import type { RecordRouter } from '../hub/record-router';
@@ -28,7 +29,7 @@ export interface MetricsSources {
     stats(): { pendingWrites: number; committedBatches: number; failedBatches: number; retentionDeleted: RetentionCounts };
   } | null;
   readonly mirror: { report: MirrorReport } | null;
-  readonly kafkaSource: { commits: number; failures: number; ownedPartitions: number } | null;
+  readonly kafkaSource: { commits: number; failures: number; ownedPartitions: number; live: LiveCounts } | null;
   readonly watermarks: { requested: number; changed: number };
 }
 
@@ -265,6 +266,31 @@ export function serverMetrics(s: MetricsSources): MetricsRegistry {
       'Input partitions this engine owns in its consumer group.',
       'gauge',
       () => k.ownedPartitions,
+    );
+    m.value(
+      'tickflow_live_sent_total',
+      'Trades, quotes and forming bars of owned symbols written to the live topic for the other engines of the group.',
+      'counter',
+      () => k.live.sent,
+    );
+    m.value(
+      'tickflow_live_received_total',
+      "Trades, quotes and forming bars of other engines' symbols read from the live topic and published here.",
+      'counter',
+      () => k.live.received,
+    );
+    m.value(
+      'tickflow_live_dropped_total',
+      'Live records never sent: the oldest at a full queue, and every record of a failed send.',
+      'counter',
+      () => k.live.dropped,
+    );
+    m.value('tickflow_live_queue_depth', 'Live records waiting to be sent to Kafka.', 'gauge', () => k.live.queued);
+    m.value(
+      'tickflow_live_send_failures_total',
+      'Sends to the live topic that failed (their records dropped).',
+      'counter',
+      () => k.live.sendFailures,
     );
   }
   return m;

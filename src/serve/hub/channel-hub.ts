@@ -91,6 +91,15 @@ export class ChannelState {
   }
 }
 
+/** What each channel kind's binary messages carry. */
+const PAYLOAD_TYPES: Readonly<Record<ChannelKind, PayloadType>> = Object.freeze({
+  trades: PayloadType.TICK,
+  quotes: PayloadType.TICK,
+  bars: PayloadType.BAR,
+  indicators: PayloadType.INDICATOR,
+  alerts: PayloadType.ALERT,
+});
+
 /** The uWS topic a subscriber joins for a channel (or wildcard) name. */
 export function topicOf(name: string, binary: boolean): string {
   return binary ? `fb|${name}` : name;
@@ -222,9 +231,9 @@ export class ChannelHub {
     return this.log.after(channel, afterSeq);
   }
 
-  /** Publishes a record given as JSON text (results of another engine, read from Kafka). */
+  /** Publishes a record given as JSON text (records of another engine, read from Kafka). */
   publishJson(channel: ChannelState, data: string, info: FrameInfo): number {
-    const type = channel.kind === 'bars' ? PayloadType.BAR : channel.kind === 'indicators' ? PayloadType.INDICATOR : PayloadType.ALERT;
+    const type = PAYLOAD_TYPES[channel.kind];
     const payload = { payload: (): Uint8Array => this.fb.recordPayload(channel.kind, JSON.parse(data) as Record<string, unknown>).bytes };
     return this.publish(channel, this.jsonData.reset().utf8(data), info, type, payload);
   }

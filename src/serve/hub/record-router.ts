@@ -35,6 +35,12 @@ export interface RouterDeps {
    * commits these in its transactions). Null outside the Kafka source.
    */
   readonly results?: ((message: ResultMessage, symbol: string, worker: number) => void) | null;
+  /**
+   * Every trade, quote and forming bar just published, with its channel and
+   * its JSON record (valid only during the call): the Kafka source sends them
+   * to the other engines of its group. Null outside the Kafka source.
+   */
+  readonly live?: ((channel: ChannelState, data: JsonBytes) => void) | null;
 }
 
 export class RecordCounters {
@@ -149,6 +155,7 @@ export class RecordRouter implements ResultVisitor, PayloadSource {
     this.info.windowStart = 0;
     this.payloadBytes = null;
     hub.publish(channel, out, this.info, PayloadType.TICK, this);
+    this.deps.live?.(channel, out);
     this.counters.ticks++;
     if (t.timestamp > this.counters.newestEventTime) this.counters.newestEventTime = t.timestamp;
     if (probed) {
@@ -202,6 +209,7 @@ export class RecordRouter implements ResultVisitor, PayloadSource {
       this.deps.results?.(barMessage(record), record.symbol, this.worker);
     } else {
       this.counters.formingBars++;
+      this.deps.live?.(channel, this.out);
     }
   }
 
