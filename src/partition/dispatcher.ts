@@ -23,8 +23,11 @@ export class Dispatcher {
   /** Per partition, which exchange ids it has been told about. */
   private readonly knownExchanges: Array<Set<number>>;
   private readonly fields = new TickFields();
-  /** A new symbol whose REGISTER_NAME did not fit in its ring yet. */
-  private pendingSymbol = -1;
+  /**
+   * New symbols whose REGISTER_NAME did not fit in their ring yet. More than
+   * one: a refused tick may be retried after ticks of other new symbols.
+   */
+  private readonly unannounced = new Set<number>();
   /** The symbol id of the tick dispatch() last took. */
   lastSymbolId = -1;
 
@@ -70,13 +73,13 @@ export class Dispatcher {
       this.symbolIds.set(tick.symbol, symbolId);
       this.symbolNames.push(tick.symbol);
       this.symbolPartition.push(partitionOf(tick.symbol, this.inputs.length));
-      this.pendingSymbol = symbolId;
+      this.unannounced.add(symbolId);
     }
     const partition = this.symbolPartition[symbolId] as number;
     const ring = this.inputs[partition] as RingProducer;
-    if (this.pendingSymbol === symbolId) {
+    if (this.unannounced.size > 0 && this.unannounced.has(symbolId)) {
       if (!ring.write(Msg.REGISTER_NAME, this.encoder.registerName(NameKind.SYMBOL, symbolId, tick.symbol))) return -1 - partition;
-      this.pendingSymbol = -1;
+      this.unannounced.delete(symbolId);
     }
     let exchangeId = this.exchangeIds.get(tick.exchange);
     if (exchangeId === undefined) {
