@@ -33,7 +33,7 @@ import { Rejection } from '../records/rejection';
 import { ValidTick, validateTick } from '../ingest/tick-validator';
 import { checkpointRecords, loadCheckpoint } from './checkpoint-topic';
 import { INPUT_PARTITION_HEADER } from './headers';
-import type { ConsumedBatch, ConsumerPort, KafkaPort, KafkaRecord, ProducerPort, TopicPartition } from './kafka-port';
+import type { ConsumedBatch, ConsumedRecord, ConsumerPort, KafkaPort, KafkaRecord, ProducerPort, TopicPartition } from './kafka-port';
 import { createKafkaPort } from './kafkajs-port';
 import { LiveFeed, type LiveCounts } from './live-feed';
 import type { ResultMessage } from '../records/result-messages';
@@ -90,6 +90,10 @@ class Owned {
   readonly symbols = new Set<string>();
   /** Read up to the partition's end (as of the last fetch): idle closing may run. */
   caughtUp = false;
+  /** Records fetched but not yet taken (their engine partition was full), and the batch end they lead to. */
+  waiting: { records: ConsumedRecord[]; end: string; highWatermark: string } | null = null;
+  /** The input partition is paused until they are taken. */
+  paused = false;
   /** Results of this cycle, and of ticks after the cycle's checkpoint marker. */
   current: KafkaRecord[] = [];
   next: KafkaRecord[] = [];
@@ -103,6 +107,8 @@ export class KafkaSource implements TickSource {
   /** Transactions committed, and failed (the partition was then restored from its checkpoint). */
   commits = 0;
   failures = 0;
+  /** Times an input partition was paused because its tick's engine partition was full. */
+  pauses = 0;
   /** This engine's id in the group's live feed: host, process and a random part, unique across restarts. */
   readonly engineId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   private readonly port: KafkaPort;
@@ -258,6 +264,8 @@ export class KafkaSource implements TickSource {
       if (topic !== RAW_TOPIC) continue;
       const owned = this.owned.get(partition);
       this.owned.delete(partition);
+      // Not paused for a next owner here: what waited is the next owner's to read again.
+      if (owned?.paused === true) this.consumer?.resume([{ topic, partition }]);
       // Uncommitted results are the next owner's to produce again.
       void owned?.producer?.disconnect().catch(() => undefined);
     }
@@ -323,7 +331,13 @@ export class KafkaSource implements TickSource {
     await owned.ready;
     await this.locked(async () => {
       if (this.owned.get(batch.partition) !== owned) return;
-      const { pipeline, deadLetter } = this.context;
+      if (owned.waiting !== null) {
+        // Fetched before the partition was paused: after what already waits.
+        owned.waiting.records.push(...batch.records.filter((r) => BigInt(r.offset) >= BigInt(owned.waiting?.end ?? '0')));
+        owned.waiting.end = batch.nextOffset;
+        owned.waiting.highWatermark = batch.highWatermark;
+        return;
+      }
       const expected = BigInt(owned.nextOffset);
       const first = batch.records[0];
       if (expected >= 0n && first !== undefined && BigInt(first.offset) > expected) {
@@ -331,56 +345,87 @@ export class KafkaSource implements TickSource {
         this.consumer?.seek(RAW_TOPIC, batch.partition, owned.nextOffset);
         return;
       }
-      for (const record of batch.records) {
-        if (expected >= 0n && BigInt(record.offset) < expected) continue;
-        await this.room();
-        const origin = batch.partition * PARTITION_SPAN + Number(record.offset);
-        let value: unknown;
-        let rejection: Rejection | null;
-        try {
-          value = JSON.parse(record.value ?? '');
-          rejection = validateTick(value, this.tick) ?? this.context.admit(this.tick);
-        } catch (err) {
-          rejection = new Rejection('unparsable', '', `not valid JSON: ${(err as Error).message}`);
-        }
-        if (rejection !== null) {
-          const dead: DeadLetterRecord = {
-            type: 'dead_letter',
-            reason: rejection.reason,
-            field: rejection.field,
-            message: rejection.message,
-            line: origin,
-            raw: record.value ?? '',
-          };
-          deadLetter(dead);
-          owned.current.push({
-            topic: DEAD_LETTER_TOPIC,
-            key: record.key ?? '',
-            value: JSON.stringify(dead),
-            headers: { reason: dead.reason, [INPUT_PARTITION_HEADER]: String(batch.partition) },
-          });
-          continue;
-        }
-        owned.symbols.add(this.tick.symbol);
-        this.symbolPartition.set(this.tick.symbol, batch.partition);
-        pipeline.ingest(this.tick, origin);
-      }
-      owned.nextOffset = batch.nextOffset;
-      owned.caughtUp = BigInt(batch.nextOffset) >= BigInt(batch.highWatermark);
-      this.holdIdleWhileBehind();
-      pipeline.publish();
-      if (Date.now() - this.lastCommit >= this.options.checkpointMs) await this.commitCycle();
+      await this.take(owned, batch.records, batch.nextOffset, batch.highWatermark);
     });
   }
 
-  /** Waits while the engine's rings are over three quarters full. */
-  private async room(): Promise<void> {
-    const { pipeline } = this.context;
-    const capacity = pipeline.partitions.inputs[0]?.capacity ?? 1;
-    while (pipeline.ringOccupancy().input.some((used) => used > capacity * 0.75)) {
-      pipeline.publish();
-      await sleep(1);
+  /**
+   * Hands an input partition's records to the engine, in order, from the
+   * partition's next offset. When a tick's engine partition is full, the
+   * rest waits in memory, the input partition is paused (the consumer's
+   * pause(), so the other input partitions go on and nothing waits on the
+   * event loop), and it is taken on once the engine has room there.
+   */
+  private async take(owned: Owned, records: readonly ConsumedRecord[], end: string, highWatermark: string): Promise<void> {
+    const { pipeline, deadLetter } = this.context;
+    const expected = BigInt(owned.nextOffset);
+    let next = end;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i] as ConsumedRecord;
+      if (expected >= 0n && BigInt(record.offset) < expected) continue;
+      const origin = owned.partition * PARTITION_SPAN + Number(record.offset);
+      let value: unknown;
+      let rejection: Rejection | null;
+      try {
+        value = JSON.parse(record.value ?? '');
+        rejection = validateTick(value, this.tick) ?? this.context.admit(this.tick);
+      } catch (err) {
+        rejection = new Rejection('unparsable', '', `not valid JSON: ${(err as Error).message}`);
+      }
+      if (rejection !== null) {
+        const dead: DeadLetterRecord = {
+          type: 'dead_letter',
+          reason: rejection.reason,
+          field: rejection.field,
+          message: rejection.message,
+          line: origin,
+          raw: record.value ?? '',
+        };
+        deadLetter(dead);
+        owned.current.push({
+          topic: DEAD_LETTER_TOPIC,
+          key: record.key ?? '',
+          value: JSON.stringify(dead),
+          headers: { reason: dead.reason, [INPUT_PARTITION_HEADER]: String(owned.partition) },
+        });
+        continue;
+      }
+      const taken = pipeline.offer(this.tick, origin);
+      if (taken < 0) {
+        next = record.offset;
+        owned.waiting = { records: records.slice(i), end, highWatermark };
+        this.pauseUntilRoom(owned, -1 - taken);
+        break;
+      }
+      owned.symbols.add(this.tick.symbol);
+      this.symbolPartition.set(this.tick.symbol, owned.partition);
     }
+    owned.nextOffset = next;
+    owned.caughtUp = owned.waiting === null && BigInt(end) >= BigInt(highWatermark);
+    this.holdIdleWhileBehind();
+    pipeline.publish();
+    if (Date.now() - this.lastCommit >= this.options.checkpointMs) await this.commitCycle();
+  }
+
+  private pauseUntilRoom(owned: Owned, enginePartition: number): void {
+    const partitions = [{ topic: RAW_TOPIC, partition: owned.partition }];
+    if (!owned.paused) {
+      owned.paused = true;
+      this.pauses++;
+      this.consumer?.pause(partitions);
+    }
+    void this.context.pipeline.whenRoom(enginePartition).then(() =>
+      this.locked(async () => {
+        const waiting = owned.waiting;
+        if (waiting === null || this.owned.get(owned.partition) !== owned || this.stopping) return;
+        owned.waiting = null;
+        await this.take(owned, waiting.records, waiting.end, waiting.highWatermark);
+        if (owned.waiting === null) {
+          owned.paused = false;
+          this.consumer?.resume(partitions);
+        }
+      }),
+    );
   }
 
   /** One transaction per owned partition: its results, its checkpoint and its group offset. */

@@ -35,7 +35,7 @@ after(async () => {
 });
 
 /** Generates a feed, publishes it to market-data-raw keyed by symbol, and returns what replay makes of it. */
-async function publishFeed(name: string, seed: number, partitions: number): Promise<Array<Record<string, unknown>>> {
+async function publishFeed(name: string, seed: number, partitions: number, duration = '90s'): Promise<Array<Record<string, unknown>>> {
   const file = join(dir, `${name}.ndjson`);
   assert.equal(
     tickflow([
@@ -45,7 +45,7 @@ async function publishFeed(name: string, seed: number, partitions: number): Prom
       '--rate',
       '1000',
       '--duration',
-      '90s',
+      duration,
       '--seed',
       String(seed),
       '--anomaly-rate',
@@ -189,4 +189,31 @@ describe('scale-out', () => {
       }
     },
   );
+});
+
+describe('full engine partitions', () => {
+  it('pauses an input partition whose engine partition is full and reads it again from there: every final record once', async () => {
+    await broker.stop();
+    broker = await startTestBroker();
+    // 30 s of ticks: every checkpoint copies the trailing series whole, and
+    // through rings of 64 KiB a longer history makes checkpoints the bulk of the traffic.
+    const expected = await publishFeed('full', 43, 3, '30s');
+    // Rings of 64 KiB fill again and again while the engine catches up with the topic.
+    const tight = await engine('full', ['--partitions', '2', '--ring-kib', '64']);
+    try {
+      const health: number[] = [];
+      const done = assertExactlyOnce(expected);
+      let finished = false;
+      void done.finally(() => (finished = true)).catch(() => undefined);
+      while (!finished) {
+        health.push((await fetch(`${tight.http}/health`)).status);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await done;
+      assert.ok((await metric(tight, 'tickflow_kafka_input_pauses_total')) > 0, 'no input partition was ever paused');
+      assert.ok(health.length > 0 && health.every((status) => status === 200), `/health answered ${health.join(',')}`);
+    } finally {
+      await tight.stop();
+    }
+  });
 });

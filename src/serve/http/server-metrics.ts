@@ -29,7 +29,7 @@ export interface MetricsSources {
     stats(): { pendingWrites: number; committedBatches: number; failedBatches: number; retentionDeleted: RetentionCounts };
   } | null;
   readonly mirror: { report: MirrorReport } | null;
-  readonly kafkaSource: { commits: number; failures: number; ownedPartitions: number; live: LiveCounts } | null;
+  readonly kafkaSource: { commits: number; failures: number; pauses: number; ownedPartitions: number; live: LiveCounts } | null;
   readonly watermarks: { requested: number; changed: number };
 }
 
@@ -260,6 +260,12 @@ export function serverMetrics(s: MetricsSources): MetricsRegistry {
       'Kafka source transactions that failed; the partition was restored from its checkpoint.',
       'counter',
       () => k.failures,
+    );
+    m.value(
+      'tickflow_kafka_input_pauses_total',
+      'Times an input partition was paused because the engine partition of its next tick was full (read again once it has room).',
+      'counter',
+      () => k.pauses,
     );
     m.value(
       'tickflow_kafka_partitions_owned',
