@@ -51,8 +51,11 @@ export type FromFlooder =
 const ANSWER_TIMEOUT_MS = 60_000;
 /** After the last pong, the flood counts as delivered once every trade came, or nothing came for this long. */
 const STALL_MS = 5000;
-/** Ten prices, so that consecutive trades differ; the rest of a line is the same for every trade of a frame. */
-const TAILS = Array.from({ length: 10 }, (_, k) => `"price":10${k}.5,"volume":100}`);
+/**
+ * Ten prices within 1 %, so that consecutive trades differ without setting
+ * off price alerts; the rest of a line is the same for every trade of a frame.
+ */
+const TAILS = Array.from({ length: 10 }, (_, k) => `"price":100.${k},"volume":100}`);
 
 const init = workerData as FloodInit;
 const post = (message: FromFlooder): void => parentPort?.postMessage(message);

@@ -167,6 +167,8 @@ interface Session {
   readonly flood: FloodReport;
   /** The engine's CPU over the flood phase, percent of one core, every thread. */
   readonly cpuPercent: number;
+  /** This process's over the same time (the flooder's thread and the bystander's), which the engine shares the cores with. */
+  readonly loadCpuPercent: number;
   /** The placement the server reports on /health: inline, or N partitions. */
   readonly placement: string;
   /** The server's own counts of closes (4009 for a publisher, 4008 for a subscriber) and the bystander's dead letters. */
@@ -219,11 +221,15 @@ async function session(args: readonly string[], options: FloodOptions, symbol: s
     let flooding = true;
     const report = next(flooder, 'report').finally(() => (flooding = false));
     const cpuBefore = engine.cpuSeconds();
+    const loadBefore = process.cpuUsage();
     const wall = process.hrtime.bigint();
     flooder.postMessage({ type: 'go' } satisfies ToFlooder);
     await measure(bystander, during, () => flooding);
     const { report: flood } = await report;
-    const cpuPercent = ((engine.cpuSeconds() - cpuBefore) / (Number(process.hrtime.bigint() - wall) / 1e9)) * 100;
+    const seconds = Number(process.hrtime.bigint() - wall) / 1e9;
+    const load = process.cpuUsage(loadBefore);
+    const cpuPercent = ((engine.cpuSeconds() - cpuBefore) / seconds) * 100;
+    const loadCpuPercent = ((load.user + load.system) / 1e6 / seconds) * 100;
     const metrics = await (await fetch(`http://127.0.0.1:${engine.port}/metrics`)).text();
     return {
       placement: health.placement === 'inline' ? 'inline' : `${health.partitions} partitions`,
@@ -231,6 +237,7 @@ async function session(args: readonly string[], options: FloodOptions, symbol: s
       during,
       flood,
       cpuPercent,
+      loadCpuPercent,
       serverQueueCloses: counter(metrics, 'tickflow_publisher_queue_closes_total'),
       serverSlowConsumerCloses: counter(metrics, 'tickflow_slow_consumer_closes_total'),
       bystanderDeadLetters: bystander.deadLetters,
@@ -298,6 +305,7 @@ export async function floodScenario(options: FloodOptions): Promise<void> {
         unit: 'flood ticks/s',
         cpu_percent: s.cpuPercent,
         extra: {
+          load_generator_cpu_percent: Math.round(s.loadCpuPercent),
           sent: f.sent,
           delivered: f.delivered,
           all_delivered: f.delivered === f.sent,
