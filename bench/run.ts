@@ -1,7 +1,8 @@
 // `npm run bench [-- SCENARIO... [--quick] [--runs N] ...]`: the HDR
-// benchmark suite. Scenarios: ring, replay, live, fanout, soak and engines
-// (soak and engines run only when named: soak takes ten minutes, engines
-// needs Java and Kafka's jars). Each prints the machine and its
+// benchmark suite. Scenarios: ring, replay, live, fanout, soak, engines and
+// flood (the last three run only when named: soak takes ten minutes, engines
+// needs Java and Kafka's jars, flood measures one publisher's effect on the
+// others rather than the engine's speed). Each prints the machine and its
 // settings, then writes bench/results/<scenario>.json, .hgrm files and a
 // plot; `npm run bench:report` turns the summaries into docs/benchmarks.md.
 
@@ -9,13 +10,14 @@ import { initHdr } from './hdr';
 import { machineLine } from './machine';
 import { enginesScenario } from './scenarios/engines';
 import { fanoutScenario } from './scenarios/fanout';
+import { floodScenario } from './scenarios/flood';
 import type { EngineKind } from './load/engine-process';
 import { liveScenario } from './scenarios/live';
 import { replayScenario } from './scenarios/replay';
 import { ringScenario } from './scenarios/ring';
 import { soakScenario } from './scenarios/soak';
 
-const SCENARIOS = ['ring', 'replay', 'live', 'fanout', 'soak', 'engines'] as const;
+const SCENARIOS = ['ring', 'replay', 'live', 'fanout', 'soak', 'engines', 'flood'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const DEFAULT: readonly Scenario[] = ['ring', 'replay', 'live', 'fanout'];
 
@@ -90,6 +92,9 @@ async function main(): Promise<void> {
         break;
       case 'engines':
         await enginesScenario({ rates: rates(flag('rates') ?? (quick ? '1000' : '1000,5000')), seconds: quick ? 5 : 20, runs });
+        break;
+      case 'flood':
+        await floodScenario({ frames: quick ? 20 : 60, quietSeconds: quick ? 2 : 5, runs });
         break;
     }
   }
