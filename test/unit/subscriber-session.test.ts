@@ -357,6 +357,23 @@ describe('bad requests', () => {
     assert.equal(s.session.channelCount, 0);
   });
 
+  it('answers bad channel names in an unsubscribe with bad_channel, naming each, and removes the good ones', () => {
+    const s = setup();
+    s.send({ op: 'subscribe', channels: ['trades.A', 'trades.B'] });
+    s.socket.clear();
+    s.send({ op: 'unsubscribe', id: 'u', channels: ['trades.bad symbol', 'bars.7m.A', 7, 'trades.A'] });
+    assert.deepEqual(
+      s.socket.replies('error').map((e) => [e.code, e.id, e.channel]),
+      [
+        ['bad_channel', 'u', 'trades.bad symbol'],
+        ['bad_channel', 'u', 'bars.7m.A'],
+        ['bad_channel', 'u', 7],
+      ],
+    );
+    assert.deepEqual(s.socket.replies('unsubscribed')[0]?.channels, ['trades.A']);
+    assert.deepEqual([...s.socket.topics], ['trades.B']);
+  });
+
   it('answers an unsubscribe without a list of channels with bad_request', () => {
     const got = errors([
       { op: 'unsubscribe', id: 'u' },

@@ -238,6 +238,12 @@ export class SubscriberSession implements ManagedSubscriber {
     const removed: string[] = [];
     for (const channel of channels) {
       const expansion = this.subscriptions.expand(channel);
+      if (expansion.error !== undefined) {
+        // Not a channel this session could hold: say so, as subscribe does, rather than leave it out in silence.
+        const code = expansion.error.code === 'forbidden' ? ErrorCode.FORBIDDEN : ErrorCode.BAD_CHANNEL;
+        this.reply(errorFrame(code, expansion.error.message, { ...id, channel }));
+        continue;
+      }
       let any = false;
       for (const name of expansion.names) any = this.subscriptions.remove(name) || any;
       if (any) removed.push(channel as string);
