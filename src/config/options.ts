@@ -347,6 +347,15 @@ export const options = {
     commands: ['serve'],
     description: 'Ticks per second one /ingest publisher may send; ticks over it are rejected as rate_limited.',
   }),
+  ingestRejectLimit: integer({
+    flag: 'ingest-reject-limit',
+    min: 0,
+    default: 1000,
+    commands: ['serve'],
+    description:
+      'Dead letters of one /ingest publisher stored and answered one by one per second (0: no limit); past it they are ' +
+      'counted, and summed up in one stored dead letter and one error frame when the second ends.',
+  }),
   ingestQueueKib: integer({
     flag: 'ingest-queue-kib',
     min: 1,

@@ -185,6 +185,9 @@ export interface ErrorReply extends Tagged {
   readonly reason?: string;
   readonly field?: string;
   readonly tick?: number;
+  /** /ingest, the summary of a second's dead letters past --ingest-reject-limit: how many, and by reason. */
+  readonly unstored?: number;
+  readonly reasons?: Readonly<Record<string, number>>;
 }
 
 export type ControlReply = SubscribedReply | UnsubscribedReply | PongReply | FlushedReply | SlowDownNotice | GoAheadNotice | ErrorReply;

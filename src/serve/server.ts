@@ -113,13 +113,24 @@ export class TickflowServer {
     });
     for (const warning of engine.partitions.warnings) log.warn(warning);
     const deadLetters = new Map<DeadLetterReason, number>();
+    const deadLetterSink = {
+      count: (record: DeadLetterRecord): void => {
+        const reason = record.reason as DeadLetterReason;
+        deadLetters.set(reason, (deadLetters.get(reason) ?? 0) + 1);
+      },
+      store: (record: DeadLetterRecord): void => store.write({ kind: 'dead_letter', record, receivedAt: Date.now() }),
+    };
     const onDeadLetter = (record: DeadLetterRecord): void => {
-      const reason = record.reason as DeadLetterReason;
-      deadLetters.set(reason, (deadLetters.get(reason) ?? 0) + 1);
-      store.write({ kind: 'dead_letter', record, receivedAt: Date.now() });
+      deadLetterSink.count(record);
+      deadLetterSink.store(record);
     };
     const futureGuard = new FutureGuard(config.maxFutureMs, log);
-    const ingest = new IngestEndpoint(engine, config.ingestRateLimit, config.ingestQueueKib * 1024, onDeadLetter, futureGuard, log);
+    const limits = {
+      rateLimit: config.ingestRateLimit,
+      queueLimit: config.ingestQueueKib * 1024,
+      rejectLimit: config.ingestRejectLimit,
+    };
+    const ingest = new IngestEndpoint(engine, limits, deadLetterSink, futureGuard, log);
     const context: SourceContext = {
       pipeline: engine,
       deadLetter: onDeadLetter,

@@ -6,13 +6,14 @@
 // tick.
 
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { records, tickflow } from '../fixtures/cli';
 import { Publisher, T0 } from '../fixtures/publisher';
-import { startServer, type RunningServer } from '../fixtures/server-process';
+import { metric, startServer, type RunningServer } from '../fixtures/server-process';
 import { TestClient } from '../fixtures/ws-client';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickflow-serve-ingest-'));
@@ -265,6 +266,53 @@ describe('/ingest input and backpressure', () => {
       await publisher.close();
     } finally {
       await limited.stop();
+    }
+  });
+
+  it('stores and answers at most --ingest-reject-limit dead letters a second one by one, counts the rest and sums them up', async () => {
+    const db = join(dir, 'rejects.db');
+    const junk = await startServer(['--source', 'none', '--ingest-reject-limit', '20', '--db', db]);
+    let answered: Array<Record<string, unknown>>;
+    let summaries: Array<Record<string, unknown>>;
+    try {
+      const publisher = await Publisher.connect(junk.ws);
+      publisher.client.send(Array.from({ length: 500 }, (_, i) => `not json ${i}`).join('\n'));
+      const unstored = (): number =>
+        publisher.client
+          .json()
+          .filter((f) => f.op === 'error' && f.unstored !== undefined)
+          .reduce((sum, f) => sum + Number(f.unstored), 0);
+      const errors = (): Array<Record<string, unknown>> => publisher.client.json().filter((f) => f.op === 'error');
+      await publisher.client.until(() => errors().filter((f) => f.unstored === undefined).length + unstored() === 500, '500 rejections');
+      answered = errors().filter((f) => f.unstored === undefined);
+      summaries = errors().filter((f) => f.unstored !== undefined);
+      assert.ok(answered.length >= 20, `${answered.length} answered one by one`);
+      assert.deepEqual(
+        answered.slice(0, 20).map((f) => [f.reason, f.tick]),
+        Array.from({ length: 20 }, (_, i) => ['unparsable', i + 1]),
+      );
+      assert.ok(summaries.length >= 1);
+      for (const summary of summaries) {
+        assert.deepEqual(summary.reasons, { unparsable: summary.unstored });
+        assert.match(String(summary.message), /more ticks of this publisher were dead-lettered within one second \(unparsable \d+\)/);
+      }
+      assert.equal(await metric(junk, 'tickflow_dead_letters_total{reason="unparsable"}'), 500);
+      assert.equal(await metric(junk, 'tickflow_dead_letters_unstored_total'), unstored());
+      await publisher.close();
+    } finally {
+      await junk.stop();
+    }
+    const store = new Database(db, { readonly: true });
+    try {
+      const rows = store.prepare('SELECT reason, message FROM dead_letters ORDER BY id').all() as Array<{
+        reason: string;
+        message: string;
+      }>;
+      assert.equal(rows.length, answered.length + summaries.length);
+      assert.ok(rows.every((r) => r.reason === 'unparsable'));
+      assert.equal(rows.filter((r) => r.message.includes('counted, but not stored')).length, summaries.length);
+    } finally {
+      store.close();
     }
   });
 });

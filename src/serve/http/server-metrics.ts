@@ -164,6 +164,12 @@ export function serverMetrics(s: MetricsSources): MetricsRegistry {
     'counter',
     () => s.ingest.counters.queueCloses,
   );
+  m.value(
+    'tickflow_dead_letters_unstored_total',
+    'Dead letters of /ingest publishers counted but not stored or answered one by one (over --ingest-reject-limit a second).',
+    'counter',
+    () => s.ingest.counters.unstoredDeadLetters,
+  );
   m.register({
     name: 'tickflow_client_queue_bytes',
     help: 'Unsent bytes queued for /ws clients: the largest and the total.',

@@ -28,6 +28,7 @@ import { FlatBuffersDecoder } from '../../ingest/flatbuffers-decoder';
 import type { DecodedSink } from '../../ingest/decoded-sink';
 import { NdjsonDecoder } from '../../ingest/ndjson-decoder';
 import { Rejection } from '../../records/rejection';
+import { RejectBudget, summaryMessage } from './reject-budget';
 import { ValidTick, tickRecord } from '../../ingest/tick-validator';
 import type { Logger } from '../../log';
 import type { DeadLetterRecord } from '../../records/records';
@@ -115,14 +116,20 @@ export class IngestConnection implements DecodedSink {
   booked = false;
   /** Told slow_down, and not yet go_ahead. */
   slowed = false;
+  /** Dead letters stored and answered one by one this second (--ingest-reject-limit). */
+  readonly rejects: RejectBudget;
+  /** The summary of this second's dead letters past the budget is booked. */
+  summaryTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly id: number,
     readonly ws: IngestSocket,
     readonly principal: Principal,
     readonly limiter: RateLimiter | null,
+    rejectLimit: number,
     private readonly endpoint: IngestEndpoint,
   ) {
+    this.rejects = new RejectBudget(rejectLimit);
     this.fb = new FlatBuffersDecoder(this);
     this.lines = new IngestLines(this, endpoint);
   }
@@ -154,6 +161,24 @@ export class IngestCounters {
   slowDowns = 0;
   /** Publishers closed with 4009 for passing --ingest-queue-kib. */
   queueCloses = 0;
+  /** Dead letters counted but not stored or answered one by one (over --ingest-reject-limit). */
+  unstoredDeadLetters = 0;
+}
+
+/** The limits of one publisher. */
+export interface IngestLimits {
+  /** --ingest-rate-limit: ticks a second, 0 for none. */
+  readonly rateLimit: number;
+  /** --ingest-queue-kib in bytes: what one publisher may have unread. */
+  readonly queueLimit: number;
+  /** --ingest-reject-limit: dead letters stored and answered one by one a second, 0 for none. */
+  readonly rejectLimit: number;
+}
+
+/** Where dead letters go: counted (metrics) and stored (the store and the Kafka outbox), apart. */
+export interface DeadLetterSink {
+  count(record: DeadLetterRecord): void;
+  store(record: DeadLetterRecord): void;
 }
 
 /** The keys a flush line may carry. */
@@ -167,16 +192,19 @@ export class IngestEndpoint {
   private settledWaiters: Array<() => void> = [];
   private nextId = FIRST_CONNECTION;
 
+  private readonly rateLimit: number;
+  private readonly queueLimit: number;
+
   constructor(
     private readonly pipeline: Engine,
-    private readonly rateLimit: number,
-    /** --ingest-queue-kib in bytes: what one publisher may have unread. */
-    private readonly queueLimit: number,
-    /** Every dead letter, for the store and metrics. */
-    private readonly onDeadLetter: (record: DeadLetterRecord) => void,
+    private readonly limits: IngestLimits,
+    private readonly deadLetters: DeadLetterSink,
     private readonly futureGuard: FutureGuard,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.rateLimit = limits.rateLimit;
+    this.queueLimit = limits.queueLimit;
+  }
 
   get openConnections(): number {
     return this.connections.size;
@@ -205,7 +233,7 @@ export class IngestEndpoint {
   open(ws: IngestSocket, principal: Principal): IngestConnection {
     const id = this.nextId++;
     const limiter = this.rateLimit > 0 ? new RateLimiter(this.rateLimit, this.rateLimit, Date.now()) : null;
-    const connection = new IngestConnection(id, ws, principal, limiter, this);
+    const connection = new IngestConnection(id, ws, principal, limiter, this.limits.rejectLimit, this);
     this.connections.set(id, connection);
     this.counters.connections++;
     return connection;
@@ -214,6 +242,10 @@ export class IngestEndpoint {
   close(connection: IngestConnection): void {
     connection.closed = true;
     this.connections.delete(connection.id);
+    if (connection.summaryTimer !== null) {
+      clearTimeout(connection.summaryTimer);
+      this.summarise(connection);
+    }
   }
 
   message(connection: IngestConnection, data: ArrayBuffer, isBinary: boolean): void {
@@ -449,17 +481,40 @@ export class IngestEndpoint {
     const index = origin % ORIGIN_SPAN;
     const local = { ...record, line: connection === undefined ? record.line : index };
     if (connection === undefined) {
-      this.onDeadLetter(local);
+      this.deadLetters.count(local);
+      this.deadLetters.store(local);
       return;
     }
     this.deadLetter(connection, local);
   }
 
   private deadLetter(connection: IngestConnection, record: DeadLetterRecord): void {
-    this.onDeadLetter(record);
+    this.deadLetters.count(record);
+    const now = Date.now();
+    if (!connection.rejects.admit(record.reason, now)) {
+      this.counters.unstoredDeadLetters++;
+      connection.summaryTimer ??= setTimeout(() => this.summarise(connection), connection.rejects.remaining(now));
+      return;
+    }
+    this.deadLetters.store(record);
     this.reply(
       connection,
       errorFrame(ErrorCode.REJECTED, record.message, { reason: record.reason, field: record.field, tick: record.line }),
+    );
+  }
+
+  /** One stored dead letter and one error frame for the dead letters of a second past the budget. */
+  private summarise(connection: IngestConnection): void {
+    connection.summaryTimer = null;
+    const summary = connection.rejects.take();
+    if (summary === null) return;
+    const message = summaryMessage(summary);
+    const reason = summary.reasons[0]?.[0] ?? '';
+    this.deadLetters.store({ type: 'dead_letter', reason, field: '', message, line: connection.index });
+    const reasons = Object.fromEntries(summary.reasons);
+    this.reply(
+      connection,
+      errorFrame(ErrorCode.REJECTED, message, { reason, unstored: summary.unstored, reasons, tick: connection.index }),
     );
   }
 
