@@ -13,7 +13,8 @@
 // `tickflow replay` before this fast path). A seq that arrives out of order
 // switches that exchange to a Map until its memory empties again.
 
-const INITIAL_CAPACITY = 64;
+/** Small: most symbols of a large universe hold a few seqs (arrays of up to 64 bytes live in V8's heap, not beside it). */
+const INITIAL_CAPACITY = 8;
 
 class ExchangeSeqs {
   // Arrival-ordered queue of remembered (seq, timestamp) in [head, tail).

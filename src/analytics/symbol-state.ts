@@ -8,6 +8,17 @@ import { SlidingIndicators } from './sliding-indicators';
 import { TrailingSeries } from './trailing-series';
 import { TumblingBars } from './tumbling-bars';
 
+/** Interval labels ("1s", "5m"), made once rather than once per symbol. */
+const labels = new Map<number, string>();
+function labelOf(ms: number): string {
+  let label = labels.get(ms);
+  if (label === undefined) {
+    label = formatDuration(ms);
+    labels.set(ms, label);
+  }
+  return label;
+}
+
 export class SymbolState {
   /** Newest accepted event time; -Infinity before the first tick. */
   maxTimestamp = -Infinity;
@@ -37,7 +48,7 @@ export class SymbolState {
     readonly name: string,
     config: AnalyticsConfig,
   ) {
-    this.bars = config.intervals.map((ms) => new TumblingBars(ms, formatDuration(ms)));
+    this.bars = config.intervals.map((ms) => new TumblingBars(ms, labelOf(ms)));
     this.indicators = new SlidingIndicators(config.indicatorWindowMs, config.indicatorSlideMs);
   }
 }

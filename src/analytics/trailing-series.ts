@@ -13,8 +13,21 @@
 // insert shifts, and re-sums, the entries newer than it: at most those within
 // the lateness of the newest one. Memory is the entries newer than the
 // eviction bound, which the caller keeps at (watermark - window).
+//
+// A series costs nothing until its first entry, and then one buffer: its
+// seven columns are views of one Float64Array, grown as entries come. Most
+// symbols of a large universe are quiet; with seven preallocated arrays of 64
+// each, two series a symbol were the largest part of a symbol's cost (and of
+// the collector's work) at 50,000 symbols. Growing the buffer moves nothing
+// and re-sums nothing: the rebuilds (and so the shifts, and every rounding)
+// follow `limit`, as they did before, and results stay the same to the bit.
 
-const INITIAL_CAPACITY = 64;
+/** Entries before the first rebuild. */
+const INITIAL_LIMIT = 64;
+/** Entries the first buffer holds. */
+const INITIAL_CAPACITY = 8;
+const COLUMNS = 7;
+const NONE = new Float64Array(1);
 
 export class WindowStats {
   count = 0;
@@ -24,16 +37,19 @@ export class WindowStats {
 }
 
 export class TrailingSeries {
-  private capacity = INITIAL_CAPACITY;
-  private ts = new Float64Array(INITIAL_CAPACITY);
-  private x = new Float64Array(INITIAL_CAPACITY);
-  private v = new Float64Array(INITIAL_CAPACITY);
+  /** Where a rebuild moves the live entries to the front (and may double it). */
+  private limit = INITIAL_LIMIT;
+  /** Entries the columns hold (at most `limit`): 0 until the first entry. */
+  private capacity = 0;
+  private ts = NONE;
+  private x = NONE;
+  private v = NONE;
   // q*[j] sums entries [0, j) (minus whatever was there at the last rebuild);
   // a range [a, b] is q*[b + 1] - q*[a].
-  private q1 = new Float64Array(INITIAL_CAPACITY + 1);
-  private q2 = new Float64Array(INITIAL_CAPACITY + 1);
-  private qv = new Float64Array(INITIAL_CAPACITY + 1);
-  private qc = new Float64Array(INITIAL_CAPACITY + 1);
+  private q1 = NONE;
+  private q2 = NONE;
+  private qv = NONE;
+  private qc = NONE;
   private start = 0;
   private end = 0;
   private shift = 0;
@@ -55,16 +71,10 @@ export class TrailingSeries {
   /** Replaces the contents with entries in timestamp order (from a checkpoint). */
   load(timestamps: ArrayLike<number>, values: ArrayLike<number>, weights: ArrayLike<number>): void {
     const n = timestamps.length;
-    let capacity = INITIAL_CAPACITY;
-    while (capacity < n * 2) capacity *= 2;
-    this.capacity = capacity;
-    this.ts = new Float64Array(capacity);
-    this.x = new Float64Array(capacity);
-    this.v = new Float64Array(capacity);
-    this.q1 = new Float64Array(capacity + 1);
-    this.q2 = new Float64Array(capacity + 1);
-    this.qv = new Float64Array(capacity + 1);
-    this.qc = new Float64Array(capacity + 1);
+    let limit = INITIAL_LIMIT;
+    while (limit < n * 2) limit *= 2;
+    this.limit = limit;
+    this.allocate(limit);
     this.ts.set(timestamps);
     this.x.set(values);
     this.v.set(weights);
@@ -105,8 +115,9 @@ export class TrailingSeries {
 
   /** Inserts after every entry with timestamp <= t; returns its index for stats(). */
   insert(t: number, xValue: number, vValue: number): number {
-    if (this.end === this.capacity) this.rebuild();
-    else if (this.end === this.start) this.shift = xValue;
+    if (this.end === this.limit) this.rebuild();
+    if (this.end === this.capacity) this.grow();
+    if (this.end === this.start) this.shift = xValue;
     let i = this.end;
     while (i > this.start && (this.ts[i - 1] as number) > t) i--;
     if (i < this.end) {
@@ -203,31 +214,20 @@ export class TrailingSeries {
   }
 
   /**
-   * Makes room at the end: moves the live entries to index 0 (growing the
-   * arrays when they are more than three quarters full), re-centres the shift
-   * on the newest value and re-sums from scratch. Runs once per capacity/4
+   * Makes room at the end: moves the live entries to index 0 (doubling the
+   * limit when they are more than three quarters of it), re-centres the
+   * shift on the newest value and re-sums from scratch. Runs once per limit/4
    * inserts at most, so its cost is O(1) amortised; it also bounds the growth
-   * of the prefix sums, and with it their rounding. Growing at three quarters
-   * rather than half keeps capacity under 2.7x the live entries (measured on
-   * an 8-million-tick replay: 3x with the half rule).
+   * of the prefix sums, and with it their rounding. Doubling at three
+   * quarters rather than half keeps the columns under 2.7x the live entries
+   * (measured on an 8-million-tick replay: 3x with the half rule).
    */
   private rebuild(): void {
     const live = this.end - this.start;
-    if (live * 4 > this.capacity * 3) {
-      const capacity = this.capacity * 2;
-      this.ts = grow(this.ts, capacity, this.start, this.end);
-      this.x = grow(this.x, capacity, this.start, this.end);
-      this.v = grow(this.v, capacity, this.start, this.end);
-      this.q1 = new Float64Array(capacity + 1);
-      this.q2 = new Float64Array(capacity + 1);
-      this.qv = new Float64Array(capacity + 1);
-      this.qc = new Float64Array(capacity + 1);
-      this.capacity = capacity;
-    } else {
-      this.ts.copyWithin(0, this.start, this.end);
-      this.x.copyWithin(0, this.start, this.end);
-      this.v.copyWithin(0, this.start, this.end);
-    }
+    if (live * 4 > this.limit * 3) this.limit *= 2;
+    this.ts.copyWithin(0, this.start, this.end);
+    this.x.copyWithin(0, this.start, this.end);
+    this.v.copyWithin(0, this.start, this.end);
     this.cursor = Math.max(0, this.cursor - this.start);
     this.start = 0;
     this.end = live;
@@ -238,10 +238,33 @@ export class TrailingSeries {
     this.qc[0] = 0;
     this.resum(0);
   }
-}
 
-function grow(from: Float64Array<ArrayBuffer>, capacity: number, start: number, end: number): Float64Array<ArrayBuffer> {
-  const to = new Float64Array(capacity);
-  to.set(from.subarray(start, end));
-  return to;
+  /** More room in place: every entry and prefix sum stays at its index. */
+  private grow(): void {
+    const { ts, x, v, q1, q2, qv, qc, end } = this;
+    this.allocate(Math.min(this.limit, Math.max(INITIAL_CAPACITY, this.capacity * 2)));
+    if (end === 0) return;
+    this.ts.set(ts.subarray(0, end));
+    this.x.set(x.subarray(0, end));
+    this.v.set(v.subarray(0, end));
+    this.q1.set(q1.subarray(0, end + 1));
+    this.q2.set(q2.subarray(0, end + 1));
+    this.qv.set(qv.subarray(0, end + 1));
+    this.qc.set(qc.subarray(0, end + 1));
+  }
+
+  /** Fresh, zeroed columns of `capacity` entries (prefix sums one more), in one buffer. */
+  private allocate(capacity: number): void {
+    const buffer = new Float64Array(COLUMNS * (capacity + 1));
+    const column = (i: number, length: number): Float64Array<ArrayBuffer> =>
+      buffer.subarray(i * (capacity + 1), i * (capacity + 1) + length);
+    this.ts = column(0, capacity);
+    this.x = column(1, capacity);
+    this.v = column(2, capacity);
+    this.q1 = column(3, capacity + 1);
+    this.q2 = column(4, capacity + 1);
+    this.qv = column(5, capacity + 1);
+    this.qc = column(6, capacity + 1);
+    this.capacity = capacity;
+  }
 }

@@ -31,7 +31,8 @@ const FINAL = 11;
 const FIELDS = 12;
 
 const TWO_32 = 2 ** 32;
-const encoder = new TextEncoder();
+/** One Builder for every template: cleared, not made again, for each of a large universe's symbols. */
+const builder = new Builder(128);
 
 /** One form of one (symbol, interval)'s Bar: its bytes and where each scalar sits. */
 export class BarTemplate {
@@ -40,10 +41,11 @@ export class BarTemplate {
   readonly pos: Int32Array;
 
   constructor(symbol: string, interval: string, withVwap: boolean) {
-    const b = new Builder(128);
+    const b = builder;
+    b.clear();
     b.forceDefaults(true);
-    const s = b.createString(encoder.encode(symbol));
-    const l = b.createString(encoder.encode(interval));
+    const s = b.createString(symbol);
+    const l = b.createString(interval);
     Bar.startBar(b);
     Bar.addSymbol(b, s);
     Bar.addInterval(b, l);
@@ -74,14 +76,26 @@ export class BarTemplate {
   }
 }
 
-/** Both forms for one (symbol, interval). */
-export interface BarTemplates {
+/** Both forms for one (symbol, interval); the one without vwap made when a bar first needs it. */
+export class BarTemplates {
   readonly withVwap: BarTemplate;
-  readonly withoutVwap: BarTemplate;
+  private noVwap: BarTemplate | null = null;
+
+  constructor(
+    private readonly symbol: string,
+    private readonly interval: string,
+  ) {
+    this.withVwap = new BarTemplate(symbol, interval, true);
+  }
+
+  get withoutVwap(): BarTemplate {
+    this.noVwap ??= new BarTemplate(this.symbol, this.interval, false);
+    return this.noVwap;
+  }
 }
 
 export function barTemplates(symbol: string, interval: string): BarTemplates {
-  return { withVwap: new BarTemplate(symbol, interval, true), withoutVwap: new BarTemplate(symbol, interval, false) };
+  return new BarTemplates(symbol, interval);
 }
 
 /** An integer below 2^53 as a little-endian int64, without a BigInt. */
