@@ -69,6 +69,11 @@ class ExchangeSeqs {
       this.head = 0;
       this.tail = 0;
       this.index = null;
+      // Quiet for the lateness: give back what a burst grew.
+      if (this.seqs.length > INITIAL_CAPACITY) {
+        this.seqs = new Float64Array(INITIAL_CAPACITY);
+        this.timestamps = new Float64Array(INITIAL_CAPACITY);
+      }
     }
   }
 

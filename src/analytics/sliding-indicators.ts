@@ -3,6 +3,8 @@
 // not size/slide windows, and a window is a fold over size/slide panes when it
 // becomes final. Windows without trades are skipped, never emitted.
 
+import { releaseFront } from './release-front';
+
 class Pane {
   start = 0;
   count = 0;
@@ -89,7 +91,7 @@ export class SlidingIndicators {
       this.nextStart = start + this.slideMs;
       let drop = 0;
       while (drop < this.panes.length && (this.panes[drop] as Pane).start < this.nextStart) drop++;
-      if (drop > 0) for (const pane of this.panes.splice(0, drop)) this.spare.push(pane);
+      if (drop > 0) releaseFront(this.panes, drop, this.spare);
       const first = this.panes[0];
       if (first === undefined) {
         this.nextStart = NaN;

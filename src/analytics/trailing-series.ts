@@ -85,14 +85,22 @@ export class TrailingSeries {
     this.resum(0);
   }
 
-  /** Drops entries with timestamp < `bound`. */
+  /** Drops entries with timestamp < `bound`; a series left empty (its symbol quiet for a window) gives its buffer back. */
   evictBefore(bound: number): void {
     while (this.start < this.end && (this.ts[this.start] as number) < bound) this.start++;
-    if (this.start === this.end) {
-      this.start = 0;
-      this.end = 0;
-    }
+    if (this.start === this.end) this.release();
     if (this.cursor < this.start) this.cursor = this.start;
+  }
+
+  /** Empty, holding no buffer; the next entry starts a small one (the rebuild limit is kept, and with it every rounding). */
+  private release(): void {
+    this.start = 0;
+    this.end = 0;
+    this.cursor = 0;
+    if (this.capacity === 0) return;
+    this.capacity = 0;
+    this.ts = this.x = this.v = NONE;
+    this.q1 = this.q2 = this.qv = this.qc = NONE;
   }
 
   /**
@@ -105,10 +113,7 @@ export class TrailingSeries {
     while (keep > this.start && (this.ts[keep - 1] as number) > bound) keep--;
     const dropped = this.end - keep;
     this.end = keep;
-    if (this.start === this.end) {
-      this.start = 0;
-      this.end = 0;
-    }
+    if (this.start === this.end) this.release();
     if (this.cursor > this.end) this.cursor = this.end;
     return dropped;
   }

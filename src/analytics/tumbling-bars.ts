@@ -2,6 +2,8 @@
 // open on their first trade and close when the symbol's watermark reaches
 // their end (or on flush); only a handful are open at once (lateness/interval + 1).
 
+import { releaseFront } from './release-front';
+
 export class BarWindow {
   start = 0;
   end = 0;
@@ -107,9 +109,7 @@ export class TumblingBars {
       emit(this.open[closed] as BarWindow, true);
       closed++;
     }
-    if (closed > 0) {
-      for (const bar of this.open.splice(0, closed)) this.spare.push(bar);
-    }
+    if (closed > 0) releaseFront(this.open, closed, this.spare);
     return closed;
   }
 
