@@ -14,10 +14,16 @@ import { decodeWatermarkResetDone } from './control-records';
 import { Msg } from './protocol';
 import type { PartitionCounts, ResultVisitor } from './result-drain';
 
+/** Each partition's part of a checkpoint, and the longest any partition was held making its part. */
+export interface CheckpointAnswer {
+  readonly parts: Uint8Array[];
+  heldMs: number;
+}
+
 interface PendingCheckpoint {
   readonly remaining: Set<number>;
-  readonly parts: Uint8Array[];
-  readonly resolve: (parts: Uint8Array[]) => void;
+  readonly answer: CheckpointAnswer;
+  readonly resolve: (answer: CheckpointAnswer) => void;
 }
 
 interface PendingRestore {
@@ -71,8 +77,10 @@ export class Answers {
   }
 
   /** Resolves with each partition's part of checkpoint `id`. */
-  checkpoint(id: number, partitions: Iterable<number>): Promise<Uint8Array[]> {
-    return new Promise((resolve) => this.checkpoints.set(id, { remaining: new Set(partitions), parts: [], resolve }));
+  checkpoint(id: number, partitions: Iterable<number>): Promise<CheckpointAnswer> {
+    return new Promise((resolve) =>
+      this.checkpoints.set(id, { remaining: new Set(partitions), answer: { parts: [], heldMs: 0 }, resolve }),
+    );
   }
 
   /** Resolves once every partition restored each of `count` checkpoints of restore `id`. */
@@ -95,11 +103,12 @@ export class Answers {
     for (const listener of this.markListeners) listener(whole.id, partition);
     const pending = this.checkpoints.get(whole.id);
     if (pending === undefined) return;
-    pending.parts[partition] = whole.data;
+    pending.answer.parts[partition] = whole.data;
+    pending.answer.heldMs = Math.max(pending.answer.heldMs, whole.heldUs / 1000);
     pending.remaining.delete(partition);
     if (pending.remaining.size > 0) return;
     this.checkpoints.delete(whole.id);
-    pending.resolve(pending.parts);
+    pending.resolve(pending.answer);
   }
 
   private onRestored(partition: number, bytes: Uint8Array, offset: number): void {

@@ -10,16 +10,29 @@ import type { RingProducer } from '../ring/ring-producer';
 /** Room for the Chunk table around its data. */
 const CHUNK_OVERHEAD = 64;
 
-/** Writes `data` as Chunk records of `type`, waiting for room as needed (blocking). */
-export function writeChunks(ring: RingProducer, type: number, id: number, data: Uint8Array, waitForSpace: () => void): void {
+/**
+ * Writes `data` as Chunk records of `type`, waiting for room as needed
+ * (blocking). `heldSince` (performance.now() when the partition stopped to
+ * make `data`) puts on the last chunk how long the partition was held.
+ */
+export function writeChunks(
+  ring: RingProducer,
+  type: number,
+  id: number,
+  data: Uint8Array,
+  waitForSpace: () => void,
+  heldSince = NaN,
+): void {
   const size = Math.max(1, ring.maxPayload - CHUNK_OVERHEAD);
   const b = new Builder(Math.min(data.length, size) + CHUNK_OVERHEAD);
   let at = 0;
   do {
     const piece = data.subarray(at, at + size);
     at += piece.length;
+    const last = at >= data.length;
+    const heldUs = last && Number.isFinite(heldSince) ? Math.min(0xffffffff, Math.round((performance.now() - heldSince) * 1000)) : 0;
     b.clear();
-    b.finish(Chunk.createChunk(b, id, at >= data.length, Chunk.createDataVector(b, piece)));
+    b.finish(Chunk.createChunk(b, id, last, Chunk.createDataVector(b, piece), heldUs));
     const payload = b.asUint8Array();
     while (!ring.write(type, payload)) waitForSpace();
   } while (at < data.length);
@@ -30,8 +43,8 @@ export class ChunkAssembler {
   private readonly parts = new Map<number, Uint8Array[]>();
   private readonly view = new Chunk();
 
-  /** Adds a chunk; returns the whole data when it was the last, else null. */
-  add(bytes: Uint8Array, offset: number): { id: number; data: Uint8Array } | null {
+  /** Adds a chunk; returns the whole data (and how long its maker was held) when it was the last, else null. */
+  add(bytes: Uint8Array, offset: number): { id: number; data: Uint8Array; heldUs: number } | null {
     const bb = new ByteBuffer(bytes);
     bb.setPosition(offset);
     const chunk = Chunk.getRootAsChunk(bb, this.view);
@@ -43,7 +56,7 @@ export class ChunkAssembler {
       return null;
     }
     this.parts.delete(id);
-    return { id, data: list.length === 1 ? (list[0] as Uint8Array) : Buffer.concat(list) };
+    return { id, data: list.length === 1 ? (list[0] as Uint8Array) : Buffer.concat(list), heldUs: chunk.heldUs() };
   }
 }
 

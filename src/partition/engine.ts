@@ -25,6 +25,7 @@ import type { ValidTick } from '../ingest/tick-validator';
 import type { WatermarkResetResult } from '../analytics/partition-engine';
 import { Doorbell, createDoorbell } from '../ring/doorbell';
 import { checkpointExchanges, checkpointSymbols } from './checkpoint-codec';
+import { CheckpointStats } from './checkpoint-stats';
 import { Answers } from './answers';
 import { encodeCheckpointRequest, writeChunks } from './chunks';
 import { encodeFlush, encodeWatermarkReset } from './control-records';
@@ -109,6 +110,9 @@ export class Engine {
   /** Producers held until a partition's in-ring has room again (whenRoom). */
   private roomWaiters: Array<{ partition: number; resolve: () => void }> = [];
   private roomTimer: NodeJS.Timeout | null = null;
+
+  /** What checkpoints and restores cost (/metrics). */
+  readonly checkpointStats = new CheckpointStats();
 
   /** Where results go (deliverTo); none may arrive before it is set. */
   private visitor: ResultVisitor = NO_VISITOR;
@@ -352,6 +356,7 @@ export class Engine {
    * on. Resolves with one PartitionCheckpoint per partition.
    */
   checkpoint(symbols: readonly string[] | null): Promise<Uint8Array[]> {
+    const began = performance.now();
     const id = this.answers.newId();
     const done = this.answers.checkpoint(
       id,
@@ -359,7 +364,12 @@ export class Engine {
     );
     this.dispatcher.broadcast(Msg.CHECKPOINT, this.waitForRoom, encodeCheckpointRequest(id, symbols));
     this.publish();
-    return done;
+    return done.then(({ parts, heldMs }) => {
+      const bytes = parts.reduce((sum, part) => sum + part.length, 0);
+      const held = parts.reduce((sum, part) => sum + checkpointSymbols(part).length, 0);
+      this.checkpointStats.checkpointed(bytes, held, (performance.now() - began) / 1000, heldMs / 1000);
+      return parts;
+    });
   }
 
   /**
@@ -383,6 +393,7 @@ export class Engine {
    */
   restore(checkpoints: readonly Uint8Array[]): Promise<void> {
     if (checkpoints.length === 0) return Promise.resolve();
+    const began = performance.now();
     const id = this.answers.newId();
     for (const data of checkpoints) this.dispatcher.register(checkpointSymbols(data), checkpointExchanges(data), this.waitForRoom);
     const done = this.answers.restore(id, this.host.inputs.length, checkpoints.length);
@@ -390,7 +401,7 @@ export class Engine {
       for (const data of checkpoints) writeChunks(ring, Msg.RESTORE_CHUNK, id, data, () => this.waitForRoom(partition));
     });
     this.publish();
-    return done;
+    return done.then(() => this.checkpointStats.restored((performance.now() - began) / 1000));
   }
 
   private readonly waitForRoom = (partition: number): void => {

@@ -117,11 +117,13 @@ export class PartitionCore {
         break;
       }
       case Msg.CHECKPOINT: {
+        const heldSince = performance.now();
         const request = decodeCheckpointRequest(input.bytes, offset);
         const wanted = request.symbols === null ? null : new Set(request.symbols);
         const states = engine.allSymbols().filter((state) => wanted === null || wanted.has(state.name));
         const data = encodeCheckpoint(states, (id) => this.exchanges[id] ?? '');
-        writeChunks(this.output, Msg.CHECKPOINT_CHUNK, request.id, data, () => this.waitForOutput(this.output, this.output.maxPayload));
+        const wait = (): void => this.waitForOutput(this.output, this.output.maxPayload);
+        writeChunks(this.output, Msg.CHECKPOINT_CHUNK, request.id, data, wait, heldSince);
         break;
       }
       case Msg.RESTORE_CHUNK: {

@@ -10,7 +10,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { records, tickflow } from '../fixtures/cli';
 import { multisetDifferences, type Row } from '../fixtures/compare';
-import { startServer } from '../fixtures/server-process';
+import { metric, startServer } from '../fixtures/server-process';
 import { until } from '../fixtures/until';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickflow-recovery-file-'));
@@ -77,6 +77,14 @@ describe('crash recovery with a file source', () => {
       );
       const health = await fetch(`${second.http}/health`);
       assert.equal(health.status, 200);
+      // What recovery and checkpoints cost is on /metrics.
+      assert.equal(await metric(second, 'tickflow_restore_duration_seconds_count'), 1);
+      assert.ok((await metric(second, 'tickflow_restore_duration_seconds_sum')) > 0);
+      assert.ok((await metric(second, 'tickflow_checkpoint_bytes_count')) >= 1);
+      assert.ok((await metric(second, 'tickflow_checkpoint_pause_max_seconds')) > 0);
+      const state = await metric(second, 'tickflow_state_bytes');
+      const perSymbol = await metric(second, 'tickflow_state_bytes_per_symbol');
+      assert.ok(state > 0 && perSymbol > 0 && perSymbol < state, `state ${state} B, ${perSymbol} B a symbol`);
     } finally {
       assert.equal(await second.stop(), 0);
     }

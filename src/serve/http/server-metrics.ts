@@ -191,6 +191,37 @@ export function serverMetrics(s: MetricsSources): MetricsRegistry {
     'counter',
     () => s.clients.slowCloses,
   );
+  const checkpoints = s.pipeline.checkpointStats;
+  m.histogram(
+    'tickflow_checkpoint_bytes',
+    "Bytes of each checkpoint of the engine state (every partition's part).",
+    () => checkpoints.bytes,
+  );
+  m.histogram(
+    'tickflow_checkpoint_duration_seconds',
+    'Seconds from asking the partitions for a checkpoint to having every part.',
+    () => checkpoints.seconds,
+  );
+  m.histogram(
+    'tickflow_checkpoint_pause_seconds',
+    "Per checkpoint, the longest any partition was held making its part: the engine's pause for it.",
+    () => checkpoints.heldSeconds,
+  );
+  m.value(
+    'tickflow_checkpoint_pause_max_seconds',
+    'The longest pause of any checkpoint since start.',
+    'gauge',
+    () => checkpoints.heldSeconds.max,
+  );
+  m.value('tickflow_state_bytes', 'Bytes of engine state in the latest checkpoint.', 'gauge', () => checkpoints.lastBytes);
+  m.value('tickflow_state_bytes_per_symbol', 'Bytes of engine state per symbol in the latest checkpoint.', 'gauge', () =>
+    checkpoints.lastSymbols === 0 ? 0 : checkpoints.lastBytes / checkpoints.lastSymbols,
+  );
+  m.histogram(
+    'tickflow_restore_duration_seconds',
+    'Seconds each restore of checkpoints took (at start, or when a Kafka input partition is taken over).',
+    () => checkpoints.restoreSeconds,
+  );
   m.register({
     name: 'tickflow_stage_latency_seconds',
     help:

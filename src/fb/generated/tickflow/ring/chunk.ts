@@ -48,8 +48,17 @@ dataArray():Uint8Array|null {
   return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
 }
 
+/**
+ * On the last chunk of a checkpoint: microseconds the partition was held
+ * making it (encoding it and writing every chunk before this one).
+ */
+heldUs():number {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
 static startChunk(builder:flatbuffers.Builder) {
-  builder.startObject(3);
+  builder.startObject(4);
 }
 
 static addId(builder:flatbuffers.Builder, id:number) {
@@ -76,16 +85,21 @@ static startDataVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(1, numElems, 1);
 }
 
+static addHeldUs(builder:flatbuffers.Builder, heldUs:number) {
+  builder.addFieldInt32(3, heldUs, 0);
+}
+
 static endChunk(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createChunk(builder:flatbuffers.Builder, id:number, last:boolean, dataOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createChunk(builder:flatbuffers.Builder, id:number, last:boolean, dataOffset:flatbuffers.Offset, heldUs:number):flatbuffers.Offset {
   Chunk.startChunk(builder);
   Chunk.addId(builder, id);
   Chunk.addLast(builder, last);
   Chunk.addData(builder, dataOffset);
+  Chunk.addHeldUs(builder, heldUs);
   return Chunk.endChunk(builder);
 }
 }
