@@ -88,7 +88,12 @@ async function main(): Promise<void> {
         await fanoutScenario({ subscribers: 1000, seconds: quick ? 5 : 15, rate: Number(flag('rate') ?? 30_000) });
         break;
       case 'soak':
-        await soakScenario({ minutes: Number(flag('minutes') ?? 10), rate: 50_000 });
+        await soakScenario({
+          minutes: Number(flag('minutes') ?? 10),
+          rate: 50_000,
+          engines: engines(flag('engines')),
+          engineArgs: (flag('engine-args') ?? '').split(' ').filter((a) => a !== ''),
+        });
         break;
       case 'engines':
         await enginesScenario({ rates: rates(flag('rates') ?? (quick ? '1000' : '1000,5000')), seconds: quick ? 5 : 20, runs });

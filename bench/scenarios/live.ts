@@ -88,7 +88,7 @@ export async function liveScenario(options: LiveOptions): Promise<void> {
     engines: engines.join(','),
     engine_args: (options.engineArgs ?? []).join(' '),
   });
-  if (!engines.includes('baseline')) rec.note('the Node baseline is not built (dist/bench/baseline/server.js): floor and tickflow only');
+  if (!built.includes('baseline')) rec.note('the Node baseline is not built (dist/bench/baseline/server.js): floor and tickflow only');
   const best = new Map<EngineKind, number>();
   for (const rate of options.rates) {
     const tallies = new Map<EngineKind, Tally>(engines.map((e) => [e, newTally()]));
