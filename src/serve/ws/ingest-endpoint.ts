@@ -28,6 +28,7 @@ import { FlatBuffersDecoder } from '../../ingest/flatbuffers-decoder';
 import type { DecodedSink } from '../../ingest/decoded-sink';
 import { NdjsonDecoder } from '../../ingest/ndjson-decoder';
 import { Rejection } from '../../records/rejection';
+import { Fifo } from './fifo';
 import { RejectBudget, summaryMessage } from './reject-budget';
 import { ValidTick, tickRecord } from '../../ingest/tick-validator';
 import type { Logger } from '../../log';
@@ -108,9 +109,9 @@ export class IngestConnection implements DecodedSink {
   /** The partition whose full ring holds this connection, or -1. */
   waitingFor = -1;
   /** Ticks and control lines read but not yet taken because a partition was full, in order. */
-  readonly waiting: Waiting[] = [];
+  readonly waiting = new Fifo<Waiting>();
   /** Frames, or the rest of one, not yet read, in order. */
-  readonly unread: Unread[] = [];
+  readonly unread = new Fifo<Unread>();
   unreadBytes = 0;
   /** A later turn of the event loop is booked to read on. */
   booked = false;
@@ -325,19 +326,19 @@ export class IngestEndpoint {
     const waiting = connection.waiting;
     let done = 0;
     for (; done < waiting.length && connection.waitingFor < 0; done++) {
-      const next = waiting[done] as Waiting;
+      const next = waiting.at(done) as Waiting;
       if ('control' in next) this.control(connection, next.control);
       else if (!this.offer(connection, next.tick, next.origin)) break;
     }
-    waiting.splice(0, done);
+    waiting.drop(done);
     let budget = READ_SLICE;
     while (budget > 0 && connection.waitingFor < 0 && connection.unread.length > 0) {
-      const head = connection.unread[0] as Unread;
+      const head = connection.unread.peek() as Unread;
       let used: number;
       if (head.binary) {
         connection.fb.decodeBatch(head.data);
         used = head.data.length;
-        connection.unread.shift();
+        connection.unread.drop(1);
       } else {
         const end = Math.min(head.data.length, head.offset + budget);
         connection.lines.push(head.data.subarray(head.offset, end));
@@ -345,7 +346,7 @@ export class IngestEndpoint {
         head.offset = end;
         if (end === head.data.length) {
           connection.lines.end();
-          connection.unread.shift();
+          connection.unread.drop(1);
         }
       }
       connection.unreadBytes -= used;
