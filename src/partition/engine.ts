@@ -179,16 +179,7 @@ export class Engine {
    * probes for the stage histograms.
    */
   ingest(tick: ValidTick, origin: number): number {
-    const probe = this.probeEvery > 0 && this.dispatched % this.probeEvery === 0 ? monotonicMs() : 0;
-    for (;;) {
-      const result = this.dispatcher.dispatch(tick, origin, probe);
-      if (result >= 0) {
-        this.dispatched++;
-        return this.dispatcher.lastSymbolId;
-      }
-      this.blockedWaits++;
-      this.makeRoom(-1 - result, 64);
-    }
+    return this.hand(tick, origin, false);
   }
 
   /**
@@ -199,6 +190,11 @@ export class Engine {
    * partition, so a tick is always taken.
    */
   offer(tick: ValidTick, origin: number): number {
+    return this.hand(tick, origin, this.host.threads > 0);
+  }
+
+  /** ingest() and offer(): with `refuse`, a full ring hands the tick back instead of being waited for. */
+  private hand(tick: ValidTick, origin: number, refuse: boolean): number {
     const probe = this.probeEvery > 0 && this.dispatched % this.probeEvery === 0 ? monotonicMs() : 0;
     for (;;) {
       const result = this.dispatcher.dispatch(tick, origin, probe);
@@ -207,7 +203,7 @@ export class Engine {
         return this.dispatcher.lastSymbolId;
       }
       const partition = -1 - result;
-      if (this.host.threads > 0) {
+      if (refuse) {
         this.refusals++;
         // What was written before it must reach the worker, which frees the room.
         this.host.inputs[partition]?.publish();
