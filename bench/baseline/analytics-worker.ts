@@ -12,6 +12,7 @@ import type { SymbolState } from '../../src/analytics/symbol-state';
 import { EVENT_TYPE_NAMES, EventType, TickFields } from '../../src/records/tick-fields';
 import type { BarWindow } from '../../src/analytics/tumbling-bars';
 import type { AlertRecord } from '../../src/records/records';
+import { barRecord, indicatorRecord } from '../../src/analytics/plain-records';
 import type { BaselineTick, FromWorker, TickData, ToWorker, WorkerInit, WorkerRecord } from './messages';
 
 /** How often, in live mode, forming bars and quiet symbols are looked at between batches (as tickflow's worker parks). */
@@ -25,33 +26,11 @@ class PlainSink implements ResultSink {
   constructor(private readonly exchangeName: (id: number) => string) {}
 
   bar(symbol: SymbolState, label: string, bar: BarWindow, final: boolean): void {
-    this.records.push({
-      type: 'bar',
-      symbol: symbol.name,
-      interval: label,
-      window_start: bar.start,
-      window_end: bar.end,
-      open: bar.open,
-      high: bar.high,
-      low: bar.low,
-      close: bar.close,
-      volume: bar.volume,
-      vwap: bar.vwap(),
-      trade_count: bar.tradeCount,
-      final,
-    });
+    this.records.push(barRecord(symbol.name, label, bar, final));
   }
 
   indicator(symbol: SymbolState, w: IndicatorWindow): void {
-    this.records.push({
-      type: 'indicator',
-      symbol: symbol.name,
-      window_start: w.start,
-      window_end: w.end,
-      ma: w.mean,
-      volatility: w.volatility,
-      trade_count: w.count,
-    });
+    this.records.push(indicatorRecord(symbol.name, w));
   }
 
   alert(symbol: SymbolState, a: AlertFields): void {
@@ -72,6 +51,10 @@ class PlainSink implements ResultSink {
 
   dropped(_symbol: SymbolState, reason: DropReason, message: string): void {
     this.records.push({ type: 'dropped', reason, message, origin: this.origin });
+  }
+
+  corrected(): void {
+    // The baseline runs without corrections.
   }
 
   accepted(symbol: SymbolState, t: TickFields): void {

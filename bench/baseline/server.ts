@@ -14,7 +14,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
-import { formatDuration } from '../../src/config/duration';
 import { Rejection } from '../../src/records/rejection';
 import { AnalyticsThread, ValidTick, toBaselineTick } from './analytics-thread';
 import { listenArgs, runCommand, type ListenArgs } from './command';
@@ -73,7 +72,7 @@ async function main(args: ListenArgs): Promise<void> {
     if (flush !== undefined) send(flush.publisher.ws, JSON.stringify({ op: 'flushed', ...flush.tag }));
   };
   const worker = await AnalyticsThread.start(true, onMessage);
-  const out = new FanOut(worker.analytics.intervals.map(formatDuration));
+  const out = new FanOut(worker.analytics.intervals.map((entry) => entry.label));
   fanOut = out;
 
   const scratch = new ValidTick();

@@ -28,7 +28,7 @@ const collect = gc;
 const symbols = flag('symbols', 50_000);
 const ticks = flag('ticks', 10);
 const config = analyticsConfig(loadConfig('serve', [], {}).config, true);
-const nothing: ResultSink = { bar() {}, indicator() {}, alert() {}, dropped() {}, accepted() {} };
+const nothing: ResultSink = { bar() {}, indicator() {}, alert() {}, dropped() {}, accepted() {}, corrected() {} };
 const engine = new PartitionEngine(config, nothing);
 
 function bytes(): { heap: number; buffers: number } {

@@ -1,11 +1,15 @@
 // The slice of the configuration the partition workers need. It crosses the
 // thread boundary in workerData, so it is plain data.
 
+import type { BarInterval } from '../config/bar-interval';
 import type { Config } from '../config/load';
 
 export interface AnalyticsConfig {
-  readonly intervals: readonly number[];
+  /** Time and activity bars, in --intervals order. */
+  readonly intervals: readonly BarInterval[];
   readonly latenessMs: number;
+  /** Corrections: ticks up to this far behind the watermark revise final windows; 0 turns them off. */
+  readonly allowedLatenessMs: number;
   /** Processing time before a quiet symbol's watermark follows the clock; 0 disables. */
   readonly idleCloseMs: number;
   /**
@@ -31,6 +35,7 @@ export function analyticsConfig(config: Config, live: boolean): AnalyticsConfig 
   return {
     intervals: config.intervals,
     latenessMs: config.latenessMs,
+    allowedLatenessMs: config.allowedLatenessMs,
     idleCloseMs: live ? config.idleCloseMs : 0,
     barUpdateMs: live ? config.barUpdateMs : -1,
     echoTicks: live,

@@ -8,6 +8,7 @@ import { AlertFields, AnomalyType } from '../records/anomaly';
 import type { BarWindow } from './tumbling-bars';
 import type { IndicatorWindow } from './sliding-indicators';
 import { SymbolState } from './symbol-state';
+import { SettleQueue } from './settlement';
 import { EventType, TickFields } from '../records/tick-fields';
 import { WindowStats } from './trailing-series';
 
@@ -23,6 +24,8 @@ export interface ResultSink {
   dropped(symbol: SymbolState, reason: DropReason, message: string, tick: TickFields, field: string): void;
   /** Live mode only (echoTicks): every accepted tick, for the trades and quotes channels. */
   accepted(symbol: SymbolState, tick: TickFields): void;
+  /** Live mode only: the tick just accepted was a correction. */
+  corrected(symbol: SymbolState): void;
 }
 
 /** What a watermark reset did to one symbol (see PartitionEngine.resetWatermark). */
@@ -39,6 +42,10 @@ export class EngineCounters {
   accepted = 0;
   duplicate = 0;
   late = 0;
+  /** Accepted ticks stamped behind their watermark, within --allowed-lateness-ms. */
+  corrections = 0;
+  /** Final records emitted again by corrections (revision >= 1). */
+  revisions = 0;
   /** Trades refused as out_of_range: they would overflow a bar. */
   rejected = 0;
   bars = 0;
@@ -54,6 +61,7 @@ export class PartitionEngine {
   private readonly alertScratch = new AlertFields();
   private readonly emitBar: (bar: BarWindow, final: boolean) => void;
   private readonly emitIndicator: (window: IndicatorWindow) => void;
+  private readonly emitRevisedIndicator: (window: IndicatorWindow) => void;
   /** The symbol whose windows are being closed, for the two listeners above. */
   private closing: SymbolState | undefined;
   private closingLabel = '';
@@ -77,6 +85,10 @@ export class PartitionEngine {
       this.sink.bar(state, this.closingLabel, bar, final);
     };
     this.emitIndicator = (window) => this.onIndicator(this.closing as SymbolState, window);
+    this.emitRevisedIndicator = (window) => {
+      if (window.revision > 0) this.counters.revisions++;
+      this.onIndicator(this.closing as SymbolState, window);
+    };
   }
 
   registerSymbol(id: number, name: string): void {
@@ -105,7 +117,8 @@ export class PartitionEngine {
     if (state === undefined) throw new Error(`tick for unregistered symbol id ${tick.symbolId}`);
     const ts = tick.timestamp;
     const watermark = state.watermark;
-    if (ts < watermark) {
+    const correction = ts < watermark;
+    if (correction && (ts < watermark - this.config.allowedLatenessMs || ts < state.correctionFloor)) {
       this.counters.late++;
       this.sink.dropped(state, 'late', `timestamp ${ts} is behind the watermark ${watermark} of ${state.name}`, tick, '');
       return;
@@ -118,12 +131,25 @@ export class PartitionEngine {
     if (tick.eventType === EventType.TRADE && this.overflow(state, tick)) return;
     if (tick.seq >= 0) state.seqs.remember(tick.exchangeId, tick.seq, ts);
     this.counters.accepted++;
+    if (correction) this.counters.corrections++;
     state.lastArrival = now;
     if (ts > state.maxTimestamp) state.maxTimestamp = ts;
-    if (this.config.echoTicks) this.sink.accepted(state, tick);
+    if (this.config.echoTicks) {
+      this.sink.accepted(state, tick);
+      if (correction) this.sink.corrected(state);
+    }
 
-    if (tick.eventType === EventType.TRADE) this.onTrade(state, tick);
-    else this.onQuote(state, tick);
+    // A correction takes part in windows and alerts but never settles:
+    // activity bars and trade side stay as settled (SPEC §1).
+    if (tick.eventType === EventType.TRADE) {
+      if (correction) this.onCorrection(state, tick);
+      else this.onTrade(state, tick);
+      this.tradeAlert(state, tick);
+      if (!correction) (state.settling ??= new SettleQueue()).addTrade(ts, tick.price, tick.volume);
+    } else {
+      this.onQuote(state, tick);
+      if (!correction) (state.settling ??= new SettleQueue()).addQuote(ts, tick.bid, tick.ask);
+    }
 
     const next = state.maxTimestamp - this.config.latenessMs;
     if (next > state.watermark) this.advance(state, next);
@@ -152,9 +178,19 @@ export class PartitionEngine {
   private flushSymbol(state: SymbolState): void {
     let last = state.indicators.lastEnd();
     for (const bars of state.bars) last = Math.max(last, bars.lastEnd());
+    // Every pending trade is stamped before `last` (it is in a pane); quotes
+    // stamped after it stay pending for the trades that may follow them.
+    this.settle(state, Math.max(last, state.watermark));
+    for (const activity of state.activity) {
+      if (!activity.filling) continue;
+      this.emitActivity(state, activity.label, activity.bar);
+      activity.next();
+    }
     this.closeWindows(state, Infinity);
-    // Those windows are final now: a later tick in any of them is late.
+    // Those windows are final now: a later tick in any of them is late, and
+    // nothing is kept to revise them.
     if (last > state.watermark) state.watermark = last;
+    state.correctionFloor = state.watermark;
   }
 
   /**
@@ -193,6 +229,7 @@ export class PartitionEngine {
       quotesDiscarded: state.quotes.dropAfter(clock),
     };
     state.seqs.forgetAfter(clock);
+    state.settling?.dropAfter(clock);
     state.watermark = target;
     // So that neither the next tick nor idle closing (max timestamp -
     // lateness + idle time) puts the watermark straight back.
@@ -258,22 +295,66 @@ export class PartitionEngine {
 
   private advance(state: SymbolState, watermark: number): void {
     state.watermark = watermark;
+    this.settle(state, watermark);
     this.closeWindows(state, watermark);
-    state.seqs.forgetBefore(watermark);
-    // Future ticks are at or after the watermark, so their trailing windows
-    // start at or after watermark - window.
-    const bound = watermark - this.config.alertWindowMs;
+    // Future ticks are at or after the horizon (watermark - allowed
+    // lateness), so their trailing windows start at or after horizon - window.
+    const horizon = watermark - this.config.allowedLatenessMs;
+    state.seqs.forgetBefore(horizon);
+    const bound = horizon - this.config.alertWindowMs;
     state.trades.evictBefore(bound);
     state.quotes.evictBefore(bound);
   }
 
+  /**
+   * Settles the symbol's pending trades and quotes stamped before `bound`:
+   * classifies each trade's side into its time bars and feeds the activity
+   * bars, emitting those that fill.
+   */
+  private settle(state: SymbolState, bound: number): void {
+    const settling = state.settling;
+    if (settling === null) return;
+    const count = settling.countBefore(bound);
+    if (count === 0) return;
+    const { ts, value, volume } = settling;
+    const end = settling.head + count;
+    for (let i = settling.head; i < end; i++) {
+      const v = volume[i] as number;
+      if (v < 0) state.side.quote(value[i] as number);
+      else this.onSettledTrade(state, ts[i] as number, value[i] as number, v);
+    }
+    settling.drop(count);
+  }
+
+  private onSettledTrade(state: SymbolState, ts: number, price: number, volume: number): void {
+    const side = state.side.trade(price);
+    for (const bars of state.bars) bars.addSide(ts, side, volume);
+    const forming = this.config.barUpdateMs >= 0;
+    for (const activity of state.activity) {
+      const bar = activity.bar;
+      if (activity.add(ts, price, volume, side)) {
+        this.emitActivity(state, activity.label, bar);
+        activity.next();
+      } else if (forming) {
+        this.markForming(state, activity.label, bar);
+      }
+    }
+  }
+
+  private emitActivity(state: SymbolState, label: string, bar: BarWindow): void {
+    this.counters.bars++;
+    bar.dirty = false;
+    this.sink.bar(state, label, bar, true);
+  }
+
   private closeWindows(state: SymbolState, watermark: number): void {
+    const horizon = watermark - this.config.allowedLatenessMs;
     this.closing = state;
     for (const bars of state.bars) {
       this.closingLabel = bars.label;
-      bars.closeUpTo(watermark, this.emitBar);
+      bars.closeUpTo(watermark, this.emitBar, horizon);
     }
-    state.indicators.closeUpTo(watermark, this.emitIndicator);
+    state.indicators.closeUpTo(watermark, this.emitIndicator, horizon);
     this.closing = undefined;
   }
 
@@ -308,20 +389,52 @@ export class PartitionEngine {
     return false;
   }
 
+  /** Live mode: queues a forming update of a bar that changed, once until it is sent. */
+  private markForming(state: SymbolState, label: string, bar: BarWindow): void {
+    if (bar.dirty) return;
+    bar.dirty = true;
+    this.dirtySymbols.push(state);
+    this.dirtyLabels.push(label);
+    this.dirtyBars.push(bar);
+  }
+
   private onTrade(state: SymbolState, tick: TickFields): void {
     const { timestamp: ts, price, volume } = tick;
     const forming = this.config.barUpdateMs >= 0;
     for (const bars of state.bars) {
       const bar = bars.add(ts, price, volume);
-      if (forming && !bar.dirty) {
-        bar.dirty = true;
-        this.dirtySymbols.push(state);
-        this.dirtyLabels.push(bars.label);
-        this.dirtyBars.push(bar);
-      }
+      if (forming) this.markForming(state, bars.label, bar);
     }
     state.indicators.add(ts, price);
+  }
 
+  /**
+   * A trade stamped behind the watermark within the allowed lateness: the
+   * final windows it falls in are emitted again with their revision one
+   * higher; windows not final yet take it as any trade.
+   */
+  private onCorrection(state: SymbolState, tick: TickFields): void {
+    const { timestamp: ts, price, volume } = tick;
+    const watermark = state.watermark;
+    const forming = this.config.barUpdateMs >= 0;
+    this.closing = state;
+    for (const bars of state.bars) {
+      if (Math.floor(ts / bars.intervalMs) * bars.intervalMs + bars.intervalMs > watermark) {
+        const bar = bars.add(ts, price, volume);
+        if (forming) this.markForming(state, bars.label, bar);
+        continue;
+      }
+      const bar = bars.correct(ts, price, volume);
+      if (bar.revision > 0) this.counters.revisions++;
+      this.closingLabel = bars.label;
+      this.emitBar(bar, true);
+    }
+    state.indicators.correct(ts, price, watermark, this.emitRevisedIndicator);
+    this.closing = undefined;
+  }
+
+  private tradeAlert(state: SymbolState, tick: TickFields): void {
+    const { timestamp: ts, price, volume } = tick;
     const index = state.trades.insert(ts, price, volume);
     const s = state.trades.stats(ts - this.config.alertWindowMs, index, this.stats);
     const std = Math.sqrt(s.variance);
@@ -364,7 +477,8 @@ export class PartitionEngine {
     this.counters.indicators++;
     if (window.end > state.finalHorizon) state.finalHorizon = window.end;
     this.sink.indicator(state, window);
-    if (window.volatility <= this.config.volatilityThreshold) return;
+    // HIGH_VOLATILITY is judged on a window's first record only.
+    if (window.revision > 0 || window.volatility <= this.config.volatilityThreshold) return;
     if (!this.offCooldown(state, AnomalyType.HIGH_VOLATILITY, window.end)) return;
     const alert = this.alertScratch.set(AnomalyType.HIGH_VOLATILITY, window.end);
     alert.volatility = window.volatility;

@@ -2,6 +2,9 @@
 // from per-slide panes (count, sum, min, max) so that a trade touches one pane,
 // not size/slide windows, and a window is a fold over size/slide panes when it
 // becomes final. Windows without trades are skipped, never emitted.
+// With corrections on, panes stay while a window holding them may still be
+// revised (its end after the horizon, watermark - allowed lateness), and so
+// does the revision of each final window that a correction may reach.
 
 import { releaseFront } from './release-front';
 
@@ -20,6 +23,8 @@ export class IndicatorWindow {
   mean = 0;
   /** (max - min) / mean */
   volatility = 0;
+  /** 0 for the window's first record, one higher for each correction. */
+  revision = 0;
 }
 
 export type IndicatorListener = (window: IndicatorWindow) => void;
@@ -31,6 +36,8 @@ export class SlidingIndicators {
   /** Start of the next window to consider; NaN when no trade is pending. */
   private nextStart = NaN;
   private readonly scratch = new IndicatorWindow();
+  /** Final windows a correction may still reach: start -> revision. Made on first use. */
+  private revisions: Map<number, number> | null = null;
 
   constructor(
     readonly sizeMs: number,
@@ -38,6 +45,41 @@ export class SlidingIndicators {
   ) {}
 
   add(ts: number, price: number): void {
+    const paneStart = this.addToPane(ts, price);
+    // The earliest window holding this trade starts one slide after the
+    // window that ends at or before the trade's pane.
+    const earliest = paneStart - this.sizeMs + this.slideMs;
+    if (!(this.nextStart <= earliest)) this.nextStart = earliest;
+  }
+
+  /**
+   * A correction: a trade stamped behind the watermark. Each final window
+   * holding it is emitted again, final, with its revision one higher (0 when
+   * it had no trade before); the windows not final yet take it as add does.
+   */
+  correct(ts: number, price: number, watermark: number, emit: IndicatorListener): number {
+    const paneStart = this.addToPane(ts, price);
+    let emitted = 0;
+    for (let start = paneStart - this.sizeMs + this.slideMs; start <= paneStart; start += this.slideMs) {
+      if (start + this.sizeMs > watermark) {
+        if (!(this.nextStart <= start)) this.nextStart = start;
+        break;
+      }
+      const revisions = (this.revisions ??= new Map());
+      const before = revisions.get(start);
+      const revision = before === undefined ? 0 : before + 1;
+      revisions.set(start, revision);
+      if (this.fold(start)) {
+        this.scratch.revision = revision;
+        emit(this.scratch);
+        emitted++;
+      }
+    }
+    return emitted;
+  }
+
+  /** Adds a trade to its pane; returns the pane's start. */
+  private addToPane(ts: number, price: number): number {
     const paneStart = Math.floor(ts / this.slideMs) * this.slideMs;
     let i = this.panes.length;
     while (i > 0 && (this.panes[i - 1] as Pane).start > paneStart) i--;
@@ -55,44 +97,58 @@ export class SlidingIndicators {
     pane.sum += price;
     if (price < pane.min) pane.min = price;
     if (price > pane.max) pane.max = price;
-    // The earliest window holding this trade starts one slide after the
-    // window that ends at or before the trade's pane.
-    const earliest = paneStart - this.sizeMs + this.slideMs;
-    if (!(this.nextStart <= earliest)) this.nextStart = earliest;
+    return paneStart;
   }
 
-  /** Emits, in start order, every window with a trade and end <= watermark. */
-  closeUpTo(watermark: number, emit: IndicatorListener): number {
+  /** Folds the window at `start` into the scratch window; false when it holds no trade. */
+  private fold(start: number): boolean {
+    const end = start + this.sizeMs;
+    const w = this.scratch;
+    w.count = 0;
+    let sum = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    for (const pane of this.panes) {
+      if (pane.start >= end) break;
+      if (pane.start < start) continue;
+      w.count += pane.count;
+      sum += pane.sum;
+      if (pane.min < min) min = pane.min;
+      if (pane.max > max) max = pane.max;
+    }
+    if (w.count === 0) return false;
+    w.start = start;
+    w.end = end;
+    w.mean = sum / w.count;
+    w.volatility = (max - min) / w.mean;
+    w.revision = 0;
+    return true;
+  }
+
+  /**
+   * Emits, in start order, every window with a trade and end <= watermark.
+   * Keeps what a correction stamped at or after `horizon` may still need.
+   */
+  closeUpTo(watermark: number, emit: IndicatorListener, horizon = watermark): number {
     let emitted = 0;
+    // The first window a correction can still reach: end > horizon.
+    const reachable = Math.floor((horizon - this.sizeMs) / this.slideMs) * this.slideMs + this.slideMs;
     while (this.nextStart + this.sizeMs <= watermark) {
       const start = this.nextStart;
-      const end = start + this.sizeMs;
-      const w = this.scratch;
-      w.count = 0;
-      let sum = 0;
-      let min = Infinity;
-      let max = -Infinity;
-      for (const pane of this.panes) {
-        if (pane.start >= end) break;
-        if (pane.start < start) continue;
-        w.count += pane.count;
-        sum += pane.sum;
-        if (pane.min < min) min = pane.min;
-        if (pane.max > max) max = pane.max;
-      }
-      if (w.count > 0) {
-        w.start = start;
-        w.end = end;
-        w.mean = sum / w.count;
-        w.volatility = (max - min) / w.mean;
-        emit(w);
+      if (this.fold(start)) {
+        if (start >= reachable) (this.revisions ??= new Map()).set(start, 0);
+        emit(this.scratch);
         emitted++;
       }
       this.nextStart = start + this.slideMs;
+      // Panes of windows past: those before both the next window and the reachable ones.
+      const keepFrom = Math.min(this.nextStart, reachable);
       let drop = 0;
-      while (drop < this.panes.length && (this.panes[drop] as Pane).start < this.nextStart) drop++;
+      while (drop < this.panes.length && (this.panes[drop] as Pane).start < keepFrom) drop++;
       if (drop > 0) releaseFront(this.panes, drop, this.spare);
-      const first = this.panes[0];
+      let next = 0;
+      while (next < this.panes.length && (this.panes[next] as Pane).start < this.nextStart) next++;
+      const first = this.panes[next];
       if (first === undefined) {
         this.nextStart = NaN;
         break;
@@ -101,7 +157,29 @@ export class SlidingIndicators {
       const earliest = first.start - this.sizeMs + this.slideMs;
       if (earliest > this.nextStart) this.nextStart = earliest;
     }
+    this.forgetBefore(reachable);
     return emitted;
+  }
+
+  /** Lets go of what no correction can reach: panes and revisions of windows ending at or before the horizon. */
+  private forgetBefore(reachable: number): void {
+    if (this.revisions !== null) {
+      for (const start of this.revisions.keys()) if (start < reachable) this.revisions.delete(start);
+      if (this.revisions.size === 0) this.revisions = null;
+    }
+    const keepFrom = Number.isNaN(this.nextStart) ? reachable : Math.min(this.nextStart, reachable);
+    let drop = 0;
+    while (drop < this.panes.length && (this.panes[drop] as Pane).start < keepFrom) drop++;
+    if (drop > 0) releaseFront(this.panes, drop, this.spare);
+  }
+
+  /** Revisions of the final windows a correction may still reach, as [start, revision] pairs in start order. */
+  exportRevisions(): Array<readonly [number, number]> {
+    return this.revisions === null ? [] : [...this.revisions].sort((a, b) => a[0] - b[0]);
+  }
+
+  importRevisions(pairs: ReadonlyArray<readonly [number, number]>): void {
+    this.revisions = pairs.length === 0 ? null : new Map(pairs);
   }
 
   /** Panes (start, count, sum, min, max) and the next window start, for checkpoints. */

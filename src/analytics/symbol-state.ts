@@ -2,22 +2,12 @@
 // partition worker and nothing else touches it.
 
 import type { AnalyticsConfig } from './analytics-config';
-import { formatDuration } from '../config/duration';
+import { ActivityBars } from './activity-bars';
 import { SeqMemory } from './seq-memory';
+import { SettleQueue, SideClassifier } from './settlement';
 import { SlidingIndicators } from './sliding-indicators';
 import { TrailingSeries } from './trailing-series';
 import { TumblingBars } from './tumbling-bars';
-
-/** Interval labels ("1s", "5m"), made once rather than once per symbol. */
-const labels = new Map<number, string>();
-function labelOf(ms: number): string {
-  let label = labels.get(ms);
-  if (label === undefined) {
-    label = formatDuration(ms);
-    labels.set(ms, label);
-  }
-  return label;
-}
 
 export class SymbolState {
   /** Newest accepted event time; -Infinity before the first tick. */
@@ -33,12 +23,22 @@ export class SymbolState {
    * finalised twice.
    */
   finalHorizon = -Infinity;
+  /**
+   * With corrections on: a tick stamped before this is late even within the
+   * allowed lateness, because a flush let go of the windows it would revise.
+   */
+  correctionFloor = -Infinity;
   /** Processing time (ms) of the last accepted tick, for idle closing. */
   lastArrival = 0;
   readonly seqs = new SeqMemory();
   readonly trades = new TrailingSeries();
   readonly quotes = new TrailingSeries();
   readonly bars: readonly TumblingBars[];
+  /** Activity bars, by --intervals entry; empty when none is configured. */
+  readonly activity: readonly ActivityBars[];
+  /** Trades and quotes not yet settled (timestamp >= watermark), made on the first tick. */
+  settling: SettleQueue | null = null;
+  readonly side = new SideClassifier();
   readonly indicators: SlidingIndicators;
   /** Event time of the last alert per anomaly type, for the cooldown. */
   readonly lastAlert = new Float64Array(5).fill(-Infinity);
@@ -48,7 +48,14 @@ export class SymbolState {
     readonly name: string,
     config: AnalyticsConfig,
   ) {
-    this.bars = config.intervals.map((ms) => new TumblingBars(ms, labelOf(ms)));
+    const bars: TumblingBars[] = [];
+    const activity: ActivityBars[] = [];
+    for (const entry of config.intervals) {
+      if (entry.kind === 'time') bars.push(new TumblingBars(entry.size, entry.label));
+      else activity.push(new ActivityBars(entry.kind, entry.size, entry.label));
+    }
+    this.bars = bars;
+    this.activity = activity;
     this.indicators = new SlidingIndicators(config.indicatorWindowMs, config.indicatorSlideMs);
   }
 }

@@ -1,6 +1,9 @@
 // Tumbling, epoch-aligned OHLCV bars of one symbol and one interval. Windows
 // open on their first trade and close when the symbol's watermark reaches
 // their end (or on flush); only a handful are open at once (lateness/interval + 1).
+// With corrections on (--allowed-lateness-ms), a final window is kept until
+// no correction can reach it any more (its end at or below the horizon,
+// watermark - allowed lateness), so a correction can revise it.
 
 import { releaseFront } from './release-front';
 
@@ -22,6 +25,17 @@ export class BarWindow {
   /** Timestamps of the trades that set open and close. */
   openTs = 0;
   closeTs = 0;
+  /** Trade side (SPEC §1) of the settled trades in the bar. */
+  buyVolume = 0;
+  sellVolume = 0;
+  buyCount = 0;
+  sellCount = 0;
+  /** An activity bar's index per symbol and label; -1 for a time bar. */
+  barIndex = -1;
+  /** An activity bar that reached its size; false for one cut short by the end of the input or a flush. */
+  complete = true;
+  /** Final emissions so far beyond the first: a correction emits the bar again, one higher. */
+  revision = 0;
 
   reset(start: number, end: number, ts: number, price: number, volume: number): void {
     this.start = start;
@@ -35,8 +49,24 @@ export class BarWindow {
     this.tradeCount = 1;
     this.openTs = ts;
     this.closeTs = ts;
+    this.buyVolume = 0;
+    this.sellVolume = 0;
+    this.buyCount = 0;
+    this.sellCount = 0;
+    this.revision = 0;
     this.dirty = false;
     this.lastSentAt = -Infinity;
+  }
+
+  /** Counts a settled trade's side (1 buy, -1 sell, 0 neither). */
+  addSide(side: number, volume: number): void {
+    if (side > 0) {
+      this.buyVolume += volume;
+      this.buyCount++;
+    } else if (side < 0) {
+      this.sellVolume += volume;
+      this.sellCount++;
+    }
   }
 
   add(ts: number, price: number, volume: number): void {
@@ -68,6 +98,8 @@ export type BarListener = (bar: BarWindow, final: boolean) => void;
 export class TumblingBars {
   /** Open windows in ascending start order. */
   private readonly open: BarWindow[] = [];
+  /** Final windows a correction may still revise, in ascending start order. */
+  private readonly closed: BarWindow[] = [];
   private readonly spare: BarWindow[] = [];
 
   constructor(
@@ -91,26 +123,77 @@ export class TumblingBars {
     return bar;
   }
 
-  /** The open window a trade at `ts` would go into, or undefined when add would open one. */
-  windowAt(ts: number): BarWindow | undefined {
+  /**
+   * A correction into a final window: the kept window at `ts`, revised
+   * (revision one higher), or a new final window of revision 0 when the
+   * window had no trade before. The caller emits it.
+   */
+  correct(ts: number, price: number, volume: number): BarWindow {
     const start = Math.floor(ts / this.intervalMs) * this.intervalMs;
-    for (let i = this.open.length - 1; i >= 0; i--) {
-      const bar = this.open[i] as BarWindow;
-      if (bar.start === start) return bar;
-      if (bar.start < start) return undefined;
+    let i = this.closed.length;
+    while (i > 0 && (this.closed[i - 1] as BarWindow).start > start) i--;
+    const before = this.closed[i - 1];
+    if (before !== undefined && before.start === start) {
+      before.add(ts, price, volume);
+      before.revision++;
+      return before;
     }
-    return undefined;
+    const bar = this.spare.pop() ?? new BarWindow();
+    bar.reset(start, start + this.intervalMs, ts, price, volume);
+    this.closed.splice(i, 0, bar);
+    return bar;
   }
 
-  /** Emits and releases, in start order, every open window with end <= watermark. */
-  closeUpTo(watermark: number, emit: BarListener): number {
+  /** The window a trade at `ts` would go into (open, or final and kept), or undefined when there is none yet. */
+  windowAt(ts: number): BarWindow | undefined {
+    const start = Math.floor(ts / this.intervalMs) * this.intervalMs;
+    return find(this.open, start) ?? find(this.closed, start);
+  }
+
+  /**
+   * Counts a settled trade's side into its open window. Trades settle behind
+   * the watermark, where the oldest open windows are: searched from the front.
+   */
+  addSide(ts: number, side: number, volume: number): void {
+    const start = Math.floor(ts / this.intervalMs) * this.intervalMs;
+    for (let i = 0; i < this.open.length; i++) {
+      const bar = this.open[i] as BarWindow;
+      if (bar.start === start) {
+        bar.addSide(side, volume);
+        return;
+      }
+      if (bar.start > start) return;
+    }
+  }
+
+  /**
+   * Emits, in start order, every open window with end <= watermark; keeps
+   * those ending after `horizon` for corrections, and lets go of the kept
+   * ones that no correction can reach any more.
+   */
+  closeUpTo(watermark: number, emit: BarListener, horizon = watermark): number {
     let closed = 0;
     while (closed < this.open.length && (this.open[closed] as BarWindow).end <= watermark) {
-      emit(this.open[closed] as BarWindow, true);
+      const bar = this.open[closed] as BarWindow;
+      emit(bar, true);
+      if (bar.end > horizon) this.closed.push(bar);
+      else this.spare.push(bar);
       closed++;
     }
-    if (closed > 0) releaseFront(this.open, closed, this.spare);
+    if (closed > 0) {
+      for (let i = closed; i < this.open.length; i++) this.open[i - closed] = this.open[i] as BarWindow;
+      this.open.length -= closed;
+    }
+    let expired = 0;
+    while (expired < this.closed.length && (this.closed[expired] as BarWindow).end <= horizon) expired++;
+    if (expired > 0) releaseFront(this.closed, expired, this.spare);
+    if (this.open.length === 0 && this.closed.length === 0) this.spare.length = 0;
     return closed;
+  }
+
+  /** Final windows kept for corrections, in start order. */
+  forEachClosed(visit: (bar: BarWindow) => void): void {
+    for (const bar of this.closed) visit(bar);
   }
 
   /** The end of the latest open window, or -Infinity. */
@@ -123,16 +206,12 @@ export class TumblingBars {
     for (const bar of this.open) visit(bar);
   }
 
-  /** Adds an open window as a checkpoint holds it (windows arrive in start order). */
-  restoreWindow(
-    fields: Readonly<
-      Pick<BarWindow, 'start' | 'end' | 'open' | 'high' | 'low' | 'close' | 'volume' | 'notional' | 'tradeCount' | 'openTs' | 'closeTs'>
-    >,
-  ): void {
+  /** Adds a window as a checkpoint holds it (windows arrive in start order): open, or final and kept. */
+  restoreWindow(fields: Readonly<BarFields>, final = false): void {
     const bar = this.spare.pop() ?? new BarWindow();
     bar.reset(fields.start, fields.end, fields.openTs, fields.open, 0);
     Object.assign(bar, fields);
-    this.open.push(bar);
+    (final ? this.closed : this.open).push(bar);
   }
 
   /**
@@ -150,7 +229,44 @@ export class TumblingBars {
     return dropped.length;
   }
 
+  /** Lets go of the final windows kept for corrections (a flush ends them). */
+  forgetClosed(): void {
+    for (const bar of this.closed.splice(0)) this.spare.push(bar);
+  }
+
   clear(): void {
     for (const bar of this.open.splice(0)) this.spare.push(bar);
+    this.forgetClosed();
   }
+}
+
+/** What a checkpoint keeps of a window. */
+export type BarFields = Pick<
+  BarWindow,
+  | 'start'
+  | 'end'
+  | 'open'
+  | 'high'
+  | 'low'
+  | 'close'
+  | 'volume'
+  | 'notional'
+  | 'tradeCount'
+  | 'openTs'
+  | 'closeTs'
+  | 'buyVolume'
+  | 'sellVolume'
+  | 'buyCount'
+  | 'sellCount'
+  | 'revision'
+>;
+
+/** The window starting at `start` in a list in ascending start order, searched from the end. */
+function find(windows: readonly BarWindow[], start: number): BarWindow | undefined {
+  for (let i = windows.length - 1; i >= 0; i--) {
+    const bar = windows[i] as BarWindow;
+    if (bar.start === start) return bar;
+    if (bar.start < start) return undefined;
+  }
+  return undefined;
 }

@@ -34,6 +34,8 @@ class Totals {
   bars = 0;
   indicators = 0;
   alerts = 0;
+  corrections = 0;
+  revisions = 0;
   reports = 0;
 }
 
@@ -78,6 +80,8 @@ export async function runReplay(loaded: Loaded, log: (line: string) => void): Pr
       totals.bars += counts.bars;
       totals.indicators += counts.indicators;
       totals.alerts += counts.alerts;
+      totals.corrections += counts.corrections;
+      totals.revisions += counts.revisions;
       totals.reports++;
     },
   };
@@ -148,6 +152,8 @@ export async function runReplay(loaded: Loaded, log: (line: string) => void): Pr
     bars: totals.bars,
     indicators: totals.indicators,
     alerts: totals.alerts,
+    corrections: totals.corrections,
+    revisions: totals.revisions,
     partitions: host.threads,
     elapsed_ms: Math.round(elapsedMs * 1000) / 1000,
     ticks_per_second: elapsedMs > 0 ? Math.round((ticks / elapsedMs) * 1000) : 0,

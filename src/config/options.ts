@@ -4,6 +4,7 @@
 
 import { INPUT_FORMATS, type InputFormat } from '../records/records';
 import { formatDuration, parseDuration } from './duration';
+import { parseBarInterval, timeInterval, type BarInterval } from './bar-interval';
 import { choice, custom, decimal, flag, integer, text, type CommandName, type Option } from './option';
 
 const ENGINE = ['serve', 'replay'] as const;
@@ -60,21 +61,23 @@ export const options = {
     commands: ENGINE,
     description: 'Pin each partition worker to its own CPU core (--no-pin to let the OS schedule them).',
   }),
-  intervals: custom<readonly number[]>({
+  intervals: custom<readonly BarInterval[]>({
     flag: 'intervals',
-    default: [1000, 60_000, 300_000],
+    default: [1000, 60_000, 300_000].map(timeInterval),
     commands: ENGINE,
-    kind: 'durations',
-    expected: 'a comma-separated list of distinct durations such as 1s,1m,5m',
-    description: 'Tumbling bar intervals, aligned to the epoch.',
+    kind: 'bar intervals',
+    expected: 'distinct durations (1s,1m,5m) or activity sizes (500t, 100000v, 1000000n), comma-separated',
+    description:
+      'Bars: tumbling time bars aligned to the epoch (1s, 1m, 5m), and activity bars over settled trades every N trades (500t), ' +
+      'N units of volume (100000v) or N of notional (1000000n).',
     parse: (raw) => {
       if (typeof raw !== 'string') return undefined;
-      const list = raw.split(',').map((part) => parseDuration(part));
-      if (list.length === 0 || list.some((ms) => ms === undefined)) return undefined;
-      const ms = list as number[];
-      return new Set(ms).size === ms.length ? ms : undefined;
+      const list = raw.split(',').map((part) => parseBarInterval(part));
+      if (list.length === 0 || list.some((entry) => entry === undefined)) return undefined;
+      const entries = list as BarInterval[];
+      return new Set(entries.map((entry) => entry.label)).size === entries.length ? entries : undefined;
     },
-    show: (list) => list.map(formatDuration).join(','),
+    show: (list) => list.map((entry) => entry.label).join(','),
   }),
   latenessMs: integer({
     flag: 'lateness-ms',
@@ -82,6 +85,15 @@ export const options = {
     default: 5000,
     commands: ENGINE,
     description: "Allowed out-of-orderness: a symbol's watermark trails its newest tick by this much.",
+  }),
+  allowedLatenessMs: integer({
+    flag: 'allowed-lateness-ms',
+    min: 0,
+    default: 0,
+    commands: ENGINE,
+    description:
+      'Corrections: a tick up to this far behind its watermark is accepted and emits its final time bars and indicators again ' +
+      'with "revision" one higher (0 turns corrections off; older ticks stay late).',
   }),
   idleCloseMs: integer({
     flag: 'idle-close-ms',

@@ -8,10 +8,12 @@
 // A Bar's strings (symbol, interval) are the same for every bar of a symbol
 // and interval, and its other fields are scalars, always written
 // (forceDefaults). So each (symbol, interval) gets a template, built once
-// by the Builder, in two forms (with vwap, and without for a zero volume);
-// a bar is the template copied, its values overwritten at positions read
-// from the template's own vtable. Readers go through vtables, so the bytes
-// need not match the Builder's, but they do (tested).
+// by the Builder, in the forms it needs (with or without vwap, for a zero
+// volume; final, with trade side and revision, or forming; activity, with
+// bar_index and complete, or time); a bar is the template copied, its
+// values overwritten at positions read from the template's own vtable.
+// Readers go through vtables, so the bytes need not match the Builder's,
+// but they do (tested).
 
 import { Builder } from 'flatbuffers';
 import { Bar } from '../fb/generated/tickflow/fb/bar';
@@ -28,7 +30,19 @@ const VOLUME = 8;
 const VWAP = 9;
 const TRADE_COUNT = 10;
 const FINAL = 11;
-const FIELDS = 12;
+const BAR_INDEX = 12;
+const COMPLETE = 13;
+const BUY_VOLUME = 14;
+const SELL_VOLUME = 15;
+const BUY_COUNT = 16;
+const SELL_COUNT = 17;
+const REVISION = 18;
+const FIELDS = 19;
+
+/** Template forms: bits of what a bar carries beyond the fields every bar has. */
+const WITH_VWAP = 1;
+const FINAL_FORM = 2;
+const ACTIVITY_FORM = 4;
 
 const TWO_32 = 2 ** 32;
 /** One Builder for every template: cleared, not made again, for each of a large universe's symbols. */
@@ -37,10 +51,10 @@ const builder = new Builder(128);
 /** One form of one (symbol, interval)'s Bar: its bytes and where each scalar sits. */
 export class BarTemplate {
   readonly bytes: Uint8Array;
-  /** Position of each field in `bytes`, by slot; -1 when absent (vwap in the zero-volume form). */
+  /** Position of each field in `bytes`, by slot; -1 when absent from this form. */
   readonly pos: Int32Array;
 
-  constructor(symbol: string, interval: string, withVwap: boolean) {
+  constructor(symbol: string, interval: string, form: number) {
     const b = builder;
     b.clear();
     b.forceDefaults(true);
@@ -56,9 +70,20 @@ export class BarTemplate {
     Bar.addLow(b, 0);
     Bar.addClose(b, 0);
     Bar.addVolume(b, 0n);
-    if (withVwap) Bar.addVwap(b, 0);
+    if ((form & WITH_VWAP) !== 0) Bar.addVwap(b, 0);
     Bar.addTradeCount(b, 0n);
     Bar.addFinal(b, false);
+    if ((form & ACTIVITY_FORM) !== 0) {
+      Bar.addBarIndex(b, 0n);
+      Bar.addComplete(b, false);
+    }
+    if ((form & FINAL_FORM) !== 0) {
+      Bar.addBuyVolume(b, 0n);
+      Bar.addSellVolume(b, 0n);
+      Bar.addBuyCount(b, 0n);
+      Bar.addSellCount(b, 0n);
+      Bar.addRevision(b, 0);
+    }
     b.finish(Bar.endBar(b));
     this.bytes = b.asUint8Array().slice();
     const view = new DataView(this.bytes.buffer);
@@ -76,21 +101,22 @@ export class BarTemplate {
   }
 }
 
-/** Both forms for one (symbol, interval); the one without vwap made when a bar first needs it. */
+/** The forms of one (symbol, interval), each made when a bar first needs it. */
 export class BarTemplates {
-  readonly withVwap: BarTemplate;
-  private noVwap: BarTemplate | null = null;
+  private readonly forms: Array<BarTemplate | undefined> = [];
 
   constructor(
     private readonly symbol: string,
     private readonly interval: string,
-  ) {
-    this.withVwap = new BarTemplate(symbol, interval, true);
-  }
+  ) {}
 
-  get withoutVwap(): BarTemplate {
-    this.noVwap ??= new BarTemplate(this.symbol, this.interval, false);
-    return this.noVwap;
+  form(form: number): BarTemplate {
+    let template = this.forms[form];
+    if (template === undefined) {
+      template = new BarTemplate(this.symbol, this.interval, form);
+      this.forms[form] = template;
+    }
+    return template;
   }
 }
 
@@ -105,8 +131,8 @@ function setInt53(view: DataView, at: number, value: number): void {
 }
 
 /** The template form a bar needs. */
-export function templateFor(templates: BarTemplates, bar: BarWindow): BarTemplate {
-  return bar.volume > 0 ? templates.withVwap : templates.withoutVwap;
+export function templateFor(templates: BarTemplates, bar: BarWindow, final: boolean): BarTemplate {
+  return templates.form((bar.volume > 0 ? WITH_VWAP : 0) | (final ? FINAL_FORM : 0) | (bar.barIndex >= 0 ? ACTIVITY_FORM : 0));
 }
 
 /**
@@ -131,4 +157,17 @@ export function writeBar(template: BarTemplate, bytes: Uint8Array, view: DataVie
   if (vwap >= 0) view.setFloat64(at + vwap, bar.notional / bar.volume, true);
   setInt53(view, at + (p[TRADE_COUNT] as number), bar.tradeCount);
   view.setUint8(at + (p[FINAL] as number), final ? 1 : 0);
+  const index = p[BAR_INDEX] as number;
+  if (index >= 0) {
+    setInt53(view, at + index, bar.barIndex);
+    view.setUint8(at + (p[COMPLETE] as number), bar.complete && final ? 1 : 0);
+  }
+  const buyVolume = p[BUY_VOLUME] as number;
+  if (buyVolume >= 0) {
+    setInt53(view, at + buyVolume, bar.buyVolume);
+    setInt53(view, at + (p[SELL_VOLUME] as number), bar.sellVolume);
+    setInt53(view, at + (p[BUY_COUNT] as number), bar.buyCount);
+    setInt53(view, at + (p[SELL_COUNT] as number), bar.sellCount);
+    view.setUint32(at + (p[REVISION] as number), bar.revision, true);
+  }
 }

@@ -1,7 +1,8 @@
 // Per-symbol engine state to and from a PartitionCheckpoint FlatBuffer
 // (fbs/checkpoint.fbs): watermark, remembered seqs, the trailing series
-// behind alerts, open bars, indicator panes, alert cooldowns and the end of
-// the latest final window. Ids are translated to names on the way out and
+// behind alerts, open bars (and final ones kept for corrections), indicator
+// panes and revisions, alert cooldowns, the end of the latest final window,
+// the trades and quotes waiting to settle, trade-side state and activity bars. Ids are translated to names on the way out and
 // back on the way in, because a checkpoint may be restored by another process.
 
 import { Builder, ByteBuffer } from 'flatbuffers';
@@ -9,6 +10,9 @@ import type { AnalyticsConfig } from '../analytics/analytics-config';
 import type { PartitionEngine } from '../analytics/partition-engine';
 import type { SymbolState } from '../analytics/symbol-state';
 import type { TrailingSeries } from '../analytics/trailing-series';
+import type { BarFields, BarWindow } from '../analytics/tumbling-bars';
+import { ActivityBar } from '../fb/generated/tickflow/ring/activity-bar';
+import { BarSide } from '../fb/generated/tickflow/ring/bar-side';
 import { ExchangeSeqs } from '../fb/generated/tickflow/ring/exchange-seqs';
 import { IntervalBars } from '../fb/generated/tickflow/ring/interval-bars';
 import { OpenBar } from '../fb/generated/tickflow/ring/open-bar';
@@ -16,8 +20,9 @@ import { Pane } from '../fb/generated/tickflow/ring/pane';
 import { PartitionCheckpoint } from '../fb/generated/tickflow/ring/partition-checkpoint';
 import { Series } from '../fb/generated/tickflow/ring/series';
 import { SymbolCheckpoint } from '../fb/generated/tickflow/ring/symbol-checkpoint';
+import { SettleQueue } from '../analytics/settlement';
 
-function seriesOffset(b: Builder, series: TrailingSeries): number {
+function seriesOffset(b: Builder, series: Pick<TrailingSeries, 'entries'>): number {
   const { timestamps, values, weights } = series.entries();
   return Series.createSeries(
     b,
@@ -42,30 +47,34 @@ function symbolOffset(b: Builder, state: SymbolState, exchangeName: (id: number)
   const trades = seriesOffset(b, state.trades);
   const quotes = seriesOffset(b, state.quotes);
   const bars = state.bars.map((interval) => {
-    const windows: number[][] = [];
-    interval.forEachOpen((w) =>
-      windows.push([w.start, w.end, w.open, w.high, w.low, w.close, w.volume, w.notional, w.tradeCount, w.openTs, w.closeTs]),
-    );
-    IntervalBars.startWindowsVector(b, windows.length);
-    for (let i = windows.length - 1; i >= 0; i--) {
-      const w = windows[i] as number[];
-      OpenBar.createOpenBar(
-        b,
-        w[0] as number,
-        w[1] as number,
-        w[2] as number,
-        w[3] as number,
-        w[4] as number,
-        w[5] as number,
-        w[6] as number,
-        w[7] as number,
-        w[8] as number,
-        w[9] as number,
-        w[10] as number,
-      );
-    }
-    return IntervalBars.createIntervalBars(b, interval.intervalMs, b.endVector());
+    const open: BarWindow[] = [];
+    const closed: BarWindow[] = [];
+    interval.forEachOpen((w) => open.push(w));
+    interval.forEachClosed((w) => closed.push(w));
+    const windows = structVector(b, open, writeOpenBar);
+    const sides = structVector(b, open, writeBarSide);
+    const closedWindows = structVector(b, closed, writeOpenBar);
+    const closedSides = structVector(b, closed, writeBarSide);
+    IntervalBars.startIntervalBars(b);
+    IntervalBars.addIntervalMs(b, interval.intervalMs);
+    IntervalBars.addWindows(b, windows);
+    IntervalBars.addSides(b, sides);
+    IntervalBars.addClosed(b, closedWindows);
+    IntervalBars.addClosedSides(b, closedSides);
+    return IntervalBars.endIntervalBars(b);
   });
+  const activity = state.activity.map((bars) => {
+    const label = b.createString(bars.label);
+    ActivityBar.startActivityBar(b);
+    ActivityBar.addLabel(b, label);
+    ActivityBar.addNextIndex(b, bars.nextIndex);
+    ActivityBar.addFilling(b, bars.filling);
+    ActivityBar.addBar(b, writeOpenBar(b, bars.bar));
+    ActivityBar.addSide(b, writeBarSide(b, bars.bar));
+    return ActivityBar.endActivityBar(b);
+  });
+  const pending = state.settling === null ? 0 : seriesOffset(b, { entries: () => settleEntries(state) });
+  const revisions = state.indicators.exportRevisions().flat();
   const { panes, nextStart } = state.indicators.exportState();
   SymbolCheckpoint.startPanesVector(b, panes.length);
   for (let i = panes.length - 1; i >= 0; i--) {
@@ -76,6 +85,8 @@ function symbolOffset(b: Builder, state: SymbolState, exchangeName: (id: number)
   const seqVector = SymbolCheckpoint.createSeqsVector(b, seqs);
   const barVector = SymbolCheckpoint.createBarsVector(b, bars);
   const alertVector = SymbolCheckpoint.createLastAlertVector(b, state.lastAlert);
+  const activityVector = SymbolCheckpoint.createActivityVector(b, activity);
+  const revisionVector = SymbolCheckpoint.createIndicatorRevisionsVector(b, revisions);
   SymbolCheckpoint.startSymbolCheckpoint(b);
   SymbolCheckpoint.addSymbol(b, name);
   SymbolCheckpoint.addMaxTimestamp(b, state.maxTimestamp);
@@ -88,7 +99,56 @@ function symbolOffset(b: Builder, state: SymbolState, exchangeName: (id: number)
   SymbolCheckpoint.addNextIndicatorStart(b, nextStart);
   SymbolCheckpoint.addLastAlert(b, alertVector);
   SymbolCheckpoint.addFinalHorizon(b, state.finalHorizon);
+  if (pending !== 0) SymbolCheckpoint.addPending(b, pending);
+  if (!Number.isNaN(state.side.mid)) SymbolCheckpoint.addMid(b, state.side.mid);
+  if (!Number.isNaN(state.side.lastPrice)) SymbolCheckpoint.addLastPrice(b, state.side.lastPrice);
+  SymbolCheckpoint.addLastSide(b, state.side.lastSide);
+  SymbolCheckpoint.addActivity(b, activityVector);
+  SymbolCheckpoint.addIndicatorRevisions(b, revisionVector);
+  if (state.correctionFloor !== -Infinity) SymbolCheckpoint.addCorrectionFloor(b, state.correctionFloor);
   return SymbolCheckpoint.endSymbolCheckpoint(b);
+}
+
+function settleEntries(state: SymbolState): { timestamps: Float64Array; values: Float64Array; weights: Float64Array } {
+  const { ts, value, volume } = (state.settling as NonNullable<SymbolState['settling']>).entries();
+  return { timestamps: ts, values: value, weights: volume };
+}
+
+function writeOpenBar(b: Builder, w: BarWindow): number {
+  return OpenBar.createOpenBar(b, w.start, w.end, w.open, w.high, w.low, w.close, w.volume, w.notional, w.tradeCount, w.openTs, w.closeTs);
+}
+
+function writeBarSide(b: Builder, w: BarWindow): number {
+  return BarSide.createBarSide(b, w.buyVolume, w.sellVolume, w.buyCount, w.sellCount, w.revision);
+}
+
+/** A vector of structs, one per window, written back to front as FlatBuffers builds them. */
+function structVector(b: Builder, windows: readonly BarWindow[], write: (b: Builder, w: BarWindow) => number): number {
+  // OpenBar and BarSide are both structs of doubles, 8-byte aligned.
+  b.startVector(write === writeOpenBar ? OpenBar.sizeOf() : BarSide.sizeOf(), windows.length, 8);
+  for (let i = windows.length - 1; i >= 0; i--) write(b, windows[i] as BarWindow);
+  return b.endVector();
+}
+
+function barFields(w: OpenBar, side: BarSide | null): BarFields {
+  return {
+    start: w.start(),
+    end: w.end(),
+    open: w.open(),
+    high: w.high(),
+    low: w.low(),
+    close: w.close(),
+    volume: w.volume(),
+    notional: w.notional(),
+    tradeCount: w.tradeCount(),
+    openTs: w.openTs(),
+    closeTs: w.closeTs(),
+    buyVolume: side?.buyVolume() ?? 0,
+    sellVolume: side?.sellVolume() ?? 0,
+    buyCount: side?.buyCount() ?? 0,
+    sellCount: side?.sellCount() ?? 0,
+    revision: side?.revision() ?? 0,
+  };
 }
 
 /** A PartitionCheckpoint of the given symbols. */
@@ -173,22 +233,42 @@ export function restoreCheckpoint(
       if (interval === null || bars === undefined) continue;
       for (let k = 0; k < interval.windowsLength(); k++) {
         const w = interval.windows(k);
-        if (w === null) continue;
-        bars.restoreWindow({
-          start: w.start(),
-          end: w.end(),
-          open: w.open(),
-          high: w.high(),
-          low: w.low(),
-          close: w.close(),
-          volume: w.volume(),
-          notional: w.notional(),
-          tradeCount: w.tradeCount(),
-          openTs: w.openTs(),
-          closeTs: w.closeTs(),
-        });
+        if (w !== null) bars.restoreWindow(barFields(w, interval.sides(k)));
+      }
+      for (let k = 0; k < interval.closedLength(); k++) {
+        const w = interval.closed(k);
+        if (w !== null) bars.restoreWindow(barFields(w, interval.closedSides(k)), true);
       }
     }
+    for (let j = 0; j < view.activityLength(); j++) {
+      const saved = view.activity(j);
+      const bars = state.activity.find((a) => a.label === saved?.label());
+      if (saved === null || bars === undefined) continue;
+      bars.nextIndex = saved.nextIndex();
+      bars.filling = saved.filling();
+      const w = saved.bar();
+      if (bars.filling && w !== null) {
+        Object.assign(bars.bar, barFields(w, saved.side()));
+        bars.bar.barIndex = bars.nextIndex - 1;
+        bars.bar.complete = false;
+      }
+    }
+    const pending = view.pending();
+    if (pending !== null && pending.timestampsLength() > 0) {
+      const settling = (state.settling ??= new SettleQueue());
+      for (let k = 0; k < pending.timestampsLength(); k++) {
+        settling.restore(pending.timestamps(k) ?? 0, pending.values(k) ?? 0, pending.weights(k) ?? 0);
+      }
+    }
+    state.side.mid = view.mid() ?? NaN;
+    state.side.lastPrice = view.lastPrice() ?? NaN;
+    state.side.lastSide = Math.sign(view.lastSide()) as -1 | 0 | 1;
+    state.correctionFloor = view.correctionFloor() ?? -Infinity;
+    const revisions: Array<readonly [number, number]> = [];
+    for (let j = 0; j + 1 < view.indicatorRevisionsLength(); j += 2) {
+      revisions.push([view.indicatorRevisions(j) ?? 0, view.indicatorRevisions(j + 1) ?? 0]);
+    }
+    state.indicators.importRevisions(revisions);
     const panes: Array<readonly [number, number, number, number, number]> = [];
     for (let j = 0; j < view.panesLength(); j++) {
       const p = view.panes(j);

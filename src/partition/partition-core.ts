@@ -91,7 +91,19 @@ export class PartitionCore {
     b.forceDefaults(true);
     const c = this.engine.counters;
     b.finish(
-      PartitionReport.createPartitionReport(b, this.partition, c.accepted, c.duplicate, c.late, c.bars, c.indicators, c.alerts, c.rejected),
+      PartitionReport.createPartitionReport(
+        b,
+        this.partition,
+        c.accepted,
+        c.duplicate,
+        c.late,
+        c.bars,
+        c.indicators,
+        c.alerts,
+        c.rejected,
+        c.corrections,
+        c.revisions,
+      ),
     );
     this.write(type, b.asUint8Array());
   }

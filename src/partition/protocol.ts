@@ -51,6 +51,8 @@ export const Msg = {
   RESTORED: 25,
   /** What a RESET_WATERMARK did (WatermarkResetDone). */
   WATERMARK_RESET_DONE: 26,
+  /** Live mode: the tick just echoed was a correction (no payload), for the live counters. */
+  CORRECTION: 27,
 } as const;
 
 export interface WorkerInit {

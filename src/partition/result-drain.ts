@@ -24,10 +24,13 @@ export interface PartitionCounts {
   readonly bars: number;
   readonly indicators: number;
   readonly alerts: number;
+  /** Ticks accepted as corrections, and the final records they emitted again. */
+  readonly corrections: number;
+  readonly revisions: number;
 }
 
 export interface ResultVisitor {
-  /** A result record (BAR, INDICATOR, ALERT, DEAD_LETTER, ACCEPTED_TICK) at bytes[offset, offset + size). */
+  /** A result record (BAR, INDICATOR, ALERT, DEAD_LETTER, ACCEPTED_TICK, CORRECTION) at bytes[offset, offset + size). */
   record(type: number, partition: number, bytes: Uint8Array, offset: number, size: number): void;
   /** A partition finished a FLUSH; its counters since start. */
   flushed(partition: number, counts: PartitionCounts): void;
@@ -55,6 +58,8 @@ export class ResultDrain {
         bars: r.bars(),
         indicators: r.indicators(),
         alerts: r.alerts(),
+        corrections: r.corrections(),
+        revisions: r.revisions(),
       });
     } else if (type === Msg.FATAL) {
       const message = Buffer.from(ring.bytes.subarray(offset, offset + size)).toString('utf8');

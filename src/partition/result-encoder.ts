@@ -22,6 +22,7 @@ import { barTemplates, templateFor, writeBar, type BarTemplates } from './bar-wr
 import { RingTickWriter } from './ring-codec';
 
 const encoder = new TextEncoder();
+const NO_PAYLOAD = new Uint8Array(0);
 
 export class ResultEncoder implements ResultSink {
   private readonly builder = new Builder(512);
@@ -56,7 +57,7 @@ export class ResultEncoder implements ResultSink {
       templates = barTemplates(symbol.name, label);
       bySymbol.set(label, templates);
     }
-    const template = templateFor(templates, bar);
+    const template = templateFor(templates, bar, final);
     let at = this.out.claim(Msg.BAR, template.bytes.length);
     while (at === RING_FULL) {
       this.waitForRoom(this.out, template.bytes.length);
@@ -68,7 +69,7 @@ export class ResultEncoder implements ResultSink {
   indicator(symbol: SymbolState, w: IndicatorWindow): void {
     const b = this.start();
     const s = b.createString(this.bytes(symbol.name));
-    b.finish(Indicator.createIndicator(b, s, BigInt(w.start), BigInt(w.end), w.mean, w.volatility, BigInt(w.count)));
+    b.finish(Indicator.createIndicator(b, s, BigInt(w.start), BigInt(w.end), w.mean, w.volatility, BigInt(w.count), w.revision));
     this.send(Msg.INDICATOR);
   }
 
@@ -132,6 +133,10 @@ export class ResultEncoder implements ResultSink {
       at = this.echo.claim(Msg.ACCEPTED_TICK, length);
     }
     this.ticks.write(this.echo.bytes, this.echoView, at, t);
+  }
+
+  corrected(_symbol: SymbolState): void {
+    while (!this.out.write(Msg.CORRECTION, NO_PAYLOAD)) this.waitForRoom(this.out, 0);
   }
 
   private start(): Builder {

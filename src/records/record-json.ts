@@ -41,7 +41,11 @@ export class RecordFacts {
   symbol = '';
   interval = '';
   windowStart = 0;
+  /** An activity bar's index; -1 for a time bar. */
+  barIndex = -1;
   final = false;
+  /** A final record's revision (0 for the first). */
+  revision = 0;
 }
 
 export class RecordJson {
@@ -68,6 +72,8 @@ export class RecordJson {
     f.interval = stringField(bb, pos, 6) ?? '';
     f.windowStart = int64Field(bb, pos, 8) ?? 0;
     f.final = b.final();
+    f.barIndex = int64Field(bb, pos, 28) ?? -1;
+    f.revision = b.revision() ?? 0;
     out
       .ascii('{"type":"bar","symbol":')
       .string(f.symbol)
@@ -92,8 +98,25 @@ export class RecordJson {
       .ascii(',"trade_count":')
       .integer(int64Field(bb, pos, 24) ?? 0)
       .ascii(',"final":')
-      .boolean(f.final)
-      .ascii('}');
+      .boolean(f.final);
+    if (f.barIndex >= 0) {
+      out
+        .ascii(',"bar_index":')
+        .integer(f.barIndex)
+        .ascii(',"complete":')
+        .boolean(b.complete() ?? false);
+    }
+    out
+      .ascii(',"buy_volume":')
+      .number(int64Field(bb, pos, 32))
+      .ascii(',"sell_volume":')
+      .number(int64Field(bb, pos, 34))
+      .ascii(',"buy_count":')
+      .number(int64Field(bb, pos, 36))
+      .ascii(',"sell_count":')
+      .number(int64Field(bb, pos, 38));
+    if (f.final) out.ascii(',"revision":').integer(f.revision);
+    out.ascii('}');
   }
 
   writeIndicator(offset: number, out: JsonBytes): void {
@@ -102,6 +125,7 @@ export class RecordJson {
     const bb = this.bb;
     const pos = i.bb_pos;
     this.facts.symbol = stringField(bb, pos, 4) ?? '';
+    this.facts.revision = i.revision();
     out
       .ascii('{"type":"indicator","symbol":')
       .string(this.facts.symbol)
@@ -115,6 +139,8 @@ export class RecordJson {
       .number(i.volatility())
       .ascii(',"trade_count":')
       .integer(int64Field(bb, pos, 14) ?? 0)
+      .ascii(',"revision":')
+      .integer(this.facts.revision)
       .ascii('}');
   }
 

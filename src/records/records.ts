@@ -17,6 +17,17 @@ export interface BarRecord {
   readonly vwap: number | null;
   readonly trade_count: number;
   readonly final: boolean;
+  /** Activity bars only (interval "500t", "100000v", "1000000n"): 0, 1, 2, ... per symbol and interval. */
+  readonly bar_index?: number;
+  /** Activity bars only: false for a bar cut short by the end of the input or a flush (and for a forming one). */
+  readonly complete?: boolean;
+  /** Trade side of the bar's settled trades; null on a forming (final: false) bar. */
+  readonly buy_volume: number | null;
+  readonly sell_volume: number | null;
+  readonly buy_count: number | null;
+  readonly sell_count: number | null;
+  /** Final bars only: 0 for the first final record of the key, one higher for each correction. */
+  readonly revision?: number;
 }
 
 export interface IndicatorRecord {
@@ -27,6 +38,8 @@ export interface IndicatorRecord {
   readonly ma: number;
   readonly volatility: number;
   readonly trade_count: number;
+  /** 0 for the first record of the window, one higher for each correction. */
+  readonly revision: number;
 }
 
 /** Anomaly types, in the order of the FlatBuffers enum (fbs/records.fbs): a type's name is ANOMALY_TYPES[value]. */
@@ -86,6 +99,9 @@ export interface StatsRecord {
   readonly bars: number;
   readonly indicators: number;
   readonly alerts: number;
+  /** Ticks accepted as corrections (counted in accepted), and the final records they emitted again. */
+  readonly corrections: number;
+  readonly revisions: number;
   readonly partitions: number;
   readonly elapsed_ms: number;
   readonly ticks_per_second: number;

@@ -1,6 +1,7 @@
 // How results become Kafka messages (SPEC §4): topic, key, value and headers.
 // Keys identify a final record, so "once per key" is checkable by any
-// consumer: bars `symbol|interval|window_start`, indicators
+// consumer: time bars `symbol|interval|window_start`, activity bars
+// `symbol|interval|bar_index`, indicators
 // `symbol|window_start`, alerts `symbol|anomaly_type|timestamp|origin` (the
 // source position of the triggering tick, as two alerts may share a
 // timestamp), dead letters the symbol when known.
@@ -18,10 +19,15 @@ export interface ResultMessage {
 export function barMessage(record: BarRecord): ResultMessage {
   return {
     topic: BARS_TOPIC,
-    key: `${record.symbol}|${record.interval}|${record.window_start}`,
+    key: barKey(record),
     value: JSON.stringify(record),
     headers: {},
   };
+}
+
+/** A final bar's identity: a later revision of it has the same key. */
+export function barKey(record: BarRecord): string {
+  return `${record.symbol}|${record.interval}|${record.bar_index ?? record.window_start}`;
 }
 
 export function indicatorMessage(record: IndicatorRecord): ResultMessage {

@@ -3,7 +3,7 @@
 
 /** Input ticks: key = symbol, value = JSON tick; read by the engines' consumer group. */
 export const RAW_TOPIC = 'market-data-raw';
-/** Final bars: key = `symbol|interval|window_start`. */
+/** Final bars: key = `symbol|interval|window_start` (time bars) or `symbol|interval|bar_index` (activity bars). */
 export const BARS_TOPIC = 'market-bars';
 /** Final sliding-window indicators. */
 export const INDICATORS_TOPIC = 'market-indicators';

@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import uWS from 'uWebSockets.js';
 import type { HttpRequest, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { analyticsConfig } from '../analytics/analytics-config';
-import { formatDuration } from '../config/duration';
 import { invalidOption } from '../config/invalid';
 import type { Config } from '../config/load';
 import type { ValidTick } from '../ingest/tick-validator';
@@ -93,7 +92,7 @@ export class TickflowServer {
     const tokens = config.tokenFile === '' ? null : TokenRegistry.load(config.tokenFile);
     const host = config.host !== '' ? config.host : tokens === null ? '127.0.0.1' : '0.0.0.0';
     const tls = config.tlsCert !== '';
-    const intervals = config.intervals.map(formatDuration);
+    const intervals = config.intervals.map((entry) => entry.label);
     const { store, mirror, brokers } = await openStorage(config, log);
     const app = tls ? uWS.SSLApp({ cert_file_name: config.tlsCert, key_file_name: config.tlsKey }) : uWS.App();
     // Trades and quotes start at seq 1 in every run: their epoch is this run's.

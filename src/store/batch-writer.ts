@@ -52,14 +52,21 @@ export class BatchWriter {
     private readonly outbox: boolean,
   ) {
     this.bar = db.prepare<Bind>(`
-      INSERT INTO bars (symbol, interval, window_start, window_end, open, high, low, close, volume, vwap, trade_count, final,
-                        channel, seq, stored_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (symbol, interval, window_start) DO NOTHING`);
+      INSERT INTO bars (symbol, interval, window_start, bar_index, window_end, open, high, low, close, volume, vwap, trade_count, final,
+                        complete, buy_volume, sell_volume, buy_count, sell_count, revision, channel, seq, stored_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (symbol, interval, window_start, bar_index) DO UPDATE SET
+        window_end = excluded.window_end, open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
+        volume = excluded.volume, vwap = excluded.vwap, trade_count = excluded.trade_count, revision = excluded.revision,
+        channel = excluded.channel, seq = excluded.seq, stored_at = excluded.stored_at
+      WHERE excluded.revision > bars.revision`);
     this.indicator = db.prepare<Bind>(`
-      INSERT INTO indicators (symbol, window_start, window_end, ma, volatility, trade_count, channel, seq, stored_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (symbol, window_start) DO NOTHING`);
+      INSERT INTO indicators (symbol, window_start, window_end, ma, volatility, trade_count, revision, channel, seq, stored_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (symbol, window_start) DO UPDATE SET
+        ma = excluded.ma, volatility = excluded.volatility, trade_count = excluded.trade_count, revision = excluded.revision,
+        channel = excluded.channel, seq = excluded.seq, stored_at = excluded.stored_at
+      WHERE excluded.revision > indicators.revision`);
     this.alert = db.prepare<Bind>(`
       INSERT INTO alerts (symbol, anomaly_type, severity, timestamp, price, volume, price_zscore, volume_ratio, spread_ratio, volatility,
                           channel, seq, origin, stored_at)
@@ -127,6 +134,7 @@ export class BatchWriter {
           r.symbol,
           r.interval,
           r.window_start,
+          r.bar_index ?? -1,
           r.window_end,
           r.open,
           r.high,
@@ -136,6 +144,12 @@ export class BatchWriter {
           r.vwap,
           r.trade_count,
           r.final ? 1 : 0,
+          r.complete === undefined ? null : r.complete ? 1 : 0,
+          r.buy_volume,
+          r.sell_volume,
+          r.buy_count,
+          r.sell_count,
+          r.revision ?? 0,
           stored.channel,
           stored.seq,
           this.storedAt,
@@ -152,6 +166,7 @@ export class BatchWriter {
           r.ma,
           r.volatility,
           r.trade_count,
+          r.revision,
           stored.channel,
           stored.seq,
           this.storedAt,

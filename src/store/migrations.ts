@@ -185,6 +185,52 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       ALTER TABLE dead_letters ADD COLUMN truncated TEXT;
     `,
   },
+  {
+    version: 6,
+    description: 'activity bars, trade side and revisions of bars and indicators',
+    // An activity bar is keyed by its index (two bars of "500t" may start in
+    // one millisecond), so bar_index joins the key, -1 for a time bar; a
+    // primary key cannot be altered in SQLite, so the table is rebuilt.
+    // Rows from before get NULL trade side and revision 0. A correction
+    // rewrites a row with a higher revision (batch-writer.ts).
+    sql: `
+      CREATE TABLE bars_v6 (
+        symbol       TEXT    NOT NULL,
+        interval     TEXT    NOT NULL,
+        window_start INTEGER NOT NULL,
+        bar_index    INTEGER NOT NULL,
+        window_end   INTEGER NOT NULL,
+        open         REAL    NOT NULL,
+        high         REAL    NOT NULL,
+        low          REAL    NOT NULL,
+        close        REAL    NOT NULL,
+        volume       INTEGER NOT NULL,
+        vwap         REAL,
+        trade_count  INTEGER NOT NULL,
+        final        INTEGER NOT NULL,
+        complete     INTEGER,
+        buy_volume   INTEGER,
+        sell_volume  INTEGER,
+        buy_count    INTEGER,
+        sell_count   INTEGER,
+        revision     INTEGER NOT NULL,
+        channel      TEXT    NOT NULL,
+        seq          INTEGER NOT NULL,
+        stored_at    INTEGER NOT NULL,
+        PRIMARY KEY (symbol, interval, window_start, bar_index)
+      ) WITHOUT ROWID;
+      INSERT INTO bars_v6 (symbol, interval, window_start, bar_index, window_end, open, high, low, close, volume, vwap, trade_count,
+                           final, revision, channel, seq, stored_at)
+        SELECT symbol, interval, window_start, -1, window_end, open, high, low, close, volume, vwap, trade_count,
+               final, 0, channel, seq, stored_at FROM bars;
+      DROP TABLE bars;
+      ALTER TABLE bars_v6 RENAME TO bars;
+      CREATE INDEX bars_by_channel_seq ON bars (channel, seq);
+      CREATE INDEX bars_by_stored_at ON bars (stored_at);
+
+      ALTER TABLE indicators ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ]);
 
 /** The schema version this build writes and reads. */

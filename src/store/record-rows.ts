@@ -4,14 +4,24 @@
 
 import type { AlertRecord, BarRecord, DeadLetterRecord, IndicatorRecord } from '../records/records';
 
-export const BAR_COLUMNS = 'symbol, interval, window_start, window_end, open, high, low, close, volume, vwap, trade_count, final';
-export const INDICATOR_COLUMNS = 'symbol, window_start, window_end, ma, volatility, trade_count';
+export const BAR_COLUMNS =
+  'symbol, interval, window_start, window_end, open, high, low, close, volume, vwap, trade_count, final, bar_index, complete, ' +
+  'buy_volume, sell_volume, buy_count, sell_count, revision';
+export const INDICATOR_COLUMNS = 'symbol, window_start, window_end, ma, volatility, trade_count, revision';
 export const ALERT_COLUMNS =
   'symbol, anomaly_type, severity, timestamp, price, volume, price_zscore, volume_ratio, spread_ratio, volatility';
 export const DEAD_LETTER_COLUMNS = 'received_at, reason, field, message, line, raw, tick, truncated';
 
-/** A bar row: the record without its type, and `final` as 0 or 1 (SQLite has no boolean). */
-export type BarRow = Omit<BarRecord, 'type' | 'final'> & { readonly final: number };
+/**
+ * A bar row: the record without its type; `final` and `complete` as 0 or 1
+ * (SQLite has no boolean), bar_index -1 for a time bar.
+ */
+export type BarRow = Omit<BarRecord, 'type' | 'final' | 'bar_index' | 'complete' | 'revision'> & {
+  readonly final: number;
+  readonly bar_index: number;
+  readonly complete: number | null;
+  readonly revision: number;
+};
 export type IndicatorRow = Omit<IndicatorRecord, 'type'>;
 export type AlertRow = Omit<AlertRecord, 'type'>;
 
@@ -43,6 +53,12 @@ export function barFromRow(row: BarRow): BarRecord {
     vwap: row.vwap,
     trade_count: row.trade_count,
     final: row.final !== 0,
+    ...(row.bar_index >= 0 ? { bar_index: row.bar_index, complete: row.complete === 1 } : {}),
+    buy_volume: row.buy_volume,
+    sell_volume: row.sell_volume,
+    buy_count: row.buy_count,
+    sell_count: row.sell_count,
+    revision: row.revision,
   };
 }
 
@@ -55,6 +71,7 @@ export function indicatorFromRow(row: IndicatorRow): IndicatorRecord {
     ma: row.ma,
     volatility: row.volatility,
     trade_count: row.trade_count,
+    revision: row.revision,
   };
 }
 

@@ -56,8 +56,8 @@ export class RetentionSweeper {
     // option that stock SQLite builds leave out, and two tables have no rowid.
     // Each subquery is a range scan of its table's stored_at (received_at) index.
     this.deletes = {
-      bars: db.prepare<[number, number]>(`DELETE FROM bars WHERE (symbol, interval, window_start) IN
-        (SELECT symbol, interval, window_start FROM bars WHERE stored_at < ? LIMIT ?)`),
+      bars: db.prepare<[number, number]>(`DELETE FROM bars WHERE (symbol, interval, window_start, bar_index) IN
+        (SELECT symbol, interval, window_start, bar_index FROM bars WHERE stored_at < ? LIMIT ?)`),
       indicators: db.prepare<[number, number]>(`DELETE FROM indicators WHERE (symbol, window_start) IN
         (SELECT symbol, window_start FROM indicators WHERE stored_at < ? LIMIT ?)`),
       alerts: db.prepare<[number, number]>('DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE stored_at < ? LIMIT ?)'),

@@ -1,10 +1,10 @@
 // The facade's queue of records not yet posted to the writer: FIFO, bounded,
 // and coalescing upserts.
 //
-// - A bar or indicator whose key (symbol, interval, window_start) /
-//   (symbol, window_start) is still queued replaces the queued one in place:
-//   the table would keep only the last write anyway, so a storm of rewrites
-//   of one key never grows the queue.
+// - A bar or indicator whose key (barKey: symbol, interval, window_start or
+//   bar_index / symbol, window_start) is still queued replaces the queued
+//   one in place: the table keeps only the latest revision anyway, so a
+//   storm of revisions of one key never grows the queue.
 // - At `capacity` queued records, a dead letter is dropped (counted in
 //   `dropped`) rather than queued. Final records and checkpoints are never
 //   dropped: losing one would break the promise that every final record
@@ -16,6 +16,7 @@
 // are O(1) amortised; the consumed prefix of the arrays is cut off once it
 // is at least half of them.
 
+import { barKey } from '../records/result-messages';
 import type { StoredRecord } from './store-protocol';
 
 /** Below this many consumed slots, cutting the prefix costs more than it frees. */
@@ -23,7 +24,7 @@ const MIN_COMPACT = 4096;
 
 function keyOf(stored: StoredRecord): string | null {
   // NUL cannot appear in a valid symbol or interval (SPEC §1), so keys cannot collide.
-  if (stored.kind === 'bar') return `b\0${stored.record.symbol}\0${stored.record.interval}\0${stored.record.window_start}`;
+  if (stored.kind === 'bar') return `b\0${barKey(stored.record)}`;
   if (stored.kind === 'indicator') return `i\0${stored.record.symbol}\0${stored.record.window_start}`;
   return null;
 }

@@ -43,6 +43,65 @@ describe('tickflow replay against the reference model', () => {
     });
   }
 
+  for (const seed of [6, 7]) {
+    it(`agrees on activity bars and trade side, whatever the arrival order within the lateness (seed ${seed})`, () => {
+      const input = messyStream(seed, 6000);
+      const file = join(dir, `activity-${seed}.ndjson`);
+      writeFileSync(file, `${input.map((v) => JSON.stringify(v)).join('\n')}\n`);
+      const expected = runReference(input, {
+        intervals: [1000, 60_000],
+        intervalLabels: ['1s', '1m'],
+        activityBars: [
+          { label: '7t', unit: 'trades', size: 7 },
+          { label: '2500v', unit: 'volume', size: 2500 },
+          { label: '400000n', unit: 'notional', size: 400_000 },
+        ],
+      });
+      const activity = expected.records.filter((r) => r.type === 'bar' && r.bar_index !== undefined);
+      assert.ok(activity.length > 100, 'the stream must fill activity bars');
+      assert.ok(
+        activity.some((r) => r.type === 'bar' && r.complete === false),
+        'the end of the input must cut a bar short',
+      );
+      for (const partitions of ['0', '1', '3']) {
+        const result = tickflow(['replay', file, '--partitions', partitions, '--intervals', '1s,7t,1m,2500v,400000n']);
+        assert.equal(result.status, 0, result.stderr);
+        const out = records(result.stdout);
+        out.pop();
+        assert.deepEqual(multisetDifferences(out, expected.records as unknown as Row[], 1e-9), [], `--partitions ${partitions}`);
+      }
+    });
+  }
+
+  for (const seed of [8, 10]) {
+    it(`agrees on corrections and their revisions, on 1 and 3 partitions (seed ${seed})`, () => {
+      const input = messyStream(seed, 6000);
+      const file = join(dir, `corrections-${seed}.ndjson`);
+      writeFileSync(file, `${input.map((v) => JSON.stringify(v)).join('\n')}\n`);
+      const expected = runReference(input, {
+        allowedLatenessMs: 3000,
+        indicatorWindowMs: 10_000,
+        indicatorSlideMs: 2000,
+        activityBars: [{ label: '5t', unit: 'trades', size: 5 }],
+      });
+      const revised = expected.records.filter((r) => r.type !== 'alert' && (r.revision ?? 0) > 0);
+      assert.ok(
+        revised.some((r) => r.type === 'bar') && revised.some((r) => r.type === 'indicator'),
+        'the stream must revise bars and indicators',
+      );
+      const args = ['--allowed-lateness-ms', '3000', '--indicator-window', '10s', '--indicator-slide', '2s', '--intervals', '1s,1m,5m,5t'];
+      for (const partitions of ['0', '1', '3']) {
+        const result = tickflow(['replay', file, '--partitions', partitions, ...args]);
+        assert.equal(result.status, 0, result.stderr);
+        const out = records(result.stdout);
+        const stats = out.pop();
+        assert.deepEqual([stats?.accepted, stats?.late, stats?.revisions], [expected.accepted, expected.late, revised.length]);
+        assert.ok((stats?.corrections as number) > 0);
+        assert.deepEqual(multisetDifferences(out, expected.records as unknown as Row[], 1e-9), [], `--partitions ${partitions}`);
+      }
+    });
+  }
+
   it('agrees on trades that would overflow a bar: rejected as out_of_range, never an inexact volume or a null vwap', () => {
     const T0 = 1_704_067_200_000;
     const trade = (offset: number, symbol: string, price: number, volume: number): Record<string, unknown> => ({

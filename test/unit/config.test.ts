@@ -24,7 +24,10 @@ describe('configuration', () => {
   it('has frozen defaults matching SPEC: intervals 1s,1m,5m, lateness 5000 ms, pinning on', () => {
     const { config } = loadConfig('replay', [], {});
     assert.ok(Object.isFrozen(config));
-    assert.deepEqual(config.intervals, [1000, 60_000, 300_000]);
+    assert.deepEqual(
+      config.intervals.map((entry) => entry.label),
+      ['1s', '1m', '5m'],
+    );
     assert.equal(config.latenessMs, 5000);
     assert.equal(config.pin, true);
     assert.equal(config.partitions, AUTO_PARTITIONS, 'auto: each command picks from the cores');
@@ -50,7 +53,7 @@ describe('configuration', () => {
     const env = { TICKFLOW_LATENESS_MS: '200', TICKFLOW_CONFIG: file };
     const { config, origin } = loadConfig('replay', ['--lateness-ms=300', '--no-pin', 'in.ndjson'], env);
     assert.equal(config.latenessMs, 300);
-    assert.deepEqual(config.intervals, [60_000]);
+    assert.deepEqual(config.intervals, [{ kind: 'time', size: 60_000, label: '1m' }]);
     assert.equal(config.partitions, 3);
     assert.equal(config.pin, false);
     assert.deepEqual([origin['lateness-ms'], origin.intervals, origin.pin, origin.format], ['flag', 'file', 'flag', 'default']);
@@ -86,13 +89,19 @@ describe('configuration', () => {
       'an interval list with a bad unit',
       ['--intervals', '1s,2d'],
       {},
-      'invalid configuration: --intervals = "1s,2d": expected a comma-separated list of distinct durations such as 1s,1m,5m',
+      'invalid configuration: --intervals = "1s,2d": expected distinct durations (1s,1m,5m) or activity sizes (500t, 100000v, 1000000n), comma-separated',
+    ],
+    [
+      'an activity bar of size 0',
+      ['--intervals', '1s,0t'],
+      {},
+      'invalid configuration: --intervals = "1s,0t": expected distinct durations (1s,1m,5m) or activity sizes (500t, 100000v, 1000000n), comma-separated',
     ],
     [
       'duplicate intervals',
       ['--intervals', '60s,1m'],
       {},
-      'invalid configuration: --intervals = "60s,1m": expected a comma-separated list of distinct durations such as 1s,1m,5m',
+      'invalid configuration: --intervals = "60s,1m": expected distinct durations (1s,1m,5m) or activity sizes (500t, 100000v, 1000000n), comma-separated',
     ],
     ['an unknown format', ['--format', 'xml'], {}, 'invalid configuration: --format = "xml": expected one of auto, ndjson, csv, fb'],
     [

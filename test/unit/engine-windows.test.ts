@@ -26,6 +26,12 @@ describe('tumbling bars', () => {
         vwap: (1000 + 3600 + 900 + 5500) / 1000,
         trade_count: 4,
         final: true,
+        // No quote: 10 neither (first), 12 buys 300 (up), 9 sells 100 (down), 11 buys 500 (up).
+        buy_volume: 800,
+        sell_volume: 100,
+        buy_count: 2,
+        sell_count: 1,
+        revision: 0,
       },
     ]);
   });

@@ -50,6 +50,7 @@ function run(input: unknown[], config: Partial<ReferenceConfig> = {}): Reference
 describe('reference model: bars', () => {
   it('computes OHLCV and VWAP per epoch-aligned window, open/close by timestamp not arrival', () => {
     const result = run([trade(100, 10, 1), trade(900, 12, 3), trade(500, 11, 0), trade(1500, 9, 2)]);
+    // Trade side in (timestamp, arrival) order with no quote: 10 neither (first), 11 buy (up), 12 buy (up), 9 sell (down).
     assert.deepEqual(barsOf(result, '1s'), [
       // ts 100, 900, 500: open = ts 100, close = ts 900; vwap = (10·1 + 12·3 + 11·0) / 4 = 11.5
       {
@@ -66,6 +67,11 @@ describe('reference model: bars', () => {
         vwap: 11.5,
         trade_count: 3,
         final: true,
+        buy_volume: 3,
+        sell_volume: 0,
+        buy_count: 2,
+        sell_count: 0,
+        revision: 0,
       },
       {
         type: 'bar',
@@ -81,12 +87,18 @@ describe('reference model: bars', () => {
         vwap: 9,
         trade_count: 1,
         final: true,
+        buy_volume: 0,
+        sell_volume: 2,
+        buy_count: 0,
+        sell_count: 1,
+        revision: 0,
       },
     ]);
     // vwap = (10 + 36 + 0 + 18) / 6 = 64 / 6
     const minute = { symbol: 'AAPL', window_start: T0, open: 10, high: 12, low: 9, close: 9, volume: 6, vwap: 64 / 6, trade_count: 4 };
-    assert.deepEqual(barsOf(result, '1m'), [{ type: 'bar', ...minute, interval: '1m', window_end: T0 + 60_000, final: true }]);
-    assert.deepEqual(barsOf(result, '5m'), [{ type: 'bar', ...minute, interval: '5m', window_end: T0 + 300_000, final: true }]);
+    const side = { buy_volume: 3, sell_volume: 2, buy_count: 2, sell_count: 1, revision: 0 };
+    assert.deepEqual(barsOf(result, '1m'), [{ type: 'bar', ...minute, interval: '1m', window_end: T0 + 60_000, final: true, ...side }]);
+    assert.deepEqual(barsOf(result, '5m'), [{ type: 'bar', ...minute, interval: '5m', window_end: T0 + 300_000, final: true, ...side }]);
   });
 
   it('breaks timestamp ties by arrival: first arrival opens, last arrival closes', () => {
@@ -116,6 +128,76 @@ describe('reference model: bars', () => {
     const sevens = barsOf(result, '7s').map((b) => b.window_start);
     assert.deepEqual(sevens, [T0 + 53_000, T0 + 60_000]);
     assert.ok(sevens.every((s) => s % 7000 === 0));
+  });
+});
+
+describe('reference model: trade side', () => {
+  const sideOf = (result: ReferenceResult): number[] => {
+    const [bar] = barsOf(result, '1m');
+    return [bar?.buy_volume, bar?.sell_volume, bar?.buy_count, bar?.sell_count].map(Number);
+  };
+
+  it('classifies against the mid of the latest quote at or before the trade: above buys, below sells', () => {
+    // mid 100.5: 101 buys 5, 100 sells 7; at 100.5 the tick rule: down from 100? No, up from 100: buy 1.
+    const result = run([quote(0, 100, 101), trade(10, 101, 5), trade(20, 100, 7), trade(30, 100.5, 1)]);
+    assert.deepEqual(sideOf(result), [6, 7, 2, 1]);
+  });
+
+  it('takes the quote stamped at the trade even when it arrived after it, and the latest arrival of a millisecond', () => {
+    // Both quotes are stamped +10 like the trade; the second to arrive (mid 200.5) decides: 150 < 200.5 sells.
+    const result = run([quote(0, 149, 150), trade(10, 150, 3), quote(10, 100, 101), quote(10, 200, 201)]);
+    assert.deepEqual(sideOf(result), [0, 3, 0, 1]);
+  });
+
+  it('ignores quotes stamped after the trade, and repeats the previous side on an unchanged price', () => {
+    // No quote at or before +10 and +20: the first trade is neither, the second (unchanged) repeats neither;
+    // +40 at the mid of the +30 quote (50.5) goes by the tick rule: 50.5 > 50 buys; +50 unchanged repeats buy.
+    const result = run([trade(10, 50, 1), quote(30, 50, 51), trade(20, 50, 2), trade(40, 50.5, 4), trade(50, 50.5, 8)]);
+    assert.deepEqual(sideOf(result), [12, 0, 2, 0]);
+  });
+});
+
+describe('reference model: activity bars', () => {
+  const activity = (result: ReferenceResult, label: string): BarRecord[] => barsOf(result, label);
+
+  it('cuts tick bars every N trades in timestamp order, the last one short', () => {
+    // Arrival order 30, 10, 20, 40, 50 settles as 10, 20, 30 | 40, 50.
+    const input = [trade(30, 3, 1), trade(10, 1, 1), trade(20, 2, 1), trade(40, 4, 1), trade(50, 5, 1)];
+    const bars = activity(run(input, { activityBars: [{ label: '3t', unit: 'trades', size: 3 }] }), '3t');
+    assert.deepEqual(
+      bars.map((b) => [b.bar_index, b.window_start - T0, b.window_end - T0, b.open, b.close, b.trade_count, b.complete]),
+      [
+        [0, 10, 31, 1, 3, 3, true],
+        [1, 40, 51, 4, 5, 2, false],
+      ],
+    );
+  });
+
+  it('closes a volume bar on the trade that reaches N, never splitting it', () => {
+    // Volumes 40, 50, 30 | 100 | 5: 40 + 50 = 90 < 100, + 30 = 120 >= 100 closes; 100 alone reaches it.
+    const input = [trade(1, 10, 40), trade(2, 11, 50), trade(3, 12, 30), trade(4, 13, 100), trade(5, 14, 5)];
+    const bars = activity(run(input, { activityBars: [{ label: '100v', unit: 'volume', size: 100 }] }), '100v');
+    assert.deepEqual(
+      bars.map((b) => [b.volume, b.complete]),
+      [
+        [120, true],
+        [100, true],
+        [5, false],
+      ],
+    );
+  });
+
+  it('closes a notional bar when Σ price·volume reaches N', () => {
+    // 10·5 = 50, + 20·2 = 90 < 100, + 1·10 = 100 >= 100 closes; then 1·1.
+    const input = [trade(1, 10, 5), trade(2, 20, 2), trade(3, 1, 10), trade(4, 1, 1)];
+    const bars = activity(run(input, { activityBars: [{ label: '100n', unit: 'notional', size: 100 }] }), '100n');
+    assert.deepEqual(
+      bars.map((b) => [b.trade_count, b.vwap, b.complete]),
+      [
+        [3, 100 / 17, true],
+        [1, 1, false],
+      ],
+    );
   });
 });
 
@@ -153,10 +235,37 @@ describe('reference model: indicators', () => {
     // size 60 s, slide 30 s: ts +10 s lies in [−30 s, 30 s) and [0, 60 s); ts +40 s in [0, 60 s) and [30 s, 90 s).
     const result = run([trade(10_000, 100, 1), trade(40_000, 103, 1)], { indicatorWindowMs: 60_000, indicatorSlideMs: 30_000 });
     assert.deepEqual(indicatorsOf(result), [
-      { type: 'indicator', symbol: 'AAPL', window_start: T0 - 30_000, window_end: T0 + 30_000, ma: 100, volatility: 0, trade_count: 1 },
+      {
+        type: 'indicator',
+        symbol: 'AAPL',
+        window_start: T0 - 30_000,
+        window_end: T0 + 30_000,
+        ma: 100,
+        volatility: 0,
+        trade_count: 1,
+        revision: 0,
+      },
       // ma = 101.5, volatility = (103 − 100) / 101.5
-      { type: 'indicator', symbol: 'AAPL', window_start: T0, window_end: T0 + 60_000, ma: 101.5, volatility: 3 / 101.5, trade_count: 2 },
-      { type: 'indicator', symbol: 'AAPL', window_start: T0 + 30_000, window_end: T0 + 90_000, ma: 103, volatility: 0, trade_count: 1 },
+      {
+        type: 'indicator',
+        symbol: 'AAPL',
+        window_start: T0,
+        window_end: T0 + 60_000,
+        ma: 101.5,
+        volatility: 3 / 101.5,
+        trade_count: 2,
+        revision: 0,
+      },
+      {
+        type: 'indicator',
+        symbol: 'AAPL',
+        window_start: T0 + 30_000,
+        window_end: T0 + 90_000,
+        ma: 103,
+        volatility: 0,
+        trade_count: 1,
+        revision: 0,
+      },
     ]);
     assert.deepEqual(alertsOf(result), [
       {

@@ -62,6 +62,21 @@ export function serverMetrics(s: MetricsSources): MetricsRegistry {
     type: 'counter',
     samples: () => [...s.deadLetters].map(([reason, n]): Sample => [{ reason }, n]),
   });
+  m.value(
+    'tickflow_corrections_total',
+    'Ticks accepted as corrections: behind their watermark, within --allowed-lateness-ms.',
+    'counter',
+    () => s.router.counters.corrections,
+  );
+  m.register({
+    name: 'tickflow_revisions_total',
+    help: 'Final records emitted again by corrections (revision 1 and up), by kind.',
+    type: 'counter',
+    samples: () => [
+      [{ kind: 'bar' }, s.router.counters.barRevisions],
+      [{ kind: 'indicator' }, s.router.counters.indicatorRevisions],
+    ],
+  });
   m.register({
     name: 'tickflow_records_total',
     help: 'Records produced by the engine, by kind.',

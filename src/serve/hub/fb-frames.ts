@@ -92,6 +92,20 @@ export class FbFrames {
       if (vwap !== null) Bar.addVwap(b, vwap);
       Bar.addTradeCount(b, BigInt(num(data.trade_count) ?? 0));
       Bar.addFinal(b, data.final === true);
+      const barIndex = num(data.bar_index);
+      if (barIndex !== null) {
+        Bar.addBarIndex(b, BigInt(barIndex));
+        Bar.addComplete(b, data.complete === true);
+      }
+      const buyVolume = num(data.buy_volume);
+      if (buyVolume !== null) {
+        Bar.addBuyVolume(b, BigInt(buyVolume));
+        Bar.addSellVolume(b, BigInt(num(data.sell_volume) ?? 0));
+        Bar.addBuyCount(b, BigInt(num(data.buy_count) ?? 0));
+        Bar.addSellCount(b, BigInt(num(data.sell_count) ?? 0));
+      }
+      const revision = num(data.revision);
+      if (revision !== null) Bar.addRevision(b, revision);
       b.finish(Bar.endBar(b));
       type = PayloadType.BAR;
     } else if (kind === 'indicators') {
@@ -104,6 +118,7 @@ export class FbFrames {
           num(data.ma) ?? 0,
           num(data.volatility) ?? 0,
           BigInt(num(data.trade_count) ?? 0),
+          num(data.revision) ?? 0,
         ),
       );
       type = PayloadType.INDICATOR;

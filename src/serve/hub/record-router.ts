@@ -50,6 +50,10 @@ export class RecordCounters {
   indicators = 0;
   alerts = 0;
   deadLetters = 0;
+  /** Ticks accepted as corrections, and the final records they emitted again (revision >= 1). */
+  corrections = 0;
+  barRevisions = 0;
+  indicatorRevisions = 0;
   /** Newest event time seen on an accepted tick (ms), for the watermark-lag metric. */
   newestEventTime = 0;
 }
@@ -95,6 +99,9 @@ export class RecordRouter implements ResultVisitor, PayloadSource {
         break;
       case Msg.DEAD_LETTER:
         this.onDeadLetter(bytes, offset);
+        break;
+      case Msg.CORRECTION:
+        this.counters.corrections++;
         break;
       default:
         break;
@@ -200,10 +207,12 @@ export class RecordRouter implements ResultVisitor, PayloadSource {
     const channel = this.barChannel(facts.interval, facts.symbol);
     const final = facts.final;
     this.info.conflatable = !final;
-    this.info.windowStart = facts.windowStart;
+    // Which bar a forming update is of: an activity bar's index, or a time bar's start.
+    this.info.windowStart = facts.barIndex >= 0 ? facts.barIndex : facts.windowStart;
     const seq = this.deps.hub.publish(channel, this.out, this.info, PayloadType.BAR, this);
     if (final) {
       this.counters.bars++;
+      if (facts.revision > 0) this.counters.barRevisions++;
       const record = JSON.parse(this.out.toString()) as BarRecord;
       this.deps.store?.write({ kind: 'bar', channel: channel.name, seq, record });
       this.deps.results?.(barMessage(record), record.symbol, this.worker);
@@ -220,6 +229,7 @@ export class RecordRouter implements ResultVisitor, PayloadSource {
     const seq = this.deps.hub.publish(channel, this.out, this.info, PayloadType.INDICATOR, this);
     const record = JSON.parse(this.out.toString()) as IndicatorRecord;
     this.counters.indicators++;
+    if (facts.revision > 0) this.counters.indicatorRevisions++;
     this.deps.store?.write({ kind: 'indicator', channel: channel.name, seq, record });
     this.deps.results?.(indicatorMessage(record), record.symbol, this.worker);
   }

@@ -90,8 +90,55 @@ final():boolean {
   return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
 }
 
+/**
+ * Activity bars only: the bar's index per symbol and interval.
+ */
+barIndex():bigint|null {
+  const offset = this.bb!.__offset(this.bb_pos, 28);
+  return offset ? this.bb!.readInt64(this.bb_pos + offset) : null;
+}
+
+/**
+ * Activity bars only: false when cut short by the end of the input or a flush.
+ */
+complete():boolean|null {
+  const offset = this.bb!.__offset(this.bb_pos, 30);
+  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : null;
+}
+
+/**
+ * Trade side of the settled trades; present on final bars only.
+ */
+buyVolume():bigint|null {
+  const offset = this.bb!.__offset(this.bb_pos, 32);
+  return offset ? this.bb!.readInt64(this.bb_pos + offset) : null;
+}
+
+sellVolume():bigint|null {
+  const offset = this.bb!.__offset(this.bb_pos, 34);
+  return offset ? this.bb!.readInt64(this.bb_pos + offset) : null;
+}
+
+buyCount():bigint|null {
+  const offset = this.bb!.__offset(this.bb_pos, 36);
+  return offset ? this.bb!.readInt64(this.bb_pos + offset) : null;
+}
+
+sellCount():bigint|null {
+  const offset = this.bb!.__offset(this.bb_pos, 38);
+  return offset ? this.bb!.readInt64(this.bb_pos + offset) : null;
+}
+
+/**
+ * Final bars only: 0, then one higher for each correction.
+ */
+revision():number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 40);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : null;
+}
+
 static startBar(builder:flatbuffers.Builder) {
-  builder.startObject(12);
+  builder.startObject(19);
 }
 
 static addSymbol(builder:flatbuffers.Builder, symbolOffset:flatbuffers.Offset) {
@@ -142,12 +189,40 @@ static addFinal(builder:flatbuffers.Builder, final:boolean) {
   builder.addFieldInt8(11, +final, +false);
 }
 
+static addBarIndex(builder:flatbuffers.Builder, barIndex:bigint) {
+  builder.addFieldInt64(12, barIndex, BigInt(0));
+}
+
+static addComplete(builder:flatbuffers.Builder, complete:boolean) {
+  builder.addFieldInt8(13, +complete, 0);
+}
+
+static addBuyVolume(builder:flatbuffers.Builder, buyVolume:bigint) {
+  builder.addFieldInt64(14, buyVolume, BigInt(0));
+}
+
+static addSellVolume(builder:flatbuffers.Builder, sellVolume:bigint) {
+  builder.addFieldInt64(15, sellVolume, BigInt(0));
+}
+
+static addBuyCount(builder:flatbuffers.Builder, buyCount:bigint) {
+  builder.addFieldInt64(16, buyCount, BigInt(0));
+}
+
+static addSellCount(builder:flatbuffers.Builder, sellCount:bigint) {
+  builder.addFieldInt64(17, sellCount, BigInt(0));
+}
+
+static addRevision(builder:flatbuffers.Builder, revision:number) {
+  builder.addFieldInt32(18, revision, 0);
+}
+
 static endBar(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createBar(builder:flatbuffers.Builder, symbolOffset:flatbuffers.Offset, intervalOffset:flatbuffers.Offset, windowStart:bigint, windowEnd:bigint, open:number, high:number, low:number, close:number, volume:bigint, vwap:number|null, tradeCount:bigint, final:boolean):flatbuffers.Offset {
+static createBar(builder:flatbuffers.Builder, symbolOffset:flatbuffers.Offset, intervalOffset:flatbuffers.Offset, windowStart:bigint, windowEnd:bigint, open:number, high:number, low:number, close:number, volume:bigint, vwap:number|null, tradeCount:bigint, final:boolean, barIndex:bigint|null, complete:boolean|null, buyVolume:bigint|null, sellVolume:bigint|null, buyCount:bigint|null, sellCount:bigint|null, revision:number|null):flatbuffers.Offset {
   Bar.startBar(builder);
   Bar.addSymbol(builder, symbolOffset);
   Bar.addInterval(builder, intervalOffset);
@@ -162,6 +237,20 @@ static createBar(builder:flatbuffers.Builder, symbolOffset:flatbuffers.Offset, i
     Bar.addVwap(builder, vwap);
   Bar.addTradeCount(builder, tradeCount);
   Bar.addFinal(builder, final);
+  if (barIndex !== null)
+    Bar.addBarIndex(builder, barIndex);
+  if (complete !== null)
+    Bar.addComplete(builder, complete);
+  if (buyVolume !== null)
+    Bar.addBuyVolume(builder, buyVolume);
+  if (sellVolume !== null)
+    Bar.addSellVolume(builder, sellVolume);
+  if (buyCount !== null)
+    Bar.addBuyCount(builder, buyCount);
+  if (sellCount !== null)
+    Bar.addSellCount(builder, sellCount);
+  if (revision !== null)
+    Bar.addRevision(builder, revision);
   return Bar.endBar(builder);
 }
 }

@@ -58,8 +58,16 @@ tradeCount():bigint {
   return offset ? this.bb!.readInt64(this.bb_pos + offset) : BigInt('0');
 }
 
+/**
+ * 0, then one higher for each correction.
+ */
+revision():number {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
 static startIndicator(builder:flatbuffers.Builder) {
-  builder.startObject(6);
+  builder.startObject(7);
 }
 
 static addSymbol(builder:flatbuffers.Builder, symbolOffset:flatbuffers.Offset) {
@@ -86,12 +94,16 @@ static addTradeCount(builder:flatbuffers.Builder, tradeCount:bigint) {
   builder.addFieldInt64(5, tradeCount, BigInt('0'));
 }
 
+static addRevision(builder:flatbuffers.Builder, revision:number) {
+  builder.addFieldInt32(6, revision, 0);
+}
+
 static endIndicator(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createIndicator(builder:flatbuffers.Builder, symbolOffset:flatbuffers.Offset, windowStart:bigint, windowEnd:bigint, ma:number, volatility:number, tradeCount:bigint):flatbuffers.Offset {
+static createIndicator(builder:flatbuffers.Builder, symbolOffset:flatbuffers.Offset, windowStart:bigint, windowEnd:bigint, ma:number, volatility:number, tradeCount:bigint, revision:number):flatbuffers.Offset {
   Indicator.startIndicator(builder);
   Indicator.addSymbol(builder, symbolOffset);
   Indicator.addWindowStart(builder, windowStart);
@@ -99,6 +111,7 @@ static createIndicator(builder:flatbuffers.Builder, symbolOffset:flatbuffers.Off
   Indicator.addMa(builder, ma);
   Indicator.addVolatility(builder, volatility);
   Indicator.addTradeCount(builder, tradeCount);
+  Indicator.addRevision(builder, revision);
   return Indicator.endIndicator(builder);
 }
 }

@@ -2,6 +2,7 @@
 
 import * as flatbuffers from 'flatbuffers';
 
+import { BarSide } from '../../tickflow/ring/bar-side';
 import { OpenBar } from '../../tickflow/ring/open-bar';
 
 
@@ -38,8 +39,44 @@ windowsLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+/**
+ * One per window, same order; absent in older checkpoints.
+ */
+sides(index: number, obj?:BarSide):BarSide|null {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? (obj || new BarSide()).__init(this.bb!.__vector(this.bb_pos + offset) + index * 40, this.bb!) : null;
+}
+
+sidesLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+/**
+ * Final windows kept for corrections (--allowed-lateness-ms), with theirs.
+ */
+closed(index: number, obj?:OpenBar):OpenBar|null {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? (obj || new OpenBar()).__init(this.bb!.__vector(this.bb_pos + offset) + index * 88, this.bb!) : null;
+}
+
+closedLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+closedSides(index: number, obj?:BarSide):BarSide|null {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? (obj || new BarSide()).__init(this.bb!.__vector(this.bb_pos + offset) + index * 40, this.bb!) : null;
+}
+
+closedSidesLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
 static startIntervalBars(builder:flatbuffers.Builder) {
-  builder.startObject(2);
+  builder.startObject(5);
 }
 
 static addIntervalMs(builder:flatbuffers.Builder, intervalMs:number) {
@@ -54,15 +91,42 @@ static startWindowsVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(88, numElems, 8);
 }
 
+static addSides(builder:flatbuffers.Builder, sidesOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(2, sidesOffset, 0);
+}
+
+static startSidesVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(40, numElems, 8);
+}
+
+static addClosed(builder:flatbuffers.Builder, closedOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(3, closedOffset, 0);
+}
+
+static startClosedVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(88, numElems, 8);
+}
+
+static addClosedSides(builder:flatbuffers.Builder, closedSidesOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(4, closedSidesOffset, 0);
+}
+
+static startClosedSidesVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(40, numElems, 8);
+}
+
 static endIntervalBars(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createIntervalBars(builder:flatbuffers.Builder, intervalMs:number, windowsOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createIntervalBars(builder:flatbuffers.Builder, intervalMs:number, windowsOffset:flatbuffers.Offset, sidesOffset:flatbuffers.Offset, closedOffset:flatbuffers.Offset, closedSidesOffset:flatbuffers.Offset):flatbuffers.Offset {
   IntervalBars.startIntervalBars(builder);
   IntervalBars.addIntervalMs(builder, intervalMs);
   IntervalBars.addWindows(builder, windowsOffset);
+  IntervalBars.addSides(builder, sidesOffset);
+  IntervalBars.addClosed(builder, closedOffset);
+  IntervalBars.addClosedSides(builder, closedSidesOffset);
   return IntervalBars.endIntervalBars(builder);
 }
 }

@@ -67,8 +67,22 @@ rejected():number {
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
 }
 
+/**
+ * Accepted ticks stamped behind their watermark within the allowed
+ * lateness, and the final records they emitted again (revision >= 1).
+ */
+corrections():number {
+  const offset = this.bb!.__offset(this.bb_pos, 20);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+revisions():number {
+  const offset = this.bb!.__offset(this.bb_pos, 22);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
 static startPartitionReport(builder:flatbuffers.Builder) {
-  builder.startObject(8);
+  builder.startObject(10);
 }
 
 static addPartition(builder:flatbuffers.Builder, partition:number) {
@@ -103,12 +117,20 @@ static addRejected(builder:flatbuffers.Builder, rejected:number) {
   builder.addFieldFloat64(7, rejected, 0.0);
 }
 
+static addCorrections(builder:flatbuffers.Builder, corrections:number) {
+  builder.addFieldFloat64(8, corrections, 0.0);
+}
+
+static addRevisions(builder:flatbuffers.Builder, revisions:number) {
+  builder.addFieldFloat64(9, revisions, 0.0);
+}
+
 static endPartitionReport(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createPartitionReport(builder:flatbuffers.Builder, partition:number, accepted:number, duplicate:number, late:number, bars:number, indicators:number, alerts:number, rejected:number):flatbuffers.Offset {
+static createPartitionReport(builder:flatbuffers.Builder, partition:number, accepted:number, duplicate:number, late:number, bars:number, indicators:number, alerts:number, rejected:number, corrections:number, revisions:number):flatbuffers.Offset {
   PartitionReport.startPartitionReport(builder);
   PartitionReport.addPartition(builder, partition);
   PartitionReport.addAccepted(builder, accepted);
@@ -118,6 +140,8 @@ static createPartitionReport(builder:flatbuffers.Builder, partition:number, acce
   PartitionReport.addIndicators(builder, indicators);
   PartitionReport.addAlerts(builder, alerts);
   PartitionReport.addRejected(builder, rejected);
+  PartitionReport.addCorrections(builder, corrections);
+  PartitionReport.addRevisions(builder, revisions);
   return PartitionReport.endPartitionReport(builder);
 }
 }

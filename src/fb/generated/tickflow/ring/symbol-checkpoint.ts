@@ -2,6 +2,7 @@
 
 import * as flatbuffers from 'flatbuffers';
 
+import { ActivityBar } from '../../tickflow/ring/activity-bar';
 import { ExchangeSeqs } from '../../tickflow/ring/exchange-seqs';
 import { IntervalBars } from '../../tickflow/ring/interval-bars';
 import { Pane } from '../../tickflow/ring/pane';
@@ -116,8 +117,74 @@ finalHorizon():number {
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
 }
 
+/**
+ * Trades and quotes not settled yet, in settle order: (timestamp, price
+ * or mid, volume or -1 for a quote). Absent in older checkpoints.
+ */
+pending(obj?:Series):Series|null {
+  const offset = this.bb!.__offset(this.bb_pos, 26);
+  return offset ? (obj || new Series()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
+}
+
+/**
+ * Trade-side classification: the last settled quote's mid, and the last
+ * settled trade's price and side (1 buy, -1 sell, 0 neither); null
+ * before the first.
+ */
+mid():number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 28);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : null;
+}
+
+lastPrice():number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 30);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : null;
+}
+
+lastSide():number {
+  const offset = this.bb!.__offset(this.bb_pos, 32);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+activity(index: number, obj?:ActivityBar):ActivityBar|null {
+  const offset = this.bb!.__offset(this.bb_pos, 34);
+  return offset ? (obj || new ActivityBar()).__init(this.bb!.__indirect(this.bb!.__vector(this.bb_pos + offset) + index * 4), this.bb!) : null;
+}
+
+activityLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 34);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+/**
+ * Indicator windows a correction may still revise: start, revision pairs.
+ */
+indicatorRevisions(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 36);
+  return offset ? this.bb!.readFloat64(this.bb!.__vector(this.bb_pos + offset) + index * 8) : 0;
+}
+
+indicatorRevisionsLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 36);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+indicatorRevisionsArray():Float64Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 36);
+  return offset ? new Float64Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
+/**
+ * Corrections stamped before this are late (a flush ended them); null
+ * when none did.
+ */
+correctionFloor():number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 38);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : null;
+}
+
 static startSymbolCheckpoint(builder:flatbuffers.Builder) {
-  builder.startObject(11);
+  builder.startObject(18);
 }
 
 static addSymbol(builder:flatbuffers.Builder, symbolOffset:flatbuffers.Offset) {
@@ -207,6 +274,63 @@ static startLastAlertVector(builder:flatbuffers.Builder, numElems:number) {
 
 static addFinalHorizon(builder:flatbuffers.Builder, finalHorizon:number) {
   builder.addFieldFloat64(10, finalHorizon, 0.0);
+}
+
+static addPending(builder:flatbuffers.Builder, pendingOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(11, pendingOffset, 0);
+}
+
+static addMid(builder:flatbuffers.Builder, mid:number) {
+  builder.addFieldFloat64(12, mid, 0);
+}
+
+static addLastPrice(builder:flatbuffers.Builder, lastPrice:number) {
+  builder.addFieldFloat64(13, lastPrice, 0);
+}
+
+static addLastSide(builder:flatbuffers.Builder, lastSide:number) {
+  builder.addFieldFloat64(14, lastSide, 0.0);
+}
+
+static addActivity(builder:flatbuffers.Builder, activityOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(15, activityOffset, 0);
+}
+
+static createActivityVector(builder:flatbuffers.Builder, data:flatbuffers.Offset[]):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addOffset(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startActivityVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
+static addIndicatorRevisions(builder:flatbuffers.Builder, indicatorRevisionsOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(16, indicatorRevisionsOffset, 0);
+}
+
+static createIndicatorRevisionsVector(builder:flatbuffers.Builder, data:number[]|Float64Array):flatbuffers.Offset;
+/**
+ * @deprecated This Uint8Array overload will be removed in the future.
+ */
+static createIndicatorRevisionsVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset;
+static createIndicatorRevisionsVector(builder:flatbuffers.Builder, data:number[]|Float64Array|Uint8Array):flatbuffers.Offset {
+  builder.startVector(8, data.length, 8);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addFloat64(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startIndicatorRevisionsVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(8, numElems, 8);
+}
+
+static addCorrectionFloor(builder:flatbuffers.Builder, correctionFloor:number) {
+  builder.addFieldFloat64(17, correctionFloor, 0);
 }
 
 static endSymbolCheckpoint(builder:flatbuffers.Builder):flatbuffers.Offset {
