@@ -27,7 +27,12 @@ export function barMessage(record: BarRecord): ResultMessage {
 
 /** A final bar's identity: a later revision of it has the same key. */
 export function barKey(record: BarRecord): string {
-  return `${record.symbol}|${record.interval}|${record.bar_index ?? record.window_start}`;
+  return `${record.symbol}|${record.interval}|${barPosition(record)}`;
+}
+
+/** Where a bar stands in its channel: an activity bar's index, a time bar's window_start; later bars stand higher. */
+export function barPosition(record: BarRecord): number {
+  return record.bar_index ?? record.window_start;
 }
 
 export function indicatorMessage(record: IndicatorRecord): ResultMessage {

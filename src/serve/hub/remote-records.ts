@@ -6,6 +6,7 @@
 
 import type { AlertRecord, BarRecord, IndicatorRecord } from '../../records/records';
 import { ALERTS_TOPIC, BARS_TOPIC, INDICATORS_TOPIC } from '../../records/topics';
+import { barPosition } from '../../records/result-messages';
 import type { StoredRecord } from '../../store/store';
 import { FrameInfo, type ChannelHub, type ChannelState } from './channel-hub';
 import { parseChannel } from './channel-names';
@@ -15,9 +16,10 @@ export class RemoteRecords {
   /** Live channels by name (null: a name this server cannot serve), so a trade parses no name. */
   private readonly live = new Map<string, ChannelState | null>();
   /**
-   * The window_start of each bar channel's latest final bar. A forming bar of
-   * that window or an earlier one is stale: it comes from the live feed, which
-   * can fall behind the result topics after a Kafka outage.
+   * The position (barPosition: window_start, or an activity bar's index) of
+   * each bar channel's latest final bar. A forming bar of that window or an
+   * earlier one is stale: it comes from the live feed, which can fall behind
+   * the result topics after a Kafka outage.
    */
   private readonly finalWindow = new Map<ChannelState, number>();
 
@@ -36,8 +38,9 @@ export class RemoteRecords {
     info.windowStart = 0;
     if (topic === BARS_TOPIC && record.type === 'bar') {
       const channel = hub.channel('bars', record.interval, record.symbol);
-      info.windowStart = record.window_start;
-      if (record.window_start > (this.finalWindow.get(channel) ?? -Infinity)) this.finalWindow.set(channel, record.window_start);
+      const position = barPosition(record);
+      info.windowStart = position;
+      if (position > (this.finalWindow.get(channel) ?? -Infinity)) this.finalWindow.set(channel, position);
       store.write({ kind: 'bar', channel: channel.name, seq: hub.publishJson(channel, value, info), record });
     } else if (topic === INDICATORS_TOPIC && record.type === 'indicator') {
       const channel = hub.channel('indicators', '', record.symbol);
@@ -71,8 +74,9 @@ export class RemoteRecords {
     if (channel.kind === 'bars') {
       const bar = JSON.parse(value) as BarRecord;
       // Final bars come from the result topics, once committed: never twice.
-      if (bar.final || bar.window_start <= (this.finalWindow.get(channel) ?? -Infinity)) return false;
-      info.windowStart = bar.window_start;
+      const position = barPosition(bar);
+      if (bar.final || position <= (this.finalWindow.get(channel) ?? -Infinity)) return false;
+      info.windowStart = position;
     }
     this.hub.publishJson(channel, value, info);
     return true;
