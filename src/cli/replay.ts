@@ -65,10 +65,14 @@ export async function runReplay(loaded: Loaded, log: (line: string) => void): Pr
   const visitor: ResultVisitor = {
     record(type: number, partition: number, _bytes: Uint8Array, offset: number): void {
       const records = json[partition] as RecordJson;
-      if (type === Msg.BAR) out.line(records.barAt(offset));
-      else if (type === Msg.INDICATOR) out.line(records.indicatorAt(offset));
-      else if (type === Msg.ALERT) out.line(records.alertAt(offset));
-      else if (type === Msg.DEAD_LETTER) deadLetters?.line(records.deadLetterAt(offset));
+      if (type === Msg.BAR) records.writeBar(offset, out.text);
+      else if (type === Msg.INDICATOR) records.writeIndicator(offset, out.text);
+      else if (type === Msg.ALERT) records.writeAlert(offset, out.text);
+      else {
+        if (type === Msg.DEAD_LETTER) deadLetters?.line(records.deadLetterAt(offset));
+        return;
+      }
+      out.endLine();
     },
     flushed(_partition: number, counts: PartitionCounts): void {
       totals.accepted += counts.accepted;
@@ -91,7 +95,7 @@ export async function runReplay(loaded: Loaded, log: (line: string) => void): Pr
   });
   engine.deliverTo(visitor);
   const host = engine.partitions;
-  json = host.outputs.map((ring) => new RecordJson(ring.bytes));
+  json = host.outputs.map((ring) => new RecordJson(ring.bytes, false));
   for (const warning of host.warnings) log(`tickflow replay: warning: ${warning}`);
 
   const sink: DecodedSink = {

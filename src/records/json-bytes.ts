@@ -100,6 +100,31 @@ export class JsonBytes {
     return this;
   }
 
+  /** UTF-8 bytes src[start, end) as a JSON string; copied as they are when nothing in them needs escaping. */
+  stringBytes(src: Uint8Array, start: number, end: number): this {
+    for (let i = start; i < end; i++) {
+      const c = src[i] as number;
+      if (c < 0x20 || c >= 0x7f || c === 0x22 || c === 0x5c) {
+        return this.string(Buffer.from(src.buffer, src.byteOffset + start, end - start).toString('utf8'));
+      }
+    }
+    this.reserve(end - start + 2);
+    const b = this.buffer;
+    let at = this.length;
+    b[at++] = 0x22;
+    for (let i = start; i < end; i++) b[at++] = src[i] as number;
+    b[at++] = 0x22;
+    this.length = at;
+    return this;
+  }
+
+  /** One byte (a separator, a line feed). */
+  byte(c: number): this {
+    this.reserve(1);
+    this.buffer[this.length++] = c;
+    return this;
+  }
+
   /** A JSON number; null for null and for anything non-finite. */
   number(value: number | null): this {
     if (value === null || !Number.isFinite(value)) return this.ascii('null');
