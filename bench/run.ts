@@ -14,6 +14,7 @@ import { floodScenario } from './scenarios/flood';
 import type { EngineKind } from './load/engine-process';
 import { liveScenario } from './scenarios/live';
 import { replayScenario } from './scenarios/replay';
+import { replayOutputScenario } from './scenarios/replay-output';
 import { ringScenario } from './scenarios/ring';
 import { soakScenario } from './scenarios/soak';
 
@@ -74,6 +75,8 @@ async function main(): Promise<void> {
         break;
       case 'replay':
         await replayScenario({ ticks: Number(flag('ticks') ?? (quick ? 200_000 : 1_000_000)), runs, quick });
+        // The output-heavy shape: short runs, so more of them for a steady median.
+        replayOutputScenario({ runs: Math.max(5, runs) });
         break;
       case 'live':
         await liveScenario({

@@ -1,13 +1,13 @@
 // The `tickflow` command line: dispatches to serve, replay and gen. Errors
-// users can fix exit non-zero with one line on stderr.
+// users can fix exit non-zero with one line on stderr. Each command's code is
+// loaded when it runs: serve's modules (uWebSockets.js, kafkajs, SQLite, HDR
+// histograms) took 65 ms to load, a third of `tickflow replay` of an empty
+// file (docs/benchmarks.md, "Replay start-up").
 
 import type { CommandName } from '../config/option';
 import { loadConfig } from '../config/load';
 import { TickflowError } from '../errors';
-import { runGen } from './gen';
 import { commandHelp, mainHelp } from './help';
-import { runReplay } from './replay';
-import { runServe } from './serve';
 
 const COMMANDS: readonly CommandName[] = ['serve', 'replay', 'gen'];
 
@@ -31,14 +31,20 @@ async function run(argv: readonly string[]): Promise<number> {
     process.stdout.write(commandHelp(name));
     return 0;
   }
+  // require, not import(): compiled to CommonJS, import() would go through the ES module loader.
   switch (name) {
-    case 'replay':
+    case 'replay': {
+      const { runReplay } = require('./replay') as typeof import('./replay');
       await runReplay(loaded, log);
       return 0;
-    case 'gen':
+    }
+    case 'gen': {
+      const { runGen } = require('./gen') as typeof import('./gen');
       await runGen(loaded, log);
       return 0;
+    }
     case 'serve': {
+      const { runServe } = require('./serve') as typeof import('./serve');
       const code = await runServe(loaded, log);
       // uWebSockets.js and idle worker handles may keep the loop alive after a drain.
       process.exit(code);

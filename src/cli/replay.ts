@@ -20,6 +20,13 @@ import { createDecoder, formatFromName, sniffFormat, type InputFormat } from '..
 import { SyncWriter, closeFd, openInput, openOutput, readChunk } from './sync-io';
 
 const CHUNK_BYTES = 1 << 20;
+/**
+ * Ticks dispatched between drains of the out-rings while a chunk is decoded.
+ * Drained only between chunks, a worker with many results (1 s bars over 100
+ * symbols) filled its out-ring and stopped, and both threads took turns
+ * waiting for each other (docs/benchmarks.md, "Replay output").
+ */
+const DRAIN_EVERY = 256;
 
 export interface ReplayResult {
   readonly stats: StatsRecord;
@@ -67,10 +74,14 @@ export async function runReplay(loaded: Loaded, log: (line: string) => void): Pr
   const visitor: ResultVisitor = {
     record(type: number, partition: number, _bytes: Uint8Array, offset: number): void {
       const records = json[partition] as RecordJson;
-      if (type === Msg.BAR) out.line(records.barAt(offset));
-      else if (type === Msg.INDICATOR) out.line(records.indicatorAt(offset));
-      else if (type === Msg.ALERT) out.line(records.alertAt(offset));
-      else if (type === Msg.DEAD_LETTER) deadLetters?.line(records.deadLetterAt(offset));
+      if (type === Msg.BAR) records.writeBar(offset, out.text);
+      else if (type === Msg.INDICATOR) records.writeIndicator(offset, out.text);
+      else if (type === Msg.ALERT) records.writeAlert(offset, out.text);
+      else {
+        if (type === Msg.DEAD_LETTER) deadLetters?.line(records.deadLetterAt(offset));
+        return;
+      }
+      out.endLine();
     },
     flushed(_partition: number, counts: PartitionCounts): void {
       totals.accepted += counts.accepted;
@@ -95,12 +106,17 @@ export async function runReplay(loaded: Loaded, log: (line: string) => void): Pr
   });
   engine.deliverTo(visitor);
   const host = engine.partitions;
-  json = host.outputs.map((ring) => new RecordJson(ring.bytes));
+  json = host.outputs.map((ring) => new RecordJson(ring.bytes, false));
   for (const warning of host.warnings) log(`tickflow replay: warning: ${warning}`);
 
+  let untilDrain = DRAIN_EVERY;
   const sink: DecodedSink = {
     tick(tick: ValidTick, line: number): void {
       engine.ingest(tick, line);
+      if (--untilDrain === 0) {
+        untilDrain = DRAIN_EVERY;
+        engine.drainNow();
+      }
     },
     reject(rejection: Rejection, line: number, raw: string | null, fields: Record<string, unknown> | null): void {
       totals.rejected++;

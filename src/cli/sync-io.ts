@@ -3,6 +3,9 @@
 // (EAGAIN): we sleep a millisecond and retry rather than spin or fail.
 
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { JsonBytes } from '../records/json-bytes';
+
+const LF = 0x0a;
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
@@ -39,11 +42,10 @@ export function readChunk(fd: number, buffer: Buffer): number {
   }
 }
 
-function writeAll(fd: number, data: Buffer): void {
-  let offset = 0;
-  while (offset < data.length) {
+function writeAll(fd: number, data: Uint8Array, offset: number, end: number): void {
+  while (offset < end) {
     try {
-      offset += writeSync(fd, data, offset, data.length - offset);
+      offset += writeSync(fd, data, offset, end - offset);
     } catch (err) {
       if (isAgain(err)) sleepMs(1);
       else throw err;
@@ -51,36 +53,47 @@ function writeAll(fd: number, data: Buffer): void {
   }
 }
 
-/** Line-oriented output, written in blocks of about 64 KiB. */
+/**
+ * Output bytes, written in blocks. Writing a block costs a system call and,
+ * into a pipe, a wake-up of the reader; records are written straight into
+ * the pending block (`text`, then endLine()), with no string per line.
+ * Blocks of 256 KiB: docs/benchmarks.md, "Replay output".
+ */
 export class SyncWriter {
-  private parts: string[] = [];
-  private size = 0;
+  /** The pending block; a record is appended here, then ended with endLine(). */
+  readonly text: JsonBytes;
   lines = 0;
 
   constructor(
     private readonly fd: number,
-    private readonly blockBytes = 64 * 1024,
-  ) {}
+    private readonly blockBytes = 256 * 1024,
+  ) {
+    // Room for a block and the record that passes its end, so it seldom grows.
+    this.text = new JsonBytes(2 * blockBytes);
+  }
 
   line(text: string): void {
-    this.parts.push(text);
-    this.size += text.length + 1;
+    this.text.utf8(text);
+    this.endLine();
+  }
+
+  /** Ends the line written into `text`; writes the block once it is full. */
+  endLine(): void {
+    this.text.byte(LF);
     this.lines++;
-    if (this.size >= this.blockBytes) this.flush();
+    if (this.text.length >= this.blockBytes) this.flush();
   }
 
   /** Raw bytes (binary formats); flushes pending lines first. */
   bytes(data: Uint8Array): void {
     this.flush();
-    writeAll(this.fd, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    writeAll(this.fd, data, 0, data.byteLength);
   }
 
   flush(): void {
-    if (this.parts.length === 0) return;
-    this.parts.push('');
-    writeAll(this.fd, Buffer.from(this.parts.join('\n'), 'utf8'));
-    this.parts = [];
-    this.size = 0;
+    if (this.text.length === 0) return;
+    writeAll(this.fd, this.text.buffer, 0, this.text.length);
+    this.text.reset();
   }
 
   close(): void {

@@ -38,6 +38,14 @@ export function intern(b: Uint8Array, s: number, e: number): string {
   return text;
 }
 
+/** Where a string field's length word is (its UTF-8 bytes follow it), or -1 when the field is absent. */
+export function stringAt(bb: ByteBuffer, pos: number, slot: number): number {
+  const offset = bb.__offset(pos, slot);
+  if (offset === 0) return -1;
+  const at = pos + offset;
+  return at + bb.readInt32(at);
+}
+
 /** A string field of the table at `pos`, or null; ASCII ones interned straight from the bytes. */
 export function stringField(bb: ByteBuffer, pos: number, slot: number): string | null {
   const offset = bb.__offset(pos, slot);

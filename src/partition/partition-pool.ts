@@ -114,7 +114,21 @@ export class PartitionPool implements PartitionHost {
   }
 
   private spawn(init: WorkerInit): Promise<Extract<WorkerEvent, { kind: 'ready' }>> {
-    const worker = new Worker(WORKER_FILE, { workerData: init, name: `tickflow-partition-${init.partition}` });
+    // Node pipes a worker's stdio into process.stdout and process.stderr
+    // unless told not to, and piping reads process.stdout, which makes fd 1
+    // non-blocking: `replay` then met EAGAIN on a full pipe and slept on it.
+    // A worker's stray text goes to stderr, never among the records.
+    const worker = new Worker(WORKER_FILE, {
+      workerData: init,
+      name: `tickflow-partition-${init.partition}`,
+      stdout: true,
+      stderr: true,
+    });
+    const toStderr = (text: Buffer): void => {
+      process.stderr.write(text);
+    };
+    worker.stdout.on('data', toStderr);
+    worker.stderr.on('data', toStderr);
     this.workers.push(worker);
     return new Promise((resolve, reject) => {
       worker.on('message', (event: WorkerEvent) => {

@@ -4,7 +4,9 @@
 // for every socket write), and at tens of thousands of messages a second
 // they filled the young generation several times a second; the scavenges
 // paused delivery. Here a message costs no allocation except the text of a
-// fractional number.
+// fractional number that has no short decimal form (decimal-digits.ts).
+
+import { writeInteger, writeShortDecimal } from './decimal-digits';
 
 /** Reused views of one buffer, one per length, so a slice costs nothing. */
 class Views {
@@ -98,31 +100,47 @@ export class JsonBytes {
     return this;
   }
 
+  /** UTF-8 bytes src[start, end) as a JSON string; copied as they are when nothing in them needs escaping. */
+  stringBytes(src: Uint8Array, start: number, end: number): this {
+    for (let i = start; i < end; i++) {
+      const c = src[i] as number;
+      if (c < 0x20 || c >= 0x7f || c === 0x22 || c === 0x5c) {
+        return this.string(Buffer.from(src.buffer, src.byteOffset + start, end - start).toString('utf8'));
+      }
+    }
+    this.reserve(end - start + 2);
+    const b = this.buffer;
+    let at = this.length;
+    b[at++] = 0x22;
+    for (let i = start; i < end; i++) b[at++] = src[i] as number;
+    b[at++] = 0x22;
+    this.length = at;
+    return this;
+  }
+
+  /** One byte (a separator, a line feed). */
+  byte(c: number): this {
+    this.reserve(1);
+    this.buffer[this.length++] = c;
+    return this;
+  }
+
   /** A JSON number; null for null and for anything non-finite. */
   number(value: number | null): this {
     if (value === null || !Number.isFinite(value)) return this.ascii('null');
     if (Number.isSafeInteger(value)) return this.integer(value); // -0 too: "0", as String(-0)
-    return this.ascii(String(value));
+    this.reserve(24);
+    const end = writeShortDecimal(this.buffer, this.length, value);
+    if (end < 0) return this.ascii(String(value));
+    this.length = end;
+    return this;
   }
 
   /** An integer's decimal digits (past 2^53, its number text). */
   integer(value: number): this {
     if (!Number.isSafeInteger(value)) return this.ascii(String(value));
     this.reserve(17);
-    const b = this.buffer;
-    if (value < 0) {
-      b[this.length++] = 0x2d;
-      value = -value;
-    }
-    let digits = 1;
-    for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
-    let at = this.length + digits;
-    this.length = at;
-    do {
-      const next = Math.floor(value / 10);
-      b[--at] = 0x30 + (value - next * 10);
-      value = next;
-    } while (value > 0);
+    this.length = writeInteger(this.buffer, this.length, value);
     return this;
   }
 

@@ -10,7 +10,7 @@ import type { Tick } from '../fb/generated/tickflow/fb/tick';
 import { ANOMALY_NAMES, SEVERITY_NAMES } from './anomaly';
 import { EVENT_TYPE_NAMES } from './tick-fields';
 import type { Rejection } from './rejection';
-import { int64Field, stringField } from '../fb/fields';
+import { int64Field, stringAt, stringField } from '../fb/fields';
 import { JsonBytes } from './json-bytes';
 import { jsonNumber } from './json-text';
 
@@ -56,9 +56,25 @@ export class RecordJson {
   private readonly deadLetter = new DeadLetter();
   private readonly text = new JsonBytes();
   readonly facts = new RecordFacts();
+  private readonly bytes: Uint8Array;
 
-  constructor(bytes: Uint8Array) {
+  /**
+   * `withFacts` false (replay, which routes nothing) leaves `facts` unset:
+   * strings are then copied from the record's bytes and never decoded.
+   */
+  constructor(
+    bytes: Uint8Array,
+    private readonly withFacts = true,
+  ) {
     this.bb = new ByteBuffer(bytes);
+    this.bytes = bytes;
+  }
+
+  /** A string field as JSON, "" when absent, as it was read. */
+  private stringJson(out: JsonBytes, pos: number, slot: number): JsonBytes {
+    const at = stringAt(this.bb, pos, slot);
+    if (at < 0) return out.ascii('""');
+    return out.stringBytes(this.bytes, at + 4, at + 4 + this.bb.readInt32(at));
   }
 
   /** The bar record at `offset` as JSON, appended to `out`. */
@@ -67,20 +83,24 @@ export class RecordJson {
     const b = Bar.getRootAsBar(this.bb, this.bar);
     const bb = this.bb;
     const pos = b.bb_pos;
-    const f = this.facts;
-    f.symbol = stringField(bb, pos, 4) ?? '';
-    f.interval = stringField(bb, pos, 6) ?? '';
-    f.windowStart = int64Field(bb, pos, 8) ?? 0;
-    f.final = b.final();
-    f.barIndex = int64Field(bb, pos, 28) ?? -1;
-    f.revision = b.revision() ?? 0;
+    const windowStart = int64Field(bb, pos, 8) ?? 0;
+    const final = b.final();
+    const barIndex = int64Field(bb, pos, 28) ?? -1;
+    const revision = b.revision() ?? 0;
+    if (this.withFacts) {
+      const f = this.facts;
+      f.symbol = stringField(bb, pos, 4) ?? '';
+      f.interval = stringField(bb, pos, 6) ?? '';
+      f.windowStart = windowStart;
+      f.final = final;
+      f.barIndex = barIndex;
+      f.revision = revision;
+    }
+    this.stringJson(out.ascii('{"type":"bar","symbol":'), pos, 4);
+    this.stringJson(out.ascii(',"interval":'), pos, 6);
     out
-      .ascii('{"type":"bar","symbol":')
-      .string(f.symbol)
-      .ascii(',"interval":')
-      .string(f.interval)
       .ascii(',"window_start":')
-      .integer(f.windowStart)
+      .integer(windowStart)
       .ascii(',"window_end":')
       .integer(int64Field(bb, pos, 10) ?? 0)
       .ascii(',"open":')
@@ -98,11 +118,11 @@ export class RecordJson {
       .ascii(',"trade_count":')
       .integer(int64Field(bb, pos, 24) ?? 0)
       .ascii(',"final":')
-      .boolean(f.final);
-    if (f.barIndex >= 0) {
+      .boolean(final);
+    if (barIndex >= 0) {
       out
         .ascii(',"bar_index":')
-        .integer(f.barIndex)
+        .integer(barIndex)
         .ascii(',"complete":')
         .boolean(b.complete() ?? false);
     }
@@ -115,7 +135,7 @@ export class RecordJson {
       .number(int64Field(bb, pos, 36))
       .ascii(',"sell_count":')
       .number(int64Field(bb, pos, 38));
-    if (f.final) out.ascii(',"revision":').integer(f.revision);
+    if (final) out.ascii(',"revision":').integer(revision);
     out.ascii('}');
   }
 
@@ -124,11 +144,13 @@ export class RecordJson {
     const i = Indicator.getRootAsIndicator(this.bb, this.indicator);
     const bb = this.bb;
     const pos = i.bb_pos;
-    this.facts.symbol = stringField(bb, pos, 4) ?? '';
-    this.facts.revision = i.revision();
+    const revision = i.revision();
+    if (this.withFacts) {
+      this.facts.symbol = stringField(bb, pos, 4) ?? '';
+      this.facts.revision = revision;
+    }
+    this.stringJson(out.ascii('{"type":"indicator","symbol":'), pos, 4);
     out
-      .ascii('{"type":"indicator","symbol":')
-      .string(this.facts.symbol)
       .ascii(',"window_start":')
       .integer(int64Field(bb, pos, 6) ?? 0)
       .ascii(',"window_end":')
@@ -140,7 +162,7 @@ export class RecordJson {
       .ascii(',"trade_count":')
       .integer(int64Field(bb, pos, 14) ?? 0)
       .ascii(',"revision":')
-      .integer(this.facts.revision)
+      .integer(revision)
       .ascii('}');
   }
 
@@ -149,10 +171,9 @@ export class RecordJson {
     const a = Alert.getRootAsAlert(this.bb, this.alert);
     const bb = this.bb;
     const pos = a.bb_pos;
-    this.facts.symbol = stringField(bb, pos, 4) ?? '';
+    if (this.withFacts) this.facts.symbol = stringField(bb, pos, 4) ?? '';
+    this.stringJson(out.ascii('{"type":"alert","symbol":'), pos, 4);
     out
-      .ascii('{"type":"alert","symbol":')
-      .string(this.facts.symbol)
       .ascii(',"anomaly_type":"')
       .ascii(ANOMALY_NAMES[a.anomalyType()] as string)
       .ascii('","severity":"')
