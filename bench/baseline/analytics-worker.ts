@@ -6,7 +6,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AlertFields } from '../../src/records/anomaly';
 import { ANOMALY_NAMES, SEVERITY_NAMES } from '../../src/records/anomaly';
-import { PartitionEngine, type DropReason, type ResultSink } from '../../src/analytics/partition-engine';
+import { PartitionEngine } from '../../src/analytics/partition-engine';
+import type { DropReason, ResultSink } from '../../src/analytics/result-sink';
 import type { IndicatorWindow } from '../../src/analytics/sliding-indicators';
 import type { SymbolState } from '../../src/analytics/symbol-state';
 import { EVENT_TYPE_NAMES, EventType, TickFields } from '../../src/records/tick-fields';

@@ -11,7 +11,7 @@
 //                    ◀─── { kind: 'flushed', id, counters }
 
 import type { AnalyticsConfig } from '../../src/analytics/analytics-config';
-import type { DropReason } from '../../src/analytics/partition-engine';
+import type { DropReason } from '../../src/analytics/result-sink';
 import type { TickValues } from '../../src/records/tick-fields';
 import type { AlertRecord, BarRecord, IndicatorRecord } from '../../src/records/records';
 

@@ -11,7 +11,8 @@
 // nothing else.
 
 import { analyticsConfig } from '../../src/analytics/analytics-config';
-import { PartitionEngine, type ResultSink } from '../../src/analytics/partition-engine';
+import { PartitionEngine } from '../../src/analytics/partition-engine';
+import type { ResultSink } from '../../src/analytics/result-sink';
 import { loadConfig } from '../../src/config/load';
 import { EventType } from '../../src/fb/generated/tickflow/fb/event-type';
 import { TickFields } from '../../src/records/tick-fields';

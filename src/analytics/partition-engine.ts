@@ -4,29 +4,14 @@
 // ticks from its ring and forwards what it emits; tests drive it directly.
 
 import type { AnalyticsConfig } from './analytics-config';
-import { AlertFields, AnomalyType } from '../records/anomaly';
+import { AnomalyRules } from './anomaly-rules';
+import { EngineCounters, type ResultSink } from './result-sink';
 import type { BarWindow } from './tumbling-bars';
 import type { IndicatorWindow } from './sliding-indicators';
 import { SymbolState } from './symbol-state';
 import { SettleQueue } from './settlement';
+import { settle, type SettledBars } from './settle';
 import { EventType, TickFields } from '../records/tick-fields';
-import { WindowStats } from './trailing-series';
-
-/** Why the partition drops a validated tick: see docs/semantics.md. */
-export type DropReason = 'duplicate' | 'late' | 'out_of_range';
-
-/** Where the engine's results go. Arguments are reused: copy what you keep. */
-export interface ResultSink {
-  bar(symbol: SymbolState, label: string, bar: BarWindow, final: boolean): void;
-  indicator(symbol: SymbolState, window: IndicatorWindow): void;
-  alert(symbol: SymbolState, alert: AlertFields): void;
-  /** `field`: the field at fault, or '' when none alone is. */
-  dropped(symbol: SymbolState, reason: DropReason, message: string, tick: TickFields, field: string): void;
-  /** Live mode only (echoTicks): every accepted tick, for the trades and quotes channels. */
-  accepted(symbol: SymbolState, tick: TickFields): void;
-  /** Live mode only: the tick just accepted was a correction. */
-  corrected(symbol: SymbolState): void;
-}
 
 /** What a watermark reset did to one symbol (see PartitionEngine.resetWatermark). */
 export interface WatermarkResetResult {
@@ -38,27 +23,13 @@ export interface WatermarkResetResult {
   readonly quotesDiscarded: number;
 }
 
-export class EngineCounters {
-  accepted = 0;
-  duplicate = 0;
-  late = 0;
-  /** Accepted ticks stamped behind their watermark, within --allowed-lateness-ms. */
-  corrections = 0;
-  /** Final records emitted again by corrections (revision >= 1). */
-  revisions = 0;
-  /** Trades refused as out_of_range: they would overflow a bar. */
-  rejected = 0;
-  bars = 0;
-  indicators = 0;
-  alerts = 0;
-}
-
 export class PartitionEngine {
   readonly counters = new EngineCounters();
   /** Indexed by symbol id; ids are dense, assigned by the ingest thread. */
   private readonly symbols: Array<SymbolState | undefined> = [];
-  private readonly stats = new WindowStats();
-  private readonly alertScratch = new AlertFields();
+  private readonly rules: AnomalyRules;
+  /** Where settling hands the activity bars it fills or changes. */
+  private readonly settled: SettledBars;
   private readonly emitBar: (bar: BarWindow, final: boolean) => void;
   private readonly emitIndicator: (window: IndicatorWindow) => void;
   private readonly emitRevisedIndicator: (window: IndicatorWindow) => void;
@@ -77,6 +48,11 @@ export class PartitionEngine {
     private readonly config: AnalyticsConfig,
     private readonly sink: ResultSink,
   ) {
+    this.rules = new AnomalyRules(config, sink, this.counters);
+    this.settled = {
+      filled: (state, label, bar) => this.emitActivity(state, label, bar),
+      changed: config.barUpdateMs >= 0 ? (state, label, bar) => this.markForming(state, label, bar) : null,
+    };
     this.emitBar = (bar, final) => {
       this.counters.bars++;
       bar.dirty = false;
@@ -144,10 +120,10 @@ export class PartitionEngine {
     if (tick.eventType === EventType.TRADE) {
       if (correction) this.onCorrection(state, tick);
       else this.onTrade(state, tick);
-      this.tradeAlert(state, tick);
+      this.rules.trade(state, tick);
       if (!correction) (state.settling ??= new SettleQueue()).addTrade(ts, tick.price, tick.volume);
     } else {
-      this.onQuote(state, tick);
+      this.rules.quote(state, tick);
       if (!correction) (state.settling ??= new SettleQueue()).addQuote(ts, tick.bid, tick.ask);
     }
 
@@ -180,7 +156,7 @@ export class PartitionEngine {
     for (const bars of state.bars) last = Math.max(last, bars.lastEnd());
     // Every pending trade is stamped before `last` (it is in a pane); quotes
     // stamped after it stay pending for the trades that may follow them.
-    this.settle(state, Math.max(last, state.watermark));
+    settle(state, Math.max(last, state.watermark), this.settled);
     for (const activity of state.activity) {
       if (!activity.filling) continue;
       this.emitActivity(state, activity.label, activity.bar);
@@ -295,7 +271,7 @@ export class PartitionEngine {
 
   private advance(state: SymbolState, watermark: number): void {
     state.watermark = watermark;
-    this.settle(state, watermark);
+    settle(state, watermark, this.settled);
     this.closeWindows(state, watermark);
     // Future ticks are at or after the horizon (watermark - allowed
     // lateness), so their trailing windows start at or after horizon - window.
@@ -304,41 +280,6 @@ export class PartitionEngine {
     const bound = horizon - this.config.alertWindowMs;
     state.trades.evictBefore(bound);
     state.quotes.evictBefore(bound);
-  }
-
-  /**
-   * Settles the symbol's pending trades and quotes stamped before `bound`:
-   * classifies each trade's side into its time bars and feeds the activity
-   * bars, emitting those that fill.
-   */
-  private settle(state: SymbolState, bound: number): void {
-    const settling = state.settling;
-    if (settling === null) return;
-    const count = settling.countBefore(bound);
-    if (count === 0) return;
-    const { ts, value, volume } = settling;
-    const end = settling.head + count;
-    for (let i = settling.head; i < end; i++) {
-      const v = volume[i] as number;
-      if (v < 0) state.side.quote(value[i] as number);
-      else this.onSettledTrade(state, ts[i] as number, value[i] as number, v);
-    }
-    settling.drop(count);
-  }
-
-  private onSettledTrade(state: SymbolState, ts: number, price: number, volume: number): void {
-    const side = state.side.trade(price);
-    for (const bars of state.bars) bars.addSide(ts, side, volume);
-    const forming = this.config.barUpdateMs >= 0;
-    for (const activity of state.activity) {
-      const bar = activity.bar;
-      if (activity.add(ts, price, volume, side)) {
-        this.emitActivity(state, activity.label, bar);
-        activity.next();
-      } else if (forming) {
-        this.markForming(state, activity.label, bar);
-      }
-    }
   }
 
   private emitActivity(state: SymbolState, label: string, bar: BarWindow): void {
@@ -433,65 +374,10 @@ export class PartitionEngine {
     this.closing = undefined;
   }
 
-  private tradeAlert(state: SymbolState, tick: TickFields): void {
-    const { timestamp: ts, price, volume } = tick;
-    const index = state.trades.insert(ts, price, volume);
-    const s = state.trades.stats(ts - this.config.alertWindowMs, index, this.stats);
-    const std = Math.sqrt(s.variance);
-    const zscore = std > 0 ? Math.abs(price - s.mean) / std : null;
-    const volumeRatio = s.meanV > 0 ? volume / s.meanV : null;
-    const c = this.config;
-    let type: AnomalyType | undefined;
-    if (zscore !== null && zscore > c.spikeZscore) type = AnomalyType.PRICE_SPIKE;
-    else if (volumeRatio !== null && volumeRatio > c.surgeRatio) type = AnomalyType.VOLUME_SURGE;
-    else if (zscore !== null && volumeRatio !== null && zscore > c.combinedZscore && volumeRatio > c.combinedRatio) {
-      type = AnomalyType.COMBINED_ANOMALY;
-    }
-    if (type === undefined || !this.offCooldown(state, type, ts)) return;
-    const alert = this.alertScratch.set(type, ts);
-    alert.price = price;
-    alert.volume = volume;
-    alert.priceZscore = zscore;
-    alert.volumeRatio = volumeRatio;
-    alert.origin = tick.origin;
-    this.counters.alerts++;
-    this.sink.alert(state, alert);
-  }
-
-  private onQuote(state: SymbolState, tick: TickFields): void {
-    const ts = tick.timestamp;
-    const spread = tick.ask - tick.bid;
-    const index = state.quotes.insert(ts, spread, 0);
-    const meanSpread = state.quotes.stats(ts - this.config.alertWindowMs, index, this.stats).mean;
-    if (!(meanSpread > 0)) return;
-    const ratio = spread / meanSpread;
-    if (ratio <= this.config.spreadRatio || !this.offCooldown(state, AnomalyType.SPREAD_WIDENING, ts)) return;
-    const alert = this.alertScratch.set(AnomalyType.SPREAD_WIDENING, ts);
-    alert.spreadRatio = ratio;
-    alert.origin = tick.origin;
-    this.counters.alerts++;
-    this.sink.alert(state, alert);
-  }
-
   private onIndicator(state: SymbolState, window: IndicatorWindow): void {
     this.counters.indicators++;
     if (window.end > state.finalHorizon) state.finalHorizon = window.end;
     this.sink.indicator(state, window);
-    // HIGH_VOLATILITY is judged on a window's first record only.
-    if (window.revision > 0 || window.volatility <= this.config.volatilityThreshold) return;
-    if (!this.offCooldown(state, AnomalyType.HIGH_VOLATILITY, window.end)) return;
-    const alert = this.alertScratch.set(AnomalyType.HIGH_VOLATILITY, window.end);
-    alert.volatility = window.volatility;
-    alert.origin = window.end;
-    this.counters.alerts++;
-    this.sink.alert(state, alert);
-  }
-
-  /** Applies the per-(symbol, type) cooldown; records the alert when it passes. */
-  private offCooldown(state: SymbolState, type: AnomalyType, ts: number): boolean {
-    const cooldown = this.config.alertCooldownMs;
-    if (cooldown > 0 && ts - (state.lastAlert[type] as number) < cooldown) return false;
-    state.lastAlert[type] = ts;
-    return true;
+    this.rules.volatility(state, window);
   }
 }

@@ -5,7 +5,7 @@
 
 import { Builder } from 'flatbuffers';
 import type { AlertFields } from '../records/anomaly';
-import type { DropReason, ResultSink } from '../analytics/partition-engine';
+import type { DropReason, ResultSink } from '../analytics/result-sink';
 import type { IndicatorWindow } from '../analytics/sliding-indicators';
 import type { SymbolState } from '../analytics/symbol-state';
 import type { TickFields } from '../records/tick-fields';

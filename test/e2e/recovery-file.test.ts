@@ -1,6 +1,7 @@
 // kill -9 in the middle of a file source, then restart: the engine restores
 // its last checkpoint and reads on from its offset. The store ends up with
-// every final record of the file exactly once, as `tickflow replay` has them.
+// every final record of the file exactly once, as `tickflow replay` has them:
+// time and activity bars with their trade side, indicators and alerts.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -49,10 +50,12 @@ describe('crash recovery with a file source', () => {
       ]).status,
       0,
     );
-    const replay = records(tickflow(['replay', feed]).stdout);
+    const bars = ['--intervals', '1s,1m,5m,40t,5000v'];
+    const replay = records(tickflow(['replay', feed, ...bars]).stdout);
     replay.pop();
+    assert.ok(replay.some((r) => r.interval === '40t' && r.complete === true));
 
-    const args = ['--source', `file:${feed}`, '--idle-close-ms', '0', '--checkpoint-ms', '200', '--db', db];
+    const args = ['--source', `file:${feed}`, '--idle-close-ms', '0', '--checkpoint-ms', '200', '--db', db, ...bars];
     const first = await startServer([...args, '--speed', '60']);
     // Let it checkpoint a few times and store results, then kill it without warning.
     await until(() => {
@@ -89,11 +92,14 @@ describe('crash recovery with a file source', () => {
       assert.equal(await second.stop(), 0);
     }
 
-    const bars = query<Row>(
+    const storedBars = query<Row>(
       db,
-      'SELECT symbol, interval, window_start, window_end, open, high, low, close, volume, vwap, trade_count FROM bars',
+      'SELECT symbol, interval, window_start, window_end, open, high, low, close, volume, vwap, trade_count, bar_index, complete, ' +
+        'buy_volume, sell_volume, buy_count, sell_count, revision FROM bars',
+    ).map(({ bar_index: index, complete, ...rest }): Row =>
+      Number(index) < 0 ? rest : { ...rest, bar_index: index, complete: complete === 1 },
     );
-    const indicators = query<Row>(db, 'SELECT symbol, window_start, window_end, ma, volatility, trade_count FROM indicators');
+    const indicators = query<Row>(db, 'SELECT symbol, window_start, window_end, ma, volatility, trade_count, revision FROM indicators');
     const alerts = query<Row>(
       db,
       'SELECT symbol, anomaly_type, severity, timestamp, price, volume, price_zscore, volume_ratio, spread_ratio, volatility FROM alerts',
@@ -106,7 +112,7 @@ describe('crash recovery with a file source', () => {
     const tag =
       (type: string) =>
       (r: Row): Row => ({ type, ...r });
-    assert.deepEqual(multisetDifferences(bars.map(tag('bar')), expected('bar').map(tag('bar')), 1e-9), []);
+    assert.deepEqual(multisetDifferences(storedBars.map(tag('bar')), expected('bar').map(tag('bar')), 1e-9), []);
     assert.deepEqual(multisetDifferences(indicators.map(tag('indicator')), expected('indicator').map(tag('indicator')), 1e-9), []);
     assert.deepEqual(multisetDifferences(alerts.map(tag('alert')), expected('alert').map(tag('alert')), 1e-9), []);
   });
