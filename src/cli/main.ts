@@ -10,6 +10,8 @@ import { TickflowError } from '../errors';
 import { commandHelp, mainHelp } from './help';
 
 const COMMANDS: readonly CommandName[] = ['serve', 'replay', 'gen'];
+/** 128 + SIGPIPE (13). */
+const EXIT_BROKEN_PIPE = 141;
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -58,7 +60,11 @@ export function main(argv: readonly string[]): void {
       process.exitCode = code;
     },
     (err: unknown) => {
-      if (err instanceof TickflowError) {
+      if ((err as NodeJS.ErrnoException).code === 'EPIPE') {
+        // The reader of our output went away (`tickflow replay FILE | head`):
+        // stop quietly with the status a shell gives a process ended by SIGPIPE.
+        process.exitCode = EXIT_BROKEN_PIPE;
+      } else if (err instanceof TickflowError) {
         // The code last, so the line still starts with what went wrong; scripts match the code.
         log(`tickflow: ${err.message} [${err.code}]`);
         process.exitCode = 2;

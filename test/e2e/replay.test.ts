@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { recordSet, records, statsOf, tickflow } from '../fixtures/cli';
+import { BIN, recordSet, records, statsOf, tickflow } from '../fixtures/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickflow-replay-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -106,6 +108,17 @@ describe('tickflow replay', () => {
   it('says on stderr how many ticks were dead-lettered when there is no --dead-letter file', () => {
     const { stderr } = replay([file('feed.ndjson'), '--out', file('out2.ndjson')]);
     assert.match(stderr, /ticks dead-lettered \(rejected \d+, duplicate \d+, late \d+\); pass --dead-letter FILE to keep them/);
+  });
+
+  it('stops quietly with the status of SIGPIPE when the reader of its output goes away', async () => {
+    // `tickflow replay FILE | head -1`: the reader takes one line and closes the pipe.
+    const child = spawn(process.execPath, [BIN, 'replay', file('feed.ndjson')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 141, stderr);
+    assert.equal(stderr, '');
   });
 
   it('exits 2 with one line for a missing input, bad flags or a missing argument', () => {

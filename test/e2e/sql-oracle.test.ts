@@ -1,7 +1,10 @@
 // The engine against SQL: bars, indicators and alerts of a generated in-order
 // stream computed by SQLite (a GROUP BY over epoch-aligned buckets; window
-// functions over RANGE BETWEEN 300000 PRECEDING AND CURRENT ROW), compared
-// with `tickflow replay` to 1e-9 relative, for 1 and for 3 partitions.
+// functions over RANGE BETWEEN 300000 PRECEDING AND CURRENT ROW), the trade
+// side of every trade (the latest quote at or before it, then a running
+// "last decisive side"), and tick bars (row numbers in settle order),
+// compared with `tickflow replay` to 1e-9 relative, for 1 and for 3
+// partitions.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,6 +29,8 @@ const INTERVALS: ReadonlyArray<readonly [string, number]> = [
   ['1m', 60_000],
   ['5m', 300_000],
 ];
+/** Tick bars of this many trades. */
+const TICK_BAR = 250;
 
 before(() => {
   const gen = tickflow([
@@ -54,27 +59,76 @@ before(() => {
       insert.run(t.symbol, t.event_type, t.timestamp, t.price ?? null, t.volume ?? 0, t.bid ?? null, t.ask ?? null);
     }
   })();
+  // Every trade's side (SPEC §1): against the mid of the quote with the
+  // greatest timestamp <= its own (ties: latest arrival), else by the tick
+  // rule against the previous trade in (timestamp, arrival) order. A trade
+  // decided by neither rule repeats the side of the trade before it, that is
+  // the last decisive side so far: the decisive sides are counted in a
+  // running COUNT, and each trade takes the first side of its count's group.
+  db.exec(`
+    CREATE TABLE quotes AS SELECT arrival, symbol, ts, (bid + ask) / 2.0 AS mid FROM ticks WHERE event_type IN ('QUOTE', 'BBO');
+    CREATE INDEX quotes_at ON quotes (symbol, ts, arrival);
+    CREATE TABLE trade_sides AS
+    WITH t AS (
+      SELECT arrival, symbol, ts, price, volume,
+        (SELECT mid FROM quotes q WHERE q.symbol = tr.symbol AND q.ts <= tr.ts ORDER BY q.ts DESC, q.arrival DESC LIMIT 1) AS mid,
+        LAG(price) OVER (PARTITION BY symbol ORDER BY ts, arrival) AS prev
+      FROM ticks tr WHERE event_type = 'TRADE'),
+    d AS (
+      SELECT *,
+        CASE WHEN price > mid THEN 1 WHEN price < mid THEN -1 WHEN price > prev THEN 1 WHEN price < prev THEN -1 END AS decisive
+      FROM t),
+    g AS (SELECT *, COUNT(decisive) OVER (PARTITION BY symbol ORDER BY ts, arrival ROWS UNBOUNDED PRECEDING) AS grp FROM d)
+    SELECT arrival, symbol, ts, price, volume,
+      COALESCE(FIRST_VALUE(decisive) OVER (PARTITION BY symbol, grp ORDER BY ts, arrival), 0) AS side,
+      ROW_NUMBER() OVER (PARTITION BY symbol ORDER BY ts, arrival) AS rn
+    FROM g;
+  `);
 });
+
+/** Trade-side sums of the trades a GROUP BY holds. */
+const SIDE_SUMS = `
+  SUM(CASE WHEN side = 1 THEN volume ELSE 0 END) AS buy_volume, SUM(CASE WHEN side = -1 THEN volume ELSE 0 END) AS sell_volume,
+  SUM(side = 1) AS buy_count, SUM(side = -1) AS sell_count, 0 AS revision`;
+
+/** The `f` step: each trade of `b` with the first and last price of its bar (`bucket`) in settle order. */
+function openClose(bucket: string): string {
+  return `f AS (
+      SELECT *, FIRST_VALUE(price) OVER w AS open_price, LAST_VALUE(price) OVER w AS close_price
+      FROM b
+      WINDOW w AS (PARTITION BY symbol, ${bucket} ORDER BY ts, arrival
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))`;
+}
+
+/** A bar's OHLCV columns over the trades `f` groups. */
+const OHLCV = `MIN(open_price) AS open, MAX(price) AS high, MIN(price) AS low, MIN(close_price) AS close,
+      SUM(volume) AS volume, CASE WHEN SUM(volume) = 0 THEN NULL ELSE SUM(price * volume) / SUM(volume) END AS vwap,
+      COUNT(*) AS trade_count`;
+
+function tickBarsBySql(label: string, size: number): Row[] {
+  return db
+    .prepare(
+      `
+    WITH b AS (SELECT *, (rn - 1) / CAST(@size AS INTEGER) AS bar_index FROM trade_sides),
+    ${openClose('bar_index')}
+    SELECT 'bar' AS type, symbol, @label AS interval, MIN(ts) AS window_start, MAX(ts) + 1 AS window_end,
+      ${OHLCV}, 1 AS final, bar_index, COUNT(*) = @size AS complete, ${SIDE_SUMS}
+    FROM f GROUP BY symbol, bar_index`,
+    )
+    .all({ size, label })
+    .map((r) => ({ ...(r as Row), final: true, complete: (r as Row).complete === 1 })) as Row[];
+}
 
 function barsBySql(label: string, interval: number): Row[] {
   return db
     .prepare(
       `
     WITH b AS (
-      SELECT symbol, ts - ts % @interval AS window_start, ts, price, volume, arrival
-      FROM ticks WHERE event_type = 'TRADE'),
-    f AS (
-      SELECT *,
-        FIRST_VALUE(price) OVER w AS open_price,
-        LAST_VALUE(price) OVER w AS close_price
-      FROM b
-      WINDOW w AS (PARTITION BY symbol, window_start ORDER BY ts, arrival
-                   ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
+      SELECT symbol, ts - ts % @interval AS window_start, ts, price, volume, arrival, side
+      FROM trade_sides),
+    ${openClose('window_start')}
     SELECT 'bar' AS type, symbol, @label AS interval, window_start, window_start + @interval AS window_end,
-      MIN(open_price) AS open, MAX(price) AS high, MIN(price) AS low, MIN(close_price) AS close,
-      SUM(volume) AS volume,
-      CASE WHEN SUM(volume) = 0 THEN NULL ELSE SUM(price * volume) / SUM(volume) END AS vwap,
-      COUNT(*) AS trade_count
+      ${OHLCV}, ${SIDE_SUMS}
     FROM f GROUP BY symbol, window_start`,
     )
     .all({ interval, label }) as Row[];
@@ -91,7 +145,7 @@ function indicatorsBySql(): Row[] {
       SELECT symbol, ts - ts % 30000 - j * 30000 AS window_start, price
       FROM ticks, k WHERE event_type = 'TRADE')
     SELECT 'indicator' AS type, symbol, window_start, window_start + 300000 AS window_end,
-      AVG(price) AS ma, (MAX(price) - MIN(price)) / AVG(price) AS volatility, COUNT(*) AS trade_count
+      AVG(price) AS ma, (MAX(price) - MIN(price)) / AVG(price) AS volatility, COUNT(*) AS trade_count, 0 AS revision
     FROM w GROUP BY symbol, window_start`,
     )
     .all() as Row[];
@@ -154,7 +208,10 @@ const SEVERITY: Readonly<Record<string, string>> = {
 };
 
 function expected(): { bars: Row[]; indicators: Row[]; alerts: Row[] } {
-  const bars = INTERVALS.flatMap(([label, ms]) => barsBySql(label, ms)).map((b) => ({ ...b, final: true }));
+  const bars = [
+    ...INTERVALS.flatMap(([label, ms]) => barsBySql(label, ms)).map((b) => ({ ...b, final: true })),
+    ...tickBarsBySql(`${TICK_BAR}t`, TICK_BAR),
+  ];
   const indicators = indicatorsBySql();
   const volatile = indicators
     .filter((i) => (i.volatility as number) > 0.02)
@@ -187,19 +244,31 @@ describe('tickflow replay against SQL computed by SQLite', () => {
     const kinds = new Set(oracle.alerts.map((a) => a.anomaly_type));
     for (const kind of ['PRICE_SPIKE', 'VOLUME_SURGE', 'SPREAD_WIDENING', 'HIGH_VOLATILITY']) assert.ok(kinds.has(kind), `no ${kind}`);
     assert.ok(oracle.bars.length > 10_000);
+    assert.ok(oracle.bars.some((b) => b.interval === `${TICK_BAR}t` && b.complete === true));
+    const sides = db.prepare('SELECT side, COUNT(*) AS n FROM trade_sides GROUP BY side').all() as Array<{ side: number; n: number }>;
+    assert.deepEqual(
+      sides.filter((s) => s.side !== 0).map((s) => s.side),
+      [-1, 1],
+      'buys and sells',
+    );
     assert.ok(oracle.indicators.length > 500);
   });
 
   for (const partitions of ['1', '3']) {
     it(`matches bars, indicators and alerts to 1e-9 relative with ${partitions} partition(s)`, () => {
-      const result = tickflow(['replay', feed, '--partitions', partitions]);
+      const result = tickflow(['replay', feed, '--partitions', partitions, '--intervals', `1s,1m,5m,${TICK_BAR}t`]);
       assert.equal(result.status, 0, result.stderr);
       const out = records(result.stdout);
       const stats = out.pop();
       assert.deepEqual([stats?.rejected, stats?.duplicate, stats?.late], [0, 0, 0], 'the oracle stream must be clean and in order');
       const of = (type: string): Row[] => out.filter((r) => r.type === type);
       assert.deepEqual(
-        diffRecords(of('bar'), oracle.bars, (r) => `${r.symbol as string}|${r.interval as string}|${r.window_start as number}`, RELATIVE),
+        diffRecords(
+          of('bar'),
+          oracle.bars,
+          (r) => `${r.symbol as string}|${r.interval as string}|${(r.bar_index ?? r.window_start) as number}`,
+          RELATIVE,
+        ),
         [],
       );
       assert.deepEqual(
