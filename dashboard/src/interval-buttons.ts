@@ -64,7 +64,6 @@ export class IntervalButtons {
       button.type = 'button';
       button.dataset.interval = spec.label;
       button.textContent = spec.label;
-      button.title = describeInterval(spec);
       if (spec.kind === 'activity') {
         button.dataset.kind = 'activity';
         if (firstActivity) button.classList.add('activity-first');
@@ -73,6 +72,12 @@ export class IntervalButtons {
       this.group.append(button);
       existing.set(spec.label, button);
     }
+    // The digit keys follow the buttons shown, so their titles say which key is theirs now.
+    this.shown().forEach((label, i) => {
+      const spec = parseInterval(label);
+      const button = existing.get(label);
+      if (spec !== null && button !== undefined) button.title = `${describeInterval(spec)}${i < 9 ? ` (key ${i + 1})` : ''}`;
+    });
     this.group.dataset.source = 'server';
     this.press(this.chosen);
   }
