@@ -1,10 +1,12 @@
 // Choosing what the chart shows. Picking a symbol or an interval:
 //
 //   1. unsubscribe the old chart channels, start an empty ChartBook;
-//   2. subscribe `bars.<iv>.<SYM>` with `history` 1000 and `indicators.<SYM>`
-//      with the windows those bars span: the server sends the stored records,
-//      then what followed them, then live data, with no gap and no duplicate
-//      (no HTTP request racing the stream);
+//   2. subscribe `bars.<iv>.<SYM>` with `history` 1000 and, for time bars,
+//      `indicators.<SYM>` with the windows those bars span: the server sends
+//      the stored records, then what followed them, then live data, with no
+//      gap and no duplicate (no HTTP request racing the stream); activity
+//      bars (`500t`) get no moving average, whose 30 s windows do not line up
+//      with bars cut by trade count, volume or notional;
 //   3. for a jump to an alert older than that history, GET /api/bars around
 //      the alert's time as well; after a reconnect whose gap the server could
 //      not fill, GET /api/bars again (the book merges idempotently).
@@ -16,7 +18,7 @@ import type { ChartPanel } from './chart-panel';
 import type { Endpoints } from './endpoints';
 import type { FeedConnection } from './feed-connection';
 import { HISTORY_BARS, fetchBars } from './history-api';
-import { intervalMs } from './intervals';
+import { parseInterval } from './intervals';
 import type { Bar, Indicator } from './wire-types';
 
 /** Sliding indicator windows start every 30 s (SPEC §1). */
@@ -65,25 +67,28 @@ export class ChartController {
       }
       return;
     }
-    const ms = intervalMs(interval);
-    if (ms === null) {
+    const spec = parseInterval(interval);
+    if (spec === null) {
       this.events.problem(`unknown interval ${interval}`);
       return;
     }
     const generation = ++this.generation;
     if (this.channels.length > 0) this.feed.unsubscribe(this.channels);
-    const book = new ChartBook(symbol, interval, ms);
+    const book = new ChartBook(symbol, spec);
     this.book = book;
     this.loaded = false;
-    this.channels = [`bars.${interval}.${symbol}`, `indicators.${symbol}`];
+    this.channels = spec.kind === 'time' ? [`bars.${interval}.${symbol}`, `indicators.${symbol}`] : [`bars.${interval}.${symbol}`];
     this.focusTime = focusTime;
     this.panel.show(book);
     if (focusTime !== null) this.panel.focus(focusTime);
     this.events.selected({ symbol, interval });
-    const windows = Math.min(MAX_AVERAGES, Math.ceil((HISTORY_BARS * ms) / INDICATOR_STEP_MS) + 10);
     const [bars] = await Promise.all([
       this.feed.subscribe([`bars.${interval}.${symbol}`], { history: HISTORY_BARS }),
-      this.feed.subscribe([`indicators.${symbol}`], { history: windows }),
+      spec.kind === 'time'
+        ? this.feed.subscribe([`indicators.${symbol}`], {
+            history: Math.min(MAX_AVERAGES, Math.ceil((HISTORY_BARS * spec.ms) / INDICATOR_STEP_MS) + 10),
+          })
+        : null,
     ]);
     if (generation !== this.generation) return;
     if (bars === null) {
@@ -96,18 +101,23 @@ export class ChartController {
     if (focusTime !== null) await this.loadAround(book, focusTime, generation);
   }
 
-  /** Final bars over HTTP since the latest bar's 999 intervals before: after a gap the server could not fill. */
+  /**
+   * Final bars over HTTP from 999 bars before the latest one: after a gap the
+   * server could not fill. How long 999 activity bars took is estimated from
+   * the bars held.
+   */
   private async load(generation: number): Promise<void> {
     const book = this.book;
     if (book === null) return;
     const latest = book.latestStart();
+    const perBar = book.msPerBar();
     let bars: Bar[] = [];
     try {
       bars = await fetchBars(
         this.endpoints,
         book.symbol,
         book.interval,
-        latest === null ? null : latest - (HISTORY_BARS - 1) * book.intervalMs,
+        latest === null ? null : latest - (HISTORY_BARS - 1) * (perBar ?? 0),
       );
     } catch (err) {
       this.events.problem(`history for ${book.symbol} ${book.interval} did not load: ${(err as Error).message}`);
@@ -125,10 +135,11 @@ export class ChartController {
   private async loadAround(book: ChartBook, time: number, generation: number): Promise<void> {
     const first = book.firstStart();
     if (first !== null && time >= first) return;
-    const start = Math.floor(time / book.intervalMs) * book.intervalMs;
+    const perBar = book.msPerBar() ?? 0;
+    const start = book.spec.kind === 'time' ? Math.floor(time / book.spec.ms) * book.spec.ms : time;
     let bars: Bar[] = [];
     try {
-      bars = await fetchBars(this.endpoints, book.symbol, book.interval, start - (HISTORY_BARS / 2) * book.intervalMs);
+      bars = await fetchBars(this.endpoints, book.symbol, book.interval, start - (HISTORY_BARS / 2) * perBar);
     } catch (err) {
       this.events.problem(`history around the alert did not load: ${(err as Error).message}`);
     }
@@ -141,12 +152,13 @@ export class ChartController {
   onBar(bar: Bar, seq: number): void {
     const book = this.book;
     if (book === null || bar.symbol !== book.symbol || bar.interval !== book.interval) return;
-    this.panel.barChanged(bar.window_start, book.offerLive(bar, seq));
+    const { change, key } = book.offerLive(bar, seq);
+    if (key !== null) this.panel.barChanged(key, change);
   }
 
   onIndicator(indicator: Indicator): void {
     const book = this.book;
-    if (book === null || indicator.symbol !== book.symbol) return;
+    if (book === null || book.activity || indicator.symbol !== book.symbol) return;
     if (book.offerIndicator(indicator)) this.panel.averagesChanged();
   }
 

@@ -8,6 +8,10 @@
 // The host element carries data attributes (data-symbol, data-interval,
 // data-candles, data-state, ...) that describe what is drawn, for people
 // inspecting the page and for the browser test.
+//
+// Activity bars (`500t`) sit on a synthetic axis, one step per bar_index
+// (chart-book.ts), so the axis and crosshair labels are read from the bars
+// themselves: the time of the bar's first trade, not the axis value.
 
 import {
   CandlestickSeries,
@@ -29,8 +33,8 @@ import {
   type UTCTimestamp,
 } from 'lightweight-charts';
 import type { BookChange, ChartBook } from './chart-book';
-import { count, dateTime, price } from './format';
-import type { Alert } from './wire-types';
+import { clock, count, dateTime, price } from './format';
+import type { Alert, Bar } from './wire-types';
 
 const UP = '#1fd17a';
 const DOWN = '#ff4d5e';
@@ -47,8 +51,8 @@ const MAX_BAR_SPACING = 48;
 
 export type ChartState = 'empty' | 'loading' | 'ready';
 
-function seconds(ms: number): UTCTimestamp {
-  return Math.floor(ms / 1000) as UTCTimestamp;
+function axis(time: number): UTCTimestamp {
+  return time as UTCTimestamp;
 }
 
 export class ChartPanel {
@@ -75,7 +79,15 @@ export class ChartPanel {
       grid: { vertLines: { color: GRID }, horzLines: { color: GRID } },
       crosshair: { mode: CrosshairMode.Normal },
       rightPriceScale: { borderColor: '#2a3447' },
-      timeScale: { borderColor: '#2a3447', timeVisible: true, secondsVisible: true, rightOffset: 4, maxBarSpacing: MAX_BAR_SPACING },
+      timeScale: {
+        borderColor: '#2a3447',
+        timeVisible: true,
+        secondsVisible: true,
+        rightOffset: 4,
+        maxBarSpacing: MAX_BAR_SPACING,
+        tickMarkFormatter: (time: Time) => this.tickLabel(time),
+      },
+      localization: { timeFormatter: (time: Time) => this.crosshairLabel(time) },
     });
     this.candles = this.chart.addSeries(CandlestickSeries, {
       upColor: UP,
@@ -121,7 +133,7 @@ export class ChartPanel {
     this.host.dataset.symbol = book.symbol;
     this.host.dataset.interval = book.interval;
     delete this.host.dataset.focusTime;
-    this.chart.applyOptions({ timeScale: { secondsVisible: book.intervalMs < 60_000 } });
+    this.chart.applyOptions({ timeScale: { secondsVisible: book.spec.kind === 'activity' || book.spec.ms < 60_000 } });
     this.candles.setData([]);
     this.volume.setData([]);
     this.average.setData([]);
@@ -135,9 +147,9 @@ export class ChartPanel {
     const book = this.book;
     if (book === null) return;
     const bars = book.allBars();
-    this.candles.setData(bars.map((b) => this.candle(b.window_start)));
-    this.volume.setData(bars.map((b) => this.volumeBar(b.window_start)));
-    this.average.setData(book.maPoints().map((p) => ({ time: seconds(p.time), value: p.value })));
+    this.candles.setData(bars.map((b) => this.candle(b)));
+    this.volume.setData(bars.map((b) => this.volumeBar(b)));
+    this.average.setData(book.maPoints().map((p) => ({ time: axis(book.axisTime(p.time)), value: p.value })));
     this.drawMarkers();
     if (fit && bars.length > 0) this.fit(bars.length);
     this.setState(bars.length > 0 ? 'ready' : 'empty');
@@ -162,16 +174,18 @@ export class ChartPanel {
     timeScale.scrollToRealTime();
   }
 
-  /** A bar of the current book changed: draws just that bar when it can. */
-  barChanged(start: number, change: BookChange): void {
+  /** A bar of the current book changed (by its key): draws just that bar when it can. */
+  barChanged(key: number, change: BookChange): void {
     if (this.book === null || change === 'none' || this.host.dataset.state === 'loading') return;
     if (change === 'inserted' || this.host.dataset.state === 'empty') {
       this.redraw(this.host.dataset.state === 'empty');
       return;
     }
+    const bar = this.book.get(key);
+    if (bar === undefined) return;
     const historical = change === 'existing';
-    this.candles.update(this.candle(start), historical);
-    this.volume.update(this.volumeBar(start), historical);
+    this.candles.update(this.candle(bar), historical);
+    this.volume.update(this.volumeBar(bar), historical);
     if (!historical) {
       this.describe();
       this.showLegend(null);
@@ -180,7 +194,8 @@ export class ChartPanel {
 
   averagesChanged(): void {
     if (this.book === null || this.host.dataset.state !== 'ready') return;
-    this.average.setData(this.book.maPoints().map((p) => ({ time: seconds(p.time), value: p.value })));
+    const book = this.book;
+    this.average.setData(book.maPoints().map((p) => ({ time: axis(book.axisTime(p.time)), value: p.value })));
     this.describe();
   }
 
@@ -201,23 +216,51 @@ export class ChartPanel {
   applyFocus(): void {
     const book = this.book;
     if (book === null || this.focusTime === null || this.host.dataset.state !== 'ready') return;
-    const at = book.barAtOrBefore(this.focusTime) ?? book.firstStart();
+    const at = book.barAtOrBefore(this.focusTime) ?? book.firstKey();
     if (at === null) return;
-    const span = book.intervalMs * 60;
-    this.chart.timeScale().setVisibleRange({ from: seconds(at - span), to: seconds(at + span / 2) });
+    const middle = book.axisTime(at);
+    this.chart.timeScale().setVisibleRange({
+      from: axis(Math.max(0, middle - book.axisSpan(60))),
+      to: axis(middle + book.axisSpan(30)),
+    });
     this.drawMarkers();
   }
 
-  private candle(start: number): CandlestickData<Time> {
-    const bar = this.book?.get(start);
-    if (bar === undefined) return { time: seconds(start), open: 0, high: 0, low: 0, close: 0 };
-    return { time: seconds(start), open: bar.open, high: bar.high, low: bar.low, close: bar.close };
+  /** Where a bar of the current book sits on the axis. */
+  private timeOf(bar: Bar): UTCTimestamp {
+    const book = this.book as ChartBook;
+    return axis(book.axisTime(book.keyOf(bar) as number));
   }
 
-  private volumeBar(start: number): HistogramData<Time> {
-    const bar = this.book?.get(start);
-    const up = bar === undefined || bar.close >= bar.open;
-    return { time: seconds(start), value: bar?.volume ?? 0, color: up ? 'rgba(31, 209, 122, 0.55)' : 'rgba(255, 77, 94, 0.55)' };
+  private candle(bar: Bar): CandlestickData<Time> {
+    return { time: this.timeOf(bar), open: bar.open, high: bar.high, low: bar.low, close: bar.close };
+  }
+
+  private volumeBar(bar: Bar): HistogramData<Time> {
+    const up = bar.close >= bar.open;
+    return { time: this.timeOf(bar), value: bar.volume, color: up ? 'rgba(31, 209, 122, 0.55)' : 'rgba(255, 77, 94, 0.55)' };
+  }
+
+  /** The bar drawn at an axis time of the current book. */
+  private barAt(time: Time): Bar | undefined {
+    const book = this.book;
+    return book === null || typeof time !== 'number' ? undefined : book.get(book.keyAt(time));
+  }
+
+  /** Time-axis labels: the library's own for time bars; the first trade's time for activity bars. */
+  private tickLabel(time: Time): string | null {
+    if (this.book?.activity !== true) return null;
+    const bar = this.barAt(time);
+    return bar === undefined ? `#${String(time)}` : clock(bar.window_start).slice(0, 8);
+  }
+
+  /** The crosshair's time label, in UTC like the legend; an activity bar's index and first trade's time. */
+  private crosshairLabel(time: Time): string {
+    const book = this.book;
+    if (typeof time !== 'number' || book === null) return String(time);
+    if (!book.activity) return dateTime(book.keyAt(time));
+    const bar = this.barAt(time);
+    return bar === undefined ? `#${time}` : `#${time} ${dateTime(bar.window_start)}.${clock(bar.window_start).slice(9)}`;
   }
 
   private drawMarkers(): void {
@@ -227,10 +270,10 @@ export class ChartPanel {
     const seen = new Set<number>();
     for (const alert of this.alerts.slice(0, MAX_MARKERS)) {
       const at = book.barAtOrBefore(alert.timestamp);
-      if (at === null || at + book.intervalMs <= alert.timestamp || seen.has(at)) continue;
+      if (at === null || (book.get(at) as Bar).window_end <= alert.timestamp || seen.has(at)) continue;
       seen.add(at);
       list.push({
-        time: seconds(at),
+        time: axis(book.axisTime(at)),
         position: 'aboveBar',
         shape: 'arrowDown',
         color: alert.severity === 'CRITICAL' ? DOWN : '#ffb020',
@@ -240,9 +283,10 @@ export class ChartPanel {
     if (this.focusTime !== null) {
       const at = book.barAtOrBefore(this.focusTime);
       if (at !== null) {
-        const index = list.findIndex((m) => m.time === seconds(at));
+        const time = axis(book.axisTime(at));
+        const index = list.findIndex((m) => m.time === time);
         if (index >= 0) list.splice(index, 1);
-        list.push({ time: seconds(at), position: 'belowBar', shape: 'arrowUp', color: '#ffffff', size: 2, text: 'alert' });
+        list.push({ time, position: 'belowBar', shape: 'arrowUp', color: '#ffffff', size: 2, text: 'alert' });
       }
     }
     list.sort((a, b) => (a.time as number) - (b.time as number));
@@ -258,29 +302,38 @@ export class ChartPanel {
     if (book === null) return;
     this.host.dataset.candles = String(book.size);
     this.host.dataset.maPoints = String(book.maPoints().length);
-    const first = book.firstStart();
-    const last = book.latestStart();
+    this.host.dataset.keyedBy = book.activity ? 'bar_index' : 'window_start';
+    const first = book.firstKey();
+    const last = book.latestKey();
     if (first === null || last === null) {
-      delete this.host.dataset.firstStart;
-      delete this.host.dataset.lastStart;
+      for (const name of ['firstStart', 'lastStart', 'firstKey', 'lastKey']) delete this.host.dataset[name];
     } else {
-      this.host.dataset.firstStart = String(first);
-      this.host.dataset.lastStart = String(last);
+      this.host.dataset.firstStart = String(book.firstStart());
+      this.host.dataset.lastStart = String(book.latestStart());
+      this.host.dataset.firstKey = String(first);
+      this.host.dataset.lastKey = String(last);
     }
   }
 
-  /** OHLC, volume and MA of the bar under the cursor, or of the latest bar. */
+  /**
+   * OHLC, volume, MA and trade side of the bar under the cursor, or of the
+   * latest bar. Its spans carry data-field, and the legend data-key.
+   */
   private showLegend(param: MouseEventParams<Time> | null): void {
     const book = this.book;
     if (book === null) return;
     const time = param?.time;
-    const start = typeof time === 'number' ? time * 1000 : book.latestStart();
-    const bar = start === null ? undefined : book.get(start);
-    const ma = start === null ? undefined : book.maPoints().find((p) => p.time === start)?.value;
+    const key = typeof time === 'number' ? book.keyAt(time) : book.latestKey();
+    const bar = key === null ? undefined : book.get(key);
+    const ma = key === null ? undefined : book.maPoints().find((p) => p.time === key)?.value;
     this.legend.replaceChildren();
-    const add = (label: string, value: string, cls = ''): void => {
+    if (bar === undefined) delete this.legend.dataset.key;
+    else this.legend.dataset.key = String(key);
+    const add = (label: string, value: string, cls = '', field = '', raw: number | null = null): void => {
       const span = document.createElement('span');
       span.className = cls;
+      if (field !== '') span.dataset.field = field;
+      if (raw !== null) span.dataset.value = String(raw);
       span.append(label === '' ? '' : `${label} `);
       const b = document.createElement('b');
       b.textContent = value;
@@ -290,13 +343,26 @@ export class ChartPanel {
     add('', `${book.symbol} · ${book.interval}`, 'legend-title');
     if (bar === undefined) return;
     const direction = bar.close >= bar.open ? 'up' : 'down';
-    add('', dateTime(bar.window_start), 'legend-time');
+    if (book.activity) {
+      // Activity bars are told apart by index; their window is the first to the last trade.
+      add('', `#${bar.bar_index ?? ''}`, 'legend-index', 'index');
+      add('', `${dateTime(bar.window_start)}.${clock(bar.window_start).slice(9)} → ${clock(bar.window_end - 1)}`, 'legend-time');
+    } else {
+      add('', dateTime(bar.window_start), 'legend-time');
+    }
     add('O', price(bar.open), direction);
     add('H', price(bar.high), direction);
     add('L', price(bar.low), direction);
     add('C', price(bar.close), direction);
     add('Vol', count(bar.volume));
     if (ma !== undefined) add('MA', price(ma), 'legend-ma');
+    // Trade side is set on final bars only (null while forming, absent from older servers).
+    if (bar.final && typeof bar.buy_volume === 'number' && typeof bar.sell_volume === 'number') {
+      add('Buy', `${count(bar.buy_volume)} (${count(bar.buy_count)})`, 'up', 'buy', bar.buy_volume);
+      add('Sell', `${count(bar.sell_volume)} (${count(bar.sell_count)})`, 'down', 'sell', bar.sell_volume);
+    }
+    if (bar.final && book.activity && bar.complete === false) add('', 'cut short', 'legend-forming', 'incomplete');
+    if (bar.final && (bar.revision ?? 0) > 0) add('rev', String(bar.revision), '', 'revision');
     if (!bar.final) add('', 'forming', 'legend-forming');
   }
 }

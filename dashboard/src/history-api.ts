@@ -26,7 +26,7 @@ export async function fetchBars(
   signal?: AbortSignal,
 ): Promise<Bar[]> {
   const query = new URLSearchParams({ symbol, interval, limit: String(HISTORY_BARS) });
-  if (from !== null) query.set('from', String(Math.max(0, from)));
+  if (from !== null) query.set('from', String(Math.max(0, Math.floor(from))));
   const response = await fetchFrom(endpoints, `/api/bars?${query.toString()}`, signal);
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {

@@ -17,7 +17,8 @@ import { endpointsOf } from './endpoints';
 import { EnginePanel } from './engine-panel';
 import { FeedConnection, MAX_CHANNELS_PER_MESSAGE } from './feed-connection';
 import { percent, price } from './format';
-import { CHART_INTERVALS, DEFAULT_INTERVAL, intervalMs } from './intervals';
+import { IntervalButtons, servedIntervals } from './interval-buttons';
+import { DEFAULT_INTERVAL, parseInterval } from './intervals';
 import { MarketBoard } from './market-board';
 import { MoversTable } from './movers-table';
 import { StatusBar } from './status-bar';
@@ -46,7 +47,14 @@ function main(): void {
     element('banner-close', HTMLElement),
   );
   const panel = new ChartPanel(element('chart', HTMLElement));
-  const intervalButtons = [...document.querySelectorAll<HTMLButtonElement>('#intervals button')];
+  const intervalButtons = new IntervalButtons(element('intervals', HTMLElement), (interval) => {
+    const symbol = chart.selection?.symbol;
+    if (symbol !== undefined) void chart.select(symbol, interval);
+  });
+  const learnIntervals = async (): Promise<void> => {
+    const labels = await servedIntervals(endpoints);
+    if (labels !== null) intervalButtons.offer(labels);
+  };
   const quote = {
     symbol: element('quote-symbol', HTMLElement),
     last: element('quote-last', HTMLElement),
@@ -59,12 +67,11 @@ function main(): void {
     resumed: (missed) => {
       status.missed(missed);
       chart.onResumed(missed);
+      // Back after a drop: the server may have been restarted with other intervals.
+      void learnIntervals();
     },
     error: (e) => {
-      if (e.code === 'bad_channel' && e.channel?.startsWith('bars.') === true) {
-        const interval = e.channel.split('.')[1] ?? '';
-        for (const b of intervalButtons) if (b.dataset.interval === interval) b.disabled = true;
-      }
+      if (e.code === 'bad_channel' && e.channel?.startsWith('bars.') === true) intervalButtons.disable(e.channel.split('.')[1] ?? '');
       status.problem(`server: ${e.message}`);
     },
     roundTrip: () => undefined,
@@ -72,7 +79,7 @@ function main(): void {
   const chart = new ChartController(detail, endpoints, panel, {
     selected: ({ symbol, interval }) => {
       picker.showChosen(symbol);
-      for (const b of intervalButtons) b.setAttribute('aria-pressed', String(b.dataset.interval === interval));
+      intervalButtons.press(interval);
       const url = new URL(window.location.href);
       url.searchParams.set('symbol', symbol);
       url.searchParams.set('interval', interval);
@@ -131,22 +138,16 @@ function main(): void {
     else if (isIndicator(frame.data)) chart.onIndicator(frame.data);
   }
 
-  for (const button of intervalButtons) {
-    button.addEventListener('click', () => {
-      const symbol = chart.selection?.symbol;
-      const interval = button.dataset.interval;
-      if (symbol !== undefined && interval !== undefined) void chart.select(symbol, interval);
-    });
-  }
   document.addEventListener('keydown', (event) => {
     if (document.activeElement instanceof HTMLInputElement || event.ctrlKey || event.metaKey || event.altKey) return;
-    const interval = CHART_INTERVALS[Number(event.key) - 1];
+    // Digits pick the buttons shown, in order: 1 2 3 are 1s 1m 5m on a server with the default intervals.
+    const interval = /^[1-9]$/.test(event.key) ? intervalButtons.shown()[Number(event.key) - 1] : undefined;
     const symbol = chart.selection?.symbol;
     if (interval !== undefined && symbol !== undefined) void chart.select(symbol, interval);
   });
 
   const wantedInterval = params.get('interval') ?? '';
-  const firstInterval = intervalMs(wantedInterval) === null ? DEFAULT_INTERVAL : wantedInterval;
+  const firstInterval = parseInterval(wantedInterval) === null ? DEFAULT_INTERVAL : wantedInterval;
   const wantedSymbol = params.get('symbol');
   if (wantedSymbol !== null && wantedSymbol !== '') void chart.select(wantedSymbol, firstInterval);
 
@@ -186,6 +187,7 @@ function main(): void {
     alertsLive = true;
   }
 
+  void learnIntervals();
   detail.start();
   void startOverview();
   engine.start();

@@ -210,6 +210,8 @@ export class TickflowServer {
         source: source?.description ?? 'none',
         subscribers: clients.subscribers,
         publishers: ingest.openConnections,
+        // The bar channels there are (time and activity labels), for clients such as the dashboard.
+        intervals,
       }),
       metrics: () => metrics.render(),
       store,

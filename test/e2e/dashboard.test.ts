@@ -39,6 +39,8 @@ const ARTIFACTS = join(__dirname, '..', '..', '..', 'test-artifacts');
 /** Event time the feed covers: 10 minutes from 2024-01-02T14:30:00Z. */
 const FEED_MINUTES = 10;
 const WAIT_MS = 30_000;
+/** The activity interval the server is started with besides the default time intervals: bars of 50 trades. */
+const ACTIVITY = '50t';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickflow-dashboard-'));
 const feed = join(dir, 'feed.ndjson');
@@ -48,6 +50,8 @@ let context: BrowserContext;
 let page: Page;
 /** `symbol|type|timestamp` of every alert `tickflow replay` finds in the feed. */
 const expectedAlerts = new Set<string>();
+/** The symbols of the feed. */
+const symbols = new Set<string>();
 const problems: string[] = [];
 const foreignRequests: string[] = [];
 
@@ -84,10 +88,25 @@ async function alertRows(target: Page, limit: number): Promise<AlertRow[]> {
   return rows as AlertRow[];
 }
 
-async function apiBars(symbol: string, interval: string): Promise<Array<{ window_start: number; final: boolean }>> {
+interface ApiBar {
+  readonly window_start: number;
+  readonly final: boolean;
+  readonly bar_index?: number;
+  readonly buy_volume: number | null;
+  readonly sell_volume: number | null;
+}
+
+async function apiBars(symbol: string, interval: string): Promise<ApiBar[]> {
   const response = await fetch(`${server.http}/api/bars?symbol=${encodeURIComponent(symbol)}&interval=${interval}&limit=10000`);
   assert.equal(response.status, 200);
-  return ((await response.json()) as { bars: Array<{ window_start: number; final: boolean }> }).bars;
+  return ((await response.json()) as { bars: ApiBar[] }).bars;
+}
+
+/** The interval buttons shown, as `label:kind`. */
+async function shownIntervals(target: Page): Promise<string[]> {
+  const shown: unknown = await target.evaluate(`[...document.querySelectorAll('#intervals button')]
+    .filter((b) => !b.hidden).map((b) => b.dataset.interval + ':' + (b.dataset.kind ?? 'time'))`);
+  return shown as string[];
 }
 
 /**
@@ -164,6 +183,7 @@ before(async () => {
   const replay = tickflow(['replay', feed]);
   assert.equal(replay.status, 0, replay.stderr);
   for (const r of records(replay.stdout)) {
+    if (r.type === 'bar') symbols.add(String(r.symbol));
     if (r.type === 'alert') expectedAlerts.add(`${String(r.symbol)}|${String(r.anomaly_type)}|${String(r.timestamp)}`);
   }
   // 10 minutes of event time in 20 s: the page sees the feed live, forming bars and all.
@@ -174,6 +194,8 @@ before(async () => {
     '30',
     '--db',
     join(dir, 'live.db'),
+    '--intervals',
+    `1s,1m,5m,${ACTIVITY}`,
     '--port',
     String(await freePort()),
   ]);
@@ -209,6 +231,8 @@ describe('the dashboard', { timeout: 240_000 }, () => {
     assert.ok(Number(chart.maPoints) >= 0);
     assert.ok((await page.locator('#chart canvas').count()) >= 2, 'lightweight-charts draws on canvases');
     assert.equal(await page.locator('#intervals button[aria-pressed="true"]').getAttribute('data-interval'), '1m');
+    await until(page, `document.getElementById('intervals').dataset.source === 'server'`, 'the intervals of /health');
+    assert.deepEqual(await shownIntervals(page), ['1s:time', '1m:time', '5m:time', `${ACTIVITY}:activity`]);
     await until(
       page,
       `document.getElementById('quote-symbol').textContent === '${chart.symbol ?? ''}'`,
@@ -298,6 +322,75 @@ describe('the dashboard', { timeout: 240_000 }, () => {
     // Per interval: 600 one-second bars at most, 10 one-minute bars, 2 five-minute bars.
     assert.equal((await apiBars(symbol, '5m')).length, 2);
     assert.ok(Number((await chartData(page)).maPoints) > 0, 'the moving average is drawn');
+  });
+
+  it('charts the activity interval of /health one candle per bar_index, and the time intervals as before', async () => {
+    const health = (await (await fetch(`${server.http}/health`)).json()) as { intervals: string[] };
+    assert.deepEqual(health.intervals, ['1s', '1m', '5m', ACTIVITY]);
+    // The symbol with the most activity bars that start in a second another one starts in: on a time axis they would merge.
+    let symbol = '';
+    let expected: ApiBar[] = [];
+    let sharing = -1;
+    for (const candidate of symbols) {
+      const bars = await apiBars(candidate, ACTIVITY);
+      const shared = bars.length - new Set(bars.map((b) => Math.floor(b.window_start / 1000))).size;
+      if (shared > sharing) [symbol, expected, sharing] = [candidate, bars, shared];
+    }
+    assert.ok(sharing > 0, `some ${ACTIVITY} bars of the feed start in the same second`);
+    assert.ok(expected.length > 1 && expected.every((b) => b.final));
+    assert.deepEqual(
+      expected.map((b) => b.bar_index),
+      expected.map((_, i) => i),
+      'the server numbers the bars 0, 1, 2, ...',
+    );
+
+    const activityPage = await openPage(`/?symbol=${symbol}&interval=1m`);
+    await until(
+      activityPage,
+      `document.getElementById('intervals').dataset.source === 'server' && document.getElementById('chart').dataset.state === 'ready'`,
+      'the page on 1m with the intervals of /health',
+    );
+    await activityPage.locator(`#intervals button[data-interval="${ACTIVITY}"]`).click();
+    await until(
+      activityPage,
+      `(() => { const d = document.getElementById('chart').dataset;
+      return d.interval === '${ACTIVITY}' && d.state === 'ready' && Number(d.candles) === ${expected.length}; })()`,
+      `${expected.length} candles of ${ACTIVITY}`,
+    );
+    const chart = await chartData(activityPage);
+    assert.equal(chart.keyedBy, 'bar_index');
+    assert.equal(chart.firstKey, '0', 'the first bar_index');
+    assert.equal(chart.lastKey, String(expected.length - 1), 'the last bar_index: one candle per index, in ascending order');
+    assert.equal(Number(chart.firstStart), expected[0]?.window_start);
+    assert.equal(Number(chart.lastStart), expected.at(-1)?.window_start);
+    assert.equal(chart.maPoints, '0', 'no moving average on activity bars');
+    assert.equal(await activityPage.locator('#intervals button[aria-pressed="true"]').getAttribute('data-interval'), ACTIVITY);
+    assert.match(activityPage.url(), new RegExp(`interval=${ACTIVITY}`));
+
+    // The legend shows the latest bar, with its trade side.
+    const legend = activityPage.locator('#chart .chart-legend');
+    assert.equal(await legend.getAttribute('data-key'), String(expected.length - 1));
+    assert.equal(await legend.locator('[data-field="index"]').textContent(), `#${expected.length - 1}`);
+    assert.equal(await legend.locator('[data-field="buy"]').getAttribute('data-value'), String(expected.at(-1)?.buy_volume));
+    assert.equal(await legend.locator('[data-field="sell"]').getAttribute('data-value'), String(expected.at(-1)?.sell_volume));
+    await activityPage.screenshot({ path: join(ARTIFACTS, 'dashboard-activity.png') });
+
+    // Back to a time interval with the digit key of its button: keyed by window_start as before.
+    const minutes = await apiBars(symbol, '1m');
+    await activityPage.keyboard.press('2');
+    await until(
+      activityPage,
+      `(() => { const d = document.getElementById('chart').dataset;
+      return d.interval === '1m' && d.state === 'ready' && Number(d.candles) === ${minutes.length}; })()`,
+      `${minutes.length} candles of 1m`,
+    );
+    const back = await chartData(activityPage);
+    assert.equal(back.keyedBy, 'window_start');
+    assert.equal(Number(back.firstKey), minutes[0]?.window_start);
+    assert.equal(Number(back.lastStart), minutes.at(-1)?.window_start);
+    assert.equal(await legend.locator('[data-field="buy"]').getAttribute('data-value'), String(minutes.at(-1)?.buy_volume));
+    await activityPage.close();
+    assert.deepEqual(problems, [], 'no page errors');
   });
 
   it('charts the symbol and time of an alert when it is clicked', async () => {
@@ -438,6 +531,13 @@ describe('the dashboard', { timeout: 240_000 }, () => {
       'the engine panel reading the new server',
     );
     assert.equal(await routed.locator('[data-metric="late"]').getAttribute('data-value'), '0', "the new server's own numbers");
+    // The new server has the default intervals only: the page asked /health again on reconnecting.
+    await until(
+      routed,
+      `document.querySelector('#intervals button[data-interval="${ACTIVITY}"]').hidden === true`,
+      `the ${ACTIVITY} button hidden`,
+    );
+    assert.deepEqual(await shownIntervals(routed), ['1s:time', '1m:time', '5m:time']);
     assert.equal(await routed.locator('#banner').isVisible(), true);
     const banner = (await routed.locator('#banner-text').textContent()) ?? '';
     assert.match(banner, /could not replay \d+ channels/);
