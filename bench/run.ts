@@ -31,7 +31,7 @@ function usage(message: string): never {
   console.error(`npm run bench: ${message}`);
   console.error(
     `usage: npm run bench -- [${SCENARIOS.join('|')} ...] [--quick] [--runs N] [--rates 1000,10000,...] [--minutes N] ` +
-      `[--engine-args "--flag value"] [--engines floor,tickflow,baseline]`,
+      `[--engine-args "--flag value"] [--engines floor,tickflow,baseline] [--before DIR (live: another built checkout, same runs)]`,
   );
   process.exit(2);
 }
@@ -54,7 +54,7 @@ function rates(text: string): number[] {
 
 async function main(): Promise<void> {
   const values = new Set(
-    ['--runs', '--rates', '--minutes', '--ticks', '--rate', '--engine-args', '--engines']
+    ['--runs', '--rates', '--minutes', '--ticks', '--rate', '--engine-args', '--engines', '--before']
       .map((f) => process.argv.indexOf(f) + 1)
       .filter((i) => i > 0),
   );
@@ -85,6 +85,7 @@ async function main(): Promise<void> {
           runs,
           engineArgs: (flag('engine-args') ?? '').split(' ').filter((a) => a !== ''),
           engines: engines(flag('engines')),
+          before: flag('before'),
         });
         break;
       case 'fanout':

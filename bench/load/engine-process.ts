@@ -4,7 +4,7 @@
 // resident memory from /proc while it runs.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,7 +12,18 @@ const ROOT = join(__dirname, '..', '..', '..');
 export const BASELINE_SERVER = join(ROOT, 'dist', 'bench', 'baseline', 'server.js');
 export const FLOOR_RELAY = join(ROOT, 'dist', 'bench', 'floor', 'relay.js');
 
-export type EngineKind = 'tickflow' | 'baseline' | 'floor';
+/** `tickflow-before`: tickflow from another checkout (setBeforeBuild), to compare two builds in one run. */
+export type EngineKind = 'tickflow' | 'tickflow-before' | 'baseline' | 'floor';
+
+let beforeRoot: string | null = null;
+
+/** The root of another built checkout of tickflow, run as the engine `tickflow-before`. */
+export function setBeforeBuild(root: string): void {
+  if (!existsSync(join(root, 'bin', 'tickflow.js')) || !existsSync(join(root, 'dist'))) {
+    throw new Error(`${root} is not a built tickflow checkout (bin/tickflow.js and dist/ expected)`);
+  }
+  beforeRoot = root;
+}
 
 export interface EngineProcess {
   readonly kind: EngineKind;
@@ -27,9 +38,9 @@ export interface EngineProcess {
 export function startEngine(kind: EngineKind, extra: readonly string[] = []): Promise<EngineProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'tickflow-bench-'));
   const args =
-    kind === 'tickflow'
+    kind === 'tickflow' || kind === 'tickflow-before'
       ? [
-          join(ROOT, 'bin', 'tickflow.js'),
+          join(kind === 'tickflow' ? ROOT : (beforeRoot ?? ROOT), 'bin', 'tickflow.js'),
           'serve',
           '--source',
           'none',

@@ -10,7 +10,7 @@
 
 import { existsSync } from 'node:fs';
 import { newHistogram, type Histogram, type LatencySummary } from '../hdr';
-import { BASELINE_SERVER, type EngineKind } from '../load/engine-process';
+import { BASELINE_SERVER, setBeforeBuild, type EngineKind } from '../load/engine-process';
 import { runProbeSession } from '../load/probe-session';
 import { ScenarioRecorder } from '../results';
 
@@ -24,6 +24,8 @@ export interface LiveOptions {
   readonly engineArgs?: readonly string[];
   /** Only these engines (default: floor, tickflow and, when built, the baseline). */
   readonly engines?: readonly EngineKind[];
+  /** Another built checkout, run as `tickflow-before` beside tickflow in the same runs. */
+  readonly before?: string;
 }
 
 const SYMBOLS = 500;
@@ -67,7 +69,7 @@ function newTally(): Tally {
 const ratio = (a: number, b: number): string => (b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
 const rateName = (rate: number): string => `${rate / 1000}k ticks/s`;
 
-/** tickflow over the floor at p50, p99 and p99.9 of one latency base. */
+/** One engine over another (the floor, or another build) at p50, p99 and p99.9 of one latency base. */
 function overFloor(tickflow: LatencySummary, floor: LatencySummary): string {
   return (
     `p50 ${ratio(tickflow.p50_us, floor.p50_us)}, p99 ${ratio(tickflow.p99_us, floor.p99_us)}, p99.9 ` +
@@ -78,6 +80,10 @@ function overFloor(tickflow: LatencySummary, floor: LatencySummary): string {
 export async function liveScenario(options: LiveOptions): Promise<void> {
   const built: EngineKind[] = existsSync(BASELINE_SERVER) ? ['floor', 'tickflow', 'baseline'] : ['floor', 'tickflow'];
   const engines = built.filter((e) => options.engines === undefined || options.engines.includes(e));
+  if (options.before !== undefined) {
+    setBeforeBuild(options.before);
+    engines.splice(engines.indexOf('tickflow') + 1, 0, 'tickflow-before');
+  }
   const rec = new ScenarioRecorder('live', {
     load: 'probe: 1 publisher, 1 trades.* subscriber, trades only',
     symbols: SYMBOLS,
@@ -87,6 +93,7 @@ export async function liveScenario(options: LiveOptions): Promise<void> {
     rates: options.rates.join(','),
     engines: engines.join(','),
     engine_args: (options.engineArgs ?? []).join(' '),
+    before: options.before ?? '',
   });
   if (!built.includes('baseline')) rec.note('the Node baseline is not built (dist/bench/baseline/server.js): floor and tickflow only');
   const best = new Map<EngineKind, number>();
@@ -96,7 +103,8 @@ export async function liveScenario(options: LiveOptions): Promise<void> {
     for (let r = 0; r < options.runs; r++) {
       for (const engine of engines) {
         const t = tallies.get(engine) as Tally;
-        const result = await runProbeSession(engine, engine === 'tickflow' ? (options.engineArgs ?? []) : [], {
+        const tickflowArgs = engine === 'tickflow' || engine === 'tickflow-before';
+        const result = await runProbeSession(engine, tickflowArgs ? (options.engineArgs ?? []) : [], {
           rate,
           seconds: options.seconds,
           symbols: SYMBOLS,
@@ -154,6 +162,10 @@ export async function liveScenario(options: LiveOptions): Promise<void> {
     const [tfSend, flSend] = [send.get('tickflow'), send.get('floor')];
     if (tf !== undefined && fl !== undefined && tfSend !== undefined && flSend !== undefined) {
       rec.note(`${rateName(rate)}: tickflow / floor from due ${overFloor(tf, fl)}; from send ${overFloor(tfSend, flSend)}`);
+    }
+    const before = due.get('tickflow-before');
+    if (tf !== undefined && before !== undefined) {
+      rec.note(`${rateName(rate)}: tickflow / tickflow-before from due ${overFloor(tf, before)}`);
     }
     if (tf !== undefined && bl !== undefined)
       rec.note(`${rateName(rate)}: tickflow p99 / baseline p99 from due ${ratio(tf.p99_us, bl.p99_us)}`);
