@@ -109,7 +109,10 @@ function engine(name: string, extra: readonly string[] = []): Promise<RunningSer
 async function assertExactlyOnce(expected: ReadonlyArray<Record<string, unknown>>): Promise<void> {
   const wantBars = expected.filter((r) => r.type === 'bar').length;
   // Generous: a loaded machine slows the catch-up after a take-over, never the result.
-  await until(() => kcatRead(broker.brokers, 'market-bars').length >= wantBars, `${wantBars} bars in market-bars`, 240_000);
+  // On a timeout the comparison below names what is missing.
+  await until(() => kcatRead(broker.brokers, 'market-bars').length >= wantBars, `${wantBars} bars in market-bars`, 240_000).catch(
+    () => undefined,
+  );
   const topics = [
     ['market-bars', 'bar'],
     ['market-indicators', 'indicator'],
@@ -119,7 +122,7 @@ async function assertExactlyOnce(expected: ReadonlyArray<Record<string, unknown>
   // partition has been idle for --idle-close-ms: wait for every topic's count.
   for (const [topic, type] of topics) {
     const want = expected.filter((r) => r.type === type).length;
-    await until(() => kcatRead(broker.brokers, topic).length >= want, `${want} records in ${topic}`, 60_000);
+    await until(() => kcatRead(broker.brokers, topic).length >= want, `${want} records in ${topic}`, 60_000).catch(() => undefined);
   }
   for (const [topic, type] of topics) {
     const read = kcatRead(broker.brokers, topic);
