@@ -282,6 +282,14 @@ export class KafkaSource implements TickSource {
       try {
         owned.producer = await this.port.producer({ transactionalId: `${this.options.group}-${RAW_TOPIC}-${owned.partition}` });
         const checkpoint = await loadCheckpoint(this.port, RAW_TOPIC, owned.partition, 30_000);
+        // What this engine still holds of the partition's symbols from an
+        // earlier ownership ran ahead of what was committed: the symbols the
+        // checkpoint restores are replaced, and the others start afresh, or
+        // their ticks since the checkpoint would be late or duplicates and
+        // their results, never committed, lost.
+        const restored = new Set(checkpoint?.symbols ?? []);
+        const stale = [...this.symbolPartition].filter(([symbol, p]) => p === owned.partition && !restored.has(symbol));
+        await this.context.pipeline.forget(stale.map(([symbol]) => symbol));
         if (checkpoint !== null) {
           await this.context.pipeline.restore(splitCheckpoint(checkpoint.state));
           for (const symbol of checkpoint.symbols) {

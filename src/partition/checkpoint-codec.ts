@@ -8,7 +8,7 @@
 import { Builder, ByteBuffer } from 'flatbuffers';
 import type { AnalyticsConfig } from '../analytics/analytics-config';
 import type { PartitionEngine } from '../analytics/partition-engine';
-import type { SymbolState } from '../analytics/symbol-state';
+import { SymbolState } from '../analytics/symbol-state';
 import type { TrailingSeries } from '../analytics/trailing-series';
 import type { BarFields, BarWindow } from '../analytics/tumbling-bars';
 import { ActivityBar } from '../fb/generated/tickflow/ring/activity-bar';
@@ -158,6 +158,14 @@ export function encodeCheckpoint(states: readonly SymbolState[], exchangeName: (
   const symbols = states.map((state) => symbolOffset(b, state, exchangeName));
   b.finish(PartitionCheckpoint.createPartitionCheckpoint(b, PartitionCheckpoint.createSymbolsVector(b, symbols)));
   return b.asUint8Array().slice();
+}
+
+/** A checkpoint that puts these symbols back to the state of a symbol never seen. */
+export function freshCheckpoint(names: readonly string[], config: AnalyticsConfig): Uint8Array {
+  return encodeCheckpoint(
+    names.map((name) => new SymbolState(0, name, config)),
+    () => '',
+  );
 }
 
 /** The symbol names a checkpoint holds. */

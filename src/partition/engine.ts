@@ -24,7 +24,7 @@ import { Dispatcher } from './dispatcher';
 import type { ValidTick } from '../ingest/tick-validator';
 import type { WatermarkResetResult } from '../analytics/partition-engine';
 import { Doorbell, createDoorbell } from '../ring/doorbell';
-import { checkpointExchanges, checkpointSymbols } from './checkpoint-codec';
+import { checkpointExchanges, checkpointSymbols, freshCheckpoint } from './checkpoint-codec';
 import { CheckpointStats } from './checkpoint-stats';
 import { Answers } from './answers';
 import { encodeCheckpointRequest, writeChunks } from './chunks';
@@ -118,6 +118,7 @@ export class Engine {
   private visitor: ResultVisitor = NO_VISITOR;
 
   private host!: PartitionHost;
+  private readonly analytics: AnalyticsConfig;
 
   private constructor(options: EngineOptions, bell: SharedArrayBuffer | null, host: (engine: Engine) => PartitionHost) {
     this.host = host(this);
@@ -129,6 +130,7 @@ export class Engine {
     this.doorbell = bell === null ? null : new Doorbell(bell);
     this.probeEvery = options.probes ? PROBE_EVERY : 0;
     this.answers = new Answers(this.host.outputs.length, () => this.visitor);
+    this.analytics = options.analytics;
   }
 
   /** Starts the partitions; results go to the visitor given to deliverTo(), before any tick is ingested. */
@@ -398,6 +400,17 @@ export class Engine {
     });
     this.publish();
     return done.then(() => this.checkpointStats.restored((performance.now() - began) / 1000));
+  }
+
+  /**
+   * Puts these symbols back to the state of a symbol never seen, before any
+   * later tick of theirs: what this engine held of them is not the state
+   * their next ticks follow (an input partition taken over again, from a
+   * checkpoint that does not hold them).
+   */
+  forget(names: readonly string[]): Promise<void> {
+    if (names.length === 0) return Promise.resolve();
+    return this.restore([freshCheckpoint(names, this.analytics)]);
   }
 
   private readonly waitForRoom = (partition: number): void => {
