@@ -12,19 +12,29 @@
 // millisecond keep their arrival order). Feeds are mostly in order, so an
 // insert is almost always an append.
 
+// The entries live in plain arrays of doubles, not Float64Arrays: a typed
+// array of more than 64 bytes has its memory outside the heap, and with a
+// queue per symbol that cost the live latency of trades (docs/benchmarks.md,
+// "The bar family").
+
 /** Trades and quotes are told apart by the sign of `volume`: a quote carries -1. */
 const QUOTE = -1;
 const INITIAL_CAPACITY = 8;
 /** A drained queue this large gives its arrays back. */
 const SHRINK_CAPACITY = 256;
 
+/** An array of `length` doubles (filled with a fraction, so its elements are doubles from the start). */
+function doubles(length: number): number[] {
+  return new Array<number>(length).fill(0.5);
+}
+
 export class SettleQueue {
   // Read in place by the engine's settling loop, entries [head, tail).
-  ts = new Float64Array(INITIAL_CAPACITY);
+  ts = doubles(INITIAL_CAPACITY);
   /** A trade's price, or a quote's mid. */
-  value = new Float64Array(INITIAL_CAPACITY);
+  value = doubles(INITIAL_CAPACITY);
   /** A trade's volume, or -1 for a quote. */
-  volume = new Float64Array(INITIAL_CAPACITY);
+  volume = doubles(INITIAL_CAPACITY);
   head = 0;
   private tail = 0;
 
@@ -69,9 +79,9 @@ export class SettleQueue {
   /** Entries in settle order as (timestamp, price or mid, volume or -1) triples, for checkpoints. */
   entries(): { ts: Float64Array; value: Float64Array; volume: Float64Array } {
     return {
-      ts: this.ts.subarray(this.head, this.tail),
-      value: this.value.subarray(this.head, this.tail),
-      volume: this.volume.subarray(this.head, this.tail),
+      ts: Float64Array.from(this.ts.slice(this.head, this.tail)),
+      value: Float64Array.from(this.value.slice(this.head, this.tail)),
+      volume: Float64Array.from(this.volume.slice(this.head, this.tail)),
     };
   }
 
@@ -121,12 +131,14 @@ export class SettleQueue {
 
   private resize(capacity: number): void {
     const live = this.tail - this.head;
-    const ts = new Float64Array(capacity);
-    const value = new Float64Array(capacity);
-    const volume = new Float64Array(capacity);
-    ts.set(this.ts.subarray(this.head, this.tail));
-    value.set(this.value.subarray(this.head, this.tail));
-    volume.set(this.volume.subarray(this.head, this.tail));
+    const ts = doubles(capacity);
+    const value = doubles(capacity);
+    const volume = doubles(capacity);
+    for (let i = 0; i < live; i++) {
+      ts[i] = this.ts[this.head + i] as number;
+      value[i] = this.value[this.head + i] as number;
+      volume[i] = this.volume[this.head + i] as number;
+    }
     this.ts = ts;
     this.value = value;
     this.volume = volume;
