@@ -352,7 +352,7 @@ export class PartitionEngine {
   /**
    * A trade stamped behind the watermark within the allowed lateness: the
    * final windows it falls in are emitted again with their revision one
-   * higher; windows not final yet take it as any trade.
+   * higher; windows not final yet take it as they take every trade.
    */
   private onCorrection(state: SymbolState, tick: TickFields): void {
     const { timestamp: ts, price, volume } = tick;

@@ -38,10 +38,6 @@ export class SettleQueue {
   head = 0;
   private tail = 0;
 
-  get length(): number {
-    return this.tail - this.head;
-  }
-
   addTrade(ts: number, price: number, volume: number): void {
     this.insert(ts, price, volume);
   }

@@ -51,10 +51,10 @@ function symbolOffset(b: Builder, state: SymbolState, exchangeName: (id: number)
     const closed: BarWindow[] = [];
     interval.forEachOpen((w) => open.push(w));
     interval.forEachClosed((w) => closed.push(w));
-    const windows = structVector(b, open, writeOpenBar);
-    const sides = structVector(b, open, writeBarSide);
-    const closedWindows = structVector(b, closed, writeOpenBar);
-    const closedSides = structVector(b, closed, writeBarSide);
+    const windows = structVector(b, open, OpenBar.sizeOf(), writeOpenBar);
+    const sides = structVector(b, open, BarSide.sizeOf(), writeBarSide);
+    const closedWindows = structVector(b, closed, OpenBar.sizeOf(), writeOpenBar);
+    const closedSides = structVector(b, closed, BarSide.sizeOf(), writeBarSide);
     IntervalBars.startIntervalBars(b);
     IntervalBars.addIntervalMs(b, interval.intervalMs);
     IntervalBars.addWindows(b, windows);
@@ -123,9 +123,9 @@ function writeBarSide(b: Builder, w: BarWindow): number {
 }
 
 /** A vector of structs, one per window, written back to front as FlatBuffers builds them. */
-function structVector(b: Builder, windows: readonly BarWindow[], write: (b: Builder, w: BarWindow) => number): number {
-  // OpenBar and BarSide are both structs of doubles, 8-byte aligned.
-  b.startVector(write === writeOpenBar ? OpenBar.sizeOf() : BarSide.sizeOf(), windows.length, 8);
+function structVector(b: Builder, windows: readonly BarWindow[], size: number, write: (b: Builder, w: BarWindow) => number): number {
+  // OpenBar and BarSide are structs of doubles, 8-byte aligned.
+  b.startVector(size, windows.length, 8);
   for (let i = windows.length - 1; i >= 0; i--) write(b, windows[i] as BarWindow);
   return b.endVector();
 }
