@@ -1,8 +1,9 @@
 // `tickflow replay FILE|-`: the engine over a file, as fast as it goes. The
 // main thread reads and validates input, hands ticks to the engine, and turns
-// its results into NDJSON, all without returning to the event loop except
-// between input chunks. With workers, parsing and analytics overlap on two
-// cores or more; inline (--partitions 0) they take turns on one.
+// its results into NDJSON (or FlatBuffers frames, --out-format fb), all
+// without returning to the event loop except between input chunks. With
+// workers, parsing and analytics overlap on two cores or more; inline
+// (--partitions 0) they take turns on one.
 
 import { analyticsConfig } from '../analytics/analytics-config';
 import type { Loaded } from '../config/load';
@@ -14,6 +15,7 @@ import { Engine } from '../partition/engine';
 import { partitionsFor } from '../partition/placement';
 import type { PartitionCounts, ResultVisitor } from '../partition/result-drain';
 import { Msg } from '../partition/protocol';
+import { statsFrame, writeFrame } from '../records/fb-output';
 import { RecordJson, rejectionJson } from '../records/record-json';
 import type { StatsRecord } from '../records/records';
 import { createDecoder, formatFromName, sniffFormat, type InputFormat } from '../ingest/input-format';
@@ -71,9 +73,21 @@ export async function runReplay(loaded: Loaded, log: (line: string) => void): Pr
   const totals = new Totals();
   /** A JSON writer per out-ring, indexed by partition (set once the engine exists). */
   let json: RecordJson[] = [];
+  const fb = config.outFormat === 'fb';
   const visitor: ResultVisitor = {
-    record(type: number, partition: number, _bytes: Uint8Array, offset: number): void {
+    record(type: number, partition: number, bytes: Uint8Array, offset: number, size: number): void {
       const records = json[partition] as RecordJson;
+      if (fb) {
+        if (type === Msg.BAR) writeFrame(out.text, 'bar', bytes, offset, size);
+        else if (type === Msg.INDICATOR) writeFrame(out.text, 'indicator', bytes, offset, size);
+        else if (type === Msg.ALERT) writeFrame(out.text, 'alert', bytes, offset, size);
+        else {
+          if (type === Msg.DEAD_LETTER) deadLetters?.line(records.deadLetterAt(offset));
+          return;
+        }
+        out.endRecord();
+        return;
+      }
       if (type === Msg.BAR) records.writeBar(offset, out.text);
       else if (type === Msg.INDICATOR) records.writeIndicator(offset, out.text);
       else if (type === Msg.ALERT) records.writeAlert(offset, out.text);
@@ -176,7 +190,8 @@ export async function runReplay(loaded: Loaded, log: (line: string) => void): Pr
     // resourceUsage reports kilobytes.
     max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
-  out.line(JSON.stringify(stats));
+  if (fb) out.bytes(statsFrame(stats));
+  else out.line(JSON.stringify(stats));
   out.close();
   deadLetters?.close();
   await engine.stop();

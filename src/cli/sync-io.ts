@@ -60,7 +60,7 @@ function writeAll(fd: number, data: Uint8Array, offset: number, end: number): vo
  * Blocks of 256 KiB: docs/benchmarks.md, "Replay output".
  */
 export class SyncWriter {
-  /** The pending block; a record is appended here, then ended with endLine(). */
+  /** The pending block; a record is appended here, then ended with endLine() or endRecord(). */
   readonly text: JsonBytes;
   lines = 0;
 
@@ -80,6 +80,11 @@ export class SyncWriter {
   /** Ends the line written into `text`; writes the block once it is full. */
   endLine(): void {
     this.text.byte(LF);
+    this.endRecord();
+  }
+
+  /** Ends a record written into `text` (a binary one: no newline); writes the block once it is full. */
+  endRecord(): void {
     this.lines++;
     if (this.text.length >= this.blockBytes) this.flush();
   }

@@ -449,6 +449,14 @@ export const options = {
     commands: ['replay', 'gen'],
     description: 'Output file, or - for standard output.',
   }),
+  outFormat: choice<'ndjson' | 'fb'>({
+    flag: 'out-format',
+    choices: ['ndjson', 'fb'],
+    default: 'ndjson',
+    commands: ['replay'],
+    description:
+      'Output encoding: NDJSON lines, or size-prefixed FlatBuffers of fbs/records.fbs (docs/semantics.md, "FlatBuffers output").',
+  }),
   deadLetter: text({
     flag: 'dead-letter',
     default: '',
