@@ -31,7 +31,8 @@ function usage(message: string): never {
   console.error(`npm run bench: ${message}`);
   console.error(
     `usage: npm run bench -- [${SCENARIOS.join('|')} ...] [--quick] [--runs N] [--rates 1000,10000,...] [--minutes N] ` +
-      `[--engine-args "--flag value"] [--engines floor,tickflow,baseline] [--before DIR (live: another built checkout, same runs)]`,
+      `[--engine-args "--flag value"] [--engines floor,tickflow,baseline] [--before DIR (live: another built checkout, same runs)] ` +
+      `[--control DIR (live: a second checkout of this build)]`,
   );
   process.exit(2);
 }
@@ -54,7 +55,7 @@ function rates(text: string): number[] {
 
 async function main(): Promise<void> {
   const values = new Set(
-    ['--runs', '--rates', '--minutes', '--ticks', '--rate', '--engine-args', '--engines', '--before']
+    ['--runs', '--rates', '--minutes', '--ticks', '--rate', '--engine-args', '--engines', '--before', '--control']
       .map((f) => process.argv.indexOf(f) + 1)
       .filter((i) => i > 0),
   );
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
           engineArgs: (flag('engine-args') ?? '').split(' ').filter((a) => a !== ''),
           engines: engines(flag('engines')),
           before: flag('before'),
+          control: flag('control'),
         });
         break;
       case 'fanout':

@@ -12,18 +12,25 @@ const ROOT = join(__dirname, '..', '..', '..');
 export const BASELINE_SERVER = join(ROOT, 'dist', 'bench', 'baseline', 'server.js');
 export const FLOOR_RELAY = join(ROOT, 'dist', 'bench', 'floor', 'relay.js');
 
-/** `tickflow-before`: tickflow from another checkout (setBeforeBuild), to compare two builds in one run. */
-export type EngineKind = 'tickflow' | 'tickflow-before' | 'baseline' | 'floor';
+/**
+ * `tickflow-before`: tickflow from another checkout (setOtherBuild), to
+ * compare two builds in one run; `tickflow-control`: a second checkout of
+ * this very build, whose difference from `tickflow` is the noise of the run.
+ */
+export type EngineKind = 'tickflow' | 'tickflow-before' | 'tickflow-control' | 'baseline' | 'floor';
 
-let beforeRoot: string | null = null;
+const otherRoots = new Map<EngineKind, string>();
 
-/** The root of another built checkout of tickflow, run as the engine `tickflow-before`. */
-export function setBeforeBuild(root: string): void {
+/** The root of another built checkout of tickflow, run as the engine `kind`. */
+export function setOtherBuild(kind: 'tickflow-before' | 'tickflow-control', root: string): void {
   if (!existsSync(join(root, 'bin', 'tickflow.js')) || !existsSync(join(root, 'dist'))) {
     throw new Error(`${root} is not a built tickflow checkout (bin/tickflow.js and dist/ expected)`);
   }
-  beforeRoot = root;
+  otherRoots.set(kind, root);
 }
+
+/** True for the engines that are builds of tickflow (they take tickflow's flags). */
+export const isTickflow = (kind: EngineKind): boolean => kind === 'tickflow' || kind === 'tickflow-before' || kind === 'tickflow-control';
 
 export interface EngineProcess {
   readonly kind: EngineKind;
@@ -37,22 +44,21 @@ export interface EngineProcess {
 
 export function startEngine(kind: EngineKind, extra: readonly string[] = []): Promise<EngineProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'tickflow-bench-'));
-  const args =
-    kind === 'tickflow' || kind === 'tickflow-before'
-      ? [
-          join(kind === 'tickflow' ? ROOT : (beforeRoot ?? ROOT), 'bin', 'tickflow.js'),
-          'serve',
-          '--source',
-          'none',
-          '--port',
-          '0',
-          '--log-format',
-          'json',
-          '--db',
-          join(dir, 'bench.db'),
-          ...extra,
-        ]
-      : [kind === 'baseline' ? BASELINE_SERVER : FLOOR_RELAY, '--port', '0', ...extra];
+  const args = isTickflow(kind)
+    ? [
+        join(otherRoots.get(kind) ?? ROOT, 'bin', 'tickflow.js'),
+        'serve',
+        '--source',
+        'none',
+        '--port',
+        '0',
+        '--log-format',
+        'json',
+        '--db',
+        join(dir, 'bench.db'),
+        ...extra,
+      ]
+    : [kind === 'baseline' ? BASELINE_SERVER : FLOOR_RELAY, '--port', '0', ...extra];
   // For profiling the engine under load, e.g. TICKFLOW_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof".
   const nodeArgs = (process.env.TICKFLOW_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -10,7 +10,7 @@
 
 import { existsSync } from 'node:fs';
 import { newHistogram, type Histogram, type LatencySummary } from '../hdr';
-import { BASELINE_SERVER, setBeforeBuild, type EngineKind } from '../load/engine-process';
+import { BASELINE_SERVER, isTickflow, setOtherBuild, type EngineKind } from '../load/engine-process';
 import { runProbeSession } from '../load/probe-session';
 import { ScenarioRecorder } from '../results';
 
@@ -26,6 +26,8 @@ export interface LiveOptions {
   readonly engines?: readonly EngineKind[];
   /** Another built checkout, run as `tickflow-before` beside tickflow in the same runs. */
   readonly before?: string;
+  /** A second checkout of this build, run as `tickflow-control`: the run's noise between identical builds. */
+  readonly control?: string;
 }
 
 const SYMBOLS = 500;
@@ -80,8 +82,12 @@ function overFloor(tickflow: LatencySummary, floor: LatencySummary): string {
 export async function liveScenario(options: LiveOptions): Promise<void> {
   const built: EngineKind[] = existsSync(BASELINE_SERVER) ? ['floor', 'tickflow', 'baseline'] : ['floor', 'tickflow'];
   const engines = built.filter((e) => options.engines === undefined || options.engines.includes(e));
+  if (options.control !== undefined) {
+    setOtherBuild('tickflow-control', options.control);
+    engines.splice(engines.indexOf('tickflow') + 1, 0, 'tickflow-control');
+  }
   if (options.before !== undefined) {
-    setBeforeBuild(options.before);
+    setOtherBuild('tickflow-before', options.before);
     engines.splice(engines.indexOf('tickflow') + 1, 0, 'tickflow-before');
   }
   const rec = new ScenarioRecorder('live', {
@@ -94,6 +100,7 @@ export async function liveScenario(options: LiveOptions): Promise<void> {
     engines: engines.join(','),
     engine_args: (options.engineArgs ?? []).join(' '),
     before: options.before ?? '',
+    control: options.control ?? '',
   });
   if (!built.includes('baseline')) rec.note('the Node baseline is not built (dist/bench/baseline/server.js): floor and tickflow only');
   const best = new Map<EngineKind, number>();
@@ -103,8 +110,7 @@ export async function liveScenario(options: LiveOptions): Promise<void> {
     for (let r = 0; r < options.runs; r++) {
       for (const engine of engines) {
         const t = tallies.get(engine) as Tally;
-        const tickflowArgs = engine === 'tickflow' || engine === 'tickflow-before';
-        const result = await runProbeSession(engine, tickflowArgs ? (options.engineArgs ?? []) : [], {
+        const result = await runProbeSession(engine, isTickflow(engine) ? (options.engineArgs ?? []) : [], {
           rate,
           seconds: options.seconds,
           symbols: SYMBOLS,
@@ -163,9 +169,9 @@ export async function liveScenario(options: LiveOptions): Promise<void> {
     if (tf !== undefined && fl !== undefined && tfSend !== undefined && flSend !== undefined) {
       rec.note(`${rateName(rate)}: tickflow / floor from due ${overFloor(tf, fl)}; from send ${overFloor(tfSend, flSend)}`);
     }
-    const before = due.get('tickflow-before');
-    if (tf !== undefined && before !== undefined) {
-      rec.note(`${rateName(rate)}: tickflow / tickflow-before from due ${overFloor(tf, before)}`);
+    for (const other of ['tickflow-before', 'tickflow-control'] as const) {
+      const them = due.get(other);
+      if (tf !== undefined && them !== undefined) rec.note(`${rateName(rate)}: tickflow / ${other} from due ${overFloor(tf, them)}`);
     }
     if (tf !== undefined && bl !== undefined)
       rec.note(`${rateName(rate)}: tickflow p99 / baseline p99 from due ${ratio(tf.p99_us, bl.p99_us)}`);
