@@ -4,7 +4,7 @@
 // report (the load and the wait for its last ticks).
 
 import { decodeHistogram, type Histogram } from '../hdr';
-import { startEngine, type EngineKind, type EngineProcess } from './engine-process';
+import { isTickflow, startEngine, type EngineKind, type EngineProcess } from './engine-process';
 import type { ProbeGo, ProbePlan, ProbeReady, ProbeReport } from './probe';
 import { child, nextMessage, stageQuantiles } from './session';
 
@@ -30,7 +30,7 @@ export interface ProbeRunResult {
   readonly probeCpuPercent: number;
   readonly engineCpuPercent: number;
   readonly rssMb: number;
-  /** tickflow only: its stage quantiles from /metrics at the end, in µs (see session.ts). */
+  /** builds of tickflow only: their stage quantiles from /metrics at the end, in µs (see session.ts). */
   readonly stageUs: Record<string, number>;
   readonly wakes: number;
   readonly frames: number;
@@ -70,7 +70,7 @@ export async function runProbe(engine: EngineProcess, plan: ProbeRunPlan): Promi
     const engineCpuPercent = ((engine.cpuSeconds() - cpuBefore) / wall) * 100;
     peakRss = Math.max(peakRss, engine.rssMb());
     clearInterval(sampler);
-    const stageUs = engine.kind === 'tickflow' ? await stageQuantiles(engine.port) : {};
+    const stageUs = isTickflow(engine.kind) ? await stageQuantiles(engine.port) : {};
     return {
       fromDue: decodeHistogram(report.fromDue),
       fromSend: decodeHistogram(report.fromSend),

@@ -12,6 +12,7 @@ import { SymbolState } from './symbol-state';
 import { SettleQueue } from './settlement';
 import { settle, type SettledBars } from './settle';
 import { EventType, TickFields } from '../records/tick-fields';
+import { FormingSchedule, type SendForming } from './forming-schedule';
 
 /** What a watermark reset did to one symbol (see PartitionEngine.resetWatermark). */
 export interface WatermarkResetResult {
@@ -39,16 +40,17 @@ export class PartitionEngine {
   /** Idle closing held (a source catching up), and when it was last released. */
   private idleHeld = false;
   private idleSince = 0;
-  /** Live mode: bars changed since their last forming update, as parallel lists. */
-  private readonly dirtySymbols: SymbolState[] = [];
-  private readonly dirtyLabels: string[] = [];
-  private readonly dirtyBars: BarWindow[] = [];
+  /** Live mode: bars changed since their last forming update, by when the next one is due. */
+  private readonly forming: FormingSchedule;
+  private readonly sendForming: SendForming;
 
   constructor(
     private readonly config: AnalyticsConfig,
     private readonly sink: ResultSink,
   ) {
     this.rules = new AnomalyRules(config, sink, this.counters);
+    this.forming = new FormingSchedule(Math.max(0, config.barUpdateMs));
+    this.sendForming = (state, label, bar) => this.sink.bar(state, label, bar, false);
     this.settled = {
       filled: (state, label, bar) => this.emitActivity(state, label, bar),
       changed: config.barUpdateMs >= 0 ? (state, label, bar) => this.markForming(state, label, bar) : null,
@@ -248,25 +250,7 @@ export class PartitionEngine {
    * wait for a later call. `now` is processing time in ms.
    */
   emitForming(now: number): void {
-    const period = this.config.barUpdateMs;
-    let kept = 0;
-    for (let i = 0; i < this.dirtyBars.length; i++) {
-      const bar = this.dirtyBars[i] as BarWindow;
-      if (!bar.dirty) continue;
-      if (now - bar.lastSentAt < period) {
-        this.dirtySymbols[kept] = this.dirtySymbols[i] as SymbolState;
-        this.dirtyLabels[kept] = this.dirtyLabels[i] as string;
-        this.dirtyBars[kept] = bar;
-        kept++;
-        continue;
-      }
-      bar.dirty = false;
-      bar.lastSentAt = now;
-      this.sink.bar(this.dirtySymbols[i] as SymbolState, this.dirtyLabels[i] as string, bar, false);
-    }
-    this.dirtySymbols.length = kept;
-    this.dirtyLabels.length = kept;
-    this.dirtyBars.length = kept;
+    this.forming.due(now, this.sendForming);
   }
 
   private advance(state: SymbolState, watermark: number): void {
@@ -332,11 +316,7 @@ export class PartitionEngine {
 
   /** Live mode: queues a forming update of a bar that changed, once until it is sent. */
   private markForming(state: SymbolState, label: string, bar: BarWindow): void {
-    if (bar.dirty) return;
-    bar.dirty = true;
-    this.dirtySymbols.push(state);
-    this.dirtyLabels.push(label);
-    this.dirtyBars.push(bar);
+    this.forming.mark(state, label, bar);
   }
 
   private onTrade(state: SymbolState, tick: TickFields): void {
