@@ -153,7 +153,7 @@ export async function runReplay(loaded: Loaded, log: (line: string) => void): Pr
     decoder.end();
     // The end of the input: every open window becomes final, and each
     // partition reports its counters (visitor.flushed).
-    void engine.flush(null);
+    void engine.requests.flush(null);
     let idle = 0;
     while (totals.reports < host.inputs.length) {
       if (engine.drainNow() > 0) continue;

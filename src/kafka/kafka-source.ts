@@ -141,7 +141,7 @@ export class KafkaSource implements TickSource {
   ) {
     this.description = `kafka ${RAW_TOPIC} (group ${options.group}) on ${options.brokers.join(',')}`;
     this.port = createKafkaPort({ brokers: options.brokers, clientId: `tickflow-${hostname()}-${process.pid}` });
-    context.pipeline.onCheckpointMark((id, worker) => {
+    context.pipeline.requests.onCheckpointMark((id, worker) => {
       if (this.cycle !== null && id === this.cycle.id) this.cycle.passed.add(worker);
     });
     this.liveFeed = new LiveFeed({
@@ -256,7 +256,7 @@ export class KafkaSource implements TickSource {
 
   /** Idle closing waits while any owned partition has a backlog (or is still being taken over). */
   private holdIdleWhileBehind(): void {
-    this.context.pipeline.holdIdle([...this.owned.values()].some((o) => !o.caughtUp));
+    this.context.pipeline.requests.holdIdle([...this.owned.values()].some((o) => !o.caughtUp));
   }
 
   private revoke(revoked: TopicPartition[]): void {
@@ -289,9 +289,9 @@ export class KafkaSource implements TickSource {
         // their results, never committed, lost.
         const restored = new Set(checkpoint?.symbols ?? []);
         const stale = [...this.symbolPartition].filter(([symbol, p]) => p === owned.partition && !restored.has(symbol));
-        await this.context.pipeline.forget(stale.map(([symbol]) => symbol));
+        await this.context.pipeline.requests.forget(stale.map(([symbol]) => symbol));
         if (checkpoint !== null) {
-          await this.context.pipeline.restore(splitCheckpoint(checkpoint.state));
+          await this.context.pipeline.requests.restore(splitCheckpoint(checkpoint.state));
           for (const symbol of checkpoint.symbols) {
             owned.symbols.add(symbol);
             this.symbolPartition.set(symbol, owned.partition);
@@ -444,10 +444,10 @@ export class KafkaSource implements TickSource {
     const { pipeline } = this.context;
     pipeline.publish();
     const offsets = owners.map((o) => o.nextOffset);
-    this.cycle = { id: pipeline.nextCheckpointId, passed: new Set() };
+    this.cycle = { id: pipeline.requests.nextCheckpointId, passed: new Set() };
     // All markers go into the rings back to back, so the split between this
     // cycle's results and the next falls at the same point for every partition.
-    const snapshots = await Promise.all(owners.map((o) => pipeline.checkpoint([...o.symbols])));
+    const snapshots = await Promise.all(owners.map((o) => pipeline.requests.checkpoint([...o.symbols])));
     for (let i = 0; i < owners.length; i++) {
       const owned = owners[i] as Owned;
       if (this.owned.get(owned.partition) !== owned) continue;

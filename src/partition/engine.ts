@@ -1,7 +1,8 @@
 // The engine, hosted once for `replay` and `serve`: its partitions in one of
 // two placements (partition-host.ts), the dispatcher that routes ticks to
-// them, the drain that hands their results to a visitor, and the flushes,
-// checkpoints, restores and watermark resets that cross the rings.
+// them, and the drain that hands their results to a visitor. The flushes,
+// checkpoints, restores and watermark resets that cross the rings are its
+// `requests` (engine-requests.ts).
 //
 // Results are driven in one of two ways. `serve` (results: 'event-loop')
 // never owns the event loop: with workers, a drain loop parks on their
@@ -22,18 +23,13 @@ import type { AnalyticsConfig } from '../analytics/analytics-config';
 import { monotonicMs } from '../clock';
 import { Dispatcher } from './dispatcher';
 import type { ValidTick } from '../ingest/tick-validator';
-import type { WatermarkResetResult } from '../analytics/partition-engine';
 import { Doorbell, createDoorbell } from '../ring/doorbell';
-import { checkpointExchanges, checkpointSymbols, freshCheckpoint } from './checkpoint-codec';
-import { CheckpointStats } from './checkpoint-stats';
 import { Answers } from './answers';
-import { encodeCheckpointRequest, writeChunks } from './chunks';
-import { encodeFlush, encodeWatermarkReset } from './control-records';
+import { EngineRequests } from './engine-requests';
 import { InlineHost } from './inline-host';
 import { IDLE_CHECK_MS } from './partition-core';
 import type { PartitionHost, Placement } from './partition-host';
 import { PartitionPool } from './partition-pool';
-import { Msg } from './protocol';
 import { ResultDrain, type ResultVisitor } from './result-drain';
 
 /**
@@ -106,19 +102,17 @@ export class Engine {
   private readonly onFailure: Array<(err: Error) => void> = [];
   /** Requests partitions answer (flushes, checkpoints, restores, resets); the drain hands every record to it first. */
   private readonly answers: Answers;
-  private idleHeld = false;
   /** Producers held until a partition's in-ring has room again (whenRoom). */
   private roomWaiters: Array<{ partition: number; resolve: () => void }> = [];
   private roomTimer: NodeJS.Timeout | null = null;
 
-  /** What checkpoints and restores cost (/metrics). */
-  readonly checkpointStats = new CheckpointStats();
+  /** Flushes, watermark resets, idle holds, checkpoints and restores: what the partitions answer. */
+  readonly requests: EngineRequests;
 
   /** Where results go (deliverTo); none may arrive before it is set. */
   private visitor: ResultVisitor = NO_VISITOR;
 
   private host!: PartitionHost;
-  private readonly analytics: AnalyticsConfig;
 
   private constructor(options: EngineOptions, bell: SharedArrayBuffer | null, host: (engine: Engine) => PartitionHost) {
     this.host = host(this);
@@ -130,7 +124,14 @@ export class Engine {
     this.doorbell = bell === null ? null : new Doorbell(bell);
     this.probeEvery = options.probes ? PROBE_EVERY : 0;
     this.answers = new Answers(this.host.outputs.length, () => this.visitor);
-    this.analytics = options.analytics;
+    this.requests = new EngineRequests({
+      host: this.host,
+      dispatcher: this.dispatcher,
+      answers: this.answers,
+      analytics: options.analytics,
+      publish: () => this.publish(),
+      waitForRoom: this.waitForRoom,
+    });
   }
 
   /** Starts the partitions; results go to the visitor given to deliverTo(), before any tick is ingested. */
@@ -290,127 +291,6 @@ export class Engine {
   waitForResults(turn: number, timeoutMs: number): void {
     const outputs = this.host.outputs;
     if (this.host.threads > 0) outputs[turn % outputs.length]?.waitForData(timeoutMs);
-  }
-
-  /**
-   * Every open window of the symbols with these ids (null: of every symbol)
-   * becomes final; resolves once those results are handed on. Only the
-   * partitions that own one of the symbols take part.
-   */
-  flush(symbolIds: readonly number[] | null = null): Promise<void> {
-    const byPartition = new Map<number, number[] | null>();
-    if (symbolIds === null) {
-      this.host.inputs.forEach((_, p) => byPartition.set(p, null));
-    } else {
-      for (const id of symbolIds) {
-        const p = this.dispatcher.partitionOfId(id);
-        if (p === undefined) continue;
-        const list = byPartition.get(p) ?? [];
-        list.push(id);
-        byPartition.set(p, list);
-      }
-    }
-    if (byPartition.size === 0) return Promise.resolve();
-    const done = this.answers.flush(byPartition.keys());
-    for (const [partition, ids] of byPartition) {
-      const ring = this.host.inputs[partition];
-      if (ring === undefined) continue;
-      for (const record of encodeFlush(ids, ring.maxPayload)) this.dispatcher.send(partition, Msg.FLUSH, record, this.waitForRoom);
-    }
-    this.publish();
-    return done;
-  }
-
-  /**
-   * Puts a symbol's event time back to the server's clock (an operator's
-   * reset, PartitionEngine.resetWatermark). Resolves with what it did, or
-   * null when no tick of the symbol has been seen.
-   */
-  resetWatermark(symbol: string, clock: number): Promise<WatermarkResetResult | null> {
-    const symbolId = this.dispatcher.symbolId(symbol);
-    const partition = symbolId === undefined ? undefined : this.dispatcher.partitionOfId(symbolId);
-    if (symbolId === undefined || partition === undefined) return Promise.resolve(null);
-    const id = this.answers.newId();
-    const done = this.answers.reset(id);
-    this.dispatcher.send(partition, Msg.RESET_WATERMARK, encodeWatermarkReset({ id, symbolId, clock }), this.waitForRoom);
-    this.publish();
-    return done;
-  }
-
-  /**
-   * Holds processing-time idle closing in every partition while a source
-   * catches up on a backlog, and releases it (idleness then counts from now).
-   */
-  holdIdle(held: boolean): void {
-    if (held === this.idleHeld) return;
-    this.idleHeld = held;
-    this.dispatcher.broadcast(Msg.IDLE_HOLD, this.waitForRoom, Uint8Array.of(held ? 1 : 0));
-    this.publish();
-  }
-
-  /**
-   * Snapshots the named symbols (null: all) in every partition, after every
-   * tick dispatched so far and with the results of those ticks already handed
-   * on. Resolves with one PartitionCheckpoint per partition.
-   */
-  checkpoint(symbols: readonly string[] | null): Promise<Uint8Array[]> {
-    const began = performance.now();
-    const id = this.answers.newId();
-    const done = this.answers.checkpoint(
-      id,
-      this.host.inputs.map((_, p) => p),
-    );
-    this.dispatcher.broadcast(Msg.CHECKPOINT, this.waitForRoom, encodeCheckpointRequest(id, symbols));
-    this.publish();
-    return done.then(({ parts, heldMs }) => {
-      const bytes = parts.reduce((sum, part) => sum + part.length, 0);
-      const held = parts.reduce((sum, part) => sum + checkpointSymbols(part).length, 0);
-      this.checkpointStats.checkpointed(bytes, held, (performance.now() - began) / 1000, heldMs / 1000);
-      return parts;
-    });
-  }
-
-  /**
-   * Hears, in order with the results, when a partition has answered a
-   * checkpoint: results of that partition after this call come from ticks
-   * after the checkpoint.
-   */
-  onCheckpointMark(listener: (checkpointId: number, partition: number) => void): void {
-    this.answers.onCheckpointMark(listener);
-  }
-
-  /** The id the next checkpoint() will use. */
-  get nextCheckpointId(): number {
-    return this.answers.peekId;
-  }
-
-  /**
-   * Replaces the state of every symbol in the checkpoints with theirs,
-   * before any later tick of those symbols. Each partition restores the
-   * symbols it owns.
-   */
-  restore(checkpoints: readonly Uint8Array[]): Promise<void> {
-    if (checkpoints.length === 0) return Promise.resolve();
-    const began = performance.now();
-    const id = this.answers.newId();
-    for (const data of checkpoints) this.dispatcher.register(checkpointSymbols(data), checkpointExchanges(data), this.waitForRoom);
-    const done = this.answers.restore(id, this.host.inputs.length, checkpoints.length);
-    this.host.inputs.forEach((ring, partition) => {
-      for (const data of checkpoints) writeChunks(ring, Msg.RESTORE_CHUNK, id, data, () => this.waitForRoom(partition));
-    });
-    this.publish();
-    return done.then(() => this.checkpointStats.restored((performance.now() - began) / 1000));
-  }
-
-  /**
-   * Puts these symbols back to the state of a symbol never seen, before any
-   * later tick of theirs: what this engine held of them is not the state
-   * their next ticks follow (an input partition taken over again, from a
-   * checkpoint that does not hold them).
-   */
-  forget(names: readonly string[]): Promise<void> {
-    if (names.length === 0) return Promise.resolve();
-    return this.restore([freshCheckpoint(names, this.analytics)]);
   }
 
   private readonly waitForRoom = (partition: number): void => {

@@ -258,7 +258,7 @@ export class TickflowServer {
     await ingest.settled();
     if (engine.failed === undefined && source?.finalOnDrain !== false) {
       engine.publish();
-      await engine.flush();
+      await engine.requests.flush();
     }
     await store.flush();
     for (const ws of [...open.sockets]) ws.end(CloseCode.GOING_AWAY, 'server shutting down');

@@ -125,7 +125,7 @@ export class FileSource implements TickSource {
       decoder.end();
       await this.play(pacing);
       pipeline.publish();
-      await pipeline.flush();
+      await pipeline.requests.flush();
       await this.checkpoint({ offset: read, records: decoder.recordsRead(), finished: true });
     } finally {
       await handle.close();
@@ -151,7 +151,7 @@ export class FileSource implements TickSource {
       });
       return start;
     }
-    await this.context.pipeline.restore(splitCheckpoint(saved.state));
+    await this.context.pipeline.requests.restore(splitCheckpoint(saved.state));
     if (format === 'csv' && position.offset > 0) {
       const header = first.subarray(0, firstBytes);
       const end = header.indexOf(0x0a);
@@ -164,7 +164,7 @@ export class FileSource implements TickSource {
 
   private async checkpoint(position: FilePosition): Promise<void> {
     if (this.checkpoints === null) return;
-    const parts = await this.context.pipeline.checkpoint(null);
+    const parts = await this.context.pipeline.requests.checkpoint(null);
     this.checkpoints.write({ kind: 'checkpoint', source: this.source, position: JSON.stringify(position), state: joinCheckpoint(parts) });
   }
 

@@ -81,21 +81,21 @@ describe('pipeline checkpoints', () => {
     try {
       stream.slice(0, cut).forEach((t, i) => a.pipeline.ingest(t, i + 1));
       a.pipeline.publish();
-      const parts = await a.pipeline.checkpoint(null);
+      const parts = await a.pipeline.requests.checkpoint(null);
       assert.equal(parts.length, Math.max(1, from));
       assert.ok(
         parts.every((p) => p.length > 4096),
         'the checkpoint should span many chunks of a 4 KiB ring',
       );
       const before = a.out.rows.length;
-      await b.pipeline.restore(parts);
+      await b.pipeline.requests.restore(parts);
       stream.slice(cut).forEach((t, i) => {
         a.pipeline.ingest(t, cut + i + 1);
         b.pipeline.ingest(t, cut + i + 1);
       });
       a.pipeline.publish();
       b.pipeline.publish();
-      await Promise.all([a.pipeline.flush(), b.pipeline.flush()]);
+      await Promise.all([a.pipeline.requests.flush(), b.pipeline.requests.flush()]);
       const expected = a.out.rows.slice(before);
       assert.ok(expected.length > 100);
       assert.deepEqual(multisetDifferences(b.out.rows, expected, 1e-9), []);
@@ -114,16 +114,16 @@ describe('pipeline checkpoints', () => {
       try {
         stream.forEach((t, i) => ran.pipeline.ingest(t, i + 1));
         ran.pipeline.publish();
-        await ran.pipeline.checkpoint(null);
+        await ran.pipeline.requests.checkpoint(null);
         const before = ran.out.rows.length;
-        await ran.pipeline.forget(['AAA', 'BBB', 'CCC.X', 'DD/E', 'EEE']);
+        await ran.pipeline.requests.forget(['AAA', 'BBB', 'CCC.X', 'DD/E', 'EEE']);
         stream.forEach((t, i) => {
           ran.pipeline.ingest(t, i + 1);
           fresh.pipeline.ingest(t, i + 1);
         });
         ran.pipeline.publish();
         fresh.pipeline.publish();
-        await Promise.all([ran.pipeline.flush(), fresh.pipeline.flush()]);
+        await Promise.all([ran.pipeline.requests.flush(), fresh.pipeline.requests.flush()]);
         assert.ok(fresh.out.rows.length > 100);
         assert.deepEqual(multisetDifferences(ran.out.rows.slice(before), fresh.out.rows, 1e-9), []);
       } finally {
@@ -136,9 +136,9 @@ describe('pipeline checkpoints', () => {
     const a = await pipeline(0, 64);
     try {
       ticks(5, 2000).forEach((t, i) => a.pipeline.ingest(t, i + 1));
-      const [one] = await a.pipeline.checkpoint(['AAA']);
-      const [none] = await a.pipeline.checkpoint([]);
-      const [all] = await a.pipeline.checkpoint(null);
+      const [one] = await a.pipeline.requests.checkpoint(['AAA']);
+      const [none] = await a.pipeline.requests.checkpoint([]);
+      const [all] = await a.pipeline.requests.checkpoint(null);
       assert.deepEqual(checkpointSymbols(one as Uint8Array), ['AAA']);
       assert.deepEqual(checkpointSymbols(none as Uint8Array), []);
       assert.equal(checkpointSymbols(all as Uint8Array).length, 5);

@@ -206,7 +206,7 @@ export function serverMetrics(s: MetricsSources): MetricsRegistry {
     'counter',
     () => s.clients.slowCloses,
   );
-  const checkpoints = s.pipeline.checkpointStats;
+  const checkpoints = s.pipeline.requests.checkpointStats;
   m.histogram(
     'tickflow_checkpoint_bytes',
     "Bytes of each checkpoint of the engine state (every partition's part).",

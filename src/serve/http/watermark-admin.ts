@@ -33,7 +33,7 @@ export class WatermarkAdmin {
   /** Null when no tick of the symbol has been seen. */
   async reset(symbol: string, by: string): Promise<WatermarkResetReply | null> {
     const clock = this.clock();
-    const result = await this.pipeline.resetWatermark(symbol, clock);
+    const result = await this.pipeline.requests.resetWatermark(symbol, clock);
     if (result === null) return null;
     this.requested++;
     const changed = result.watermarkAfter !== result.watermarkBefore;

@@ -426,7 +426,7 @@ export class IngestEndpoint {
     } else {
       this.counters.publisherFlushes++;
     }
-    void this.pipeline.flush(symbols).then(() => {
+    void this.pipeline.requests.flush(symbols).then(() => {
       this.reply(
         connection,
         controlFrame({ op: 'flushed', ...tag, ...(symbols === null ? { all: true as const } : { symbols: symbols.length }) }),
