@@ -10,6 +10,7 @@ import type { ChannelHub } from '../hub/channel-hub';
 import type { IngestEndpoint } from '../ws/ingest-endpoint';
 import type { ClientStats } from '../ws/sockets';
 import type { Engine } from '../../partition/engine';
+import type { CheckpointStats } from '../../partition/checkpoint-stats';
 import type { LiveCounts } from '../../kafka/live-feed';
 import type { MirrorReport } from '../../kafka/mirror-protocol';
 import type { RetentionCounts } from '../../store/store';
@@ -206,36 +207,37 @@ export function serverMetrics(s: MetricsSources): MetricsRegistry {
     'counter',
     () => s.clients.slowCloses,
   );
-  const checkpoints = s.pipeline.requests.checkpointStats;
+  // Read when scraped, like every value here.
+  const checkpoints = (): CheckpointStats => s.pipeline.requests.checkpointStats;
   m.histogram(
     'tickflow_checkpoint_bytes',
     "Bytes of each checkpoint of the engine state (every partition's part).",
-    () => checkpoints.bytes,
+    () => checkpoints().bytes,
   );
   m.histogram(
     'tickflow_checkpoint_duration_seconds',
     'Seconds from asking the partitions for a checkpoint to having every part.',
-    () => checkpoints.seconds,
+    () => checkpoints().seconds,
   );
   m.histogram(
     'tickflow_checkpoint_pause_seconds',
     "Per checkpoint, the longest any partition was held making its part: the engine's pause for it.",
-    () => checkpoints.heldSeconds,
+    () => checkpoints().heldSeconds,
   );
   m.value(
     'tickflow_checkpoint_pause_max_seconds',
     'The longest pause of any checkpoint since start.',
     'gauge',
-    () => checkpoints.heldSeconds.max,
+    () => checkpoints().heldSeconds.max,
   );
-  m.value('tickflow_state_bytes', 'Bytes of engine state in the latest checkpoint.', 'gauge', () => checkpoints.lastBytes);
+  m.value('tickflow_state_bytes', 'Bytes of engine state in the latest checkpoint.', 'gauge', () => checkpoints().lastBytes);
   m.value('tickflow_state_bytes_per_symbol', 'Bytes of engine state per symbol in the latest checkpoint.', 'gauge', () =>
-    checkpoints.lastSymbols === 0 ? 0 : checkpoints.lastBytes / checkpoints.lastSymbols,
+    checkpoints().lastSymbols === 0 ? 0 : checkpoints().lastBytes / checkpoints().lastSymbols,
   );
   m.histogram(
     'tickflow_restore_duration_seconds',
     'Seconds each restore of checkpoints took (at start, or when a Kafka input partition is taken over).',
-    () => checkpoints.restoreSeconds,
+    () => checkpoints().restoreSeconds,
   );
   m.register({
     name: 'tickflow_stage_latency_seconds',
