@@ -77,24 +77,20 @@ export async function runReplay(loaded: Loaded, log: (line: string) => void): Pr
   const visitor: ResultVisitor = {
     record(type: number, partition: number, bytes: Uint8Array, offset: number, size: number): void {
       const records = json[partition] as RecordJson;
+      if (type === Msg.DEAD_LETTER) {
+        deadLetters?.line(records.deadLetterAt(offset));
+        return;
+      }
+      const kind = type === Msg.BAR ? 'bar' : type === Msg.INDICATOR ? 'indicator' : type === Msg.ALERT ? 'alert' : null;
+      if (kind === null) return;
       if (fb) {
-        if (type === Msg.BAR) writeFrame(out.text, 'bar', bytes, offset, size);
-        else if (type === Msg.INDICATOR) writeFrame(out.text, 'indicator', bytes, offset, size);
-        else if (type === Msg.ALERT) writeFrame(out.text, 'alert', bytes, offset, size);
-        else {
-          if (type === Msg.DEAD_LETTER) deadLetters?.line(records.deadLetterAt(offset));
-          return;
-        }
+        writeFrame(out.text, kind, bytes, offset, size);
         out.endRecord();
         return;
       }
-      if (type === Msg.BAR) records.writeBar(offset, out.text);
-      else if (type === Msg.INDICATOR) records.writeIndicator(offset, out.text);
-      else if (type === Msg.ALERT) records.writeAlert(offset, out.text);
-      else {
-        if (type === Msg.DEAD_LETTER) deadLetters?.line(records.deadLetterAt(offset));
-        return;
-      }
+      if (kind === 'bar') records.writeBar(offset, out.text);
+      else if (kind === 'indicator') records.writeIndicator(offset, out.text);
+      else records.writeAlert(offset, out.text);
       out.endLine();
     },
     flushed(_partition: number, counts: PartitionCounts): void {
