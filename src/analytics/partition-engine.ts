@@ -9,7 +9,7 @@ import { EngineCounters, type ResultSink } from './result-sink';
 import type { BarWindow } from './tumbling-bars';
 import type { IndicatorWindow } from './sliding-indicators';
 import { SymbolState } from './symbol-state';
-import { SettleQueue } from './settlement';
+import type { Side } from './settlement';
 import { settle, type SettledBars } from './settle';
 import { EventType, TickFields } from '../records/tick-fields';
 import { FormingSchedule, type SendForming } from './forming-schedule';
@@ -118,15 +118,15 @@ export class PartitionEngine {
     }
 
     // A correction takes part in windows and alerts but never settles:
-    // activity bars and trade side stay as settled (SPEC §1).
+    // activity bars and trade side stay as settled (SPEC §1). Other ticks
+    // are queued to settle, and a trade's side is counted from then on.
     if (tick.eventType === EventType.TRADE) {
       if (correction) this.onCorrection(state, tick);
-      else this.onTrade(state, tick);
+      else this.onTrade(state, tick, state.queue().addTrade(ts, tick.price, tick.volume, watermark));
       this.rules.trade(state, tick);
-      if (!correction) (state.settling ??= new SettleQueue()).addTrade(ts, tick.price, tick.volume);
     } else {
       this.rules.quote(state, tick);
-      if (!correction) (state.settling ??= new SettleQueue()).addQuote(ts, tick.bid, tick.ask);
+      if (!correction) state.queue().addQuote(ts, tick.bid, tick.ask, watermark);
     }
 
     const next = state.maxTimestamp - this.config.latenessMs;
@@ -255,7 +255,9 @@ export class PartitionEngine {
 
   private advance(state: SymbolState, watermark: number): void {
     state.watermark = watermark;
-    settle(state, watermark, this.settled);
+    // Without activity bars, settled ticks wait in the queue until it needs
+    // the room (their sides are already counted).
+    if (state.activity.length > 0) settle(state, watermark, this.settled);
     this.closeWindows(state, watermark);
     // Future ticks are at or after the horizon (watermark - allowed
     // lateness), so their trailing windows start at or after horizon - window.
@@ -319,11 +321,13 @@ export class PartitionEngine {
     this.forming.mark(state, label, bar);
   }
 
-  private onTrade(state: SymbolState, tick: TickFields): void {
+  /** A trade in order or within the lateness, with its side as classified so far. */
+  private onTrade(state: SymbolState, tick: TickFields, side: Side): void {
     const { timestamp: ts, price, volume } = tick;
     const forming = this.config.barUpdateMs >= 0;
     for (const bars of state.bars) {
       const bar = bars.add(ts, price, volume);
+      bar.addSide(side, volume);
       if (forming) this.markForming(state, bars.label, bar);
     }
     state.indicators.add(ts, price);

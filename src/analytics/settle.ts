@@ -1,8 +1,12 @@
-// Settling a symbol's trades and quotes once its watermark passes them (SPEC
-// §1): each trade's side is classified (the quote rule, then the tick rule)
-// and counted into its open time bars, and the trade goes into the activity
-// bars, in settle order (settlement.ts).
+// Trade side and settling (SPEC §1). A trade's side counts into its open time
+// bars as soon as it is queued, and again whenever an earlier tick arriving
+// after it changes it (settlement.ts): the bars are the ones the trade has just
+// gone into, not bars touched seconds ago. Settling, once the watermark passes
+// a symbol's queued ticks, then only has to feed the activity bars, in settle
+// order; without activity bars the queue lets go of settled ticks only when it
+// needs the room.
 
+import type { Side } from './settlement';
 import type { SymbolState } from './symbol-state';
 import type { BarWindow } from './tumbling-bars';
 
@@ -20,19 +24,18 @@ export function settle(state: SymbolState, bound: number, out: SettledBars): voi
   if (settling === null) return;
   const count = settling.countBefore(bound);
   if (count === 0) return;
-  const { ts, value, volume } = settling;
-  const end = settling.head + count;
-  for (let i = settling.head; i < end; i++) {
-    const v = volume[i] as number;
-    if (v < 0) state.side.quote(value[i] as number);
-    else settleTrade(state, ts[i] as number, value[i] as number, v, out);
+  if (state.activity.length > 0) {
+    const { ts, value, volume, side } = settling;
+    const end = settling.head + count;
+    for (let i = settling.head; i < end; i++) {
+      const v = volume[i] as number;
+      if (v >= 0) settleTrade(state, ts[i] as number, value[i] as number, v, side[i] as Side, out);
+    }
   }
   settling.drop(count);
 }
 
-function settleTrade(state: SymbolState, ts: number, price: number, volume: number, out: SettledBars): void {
-  const side = state.side.trade(price);
-  for (const bars of state.bars) bars.addSide(ts, side, volume);
+function settleTrade(state: SymbolState, ts: number, price: number, volume: number, side: Side, out: SettledBars): void {
   for (const activity of state.activity) {
     const bar = activity.bar;
     if (activity.add(ts, price, volume, side)) {

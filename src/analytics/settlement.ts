@@ -29,22 +29,56 @@ function doubles(length: number): number[] {
   return new Array<number>(length).fill(0.5);
 }
 
+/** A queued trade's side changed from `before` to `after` (an earlier entry arrived after it). */
+export type SideChange = (ts: number, volume: number, before: Side, after: Side) => void;
+
+/**
+ * Each entry's trade side is known from the moment it is queued: it is the
+ * classification of the queue, in settle order, from the settled state on.
+ * An entry appended at the end (a feed in order) is classified against the
+ * entry before it; one that lands earlier classifies again every trade after
+ * it, and the changes are reported, so the bars that count trade side can be
+ * kept up to date while the trades are still in their open bars. Settling
+ * then only moves the settled state past what the watermark passed.
+ */
 export class SettleQueue {
-  // Read in place by the engine's settling loop, entries [head, tail).
+  // Read in place by settle(), entries [head, tail).
   ts = doubles(INITIAL_CAPACITY);
   /** A trade's price, or a quote's mid. */
   value = doubles(INITIAL_CAPACITY);
   /** A trade's volume, or -1 for a quote. */
   volume = doubles(INITIAL_CAPACITY);
+  /** A trade's side (1 buy, -1 sell, 0 neither); 0 for a quote. */
+  side = doubles(INITIAL_CAPACITY);
   head = 0;
   private tail = 0;
+  /** The classification after the last entry. */
+  private readonly last = new SideClassifier();
 
-  addTrade(ts: number, price: number, volume: number): void {
-    this.insert(ts, price, volume);
+  /**
+   * `settled`: the classification after the last settled entry, which
+   * settling moves on; `changed`: told of every queued trade whose side changed.
+   */
+  constructor(
+    readonly settled: SideClassifier,
+    private readonly changed: SideChange,
+  ) {
+    this.last.copy(settled);
   }
 
-  addQuote(ts: number, bid: number, ask: number): void {
-    this.insert(ts, (bid + ask) / 2, QUOTE);
+  /** Queues a trade; returns its side. Entries stamped before `settledBefore` may be let go to make room. */
+  addTrade(ts: number, price: number, volume: number, settledBefore: number): Side {
+    return this.insert(ts, price, volume, settledBefore);
+  }
+
+  addQuote(ts: number, bid: number, ask: number, settledBefore: number): void {
+    this.insert(ts, (bid + ask) / 2, QUOTE, settledBefore);
+  }
+
+  /** Lets go of the entries stamped before `bound`: settled, with no activity bar to feed. */
+  letGo(bound: number): void {
+    const count = this.countBefore(bound);
+    if (count > 0) this.drop(count);
   }
 
   /** How many entries from `head` on are stamped before `bound`: they settle now. */
@@ -54,9 +88,16 @@ export class SettleQueue {
     return end - this.head;
   }
 
-  /** Removes the first `count` entries, once settled. */
+  /** Removes the first `count` entries, once settled, moving the settled classification past them. */
   drop(count: number): void {
-    this.head += count;
+    const settled = this.settled;
+    const end = this.head + count;
+    for (let i = this.head; i < end; i++) {
+      const volume = this.volume[i] as number;
+      if (volume === QUOTE) settled.quote(this.value[i] as number);
+      else settled.settle(this.value[i] as number, this.side[i] as Side);
+    }
+    this.head = end;
     if (this.head === this.tail) {
       this.head = 0;
       this.tail = 0;
@@ -64,35 +105,43 @@ export class SettleQueue {
     }
   }
 
-  /** Drops what is stamped after `bound` (a watermark reset); returns how many. */
+  /** Drops what is stamped after `bound` (a watermark reset), reporting each trade's side as gone; returns how many. */
   dropAfter(bound: number): number {
     let keep = this.tail;
     while (keep > this.head && (this.ts[keep - 1] as number) > bound) keep--;
+    for (let i = keep; i < this.tail; i++) {
+      const volume = this.volume[i] as number;
+      const side = this.side[i] as Side;
+      if (volume !== QUOTE && side !== 0) this.changed(this.ts[i] as number, volume, side, 0);
+    }
     const dropped = this.tail - keep;
     this.tail = keep;
+    this.classifyBefore(keep, this.last);
     return dropped;
   }
 
-  /** Entries in settle order as (timestamp, price or mid, volume or -1) triples, for checkpoints. */
-  entries(): { ts: Float64Array; value: Float64Array; volume: Float64Array } {
+  /** Entries in settle order: timestamp, price or mid, volume or -1, and side (checkpoints keep the first three). */
+  entries(): { ts: Float64Array; value: Float64Array; volume: Float64Array; side: Float64Array } {
     return {
       ts: Float64Array.from(this.ts.slice(this.head, this.tail)),
       value: Float64Array.from(this.value.slice(this.head, this.tail)),
       volume: Float64Array.from(this.volume.slice(this.head, this.tail)),
+      side: Float64Array.from(this.side.slice(this.head, this.tail)),
     };
   }
 
-  /** Appends an entry as entries() gave it (restoring a checkpoint: already in settle order). */
-  restore(ts: number, value: number, volume: number): void {
-    if (this.tail === this.ts.length) this.makeRoom();
-    this.ts[this.tail] = ts;
-    this.value[this.tail] = value;
-    this.volume[this.tail] = volume;
-    this.tail++;
+  /**
+   * Appends an entry as entries() gave it (restoring a checkpoint: already in
+   * settle order, after the settled classification was restored); returns a
+   * trade's side.
+   */
+  restore(ts: number, value: number, volume: number): Side {
+    if (this.tail === this.ts.length) this.makeRoom(-Infinity);
+    return this.classifyAppended(this.write(this.tail++, ts, value, volume));
   }
 
-  private insert(ts: number, value: number, volume: number): void {
-    if (this.tail === this.ts.length) this.makeRoom();
+  private insert(ts: number, value: number, volume: number, settledBefore: number): Side {
+    if (this.tail === this.ts.length) this.makeRoom(settledBefore);
     const quote = volume === QUOTE;
     let at = this.tail;
     // Move back past what settles after this entry: a later timestamp, or at
@@ -106,21 +155,84 @@ export class SettleQueue {
       this.ts[i] = this.ts[i - 1] as number;
       this.value[i] = this.value[i - 1] as number;
       this.volume[i] = this.volume[i - 1] as number;
+      this.side[i] = this.side[i - 1] as number;
     }
+    this.write(at, ts, value, volume);
+    this.tail++;
+    if (at === this.tail - 1) return this.classifyAppended(at);
+    return this.classifyFrom(at);
+  }
+
+  private write(at: number, ts: number, value: number, volume: number): number {
     this.ts[at] = ts;
     this.value[at] = value;
     this.volume[at] = volume;
-    this.tail++;
+    this.side[at] = 0;
+    return at;
   }
 
-  private makeRoom(): void {
+  private classifyAppended(at: number): Side {
+    const value = this.value[at] as number;
+    if (this.volume[at] === QUOTE) {
+      this.last.quote(value);
+      return 0;
+    }
+    const side = this.last.trade(value);
+    this.side[at] = side;
+    return side;
+  }
+
+  /**
+   * Classifies again every entry from `from` on (a new entry landed there),
+   * reporting the trades whose side changed; returns the new entry's side.
+   */
+  private classifyFrom(from: number): Side {
+    const last = this.last;
+    this.classifyBefore(from, last);
+    for (let i = from; i < this.tail; i++) {
+      const value = this.value[i] as number;
+      const volume = this.volume[i] as number;
+      if (volume === QUOTE) {
+        last.quote(value);
+        continue;
+      }
+      const side = last.trade(value);
+      const before = this.side[i] as Side;
+      this.side[i] = side;
+      if (i !== from && side !== before) this.changed(this.ts[i] as number, volume, before, side);
+    }
+    return this.side[from] as Side;
+  }
+
+  /** Sets `into` to the classification after the entries before `end`. */
+  private classifyBefore(end: number, into: SideClassifier): void {
+    into.copy(this.settled);
+    let quoteFound = false;
+    let tradeFound = false;
+    for (let i = end - 1; i >= this.head && !(quoteFound && tradeFound); i--) {
+      const volume = this.volume[i] as number;
+      if (volume === QUOTE) {
+        if (!quoteFound) into.mid = this.value[i] as number;
+        quoteFound = true;
+      } else if (!tradeFound) {
+        into.settle(this.value[i] as number, this.side[i] as Side);
+        tradeFound = true;
+      }
+    }
+  }
+
+  /** Lets go of settled entries (stamped before `settledBefore`) and, failing that, grows. */
+  private makeRoom(settledBefore: number): void {
+    this.letGo(settledBefore);
     const live = this.tail - this.head;
+    if (this.tail < this.ts.length) return;
     if (this.head > 0 && live <= this.ts.length / 2) {
-      const { ts, value, volume, head } = this;
+      const { ts, value, volume, side, head } = this;
       for (let i = 0; i < live; i++) {
         ts[i] = ts[head + i] as number;
         value[i] = value[head + i] as number;
         volume[i] = volume[head + i] as number;
+        side[i] = side[head + i] as number;
       }
       this.head = 0;
       this.tail = live;
@@ -134,14 +246,17 @@ export class SettleQueue {
     const ts = doubles(capacity);
     const value = doubles(capacity);
     const volume = doubles(capacity);
+    const side = doubles(capacity);
     for (let i = 0; i < live; i++) {
       ts[i] = this.ts[this.head + i] as number;
       value[i] = this.value[this.head + i] as number;
       volume[i] = this.volume[this.head + i] as number;
+      side[i] = this.side[this.head + i] as number;
     }
     this.ts = ts;
     this.value = value;
     this.volume = volume;
+    this.side = side;
     this.head = 0;
     this.tail = live;
   }
@@ -163,6 +278,18 @@ export class SideClassifier {
 
   quote(mid: number): void {
     this.mid = mid;
+  }
+
+  /** A trade whose side is known: the next trade's tick rule compares with it. */
+  settle(price: number, side: Side): void {
+    this.lastPrice = price;
+    this.lastSide = side;
+  }
+
+  copy(from: SideClassifier): void {
+    this.mid = from.mid;
+    this.lastPrice = from.lastPrice;
+    this.lastSide = from.lastSide;
   }
 
   trade(price: number): Side {

@@ -4,7 +4,7 @@
 import type { AnalyticsConfig } from './analytics-config';
 import { ActivityBars } from './activity-bars';
 import { SeqMemory } from './seq-memory';
-import { SettleQueue, SideClassifier } from './settlement';
+import { SettleQueue, SideClassifier, type Side } from './settlement';
 import { SlidingIndicators } from './sliding-indicators';
 import { TrailingSeries } from './trailing-series';
 import { TumblingBars } from './tumbling-bars';
@@ -36,8 +36,9 @@ export class SymbolState {
   readonly bars: readonly TumblingBars[];
   /** Activity bars, by --intervals entry; empty when none is configured. */
   readonly activity: readonly ActivityBars[];
-  /** Trades and quotes not yet settled (timestamp >= watermark), made on the first tick. */
+  /** Trades and quotes not yet settled (timestamp >= watermark), made on the first tick by queue(). */
   settling: SettleQueue | null = null;
+  /** Trade-side classification as of the last settled tick. */
   readonly side = new SideClassifier();
   readonly indicators: SlidingIndicators;
   /** Event time of the last alert per anomaly type, for the cooldown. */
@@ -57,5 +58,15 @@ export class SymbolState {
     this.bars = bars;
     this.activity = activity;
     this.indicators = new SlidingIndicators(config.indicatorWindowMs, config.indicatorSlideMs);
+  }
+
+  /** The settle queue, made on first use; the sides it classifies count into the open time bars. */
+  queue(): SettleQueue {
+    return (this.settling ??= new SettleQueue(this.side, (ts, volume, before, after) => this.countSide(ts, volume, before, after)));
+  }
+
+  /** A queued trade's side changed (or, with `before` 0, is counted for the first time): its open time bars count it. */
+  countSide(ts: number, volume: number, before: Side, after: Side): void {
+    for (const bars of this.bars) bars.changeSide(ts, volume, before, after);
   }
 }

@@ -25,7 +25,10 @@ export class BarWindow {
   /** Timestamps of the trades that set open and close. */
   openTs = 0;
   closeTs = 0;
-  /** Trade side (SPEC §1) of the settled trades in the bar. */
+  /**
+   * Trade side (SPEC §1) of the bar's trades: in an open time bar, as classified
+   * so far (settle.ts); final once the bar is, since by then all its trades settled.
+   */
   buyVolume = 0;
   sellVolume = 0;
   buyCount = 0;
@@ -58,7 +61,7 @@ export class BarWindow {
     this.lastSentAt = -Infinity;
   }
 
-  /** Counts a settled trade's side (1 buy, -1 sell, 0 neither). */
+  /** Counts a trade's side (1 buy, -1 sell, 0 neither). */
   addSide(side: number, volume: number): void {
     if (side > 0) {
       this.buyVolume += volume;
@@ -66,6 +69,17 @@ export class BarWindow {
     } else if (side < 0) {
       this.sellVolume += volume;
       this.sellCount++;
+    }
+  }
+
+  /** Takes back what addSide counted. */
+  removeSide(side: number, volume: number): void {
+    if (side > 0) {
+      this.buyVolume -= volume;
+      this.buyCount--;
+    } else if (side < 0) {
+      this.sellVolume -= volume;
+      this.sellCount--;
     }
   }
 
@@ -151,19 +165,16 @@ export class TumblingBars {
   }
 
   /**
-   * Counts a settled trade's side into its open window. Trades settle behind
-   * the watermark, where the oldest open windows are: searched from the front.
+   * A queued trade's side changed from `before` to `after` (0 when it had
+   * none, or has none any more): its open window counts the change. Queued
+   * trades are stamped at or after the watermark, where the newest windows
+   * are: searched from the end.
    */
-  addSide(ts: number, side: number, volume: number): void {
-    const start = Math.floor(ts / this.intervalMs) * this.intervalMs;
-    for (let i = 0; i < this.open.length; i++) {
-      const bar = this.open[i] as BarWindow;
-      if (bar.start === start) {
-        bar.addSide(side, volume);
-        return;
-      }
-      if (bar.start > start) return;
-    }
+  changeSide(ts: number, volume: number, before: number, after: number): void {
+    const bar = find(this.open, Math.floor(ts / this.intervalMs) * this.intervalMs);
+    if (bar === undefined) return;
+    bar.removeSide(before, volume);
+    bar.addSide(after, volume);
   }
 
   /**

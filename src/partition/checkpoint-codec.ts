@@ -20,7 +20,6 @@ import { Pane } from '../fb/generated/tickflow/ring/pane';
 import { PartitionCheckpoint } from '../fb/generated/tickflow/ring/partition-checkpoint';
 import { Series } from '../fb/generated/tickflow/ring/series';
 import { SymbolCheckpoint } from '../fb/generated/tickflow/ring/symbol-checkpoint';
-import { SettleQueue } from '../analytics/settlement';
 
 function seriesOffset(b: Builder, series: Pick<TrailingSeries, 'entries'>): number {
   const { timestamps, values, weights } = series.entries();
@@ -73,6 +72,8 @@ function symbolOffset(b: Builder, state: SymbolState, exchangeName: (id: number)
     ActivityBar.addSide(b, writeBarSide(b, bars.bar));
     return ActivityBar.endActivityBar(b);
   });
+  // Settled ticks may wait in the queue for room (settle.ts): they are not pending.
+  state.settling?.letGo(state.watermark);
   const pending = state.settling === null ? 0 : seriesOffset(b, { entries: () => settleEntries(state) });
   const revisions = state.indicators.exportRevisions().flat();
   const { panes, nextStart } = state.indicators.exportState();
@@ -103,6 +104,7 @@ function symbolOffset(b: Builder, state: SymbolState, exchangeName: (id: number)
   if (!Number.isNaN(state.side.mid)) SymbolCheckpoint.addMid(b, state.side.mid);
   if (!Number.isNaN(state.side.lastPrice)) SymbolCheckpoint.addLastPrice(b, state.side.lastPrice);
   SymbolCheckpoint.addLastSide(b, state.side.lastSide);
+  SymbolCheckpoint.addPendingSidesCounted(b, true);
   SymbolCheckpoint.addActivity(b, activityVector);
   SymbolCheckpoint.addIndicatorRevisions(b, revisionVector);
   if (state.correctionFloor !== -Infinity) SymbolCheckpoint.addCorrectionFloor(b, state.correctionFloor);
@@ -261,16 +263,21 @@ export function restoreCheckpoint(
         bars.bar.complete = false;
       }
     }
-    const pending = view.pending();
-    if (pending !== null && pending.timestampsLength() > 0) {
-      const settling = (state.settling ??= new SettleQueue());
-      for (let k = 0; k < pending.timestampsLength(); k++) {
-        settling.restore(pending.timestamps(k) ?? 0, pending.values(k) ?? 0, pending.weights(k) ?? 0);
-      }
-    }
     state.side.mid = view.mid() ?? NaN;
     state.side.lastPrice = view.lastPrice() ?? NaN;
     state.side.lastSide = Math.sign(view.lastSide()) as -1 | 0 | 1;
+    const pending = view.pending();
+    if (pending !== null && pending.timestampsLength() > 0) {
+      // Classified again from the settled state, as when they were queued.
+      const settling = state.queue();
+      const counted = view.pendingSidesCounted();
+      for (let k = 0; k < pending.timestampsLength(); k++) {
+        const ts = pending.timestamps(k) ?? 0;
+        const volume = pending.weights(k) ?? 0;
+        const side = settling.restore(ts, pending.values(k) ?? 0, volume);
+        if (!counted && side !== 0) state.countSide(ts, volume, 0, side);
+      }
+    }
     state.correctionFloor = view.correctionFloor() ?? -Infinity;
     const revisions: Array<readonly [number, number]> = [];
     for (let j = 0; j + 1 < view.indicatorRevisionsLength(); j += 2) {

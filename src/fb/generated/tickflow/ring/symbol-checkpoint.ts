@@ -183,8 +183,18 @@ correctionFloor():number|null {
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : null;
 }
 
+/**
+ * True when the open time bars' trade side already counts the pending
+ * trades (their side is counted as they are queued); false in older
+ * checkpoints, whose bars counted only settled trades.
+ */
+pendingSidesCounted():boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 40);
+  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+}
+
 static startSymbolCheckpoint(builder:flatbuffers.Builder) {
-  builder.startObject(18);
+  builder.startObject(19);
 }
 
 static addSymbol(builder:flatbuffers.Builder, symbolOffset:flatbuffers.Offset) {
@@ -331,6 +341,10 @@ static startIndicatorRevisionsVector(builder:flatbuffers.Builder, numElems:numbe
 
 static addCorrectionFloor(builder:flatbuffers.Builder, correctionFloor:number) {
   builder.addFieldFloat64(17, correctionFloor, 0);
+}
+
+static addPendingSidesCounted(builder:flatbuffers.Builder, pendingSidesCounted:boolean) {
+  builder.addFieldInt8(18, +pendingSidesCounted, +false);
 }
 
 static endSymbolCheckpoint(builder:flatbuffers.Builder):flatbuffers.Offset {
