@@ -23,6 +23,8 @@ const QUOTE = -1;
 const INITIAL_CAPACITY = 8;
 /** A drained queue this large gives its arrays back. */
 const SHRINK_CAPACITY = 256;
+/** The most a queue grows to at once from its entries' rate; past it, it doubles. */
+const JUMP_CAPACITY = 256;
 
 /** An array of `length` doubles (filled with a fraction, so its elements are doubles from the start). */
 function doubles(length: number): number[] {
@@ -57,11 +59,13 @@ export class SettleQueue {
 
   /**
    * `settled`: the classification after the last settled entry, which
-   * settling moves on; `changed`: told of every queued trade whose side changed.
+   * settling moves on; `changed`: told of every queued trade whose side
+   * changed; `holdMs`: about how long an entry waits to settle (the lateness).
    */
   constructor(
     readonly settled: SideClassifier,
     private readonly changed: SideChange,
+    private readonly holdMs = 0,
   ) {
     this.last.copy(settled);
   }
@@ -238,7 +242,24 @@ export class SettleQueue {
       this.tail = live;
       return;
     }
-    this.resize(this.ts.length * 2);
+    this.resize(this.grownCapacity(live));
+  }
+
+  /**
+   * Twice the capacity, or at once (up to JUMP_CAPACITY) what the entries'
+   * rate needs to hold `holdMs` of ticks twice over. A queue filling up after
+   * start then reallocates once or twice, not at every doubling: each array
+   * it lets go of had lived long enough to be promoted to the old generation,
+   * so every symbol's queue growing in the first seconds brought a major
+   * collection into the live tail of trades (docs/benchmarks.md, "The bar family").
+   */
+  private grownCapacity(live: number): number {
+    let capacity = this.ts.length * 2;
+    const span = (this.ts[this.tail - 1] as number) - (this.ts[this.head] as number);
+    if (live < 2 || !(span > 0) || span >= this.holdMs) return capacity;
+    const wanted = Math.min(JUMP_CAPACITY, (2 * live * this.holdMs) / span);
+    while (capacity < wanted) capacity *= 2;
+    return capacity;
   }
 
   private resize(capacity: number): void {

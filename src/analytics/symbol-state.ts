@@ -43,6 +43,8 @@ export class SymbolState {
   readonly indicators: SlidingIndicators;
   /** Event time of the last alert per anomaly type, for the cooldown. */
   readonly lastAlert = new Float64Array(5).fill(-Infinity);
+  /** How long a tick waits to settle, about: the queue sizes itself by it. */
+  private readonly latenessMs: number;
 
   constructor(
     readonly id: number,
@@ -58,11 +60,16 @@ export class SymbolState {
     this.bars = bars;
     this.activity = activity;
     this.indicators = new SlidingIndicators(config.indicatorWindowMs, config.indicatorSlideMs);
+    this.latenessMs = config.latenessMs;
   }
 
   /** The settle queue, made on first use; the sides it classifies count into the open time bars. */
   queue(): SettleQueue {
-    return (this.settling ??= new SettleQueue(this.side, (ts, volume, before, after) => this.countSide(ts, volume, before, after)));
+    return (this.settling ??= new SettleQueue(
+      this.side,
+      (ts, volume, before, after) => this.countSide(ts, volume, before, after),
+      this.latenessMs,
+    ));
   }
 
   /** A queued trade's side changed (or, with `before` 0, is counted for the first time): its open time bars count it. */
