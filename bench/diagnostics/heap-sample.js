@@ -6,6 +6,10 @@
 //
 //   TICKFLOW_BENCH_NODE_ARGS="--require ./bench/diagnostics/heap-sample.js" \
 //     TICKFLOW_DIAG_OUT=/tmp/heap.ndjson npm run bench -- live --rates 10000 --runs 1 --engines tickflow
+//
+// With TICKFLOW_DIAG_PROMOTED=1 it keeps only what outlived the young
+// generation (objects a scavenge collected are left out): what was promoted
+// to the old generation, live or collected later by a major GC.
 'use strict';
 const inspector = require('node:inspector');
 const { isMainThread } = require('node:worker_threads');
@@ -17,7 +21,7 @@ if (isMainThread) {
   session.post('HeapProfiler.startSampling', {
     samplingInterval: 4096,
     includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
+    includeObjectsCollectedByMinorGC: process.env.TICKFLOW_DIAG_PROMOTED !== '1',
   });
   let written = false;
   const write = () => {
