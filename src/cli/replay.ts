@@ -7,6 +7,7 @@
 
 import { analyticsConfig } from '../analytics/analytics-config';
 import type { Loaded } from '../config/load';
+import { ringKibFor } from '../config/options';
 import { ConfigError, InputError } from '../errors';
 import type { DecodedSink } from '../ingest/decoded-sink';
 import type { Rejection } from '../records/rejection';
@@ -109,7 +110,7 @@ export async function runReplay(loaded: Loaded, log: (line: string) => void): Pr
   const engine = await Engine.start({
     partitions: partitionsFor('replay', config.partitions),
     pin: config.pin,
-    ringBytes: config.ringKib * 1024,
+    ringBytes: ringKibFor('replay', config.ringKib) * 1024,
     analytics,
     results: 'caller',
     probes: false,

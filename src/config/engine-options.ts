@@ -12,6 +12,17 @@ const ENGINE = ['serve', 'replay'] as const;
 export const AUTO_PARTITIONS = -1;
 const AUTO_RULE = 'auto: serve runs inline below 4 cores and with cores - 2 workers from 4; replay uses cores - 1 workers (at least 1)';
 
+/** `--ring-kib auto`: each command picks (ringKibFor). */
+export const AUTO_RING = -1;
+const RING_RULE =
+  'auto: 8192 for replay, whose reading thread then runs further ahead of the workers (docs/benchmarks.md), and 1024 for serve';
+
+/** Ring capacity in KiB for `command`: the configured size, or the rule's for AUTO_RING. */
+export function ringKibFor(command: 'serve' | 'replay', configured: number): number {
+  if (configured !== AUTO_RING) return configured;
+  return command === 'replay' ? 8192 : 1024;
+}
+
 export function durationOption(spec: {
   flag: string;
   default: number;
@@ -190,12 +201,18 @@ export const engineOptions = {
       'How long a partition worker keeps polling its ring for the next tick before it parks, in microseconds: a faster ' +
       'hand-off for a core kept busy, worth it only when each worker has a core of its own (0: park at once).',
   }),
-  ringKib: integer({
+  ringKib: custom<number>({
     flag: 'ring-kib',
-    min: 4,
-    max: 1 << 20,
-    default: 1024,
+    default: AUTO_RING,
     commands: ENGINE,
-    description: 'Capacity of each ring buffer in KiB, rounded up to a power of two.',
+    kind: 'integer or auto',
+    expected: 'auto, or an integer from 4 to 1048576',
+    description: `Capacity of each ring buffer in KiB, rounded up to a power of two. ${RING_RULE}.`,
+    parse: (raw) => {
+      if (raw === 'auto') return AUTO_RING;
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+      return Number.isInteger(n) && n >= 4 && n <= 1 << 20 ? n : undefined;
+    },
+    show: (n) => (n === AUTO_RING ? 'auto' : String(n)),
   }),
 } as const;

@@ -9,7 +9,7 @@ import { fileOptions } from './file-options';
 import { text } from './option';
 import { serveOptions } from './serve-options';
 
-export { AUTO_PARTITIONS } from './engine-options';
+export { AUTO_PARTITIONS, AUTO_RING, ringKibFor } from './engine-options';
 
 export const options = {
   config: text({

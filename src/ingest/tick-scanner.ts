@@ -54,6 +54,19 @@ const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 /** The byte at i, or -1 at or past the end of the line. */
 const at = (b: Uint8Array, i: number, end: number): number => (i < end ? (b[i] as number) : -1);
 
+/**
+ * An event_type value: the three valid names without hashing them (every
+ * line has one), anything else interned as other strings are.
+ */
+function eventTypeName(b: Uint8Array, s: number, e: number): string {
+  const n = e - s;
+  const c = b[s];
+  if (n === 5 && c === 0x54 && b[s + 1] === 0x52 && b[s + 2] === 0x41 && b[s + 3] === 0x44 && b[s + 4] === 0x45) return 'TRADE';
+  if (n === 5 && c === 0x51 && b[s + 1] === 0x55 && b[s + 2] === 0x4f && b[s + 3] === 0x54 && b[s + 4] === 0x45) return 'QUOTE';
+  if (n === 3 && c === 0x42 && b[s + 1] === 0x42 && b[s + 2] === 0x4f) return 'BBO';
+  return intern(b, s, e);
+}
+
 /** Key ids: 0 unknown, then the ScannedTick fields. */
 function keyId(b: Uint8Array, s: number, e: number): number {
   const n = e - s;
@@ -239,7 +252,8 @@ export function scanTick(b: Uint8Array, start: number, end: number, out: Scanned
     if (c === QUOTE) {
       const valueEnd = stringEnd(b, i + 1, end);
       if (valueEnd === GAVE_UP) return false;
-      if (key !== 0) assign(out, key, intern(b, i + 1, valueEnd));
+      if (key === 2) assign(out, key, eventTypeName(b, i + 1, valueEnd));
+      else if (key !== 0) assign(out, key, intern(b, i + 1, valueEnd));
       i = valueEnd + 1;
     } else if (c === 0x2d || isDigit(c)) {
       i = scanNumber(b, i, end);

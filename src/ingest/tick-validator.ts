@@ -76,6 +76,18 @@ function count(fields: Fields, field: string): number | Rejection {
   return value;
 }
 
+/** Symbols already found valid: a feed repeats a few many thousand times a second. */
+const validSymbols = new Set<string>();
+/** Past this many, further symbols are checked every time (a flood of distinct names cannot grow the set). */
+const MAX_REMEMBERED_SYMBOLS = 100_000;
+
+function validSymbol(symbol: string): boolean {
+  if (validSymbols.has(symbol)) return true;
+  if (!SYMBOL_PATTERN.test(symbol)) return false;
+  if (validSymbols.size < MAX_REMEMBERED_SYMBOLS) validSymbols.add(symbol);
+  return true;
+}
+
 /** Fills `out` from `value`; returns null when valid or the Rejection. */
 export function validateTick(value: unknown, out: ValidTick): Rejection | null {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -86,7 +98,7 @@ export function validateTick(value: unknown, out: ValidTick): Rejection | null {
   const symbol = fields.symbol;
   if (absent(symbol)) return missing('symbol', '');
   if (typeof symbol !== 'string') return new Rejection('wrong_type', 'symbol', `symbol must be a string, got ${describe(symbol)}`);
-  if (!SYMBOL_PATTERN.test(symbol)) {
+  if (!validSymbol(symbol)) {
     return new Rejection('invalid_value', 'symbol', `symbol must be 1-32 characters of A-Z a-z 0-9 . _ : / -, got ${describe(symbol)}`);
   }
 

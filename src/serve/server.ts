@@ -9,6 +9,7 @@ import uWS from 'uWebSockets.js';
 import type { HttpRequest, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { analyticsConfig } from '../analytics/analytics-config';
 import { invalidOption } from '../config/invalid';
+import { ringKibFor } from '../config/options';
 import type { Config } from '../config/load';
 import type { ValidTick } from '../ingest/tick-validator';
 import { KafkaMirror } from '../kafka/kafka-mirror';
@@ -104,7 +105,7 @@ export class TickflowServer {
     const engine = await Engine.start({
       partitions: partitionsFor('serve', config.partitions),
       pin: config.pin,
-      ringBytes: config.ringKib * 1024,
+      ringBytes: ringKibFor('serve', config.ringKib) * 1024,
       analytics: analyticsConfig(config, true),
       idleSpinUs: config.idleSpinUs,
       results: 'event-loop',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { formatDuration, parseDuration } from '../../src/config/duration';
 import { loadConfig } from '../../src/config/load';
-import { AUTO_PARTITIONS, options } from '../../src/config/options';
+import { AUTO_PARTITIONS, AUTO_RING, options, ringKibFor } from '../../src/config/options';
 import { commandHelp } from '../../src/cli/help';
 import { partitionsFor } from '../../src/partition/placement';
 
@@ -47,6 +47,17 @@ describe('configuration', () => {
     assert.equal(loadConfig('serve', [], { TICKFLOW_PARTITIONS: 'auto' }).config.partitions, AUTO_PARTITIONS);
   });
 
+  it('picks the ring size for auto by command: larger for replay, whose reading thread runs ahead', () => {
+    assert.equal(loadConfig('replay', [], {}).config.ringKib, AUTO_RING);
+    assert.deepEqual(
+      (['replay', 'serve'] as const).map((command) => ringKibFor(command, AUTO_RING)),
+      [8192, 1024],
+    );
+    assert.equal(ringKibFor('replay', 64), 64, 'a size given is kept');
+    assert.equal(loadConfig('serve', ['--ring-kib', '64'], {}).config.ringKib, 64);
+    assert.equal(loadConfig('replay', [], { TICKFLOW_RING_KIB: 'auto' }).config.ringKib, AUTO_RING);
+  });
+
   it('takes flags over TICKFLOW_* variables over the config file', () => {
     const file = join(dir, 'tickflow.json');
     writeFileSync(file, JSON.stringify({ 'lateness-ms': 100, intervals: '1m', partitions: 3 }));
@@ -84,6 +95,12 @@ describe('configuration', () => {
       [],
       { TICKFLOW_PARTITIONS: '-1' },
       'invalid configuration: --partitions = "-1" (from TICKFLOW_PARTITIONS): expected auto, or an integer from 0 (inline) to 256',
+    ],
+    [
+      'a ring too small',
+      ['--ring-kib', '2'],
+      {},
+      'invalid configuration: --ring-kib = "2": expected auto, or an integer from 4 to 1048576',
     ],
     [
       'an interval list with a bad unit',
