@@ -78,6 +78,8 @@ describe('channel hub: seqs', () => {
 describe('channel hub: frames and snapshots', () => {
   it('publishes each frame as {"ch","seq","data"} text to the channel\'s topic and its wildcard topic', () => {
     const { app, hub: h } = hub();
+    h.listen('trades.A');
+    h.listen('trades.*');
     const record = trade('A', 101.5);
     publishRecord(h, h.channel('trades', '', 'A'), record);
     const expected = { text: frameOf('trades.A', 1, record), bytes: null, isBinary: false };
@@ -88,6 +90,7 @@ describe('channel hub: frames and snapshots', () => {
 
   it("publishes bars of an interval to that interval's wildcard, and a dotted symbol whole", () => {
     const { app, hub: h } = hub();
+    for (const topic of ['bars.1m.BRK.B', 'bars.1m.*', 'bars.5m.*']) h.listen(topic);
     const record = bar('BRK.B', '1m', T0);
     const channel = h.channel('bars', '1m', 'BRK.B');
     assert.equal(channel.name, 'bars.1m.BRK.B');
@@ -95,6 +98,25 @@ describe('channel hub: frames and snapshots', () => {
     assert.equal(app.on('bars.1m.BRK.B')[0]?.text, frameOf('bars.1m.BRK.B', 1, record));
     assert.equal(app.on('bars.1m.*')[0]?.text, frameOf('bars.1m.BRK.B', 1, record));
     assert.equal(app.on('bars.5m.*').length, 0);
+  });
+
+  it('publishes only to the topics someone listens on, and stops once the last one leaves', () => {
+    const { app, hub: h } = hub();
+    const a = h.channel('trades', '', 'A');
+    publishRecord(h, a, trade('A', 1));
+    assert.deepEqual([...app.published.keys()], [], 'nobody listens: no publish at all');
+    h.listen('trades.*');
+    h.listen('trades.*');
+    publishRecord(h, a, trade('A', 2));
+    assert.deepEqual([...app.published.keys()], ['trades.*'], 'not to the channel nobody joined');
+    h.unlisten('trades.*');
+    publishRecord(h, a, trade('A', 3));
+    assert.equal(app.on('trades.*').length, 2, 'one listener is left');
+    h.unlisten('trades.*');
+    publishRecord(h, a, trade('A', 4));
+    assert.equal(app.on('trades.*').length, 2, 'none is left');
+    assert.equal(a.seq, 4, 'every record still has its seq');
+    assert.equal(h.recent(a, 0).frames.length, 4, 'and is in the resume log');
   });
 
   it("keeps each channel's latest frame as its snapshot, none before the first", () => {
@@ -174,22 +196,23 @@ describe('channel hub: binary topics', () => {
     assert.equal(app.on('fb|trades.A').length + app.on('fb|trades.*').length, 0);
   });
 
-  it('publishes a FlatBuffers Message to both fb| topics when someone listens on either', () => {
+  it('publishes a FlatBuffers Message to the fb| topic someone listens on', () => {
     for (const topic of ['fb|trades.A', 'fb|trades.*']) {
       const { app, hub: h } = hub();
-      app.listeners.set(topic, 1);
+      h.listen(topic);
+      h.listen('trades.A');
       const a = h.channel('trades', '', 'A');
       publishRecord(h, a, trade('A', 1));
       publishRecord(h, a, trade('A', 42.5));
-      for (const fbTopic of ['fb|trades.A', 'fb|trades.*']) {
-        const sent = app.on(fbTopic);
-        assert.equal(sent.length, 2, `${fbTopic} with a listener on ${topic}`);
-        assert.ok(sent.every((p) => p.isBinary && p.bytes !== null));
-        const m = decodeMessage(sent[1]?.bytes as Uint8Array);
-        assert.deepEqual([m.channel, m.seq, m.type], ['trades.A', 2, PayloadType.TICK]);
-        const tick = Tick.getRootAsTick(new ByteBuffer(m.payload));
-        assert.deepEqual([tick.symbol(), tick.price(), Number(tick.volume())], ['A', 42.5, 10]);
-      }
+      const sent = app.on(topic);
+      assert.equal(sent.length, 2, `a listener on ${topic}`);
+      assert.ok(sent.every((p) => p.isBinary && p.bytes !== null));
+      const m = decodeMessage(sent[1]?.bytes as Uint8Array);
+      assert.deepEqual([m.channel, m.seq, m.type], ['trades.A', 2, PayloadType.TICK]);
+      const tick = Tick.getRootAsTick(new ByteBuffer(m.payload));
+      assert.deepEqual([tick.symbol(), tick.price(), Number(tick.volume())], ['A', 42.5, 10]);
+      const other = topic === 'fb|trades.A' ? 'fb|trades.*' : 'fb|trades.A';
+      assert.equal(app.on(other).length, 0, `nobody on ${other}`);
       assert.equal(app.on('trades.A').length, 2, 'JSON subscribers get theirs as well');
     }
   });

@@ -22,6 +22,19 @@ function setup(): { app: FakePublisher; hub: ChannelHub; remote: RemoteRecords; 
   const hub = new ChannelHub(app, 1000);
   const stored: StoredRecord[] = [];
   const remote = new RemoteRecords(hub, { write: (r) => stored.push(r) }, ['1s', '1m']);
+  // JSON subscribers on every topic these tests read.
+  for (const topic of [
+    'trades.AAPL',
+    'trades.*',
+    'quotes.AAPL',
+    'bars.1s.AAPL',
+    'bars.1s.*',
+    'bars.1m.AAPL',
+    'indicators.AAPL',
+    'alerts.AAPL',
+  ]) {
+    hub.listen(topic);
+  }
   return { app, hub, remote, stored };
 }
 
@@ -47,8 +60,8 @@ describe('remote records', () => {
   });
 
   it('gives binary subscribers a remote trade as a Tick payload', () => {
-    const { app, remote } = setup();
-    app.listeners.set('fb|trades.AAPL', 1);
+    const { app, hub, remote } = setup();
+    hub.listen('fb|trades.AAPL');
     remote.liveRecord('trades.AAPL', trade(3));
     const binary = app.on('fb|trades.AAPL')[0]?.bytes;
     assert.ok(binary !== null && binary !== undefined);

@@ -113,6 +113,28 @@ describe('subscribe', () => {
     publish(s, 'trades', 'A', trade('A', 1));
     assert.deepEqual(s.socket.frames, []);
   });
+
+  it('keeps a topic published while any session is on it: a close leaves it as an unsubscribe does', () => {
+    const first = setup();
+    const second = setup({ hub: { app: first.app, hub: first.hub } });
+    first.send({ op: 'subscribe', channels: ['trades.*'] });
+    second.send({ op: 'subscribe', channels: ['trades.*', 'trades.B'] });
+    first.session.close();
+    publish(first, 'trades', 'A', trade('A', 1));
+    assert.deepEqual(seqs(second.socket, 'trades.A'), [1], 'the other session still gets it');
+    assert.equal(first.app.on('trades.*').length, 1);
+    second.session.close();
+    publish(first, 'trades', 'A', trade('A', 2));
+    publish(first, 'trades', 'B', trade('B', 3));
+    assert.equal(first.app.on('trades.*').length, 1, 'nobody left on the wildcard');
+    assert.equal(first.app.on('trades.B').length, 0, 'nor on the channel');
+    first.session.close();
+    const late = setup({ hub: { app: first.app, hub: first.hub } });
+    late.send({ op: 'subscribe', channels: ['trades.A'] });
+    late.socket.clear();
+    publish(late, 'trades', 'A', trade('A', 4));
+    assert.deepEqual(seqs(late.socket, 'trades.A'), [3], 'a session after all the others left gets what it asked for');
+  });
 });
 
 describe('bad requests', () => {

@@ -15,7 +15,6 @@ import { ReplayLog, type Recovered } from './replay-log';
 /** The uWebSockets.js app, as the hub uses it. */
 export interface TopicPublisher {
   publish(topic: string, message: string | Uint8Array, isBinary: boolean): boolean;
-  numSubscribers(topic: string): number;
 }
 
 /** A session the hub delivers to directly (see subscriber-session.ts). */
@@ -111,6 +110,14 @@ export class ChannelHub {
   private readonly channels = new Map<string, ChannelState>();
   private readonly log: ReplayLog;
   private readonly managed = new Map<string, Set<ManagedSubscriber>>();
+  /**
+   * Sessions subscribed to each uWebSockets.js topic (a channel, a wildcard,
+   * and their binary forms). A publish asks this map, not uWebSockets.js,
+   * whether anyone listens: most channels have nobody on their own topic
+   * (forming bars often nobody at all), and each question or publish to an
+   * empty topic was a call into native code with the topic's name.
+   */
+  private readonly listeners = new Map<string, number>();
   private readonly fb = new FbFrames();
   /** Where each frame is assembled; reused, as are the record texts it wraps. */
   private readonly frame = new JsonBytes();
@@ -188,13 +195,18 @@ export class ChannelHub {
     channel.keepLast(bytes, frame.length);
     this.log.append(channel, seq, bytes, 0, frame.length);
     this.published++;
-    const p = this.publisher;
-    p.publish(channel.name, bytes, false);
-    p.publish(channel.wildcard, bytes, false);
-    if (p.numSubscribers(channel.fbName) + p.numSubscribers(channel.fbWildcard) > 0) {
-      const binary = this.fb.message(channel.name, seq, payloadType, payload.payload());
-      p.publish(channel.fbName, binary, true);
-      p.publish(channel.fbWildcard, binary, true);
+    const listeners = this.listeners;
+    if (listeners.size > 0) {
+      const p = this.publisher;
+      if (listeners.has(channel.name)) p.publish(channel.name, bytes, false);
+      if (listeners.has(channel.wildcard)) p.publish(channel.wildcard, bytes, false);
+      const own = listeners.has(channel.fbName);
+      const family = listeners.has(channel.fbWildcard);
+      if (own || family) {
+        const binary = this.fb.message(channel.name, seq, payloadType, payload.payload());
+        if (own) p.publish(channel.fbName, binary, true);
+        if (family) p.publish(channel.fbWildcard, binary, true);
+      }
     }
     if (this.managed.size > 0) this.offer(channel, frame, info);
     return seq;
@@ -208,6 +220,18 @@ export class ChannelHub {
     const text = frame.toString();
     own?.forEach((s) => s.offer(channel, text, info));
     family?.forEach((s) => s.offer(channel, text, info));
+  }
+
+  /** A session subscribed to a topic (topicOf); publish() sends there from now on. */
+  listen(topic: string): void {
+    this.listeners.set(topic, (this.listeners.get(topic) ?? 0) + 1);
+  }
+
+  /** A session left a topic, or closed while subscribed to it. */
+  unlisten(topic: string): void {
+    const left = (this.listeners.get(topic) ?? 0) - 1;
+    if (left > 0) this.listeners.set(topic, left);
+    else this.listeners.delete(topic);
   }
 
   manage(name: string, subscriber: ManagedSubscriber): void {

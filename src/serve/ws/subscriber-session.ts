@@ -258,13 +258,13 @@ export class SubscriberSession implements ManagedSubscriber {
     for (const [name, old] of this.delivery) {
       const now = next.get(name);
       if (now !== undefined && now.mode === old.mode) continue;
-      if (old.mode === 'topic') this.ws.unsubscribe(topicOf(name, this.binary));
+      if (old.mode === 'topic') this.leaveTopic(name);
       else this.hub.unmanage(name, this);
     }
     for (const [name, now] of next) {
       const old = this.delivery.get(name);
       if (old !== undefined && old.mode === now.mode) continue;
-      if (now.mode === 'topic') this.ws.subscribe(topicOf(name, this.binary));
+      if (now.mode === 'topic') this.joinTopic(name);
       else this.hub.manage(name, this);
     }
     this.delivery = next;
@@ -331,10 +331,27 @@ export class SubscriberSession implements ManagedSubscriber {
     this.ws.end(CloseCode.SLOW_CONSUMER, `slow consumer: over ${this.limits.maxBytes} bytes unsent`);
   }
 
+  private joinTopic(name: string): void {
+    const topic = topicOf(name, this.binary);
+    this.ws.subscribe(topic);
+    this.hub.listen(topic);
+  }
+
+  private leaveTopic(name: string): void {
+    const topic = topicOf(name, this.binary);
+    this.ws.unsubscribe(topic);
+    this.hub.unlisten(topic);
+  }
+
+  /** The socket closed: it has left its topics already (uWebSockets.js does that), and the hub forgets it. */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
     this.setTimer(0);
-    for (const [name, d] of this.delivery) if (d.mode === 'managed') this.hub.unmanage(name, this);
+    for (const [name, d] of this.delivery) {
+      if (d.mode === 'managed') this.hub.unmanage(name, this);
+      else this.hub.unlisten(topicOf(name, this.binary));
+    }
     this.delivery.clear();
     this.pending.clear();
   }
