@@ -2,9 +2,10 @@
 // serialised once, as JSON bytes assembled in a reused buffer (and once as
 // FlatBuffers when a binary subscriber listens), and published to
 // uWebSockets.js topics: the channel's own topic and its family's wildcard
-// topic (`bars.1m.*`), so one publish reaches every subscriber of either. Subscribers whose delivery is managed
-// here instead (throttled, or conflated while they lag) are offered the frame
-// and keep only what they need.
+// topic (`bars.1m.*`), so one publish reaches every subscriber of either,
+// and only to those a session listens on. Subscribers whose delivery is
+// managed here instead (throttled, or conflated while they lag) are offered
+// the frame and keep only what they need.
 
 import type { ChannelKind } from './channel-names';
 import { channelName } from './channel-names';
