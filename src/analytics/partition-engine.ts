@@ -209,6 +209,7 @@ export class PartitionEngine {
     state.seqs.forgetAfter(clock);
     state.settling?.dropAfter(clock);
     state.watermark = target;
+    state.nextClose = -Infinity;
     // So that neither the next tick nor idle closing (max timestamp -
     // lateness + idle time) puts the watermark straight back.
     state.maxTimestamp = target + this.config.latenessMs;
@@ -258,7 +259,9 @@ export class PartitionEngine {
     // Without activity bars, settled ticks wait in the queue until it needs
     // the room (their sides are already counted).
     if (state.activity.length > 0) settle(state, watermark, this.settled);
-    this.closeWindows(state, watermark);
+    // Without corrections nothing is kept behind the watermark, so a move
+    // that reaches no window's end has nothing to close (most ticks' moves).
+    if (watermark >= state.nextClose || this.config.allowedLatenessMs > 0) this.closeWindows(state, watermark);
     // Future ticks are at or after the horizon (watermark - allowed
     // lateness), so their trailing windows start at or after horizon - window.
     const horizon = watermark - this.config.allowedLatenessMs;
@@ -277,11 +280,14 @@ export class PartitionEngine {
   private closeWindows(state: SymbolState, watermark: number): void {
     const horizon = watermark - this.config.allowedLatenessMs;
     this.closing = state;
+    let next = Infinity;
     for (const bars of state.bars) {
       this.closingLabel = bars.label;
       bars.closeUpTo(watermark, this.emitBar, horizon);
+      next = Math.min(next, bars.firstEnd());
     }
     state.indicators.closeUpTo(watermark, this.emitIndicator, horizon);
+    state.nextClose = Math.min(next, state.indicators.nextEnd());
     this.closing = undefined;
   }
 
@@ -325,12 +331,15 @@ export class PartitionEngine {
   private onTrade(state: SymbolState, tick: TickFields, side: Side): void {
     const { timestamp: ts, price, volume } = tick;
     const forming = this.config.barUpdateMs >= 0;
+    let next = state.nextClose;
     for (const bars of state.bars) {
       const bar = bars.add(ts, price, volume);
       bar.addSide(side, volume);
+      if (bar.end < next) next = bar.end;
       if (forming) this.markForming(state, bars.label, bar);
     }
     state.indicators.add(ts, price);
+    state.nextClose = Math.min(next, state.indicators.nextEnd());
   }
 
   /**
@@ -343,6 +352,7 @@ export class PartitionEngine {
     const watermark = state.watermark;
     const forming = this.config.barUpdateMs >= 0;
     this.closing = state;
+    state.nextClose = -Infinity;
     for (const bars of state.bars) {
       if (Math.floor(ts / bars.intervalMs) * bars.intervalMs + bars.intervalMs > watermark) {
         const bar = bars.add(ts, price, volume);

@@ -125,6 +125,11 @@ export class SlidingIndicators {
     return true;
   }
 
+  /** The end of the next window closeUpTo would look at, or Infinity when no trade is pending. */
+  nextEnd(): number {
+    return Number.isNaN(this.nextStart) ? Infinity : this.nextStart + this.sizeMs;
+  }
+
   /**
    * Emits, in start order, every window with a trade and end <= watermark.
    * Keeps what a correction stamped at or after `horizon` may still need.

@@ -28,6 +28,12 @@ export class SymbolState {
    * allowed lateness, because a flush let go of the windows it would revise.
    */
   correctionFloor = -Infinity;
+  /**
+   * No open bar or indicator window of the symbol ends before this: while
+   * the watermark stays below it, moving the watermark closes nothing, and
+   * the engine does not look (without corrections). -Infinity: not known.
+   */
+  nextClose = -Infinity;
   /** Processing time (ms) of the last accepted tick, for idle closing. */
   lastArrival = 0;
   readonly seqs = new SeqMemory();

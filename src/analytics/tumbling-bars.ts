@@ -207,6 +207,12 @@ export class TumblingBars {
     for (const bar of this.closed) visit(bar);
   }
 
+  /** The end of the earliest open window (the next to close), or Infinity. */
+  firstEnd(): number {
+    const first = this.open[0];
+    return first === undefined ? Infinity : first.end;
+  }
+
   /** The end of the latest open window, or -Infinity. */
   lastEnd(): number {
     const last = this.open[this.open.length - 1];

@@ -36,6 +36,22 @@ describe('tumbling bars', () => {
     ]);
   });
 
+  it('closes each bar as the watermark passes its end, also when no indicator window ends sooner and after a quiet spell', () => {
+    // Indicator windows of 5 minutes end long after the 1s bars: only the bars' own ends say when to close.
+    const h = new EngineHarness({ intervals: [1000], latenessMs: 0, indicatorWindowMs: 300_000, indicatorSlideMs: 300_000 });
+    const finalStarts = (): number[] => h.barsOf('1s').map((b) => b.window_start - T0);
+    h.trade(T0 + 100, 10).quote(T0 + 999, 9, 11);
+    assert.deepEqual(finalStarts(), [], 'the watermark (999) is short of the end (1000)');
+    h.quote(T0 + 1000, 9, 11);
+    assert.deepEqual(finalStarts(), [0]);
+    h.quote(T0 + 9000, 9, 11)
+      .trade(T0 + 10_000, 10)
+      .trade(T0 + 10_500, 11);
+    assert.deepEqual(finalStarts(), [0], 'the bar of the trades after the quiet spell is open');
+    h.quote(T0 + 11_000, 9, 11);
+    assert.deepEqual(finalStarts(), [0, 10_000], 'and closes on the first move past its end');
+  });
+
   it('puts a trade stamped exactly at a window end into the next window', () => {
     const h = new EngineHarness({ intervals: [1000] });
     h.trade(T0 + 999, 10)
