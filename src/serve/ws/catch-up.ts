@@ -47,6 +47,23 @@ interface Start {
   swept?: number;
 }
 
+/**
+ * The `resume` field as points per channel: `{"epoch": "...", "seq": N}`, or
+ * a bare seq (no epoch: answered as not recovered); null when malformed.
+ */
+export function resumePoints(value: unknown): Map<string, ResumePoint> | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  const points = new Map<string, ResumePoint>();
+  for (const [channel, point] of Object.entries(value)) {
+    const seq = typeof point === 'number' ? point : (point as { seq?: unknown } | null)?.seq;
+    const epoch = typeof point === 'number' ? null : (point as { epoch?: unknown } | null)?.epoch;
+    if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0) return null;
+    if (epoch !== null && typeof epoch !== 'string') return null;
+    points.set(channel, { epoch, seq });
+  }
+  return points;
+}
+
 export class CatchUp {
   private readonly starts: Start[] = [];
   readonly resumed: Record<string, ResumeOutcome> = {};

@@ -12,7 +12,8 @@ import { RateLimiter } from '../access/rate-limiter';
 import type { ChannelHub } from '../hub/channel-hub';
 import type { IngestConnection, IngestEndpoint } from './ingest-endpoint';
 import { CloseCode, ErrorCode, errorFrame } from '../../records/protocol';
-import { SubscriberSession, type ChannelHistory, type SessionLimits } from './subscriber-session';
+import type { ChannelHistory } from './catch-up';
+import { SubscriberSession, type SessionLimits } from './subscriber-session';
 import { TransportDrops } from './transport-drops';
 
 /** Largest control message a subscriber may send on /ws. */

@@ -8,11 +8,9 @@ import type { ChannelHub, ChannelState, FrameInfo, ManagedSubscriber } from '../
 import { topicOf } from '../hub/channel-hub';
 import { parseChannel, wildcardOf } from '../hub/channel-names';
 import { CloseCode, ErrorCode, controlFrame, errorFrame, type SubscribedReply } from '../../records/protocol';
-import { CatchUp, HISTORY_LIMIT, type ChannelHistory, type ResumePoint } from './catch-up';
+import { CatchUp, HISTORY_LIMIT, resumePoints, type ChannelHistory } from './catch-up';
 import { RateLimiter } from '../access/rate-limiter';
 import { SubscriptionSet, type Delivery } from './subscription-set';
-
-export type { ChannelHistory };
 
 /** The uWebSockets.js WebSocket, as a session uses it. */
 export interface SessionSocket {
@@ -258,13 +256,13 @@ export class SubscriberSession implements ManagedSubscriber {
     for (const [name, old] of this.delivery) {
       const now = next.get(name);
       if (now !== undefined && now.mode === old.mode) continue;
-      if (old.mode === 'topic') this.leaveTopic(name);
+      if (old.mode === 'topic') this.setTopic(name, false);
       else this.hub.unmanage(name, this);
     }
     for (const [name, now] of next) {
       const old = this.delivery.get(name);
       if (old !== undefined && old.mode === now.mode) continue;
-      if (now.mode === 'topic') this.joinTopic(name);
+      if (now.mode === 'topic') this.setTopic(name, true);
       else this.hub.manage(name, this);
     }
     this.delivery = next;
@@ -331,16 +329,16 @@ export class SubscriberSession implements ManagedSubscriber {
     this.ws.end(CloseCode.SLOW_CONSUMER, `slow consumer: over ${this.limits.maxBytes} bytes unsent`);
   }
 
-  private joinTopic(name: string): void {
+  /** Joins or leaves a channel's topic: on the socket, and in the hub's count of listeners. */
+  private setTopic(name: string, join: boolean): void {
     const topic = topicOf(name, this.binary);
-    this.ws.subscribe(topic);
-    this.hub.listen(topic);
-  }
-
-  private leaveTopic(name: string): void {
-    const topic = topicOf(name, this.binary);
-    this.ws.unsubscribe(topic);
-    this.hub.unlisten(topic);
+    if (join) {
+      this.ws.subscribe(topic);
+      this.hub.listen(topic);
+    } else {
+      this.ws.unsubscribe(topic);
+      this.hub.unlisten(topic);
+    }
   }
 
   /** The socket closed: it has left its topics already (uWebSockets.js does that), and the hub forgets it. */
@@ -398,21 +396,4 @@ export class SubscriberSession implements ManagedSubscriber {
   private reply(text: string): void {
     if (!this.closed) this.ws.send(text, false);
   }
-}
-
-/**
- * The `resume` field as points per channel: `{"epoch": "...", "seq": N}`, or
- * a bare seq (no epoch: answered as not recovered); null when malformed.
- */
-function resumePoints(value: unknown): Map<string, ResumePoint> | null {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
-  const points = new Map<string, ResumePoint>();
-  for (const [channel, point] of Object.entries(value)) {
-    const seq = typeof point === 'number' ? point : (point as { seq?: unknown } | null)?.seq;
-    const epoch = typeof point === 'number' ? null : (point as { epoch?: unknown } | null)?.epoch;
-    if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0) return null;
-    if (epoch !== null && typeof epoch !== 'string') return null;
-    points.set(channel, { epoch, seq });
-  }
-  return points;
 }
