@@ -21,6 +21,14 @@
 // the collector's work) at 50,000 symbols. Growing the buffer moves nothing
 // and re-sums nothing: the rebuilds (and so the shifts, and every rounding)
 // follow `limit`, as they did before, and results stay the same to the bit.
+//
+// Checkpoints write what changed since the one before (`delta()`): entries
+// have absolute positions (entries evicted so far + index from `start`),
+// which no rebuild, growth or eviction moves. Between two checkpoints the
+// front loses entries and inserts land at or after some position; every
+// entry before the lowest such position is where it was, so the series is
+// the previous one less `evict` entries at the front, its next `keep`
+// entries, then the entries from there on.
 
 /** Entries before the first rebuild. */
 const INITIAL_LIMIT = 64;
@@ -28,6 +36,18 @@ const INITIAL_LIMIT = 64;
 const INITIAL_CAPACITY = 8;
 const COLUMNS = 7;
 const NONE = new Float64Array(1);
+
+/** How this series differs from what it held at the last checkpoint (mark()). */
+export interface SeriesDelta {
+  /** Entries the previous checkpoint held that left the front since. */
+  readonly evict: number;
+  /** Entries of the previous checkpoint kept after those, in place. */
+  readonly keep: number;
+  /** The entries after the kept ones (views: copy before the next insert). */
+  readonly timestamps: Float64Array;
+  readonly values: Float64Array;
+  readonly weights: Float64Array;
+}
 
 export class WindowStats {
   count = 0;
@@ -54,6 +74,13 @@ export class TrailingSeries {
   private end = 0;
   private shift = 0;
   private cursor = 0;
+  /** Entries that left the front since the series was made or loaded: the absolute position of `start`. */
+  private evicted = 0;
+  /** Absolute positions of the first and after the last entry at the last mark(). */
+  private markStart = 0;
+  private markEnd = 0;
+  /** The lowest absolute position an insert or a drop touched since the last mark(). */
+  private changedFrom = 0;
 
   get size(): number {
     return this.end - this.start;
@@ -68,7 +95,30 @@ export class TrailingSeries {
     };
   }
 
-  /** Replaces the contents with entries in timestamp order (from a checkpoint). */
+  /** What changed since the last mark(), for a checkpoint that builds on the one before. */
+  delta(): SeriesDelta {
+    let evict = this.evicted - this.markStart;
+    let keep = this.changedFrom - this.evicted;
+    // An entry inserted since the mark already left the front: the whole series, then.
+    if (keep < 0) evict = keep = 0;
+    const from = this.start + keep;
+    return {
+      evict,
+      keep,
+      timestamps: this.ts.subarray(from, this.end),
+      values: this.x.subarray(from, this.end),
+      weights: this.v.subarray(from, this.end),
+    };
+  }
+
+  /** The contents now are what the latest checkpoint holds: delta() counts from here. */
+  mark(): void {
+    this.markStart = this.evicted;
+    this.markEnd = this.evicted + this.end - this.start;
+    this.changedFrom = this.markEnd;
+  }
+
+  /** Replaces the contents with entries in timestamp order (from a checkpoint), which then count as marked. */
   load(timestamps: ArrayLike<number>, values: ArrayLike<number>, weights: ArrayLike<number>): void {
     const n = timestamps.length;
     let limit = INITIAL_LIMIT;
@@ -83,11 +133,15 @@ export class TrailingSeries {
     this.cursor = 0;
     this.shift = n > 0 ? (this.x[n - 1] as number) : 0;
     this.resum(0);
+    this.evicted = 0;
+    this.mark();
   }
 
   /** Drops entries with timestamp < `bound`; a series left empty (its symbol quiet for a window) gives its buffer back. */
   evictBefore(bound: number): void {
+    const start = this.start;
     while (this.start < this.end && (this.ts[this.start] as number) < bound) this.start++;
+    this.evicted += this.start - start;
     if (this.start === this.end) this.release();
     if (this.cursor < this.start) this.cursor = this.start;
   }
@@ -112,6 +166,7 @@ export class TrailingSeries {
     let keep = this.end;
     while (keep > this.start && (this.ts[keep - 1] as number) > bound) keep--;
     const dropped = this.end - keep;
+    this.changedFrom = Math.min(this.changedFrom, this.evicted + keep - this.start);
     this.end = keep;
     if (this.start === this.end) this.release();
     if (this.cursor > this.end) this.cursor = this.end;
@@ -134,6 +189,8 @@ export class TrailingSeries {
     this.x[i] = xValue;
     this.v[i] = vValue;
     this.end++;
+    const at = this.evicted + i - this.start;
+    if (at < this.changedFrom) this.changedFrom = at;
     this.resum(i);
     return i;
   }

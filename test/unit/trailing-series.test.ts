@@ -83,4 +83,57 @@ describe('trailing series', () => {
       assert.equal(out.variance, 0);
     }
   });
+
+  for (const seed of [4, 5, 6, 7]) {
+    it(`a delta on the series of the mark before gives the series now, through evictions, late inserts and drops (seed ${seed})`, () => {
+      const random = seededRandom(seed);
+      const series = new TrailingSeries();
+      // What the last checkpoint held, kept as a reader of the deltas would.
+      let saved: Entry[] = [];
+      const seen = { evicted: 0, replaced: 0, whole: 0 };
+      let t = 0;
+      for (let i = 0; i < 4000; i++) {
+        t += Math.floor(random() * 4);
+        const late = random() < 0.2 ? Math.floor(random() * 40) : 0;
+        series.insert(t - late, Math.floor(random() * 1e4) / 100, Math.floor(random() * 100));
+        const r = random();
+        if (r < 0.08) series.evictBefore(t - 20 - Math.floor(random() * 200));
+        else if (r < 0.085) series.dropAfter(t - Math.floor(random() * 30));
+        else if (r < 0.09) series.evictBefore(t + 1000);
+        if (random() < 0.03) {
+          const d = series.delta();
+          if (d.evict > 0) seen.evicted++;
+          if (d.evict + d.keep < saved.length) seen.replaced++;
+          if (d.evict === 0 && d.keep === 0 && saved.length > 0) seen.whole++;
+          assert.ok(d.evict + d.keep <= saved.length, `delta at ${i} keeps entries the mark did not hold`);
+          const added = Array.from(d.timestamps, (ts, k) => ({ t: ts, x: d.values[k] as number, v: d.weights[k] as number }));
+          saved = [...saved.slice(d.evict, d.evict + d.keep), ...added];
+          const now = series.entries();
+          assert.deepEqual(
+            saved,
+            Array.from(now.timestamps, (ts, k) => ({ t: ts, x: now.values[k] as number, v: now.weights[k] as number })),
+            `delta at insert ${i}`,
+          );
+          series.mark();
+        }
+      }
+      assert.ok(seen.evicted > 0 && seen.replaced > 0, `deltas must evict and replace: ${JSON.stringify(seen)}`);
+    });
+  }
+
+  it('a delta after a load counts from what was loaded', () => {
+    const series = new TrailingSeries();
+    series.load([1, 2, 3, 4], [10, 20, 30, 40], [1, 1, 1, 1]);
+    series.evictBefore(2);
+    series.insert(3, 35, 2);
+    series.insert(5, 50, 1);
+    const d = series.delta();
+    // [1,2,3,4] less one at the front, keeps 2 and 3, then the late 3 (after the 3 there) and 4 moved, and 5.
+    assert.deepEqual([d.evict, d.keep, [...d.timestamps], [...d.values]], [1, 2, [3, 4, 5], [35, 40, 50]]);
+    series.mark();
+    // A reset's drop with nothing inserted after it: the delta keeps only what is left.
+    assert.equal(series.dropAfter(3), 2);
+    const dropped = series.delta();
+    assert.deepEqual([dropped.evict, dropped.keep, dropped.timestamps.length], [0, 3, 0]);
+  });
 });
