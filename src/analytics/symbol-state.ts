@@ -36,6 +36,13 @@ export class SymbolState {
   nextClose = -Infinity;
   /** Processing time (ms) of the last accepted tick, for idle closing. */
   lastArrival = 0;
+  /**
+   * Incremental checkpoints (checkpoint-codec.ts): the id of the checkpoint
+   * that last wrote this symbol's trailing series whole (0: none yet), and
+   * how many have written them as deltas since.
+   */
+  checkpointBase = 0;
+  deltasSinceBase = 0;
   readonly seqs = new SeqMemory();
   readonly trades = new TrailingSeries();
   readonly quotes = new TrailingSeries();

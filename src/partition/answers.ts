@@ -14,10 +14,12 @@ import { decodeWatermarkResetDone } from './control-records';
 import { Msg } from './protocol';
 import type { PartitionCounts, ResultVisitor } from './result-drain';
 
-/** Each partition's part of a checkpoint, and the longest any partition was held making its part. */
+/** Each partition's part of a checkpoint, the longest any partition was held making its part, and the state's full size. */
 export interface CheckpointAnswer {
   readonly parts: Uint8Array[];
   heldMs: number;
+  /** Bytes a full checkpoint of the same state takes, every part's (a delta's own bytes are fewer). */
+  stateBytes: number;
 }
 
 interface PendingCheckpoint {
@@ -79,7 +81,7 @@ export class Answers {
   /** Resolves with each partition's part of checkpoint `id`. */
   checkpoint(id: number, partitions: Iterable<number>): Promise<CheckpointAnswer> {
     return new Promise((resolve) =>
-      this.checkpoints.set(id, { remaining: new Set(partitions), answer: { parts: [], heldMs: 0 }, resolve }),
+      this.checkpoints.set(id, { remaining: new Set(partitions), answer: { parts: [], heldMs: 0, stateBytes: 0 }, resolve }),
     );
   }
 
@@ -105,6 +107,7 @@ export class Answers {
     if (pending === undefined) return;
     pending.answer.parts[partition] = whole.data;
     pending.answer.heldMs = Math.max(pending.answer.heldMs, whole.heldUs / 1000);
+    pending.answer.stateBytes += whole.stateBytes;
     pending.remaining.delete(partition);
     if (pending.remaining.size > 0) return;
     this.checkpoints.delete(whole.id);

@@ -4,12 +4,23 @@
 // panes and revisions, alert cooldowns, the end of the latest final window,
 // the trades and quotes waiting to settle, trade-side state and activity bars. Ids are translated to names on the way out and
 // back on the way in, because a checkpoint may be restored by another process.
+//
+// Incremental checkpoints: the trailing series (five minutes of ticks, most
+// of the state) are written as what changed since the checkpoint before,
+// and whole once in every `rotation` checkpoints per symbol, symbols spread
+// over the rotation; the rest of a symbol's state is small and written
+// whole every time. So the last `rotation` checkpoints hold, for every
+// symbol, a whole series and the deltas after it: a restore applies them in
+// order, and a delta whose base is not the state restored so far (written
+// before the symbol's whole series in that run of checkpoints) is passed
+// over. No checkpoint copies the whole state, and none holds a partition
+// for longer than a rotation's share of it takes.
 
 import { Builder, ByteBuffer } from 'flatbuffers';
 import type { AnalyticsConfig } from '../analytics/analytics-config';
 import type { PartitionEngine } from '../analytics/partition-engine';
 import { SymbolState } from '../analytics/symbol-state';
-import type { TrailingSeries } from '../analytics/trailing-series';
+import type { SeriesDelta, TrailingSeries } from '../analytics/trailing-series';
 import type { BarFields, BarWindow } from '../analytics/tumbling-bars';
 import { ActivityBar } from '../fb/generated/tickflow/ring/activity-bar';
 import { BarSide } from '../fb/generated/tickflow/ring/bar-side';
@@ -28,10 +39,71 @@ function seriesOffset(b: Builder, series: Pick<TrailingSeries, 'entries'>): numb
     Series.createTimestampsVector(b, timestamps),
     Series.createValuesVector(b, values),
     Series.createWeightsVector(b, weights),
+    false,
+    0,
+    0,
   );
 }
 
-function symbolOffset(b: Builder, state: SymbolState, exchangeName: (id: number) => string): number {
+/** Bytes a trailing entry takes in a checkpoint: timestamp, value and weight. */
+const ENTRY_BYTES = 24;
+
+/** Entries held in series but left out of the checkpoint being encoded (a delta's kept ones), for its full size. */
+let unwrittenEntries = 0;
+/** Whether the checkpoint being encoded wrote some symbol's series as deltas. */
+let anyDelta = false;
+
+/** A trailing series whole, or as what changed since the last checkpoint; either way the next delta counts from here. */
+function trailingOffset(b: Builder, series: TrailingSeries, delta: boolean): number {
+  if (!delta) {
+    const offset = seriesOffset(b, series);
+    series.mark();
+    return offset;
+  }
+  const d: SeriesDelta = series.delta();
+  unwrittenEntries += series.size - d.timestamps.length;
+  const offset = Series.createSeries(
+    b,
+    Series.createTimestampsVector(b, d.timestamps),
+    Series.createValuesVector(b, d.values),
+    Series.createWeightsVector(b, d.weights),
+    true,
+    d.evict,
+    d.keep,
+  );
+  series.mark();
+  return offset;
+}
+
+/** A symbol's place in the rotation of whole series, the same in every process: spreads them over the checkpoints. */
+function rotationPhase(name: string, rotation: number): number {
+  let h = 0;
+  for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + name.charCodeAt(i)) >>> 0;
+  return h % rotation;
+}
+
+/**
+ * Whether this checkpoint writes the symbol's series as deltas (rotation > 0
+ * and a base to build on, not yet due for a whole one); updates the symbol's
+ * base id and count of deltas to what this checkpoint says.
+ */
+function takesDelta(state: SymbolState, rotation: number): boolean {
+  if (rotation > 0 && state.checkpointBase !== 0 && state.deltasSinceBase < rotation - 1) {
+    state.deltasSinceBase++;
+    return true;
+  }
+  // Ids only need to differ between the bases of one symbol: they count up,
+  // and a restore carries the count on.
+  const first = state.checkpointBase === 0;
+  state.checkpointBase++;
+  // The first whole series starts the symbol at its place in the rotation, so that later ones come spread out.
+  state.deltasSinceBase = first && rotation > 0 ? rotationPhase(state.name, rotation) : 0;
+  return false;
+}
+
+function symbolOffset(b: Builder, state: SymbolState, exchangeName: (id: number) => string, rotation: number): number {
+  const delta = takesDelta(state, rotation);
+  if (delta) anyDelta = true;
   const name = b.createString(state.name);
   const seqs = state.seqs
     .exchangesWithEntries()
@@ -43,8 +115,8 @@ function symbolOffset(b: Builder, state: SymbolState, exchangeName: (id: number)
         ExchangeSeqs.createTimestampsVector(b, e.timestamps),
       ),
     );
-  const trades = seriesOffset(b, state.trades);
-  const quotes = seriesOffset(b, state.quotes);
+  const trades = trailingOffset(b, state.trades, delta);
+  const quotes = trailingOffset(b, state.quotes, delta);
   const bars = state.bars.map((interval) => {
     const open: BarWindow[] = [];
     const closed: BarWindow[] = [];
@@ -105,6 +177,8 @@ function symbolOffset(b: Builder, state: SymbolState, exchangeName: (id: number)
   if (!Number.isNaN(state.side.lastPrice)) SymbolCheckpoint.addLastPrice(b, state.side.lastPrice);
   SymbolCheckpoint.addLastSide(b, state.side.lastSide);
   SymbolCheckpoint.addPendingSidesCounted(b, true);
+  SymbolCheckpoint.addBaseId(b, state.checkpointBase);
+  SymbolCheckpoint.addDeltasSinceBase(b, state.deltasSinceBase);
   SymbolCheckpoint.addActivity(b, activityVector);
   SymbolCheckpoint.addIndicatorRevisions(b, revisionVector);
   if (state.correctionFloor !== -Infinity) SymbolCheckpoint.addCorrectionFloor(b, state.correctionFloor);
@@ -153,13 +227,33 @@ function barFields(w: OpenBar, side: BarSide | null): BarFields {
   };
 }
 
-/** A PartitionCheckpoint of the given symbols. */
-export function encodeCheckpoint(states: readonly SymbolState[], exchangeName: (id: number) => string): Uint8Array {
+/**
+ * A PartitionCheckpoint of the given symbols: everything whole when
+ * `rotation` is 0, incremental otherwise (above).
+ */
+export function encodeCheckpoint(states: readonly SymbolState[], exchangeName: (id: number) => string, rotation = 0): Uint8Array {
+  return encodeCheckpointSized(states, exchangeName, rotation).data;
+}
+
+/** encodeCheckpoint(), with the bytes a checkpoint of the same state written whole takes (the state's size, for /metrics). */
+export function encodeCheckpointSized(
+  states: readonly SymbolState[],
+  exchangeName: (id: number) => string,
+  rotation: number,
+): { data: Uint8Array; stateBytes: number } {
   const b = new Builder(1 << 16);
   b.forceDefaults(true);
-  const symbols = states.map((state) => symbolOffset(b, state, exchangeName));
-  b.finish(PartitionCheckpoint.createPartitionCheckpoint(b, PartitionCheckpoint.createSymbolsVector(b, symbols)));
-  return b.asUint8Array().slice();
+  unwrittenEntries = 0;
+  anyDelta = false;
+  const symbols = states.map((state) => symbolOffset(b, state, exchangeName, rotation));
+  b.finish(PartitionCheckpoint.createPartitionCheckpoint(b, PartitionCheckpoint.createSymbolsVector(b, symbols), anyDelta));
+  const data = b.asUint8Array().slice();
+  return { data, stateBytes: data.length + unwrittenEntries * ENTRY_BYTES };
+}
+
+/** True when some symbol's series in the checkpoint are deltas on the checkpoints before it. */
+export function isDeltaCheckpoint(bytes: Uint8Array): boolean {
+  return PartitionCheckpoint.getRootAsPartitionCheckpoint(new ByteBuffer(bytes)).delta();
 }
 
 /** A checkpoint that puts these symbols back to the state of a symbol never seen. */
@@ -185,6 +279,24 @@ export function checkpointExchanges(bytes: Uint8Array): string[] {
     for (let j = 0; j < (s?.seqsLength() ?? 0); j++) names.add(s?.seqs(j)?.exchange() ?? '');
   }
   return [...names];
+}
+
+type Columns = { timestamps: Float64Array; values: Float64Array; weights: Float64Array };
+
+/** Loads the previous checkpoint's series less `evict` at the front, its next `keep` entries, then `rest`. */
+function loadDelta(target: TrailingSeries, prior: Columns | undefined, evict: number, keep: number, name: string, rest: Columns): void {
+  const had = prior?.timestamps.length ?? 0;
+  if (evict + keep > had) {
+    const which = `entries ${evict}..${evict + keep} of a series of ${had}`;
+    throw new Error(`delta checkpoint of ${name} keeps ${which}: it does not follow the state restored before it`);
+  }
+  const join = (old: Float64Array | undefined, added: Float64Array): Float64Array => {
+    const out = new Float64Array(keep + added.length);
+    if (old !== undefined) out.set(old.subarray(evict, evict + keep));
+    out.set(added, keep);
+    return out;
+  };
+  target.load(join(prior?.timestamps, rest.timestamps), join(prior?.values, rest.values), join(prior?.weights, rest.weights));
 }
 
 function array(length: number, at: (i: number) => number | null): Float64Array {
@@ -213,7 +325,14 @@ export function restoreCheckpoint(
     const name = view?.symbol() ?? '';
     const id = symbolId(name);
     if (view === null || id === undefined) continue;
+    const before = engine.symbol(id);
+    const delta = view.trades()?.delta() === true || view.quotes()?.delta() === true;
+    // A delta on a base this restore has not reached yet: the symbol's whole series come later in the checkpoints.
+    if (delta && view.baseId() !== before?.checkpointBase) continue;
+    const previous = [before?.trades.entries(), before?.quotes.entries()] as const;
     const state = engine.resetSymbol(id, name);
+    state.checkpointBase = view.baseId();
+    state.deltasSinceBase = view.deltasSinceBase();
     state.maxTimestamp = view.maxTimestamp();
     state.watermark = view.watermark();
     state.finalHorizon = view.finalHorizon();
@@ -226,16 +345,16 @@ export function restoreCheckpoint(
       const exchange = exchangeId(e.exchange() ?? '');
       for (let k = 0; k < e.seqsLength(); k++) state.seqs.remember(exchange, e.seqs(k) ?? 0, e.timestamps(k) ?? 0);
     }
-    for (const [series, target] of [
-      [view.trades(), state.trades],
-      [view.quotes(), state.quotes],
+    for (const [series, target, prior] of [
+      [view.trades(), state.trades, previous[0]],
+      [view.quotes(), state.quotes, previous[1]],
     ] as const) {
       if (series === null) continue;
-      target.load(
-        array(series.timestampsLength(), (k) => series.timestamps(k)),
-        array(series.valuesLength(), (k) => series.values(k)),
-        array(series.weightsLength(), (k) => series.weights(k)),
-      );
+      const timestamps = array(series.timestampsLength(), (k) => series.timestamps(k));
+      const values = array(series.valuesLength(), (k) => series.values(k));
+      const weights = array(series.weightsLength(), (k) => series.weights(k));
+      if (!series.delta()) target.load(timestamps, values, weights);
+      else loadDelta(target, prior, series.evict(), series.keep(), name, { timestamps, values, weights });
     }
     for (let j = 0; j < view.barsLength(); j++) {
       const interval = view.bars(j);

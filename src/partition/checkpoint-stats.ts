@@ -1,7 +1,8 @@
 // What checkpoints and restores cost, for /metrics: the bytes of each
-// checkpoint, how long it took to answer, the longest any partition was held
-// making its part (the engine's pause for that checkpoint), the state it
-// held in all and per symbol, and how long restores took. Cumulative
+// checkpoint (a delta holds only what changed since the one before), how
+// long it took to answer, the longest any partition was held making its part
+// (the engine's pause for that checkpoint), the state it held in all and per
+// symbol (what a full checkpoint of it takes), and how long restores took. Cumulative
 // histograms with fixed bounds, as Prometheus reads them.
 
 export class Buckets {
@@ -30,16 +31,19 @@ export class CheckpointStats {
   readonly seconds = new Buckets([0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60]);
   readonly heldSeconds = new Buckets([0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5]);
   readonly restoreSeconds = new Buckets([0.001, 0.01, 0.1, 0.5, 1, 5, 10, 30, 60]);
-  /** The latest checkpoint: its bytes and the symbols in it. */
+  /** The state at the latest checkpoint: the bytes a full checkpoint of it takes, and its symbols. */
   lastBytes = 0;
   lastSymbols = 0;
+  /** Checkpoints written as deltas on the one before. */
+  deltas = 0;
 
-  checkpointed(bytes: number, symbols: number, seconds: number, heldSeconds: number): void {
-    this.bytes.observe(bytes);
-    this.seconds.observe(seconds);
-    this.heldSeconds.observe(heldSeconds);
-    this.lastBytes = bytes;
-    this.lastSymbols = symbols;
+  checkpointed(c: { bytes: number; stateBytes: number; symbols: number; seconds: number; heldSeconds: number; delta: boolean }): void {
+    this.bytes.observe(c.bytes);
+    this.seconds.observe(c.seconds);
+    this.heldSeconds.observe(c.heldSeconds);
+    this.lastBytes = c.stateBytes;
+    this.lastSymbols = c.symbols;
+    if (c.delta) this.deltas++;
   }
 
   restored(seconds: number): void {

@@ -13,7 +13,8 @@ const CHUNK_OVERHEAD = 64;
 /**
  * Writes `data` as Chunk records of `type`, waiting for room as needed
  * (blocking). `heldSince` (performance.now() when the partition stopped to
- * make `data`) puts on the last chunk how long the partition was held.
+ * make `data`) puts on the last chunk how long the partition was held, and
+ * `stateBytes` what a full checkpoint of that state takes.
  */
 export function writeChunks(
   ring: RingProducer,
@@ -22,6 +23,7 @@ export function writeChunks(
   data: Uint8Array,
   waitForSpace: () => void,
   heldSince = NaN,
+  stateBytes = data.length,
 ): void {
   const size = Math.max(1, ring.maxPayload - CHUNK_OVERHEAD);
   const b = new Builder(Math.min(data.length, size) + CHUNK_OVERHEAD);
@@ -32,7 +34,7 @@ export function writeChunks(
     const last = at >= data.length;
     const heldUs = last && Number.isFinite(heldSince) ? Math.min(0xffffffff, Math.round((performance.now() - heldSince) * 1000)) : 0;
     b.clear();
-    b.finish(Chunk.createChunk(b, id, last, Chunk.createDataVector(b, piece), heldUs));
+    b.finish(Chunk.createChunk(b, id, last, Chunk.createDataVector(b, piece), heldUs, last ? stateBytes : 0));
     const payload = b.asUint8Array();
     while (!ring.write(type, payload)) waitForSpace();
   } while (at < data.length);
@@ -44,7 +46,7 @@ export class ChunkAssembler {
   private readonly view = new Chunk();
 
   /** Adds a chunk; returns the whole data (and how long its maker was held) when it was the last, else null. */
-  add(bytes: Uint8Array, offset: number): { id: number; data: Uint8Array; heldUs: number } | null {
+  add(bytes: Uint8Array, offset: number): { id: number; data: Uint8Array; heldUs: number; stateBytes: number } | null {
     const bb = new ByteBuffer(bytes);
     bb.setPosition(offset);
     const chunk = Chunk.getRootAsChunk(bb, this.view);
@@ -56,11 +58,17 @@ export class ChunkAssembler {
       return null;
     }
     this.parts.delete(id);
-    return { id, data: list.length === 1 ? (list[0] as Uint8Array) : Buffer.concat(list), heldUs: chunk.heldUs() };
+    return {
+      id,
+      data: list.length === 1 ? (list[0] as Uint8Array) : Buffer.concat(list),
+      heldUs: chunk.heldUs(),
+      stateBytes: chunk.stateBytes(),
+    };
   }
 }
 
-export function encodeCheckpointRequest(id: number, symbols: readonly string[] | null): Uint8Array {
+/** `rotation` 0: everything whole; otherwise incremental, each symbol's series whole once in `rotation` checkpoints. */
+export function encodeCheckpointRequest(id: number, symbols: readonly string[] | null, rotation = 0): Uint8Array {
   const b = new Builder(256);
   b.forceDefaults(true);
   const names = CheckpointRequest.createSymbolsVector(
@@ -71,14 +79,16 @@ export function encodeCheckpointRequest(id: number, symbols: readonly string[] |
   CheckpointRequest.addId(b, id);
   CheckpointRequest.addAll(b, symbols === null);
   CheckpointRequest.addSymbols(b, names);
+  CheckpointRequest.addDelta(b, rotation > 0);
+  CheckpointRequest.addRotation(b, rotation);
   b.finish(CheckpointRequest.endCheckpointRequest(b));
   return b.asUint8Array().slice();
 }
 
-export function decodeCheckpointRequest(bytes: Uint8Array, offset: number): { id: number; symbols: string[] | null } {
+export function decodeCheckpointRequest(bytes: Uint8Array, offset: number): { id: number; symbols: string[] | null; rotation: number } {
   const bb = new ByteBuffer(bytes);
   bb.setPosition(offset);
   const request = CheckpointRequest.getRootAsCheckpointRequest(bb);
   const symbols = request.all() ? null : Array.from({ length: request.symbolsLength() }, (_, i) => request.symbols(i) ?? '');
-  return { id: request.id(), symbols };
+  return { id: request.id(), symbols, rotation: request.delta() ? request.rotation() : 0 };
 }

@@ -6,7 +6,7 @@
 import type { AnalyticsConfig } from '../analytics/analytics-config';
 import type { WatermarkResetResult } from '../analytics/partition-engine';
 import type { Answers } from './answers';
-import { checkpointExchanges, checkpointSymbols, freshCheckpoint } from './checkpoint-codec';
+import { checkpointExchanges, checkpointSymbols, freshCheckpoint, isDeltaCheckpoint } from './checkpoint-codec';
 import { CheckpointStats } from './checkpoint-stats';
 import { encodeCheckpointRequest, writeChunks } from './chunks';
 import { encodeFlush, encodeWatermarkReset } from './control-records';
@@ -93,21 +93,30 @@ export class EngineRequests {
   /**
    * Snapshots the named symbols (null: all) in every partition, after every
    * tick dispatched so far and with the results of those ticks already handed
-   * on. Resolves with one PartitionCheckpoint per partition.
+   * on. Resolves with one PartitionCheckpoint per partition. With a
+   * `rotation`, incremental (checkpoint-codec.ts): restored only after the
+   * `rotation - 1` checkpoints before it, in order.
    */
-  checkpoint(symbols: readonly string[] | null): Promise<Uint8Array[]> {
+  checkpoint(symbols: readonly string[] | null, rotation = 0): Promise<Uint8Array[]> {
     const began = performance.now();
     const id = this.deps.answers.newId();
     const done = this.deps.answers.checkpoint(
       id,
       this.deps.host.inputs.map((_, p) => p),
     );
-    this.deps.dispatcher.broadcast(Msg.CHECKPOINT, this.deps.waitForRoom, encodeCheckpointRequest(id, symbols));
+    this.deps.dispatcher.broadcast(Msg.CHECKPOINT, this.deps.waitForRoom, encodeCheckpointRequest(id, symbols, rotation));
     this.deps.publish();
-    return done.then(({ parts, heldMs }) => {
+    return done.then(({ parts, heldMs, stateBytes }) => {
       const bytes = parts.reduce((sum, part) => sum + part.length, 0);
       const held = parts.reduce((sum, part) => sum + checkpointSymbols(part).length, 0);
-      this.checkpointStats.checkpointed(bytes, held, (performance.now() - began) / 1000, heldMs / 1000);
+      this.checkpointStats.checkpointed({
+        bytes,
+        stateBytes,
+        symbols: held,
+        seconds: (performance.now() - began) / 1000,
+        heldSeconds: heldMs / 1000,
+        delta: parts.some(isDeltaCheckpoint),
+      });
       return parts;
     });
   }

@@ -14,7 +14,7 @@ import { monotonicMs } from '../clock';
 import { PartitionReport } from '../fb/generated/tickflow/ring/partition-report';
 import type { RingConsumer } from '../ring/ring-consumer';
 import type { RingProducer } from '../ring/ring-producer';
-import { encodeCheckpoint, restoreCheckpoint } from './checkpoint-codec';
+import { encodeCheckpointSized, restoreCheckpoint } from './checkpoint-codec';
 import { ChunkAssembler, decodeCheckpointRequest, encodeCheckpointRequest, writeChunks } from './chunks';
 import { decodeFlush, decodeWatermarkReset, encodeWatermarkResetDone } from './control-records';
 import { Msg } from './protocol';
@@ -133,9 +133,9 @@ export class PartitionCore {
         const request = decodeCheckpointRequest(input.bytes, offset);
         const wanted = request.symbols === null ? null : new Set(request.symbols);
         const states = engine.allSymbols().filter((state) => wanted === null || wanted.has(state.name));
-        const data = encodeCheckpoint(states, (id) => this.exchanges[id] ?? '');
+        const { data, stateBytes } = encodeCheckpointSized(states, (id) => this.exchanges[id] ?? '', request.rotation);
         const wait = (): void => this.waitForOutput(this.output, this.output.maxPayload);
-        writeChunks(this.output, Msg.CHECKPOINT_CHUNK, request.id, data, wait, heldSince);
+        writeChunks(this.output, Msg.CHECKPOINT_CHUNK, request.id, data, wait, heldSince, stateBytes);
         break;
       }
       case Msg.RESTORE_CHUNK: {

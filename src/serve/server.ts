@@ -320,6 +320,7 @@ function chosenSource(config: Config, context: SourceContext, store: Store): Tic
       config.speed,
       { load: (name) => store.loadCheckpoint(name), write: (record) => store.write(record) },
       config.checkpointMs,
+      config.alertWindow + config.latenessMs + config.allowedLatenessMs,
     );
   }
   return null;

@@ -8,6 +8,8 @@
 // after every tick read so far, with the byte offset and line count that
 // follow them. After a crash the next start restores that state and reads on
 // from that offset, so no tick is applied twice and none is skipped.
+// Checkpoints are incremental (checkpoint-chain.ts): the store keeps the last
+// few, and a restore applies them in order.
 
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -18,6 +20,7 @@ import type { Rejection } from '../records/rejection';
 import { ValidTick, tickRecord } from '../ingest/tick-validator';
 import type { StoredRecord } from '../store/store-protocol';
 import { joinCheckpoint, splitCheckpoint } from './checkpoint-blob';
+import { checkpointRotation } from './checkpoint-chain';
 import type { SourceContext, TickSource } from './tick-source';
 
 const CHUNK_BYTES = 256 * 1024;
@@ -33,7 +36,8 @@ interface FilePosition {
 }
 
 export interface FileCheckpoints {
-  load(source: string): Promise<{ position: string; state: Uint8Array } | null>;
+  /** The checkpoints kept, oldest first, and the latest position. */
+  load(source: string): Promise<{ position: string; states: readonly Uint8Array[] } | null>;
   write(record: StoredRecord): void;
 }
 
@@ -46,6 +50,8 @@ export class FileSource implements TickSource {
   private queue: ValidTick[] = [];
   private lines: number[] = [];
   private readonly source: string;
+  /** Checkpoints in a rotation of whole series: each restores after the ones before it, up to this many. */
+  private readonly rotation: number;
 
   constructor(
     private readonly context: SourceContext,
@@ -53,9 +59,12 @@ export class FileSource implements TickSource {
     private readonly speed: number,
     private readonly checkpoints: FileCheckpoints | null = null,
     private readonly checkpointMs = 0,
+    /** Event time the trailing series span (alert window and lateness), for the rotation of incremental checkpoints. */
+    seriesSpanMs = 0,
   ) {
     this.description = `file ${path} at ${speed === Infinity ? 'max' : `${speed}x`} speed`;
     this.source = `file:${resolve(path)}`;
+    this.rotation = checkpointRotation(seriesSpanMs, checkpointMs);
   }
 
   start(): void {
@@ -151,21 +160,28 @@ export class FileSource implements TickSource {
       });
       return start;
     }
-    await this.context.pipeline.requests.restore(splitCheckpoint(saved.state));
+    // One restore: every partition applies the checkpoints' parts in this order.
+    await this.context.pipeline.requests.restore(saved.states.flatMap((state) => splitCheckpoint(state)));
     if (format === 'csv' && position.offset > 0) {
       const header = first.subarray(0, firstBytes);
       const end = header.indexOf(0x0a);
       decoder.push(header.subarray(0, end === -1 ? header.length : end + 1));
     }
     decoder.resumeAt(position.records);
-    this.context.log('restored from checkpoint', { path: this.path, offset: position.offset, records: position.records });
+    this.context.log('restored from checkpoint', {
+      path: this.path,
+      offset: position.offset,
+      records: position.records,
+      checkpoints: saved.states.length,
+    });
     return position;
   }
 
   private async checkpoint(position: FilePosition): Promise<void> {
     if (this.checkpoints === null) return;
-    const parts = await this.context.pipeline.requests.checkpoint(null);
-    this.checkpoints.write({ kind: 'checkpoint', source: this.source, position: JSON.stringify(position), state: joinCheckpoint(parts) });
+    const parts = await this.context.pipeline.requests.checkpoint(null, this.rotation);
+    const state = joinCheckpoint(parts);
+    this.checkpoints.write({ kind: 'checkpoint', source: this.source, position: JSON.stringify(position), state, keep: this.rotation });
   }
 
   /** Sends the queued ticks, each no earlier than its event time allows at this speed. */

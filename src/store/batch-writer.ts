@@ -41,6 +41,10 @@ export class BatchWriter {
   private readonly seqMark: Statement<[string, number]>;
   private readonly outboxRow: Statement<[string, string, string, string, number]>;
   private readonly checkpoint: Statement<[string, string, Buffer, number]>;
+  private readonly chainLink: Statement<[string, string, Buffer, number, string]>;
+  private readonly chainTrim: Statement<[string, string, number]>;
+  private readonly clearChain: Statement<[string]>;
+  private readonly clearCheckpoint: Statement<[string]>;
   private readonly whole: (records: readonly StoredRecord[]) => void;
   private readonly oneByOne: (records: readonly StoredRecord[]) => { failed: number; error: string | null };
   private readonly single: (record: StoredRecord, marks: SeqMarks) => void;
@@ -77,6 +81,13 @@ export class BatchWriter {
     this.checkpoint = db.prepare<[string, string, Buffer, number]>(`
       INSERT INTO checkpoints (source, position, state, created_at) VALUES (?, ?, ?, ?)
       ON CONFLICT (source) DO UPDATE SET position = excluded.position, state = excluded.state, created_at = excluded.created_at`);
+    this.chainLink = db.prepare<[string, string, Buffer, number, string]>(`
+      INSERT INTO checkpoint_chain (source, n, position, state, created_at)
+      SELECT ?, coalesce(max(n), 0) + 1, ?, ?, ? FROM checkpoint_chain WHERE source = ?`);
+    this.chainTrim = db.prepare<[string, string, number]>(`
+      DELETE FROM checkpoint_chain WHERE source = ? AND n <= (SELECT max(n) FROM checkpoint_chain WHERE source = ?) - ?`);
+    this.clearChain = db.prepare<[string]>('DELETE FROM checkpoint_chain WHERE source = ?');
+    this.clearCheckpoint = db.prepare<[string]>('DELETE FROM checkpoints WHERE source = ?');
     this.deadLetter = db.prepare<Bind>(`
       INSERT INTO dead_letters (received_at, reason, field, message, line, raw, tick, truncated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     this.seqMark = db.prepare<[string, number]>(`
@@ -203,7 +214,14 @@ export class BatchWriter {
         return;
       }
       case 'checkpoint':
-        this.checkpoint.run(stored.source, stored.position, Buffer.from(stored.state), Date.now());
+        if (stored.keep === undefined) {
+          this.checkpoint.run(stored.source, stored.position, Buffer.from(stored.state), Date.now());
+          this.clearChain.run(stored.source);
+        } else {
+          this.chainLink.run(stored.source, stored.position, Buffer.from(stored.state), Date.now(), stored.source);
+          this.chainTrim.run(stored.source, stored.source, stored.keep);
+          this.clearCheckpoint.run(stored.source);
+        }
         return;
     }
     const mark = marks.get(stored.channel);

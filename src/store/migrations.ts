@@ -231,6 +231,25 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       ALTER TABLE indicators ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 7,
+    description: 'incremental checkpoints: the last checkpoints of a source, in order',
+    // An incremental checkpoint restores only after the ones before it in its
+    // rotation (docs/durability.md, "Incremental checkpoints"), so a source
+    // keeps its last few, numbered by n; writing one deletes those past the
+    // rotation, and the source's single row in checkpoints, which older
+    // versions wrote and a restore still reads when no chain exists.
+    sql: `
+      CREATE TABLE checkpoint_chain (
+        source     TEXT    NOT NULL,
+        n          INTEGER NOT NULL,
+        position   TEXT    NOT NULL,
+        state      BLOB    NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (source, n)
+      ) WITHOUT ROWID;
+    `,
+  },
 ]);
 
 /** The schema version this build writes and reads. */

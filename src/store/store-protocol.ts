@@ -30,7 +30,14 @@ export type StoredRecord =
    * every result written before it (the queue is FIFO), so a restore from it
    * regenerates nothing that was lost and only what was already stored.
    */
-  | { readonly kind: 'checkpoint'; readonly source: string; readonly position: string; readonly state: Uint8Array };
+  | {
+      readonly kind: 'checkpoint';
+      readonly source: string;
+      readonly position: string;
+      readonly state: Uint8Array;
+      /** Incremental: keep this and the checkpoints before it up to this many in all. Absent: the one checkpoint of the source. */
+      readonly keep?: number;
+    };
 
 /** The writer thread's workerData. */
 export interface WriterInit {
@@ -147,8 +154,11 @@ export interface ReadResults {
 }
 
 export interface StoredCheckpoint {
+  /** Where the source reads on: the latest checkpoint's position. */
   readonly position: string;
-  readonly state: Uint8Array;
+  /** The checkpoints kept, oldest first: restored in this order. */
+  readonly states: readonly Uint8Array[];
+  /** When the latest was written. */
   readonly createdAt: number;
 }
 

@@ -38,6 +38,7 @@ export class StoreQueries {
   private readonly seqs: Statement<[], { channel: string; seq: number }>;
   private readonly swept: Statement<[string], { swept: number }>;
   private readonly checkpoint: Statement<[string], { position: string; state: Buffer; created_at: number }>;
+  private readonly checkpointChain: Statement<[string], { position: string; state: Buffer; created_at: number }>;
 
   constructor(db: Database) {
     this.bars = db.prepare(`SELECT ${BAR_COLUMNS} FROM bars
@@ -66,6 +67,7 @@ export class StoreQueries {
     this.seqs = db.prepare('SELECT channel, seq FROM channel_seqs ORDER BY channel');
     this.swept = db.prepare('SELECT swept FROM channel_seqs WHERE channel = ?');
     this.checkpoint = db.prepare('SELECT position, state, created_at FROM checkpoints WHERE source = ?');
+    this.checkpointChain = db.prepare('SELECT position, state, created_at FROM checkpoint_chain WHERE source = ? ORDER BY n');
   }
 
   run(task: ReadTask): ReadResults[ReadTask['op']] {
@@ -86,8 +88,12 @@ export class StoreQueries {
       case 'swept':
         return this.swept.get(task.channel)?.swept ?? 0;
       case 'checkpoint': {
-        const row = this.checkpoint.get(task.source);
-        return row === undefined ? null : { position: row.position, state: new Uint8Array(row.state), createdAt: row.created_at };
+        const chain = this.checkpointChain.all(task.source);
+        const single = chain.length === 0 ? this.checkpoint.get(task.source) : undefined;
+        const rows = single === undefined ? chain : [single];
+        const last = rows[rows.length - 1];
+        if (last === undefined) return null;
+        return { position: last.position, states: rows.map((r) => new Uint8Array(r.state)), createdAt: last.created_at };
       }
     }
   }

@@ -1,7 +1,8 @@
 // kill -9 in the middle of a file source, then restart: the engine restores
 // its last checkpoint and reads on from its offset. The store ends up with
 // every final record of the file exactly once, as `tickflow replay` has them:
-// time and activity bars with their trade side, indicators and alerts.
+// time and activity bars with their trade side, indicators and alerts. It
+// restores the store's last incremental checkpoints, in order.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -57,15 +58,23 @@ describe('crash recovery with a file source', () => {
 
     const args = ['--source', `file:${feed}`, '--idle-close-ms', '0', '--checkpoint-ms', '200', '--db', db, ...bars];
     const first = await startServer([...args, '--speed', '60']);
-    // Let it checkpoint a few times and store results, then kill it without warning.
+    // Let it checkpoint a few times and store results, then kill it without
+    // warning, frozen (SIGSTOP) so that what it has stored is what the
+    // restart finds.
+    let chain = 0;
     await until(() => {
+      first.process.kill('SIGSTOP');
       try {
-        const rows = query<{ position: string }>(db, 'SELECT position FROM checkpoints');
-        return rows.some((r) => (JSON.parse(r.position) as { records: number }).records > 20_000);
+        const positions = query<{ position: string }>(db, 'SELECT position FROM checkpoint_chain');
+        chain = positions.length;
+        if (positions.some((r) => (JSON.parse(r.position) as { records: number }).records > 20_000)) return true;
       } catch {
-        return false;
+        // Not created yet.
       }
+      first.process.kill('SIGCONT');
+      return false;
     }, 'a checkpoint past line 20000');
+    assert.ok(chain > 1, `the chain must hold more than one checkpoint, not ${chain}`);
     first.process.kill('SIGKILL');
     await first.stop();
     const stored = query<{ n: number }>(db, 'SELECT count(*) AS n FROM bars')[0]?.n ?? 0;
@@ -74,10 +83,9 @@ describe('crash recovery with a file source', () => {
     const second = await startServer([...args, '--speed', 'max']);
     try {
       await until(() => second.logs.some((l) => l.includes('file source finished')), 'the restarted source to finish');
-      assert.ok(
-        second.logs.some((l) => l.includes('restored from checkpoint')),
-        'the restart did not restore a checkpoint',
-      );
+      const restoredLine = second.logs.find((l) => l.includes('restored from checkpoint'));
+      assert.ok(restoredLine !== undefined, 'the restart did not restore a checkpoint');
+      assert.match(restoredLine, new RegExp(`"checkpoints":${chain}\\b`), 'the restore must apply every checkpoint kept');
       const health = await fetch(`${second.http}/health`);
       assert.equal(health.status, 200);
       // What recovery and checkpoints cost is on /metrics.

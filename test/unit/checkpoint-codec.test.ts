@@ -3,35 +3,15 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ValidTick, validateTick } from '../../src/ingest/tick-validator';
 import { checkpointExchanges, checkpointSymbols, encodeCheckpoint, restoreCheckpoint } from '../../src/partition/checkpoint-codec';
-import { DEFAULT_ANALYTICS, EngineHarness, type TestTick } from '../fixtures/engine-harness';
+import { DEFAULT_ANALYTICS, EngineHarness } from '../fixtures/engine-harness';
 import { diffRecords, type Row } from '../fixtures/compare';
-import { messyStream } from '../fixtures/messy-stream';
+import { validTicks } from '../fixtures/messy-stream';
 import { ByteBuffer } from 'flatbuffers';
 import type { Side } from '../../src/analytics/settlement';
 import type { SymbolState } from '../../src/analytics/symbol-state';
 import { PartitionCheckpoint } from '../../src/fb/generated/tickflow/ring/partition-checkpoint';
 import { SymbolCheckpoint } from '../../src/fb/generated/tickflow/ring/symbol-checkpoint';
-
-function validTicks(seed: number, count: number): TestTick[] {
-  const out: TestTick[] = [];
-  const t = new ValidTick();
-  for (const value of messyStream(seed, count)) {
-    if (validateTick(value, t) !== null) continue;
-    out.push({
-      symbol: t.symbol,
-      type: (['TRADE', 'QUOTE', 'BBO'] as const)[t.eventType],
-      ts: t.timestamp,
-      ...(Number.isNaN(t.price) ? {} : { price: t.price }),
-      volume: t.volume,
-      ...(Number.isNaN(t.bid) ? {} : { bid: t.bid, ask: t.ask }),
-      exchange: t.exchange,
-      ...(t.seq >= 0 ? { seq: t.seq } : {}),
-    });
-  }
-  return out;
-}
 
 const CONFIGS = [
   { name: 'time bars', overrides: { alertCooldownMs: 2000 } },

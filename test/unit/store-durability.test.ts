@@ -98,8 +98,48 @@ describe('checkpoints', () => {
       store.write({ kind: 'checkpoint', source: 'file:a', position: '{"offset":20}', state: new Uint8Array([4, 5]) });
       await store.flush();
       const a = await store.loadCheckpoint('file:a');
-      assert.deepEqual([a?.position, [...(a?.state ?? [])]], ['{"offset":20}', [4, 5]]);
+      assert.deepEqual([a?.position, a?.states.map((x) => [...x])], ['{"offset":20}', [[4, 5]]]);
       assert.equal((await store.loadCheckpoint('file:b'))?.position, '{"offset":1}');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps the last checkpoints of an incremental source in order, as many as it asks, in place of a single one', async () => {
+    const path = freshPath();
+    const store = await Store.open({ path, retentionMs: 0 });
+    const write = (source: string, offset: number, state: number, keep?: number): void =>
+      store.write({
+        kind: 'checkpoint',
+        source,
+        position: `{"offset":${offset}}`,
+        state: Uint8Array.of(state),
+        ...(keep === undefined ? {} : { keep }),
+      });
+    const kept = async (source: string): Promise<unknown> => {
+      const c = await store.loadCheckpoint(source);
+      return c === null ? null : [c.position, c.states.map((x) => x[0])];
+    };
+    try {
+      // A single checkpoint, as older versions wrote, then an incremental chain that replaces it.
+      write('file:a', 10, 1);
+      await store.flush();
+      assert.deepEqual(await kept('file:a'), ['{"offset":10}', [1]]);
+      write('file:a', 20, 2, 3);
+      write('file:b', 5, 7, 3);
+      write('file:a', 30, 3, 3);
+      write('file:a', 40, 4, 3);
+      await store.flush();
+      assert.deepEqual(await kept('file:a'), ['{"offset":40}', [2, 3, 4]]);
+      write('file:a', 50, 5, 3);
+      write('file:a', 60, 6, 2);
+      await store.flush();
+      assert.deepEqual(await kept('file:a'), ['{"offset":60}', [5, 6]]);
+      assert.deepEqual(await kept('file:b'), ['{"offset":5}', [7]]);
+      // And a single one replaces a chain.
+      write('file:a', 70, 8);
+      await store.flush();
+      assert.deepEqual(await kept('file:a'), ['{"offset":70}', [8]]);
     } finally {
       await store.close();
     }

@@ -230,8 +230,19 @@ export function serverMetrics(s: MetricsSources): MetricsRegistry {
     'gauge',
     () => checkpoints().heldSeconds.max,
   );
-  m.value('tickflow_state_bytes', 'Bytes of engine state in the latest checkpoint.', 'gauge', () => checkpoints().lastBytes);
-  m.value('tickflow_state_bytes_per_symbol', 'Bytes of engine state per symbol in the latest checkpoint.', 'gauge', () =>
+  m.value(
+    'tickflow_checkpoint_deltas_total',
+    'Checkpoints written as deltas on the one before (the rest are full).',
+    'counter',
+    () => checkpoints().deltas,
+  );
+  m.value(
+    'tickflow_state_bytes',
+    'Bytes of engine state at the latest checkpoint (a full checkpoint of it).',
+    'gauge',
+    () => checkpoints().lastBytes,
+  );
+  m.value('tickflow_state_bytes_per_symbol', 'Bytes of engine state per symbol at the latest checkpoint.', 'gauge', () =>
     checkpoints().lastSymbols === 0 ? 0 : checkpoints().lastBytes / checkpoints().lastSymbols,
   );
   m.histogram(

@@ -46,8 +46,23 @@ symbolsLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+/**
+ * Incremental: write each symbol's series as a delta on the checkpoint
+ * before, and whole once in every `rotation` checkpoints (and the first
+ * time); false: everything whole.
+ */
+delta():boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+}
+
+rotation():number {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
 static startCheckpointRequest(builder:flatbuffers.Builder) {
-  builder.startObject(3);
+  builder.startObject(5);
 }
 
 static addId(builder:flatbuffers.Builder, id:number) {
@@ -74,16 +89,26 @@ static startSymbolsVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(4, numElems, 4);
 }
 
+static addDelta(builder:flatbuffers.Builder, delta:boolean) {
+  builder.addFieldInt8(3, +delta, +false);
+}
+
+static addRotation(builder:flatbuffers.Builder, rotation:number) {
+  builder.addFieldInt32(4, rotation, 0);
+}
+
 static endCheckpointRequest(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createCheckpointRequest(builder:flatbuffers.Builder, id:number, all:boolean, symbolsOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createCheckpointRequest(builder:flatbuffers.Builder, id:number, all:boolean, symbolsOffset:flatbuffers.Offset, delta:boolean, rotation:number):flatbuffers.Offset {
   CheckpointRequest.startCheckpointRequest(builder);
   CheckpointRequest.addId(builder, id);
   CheckpointRequest.addAll(builder, all);
   CheckpointRequest.addSymbols(builder, symbolsOffset);
+  CheckpointRequest.addDelta(builder, delta);
+  CheckpointRequest.addRotation(builder, rotation);
   return CheckpointRequest.endCheckpointRequest(builder);
 }
 }

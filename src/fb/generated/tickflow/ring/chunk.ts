@@ -57,8 +57,17 @@ heldUs():number {
   return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
 }
 
+/**
+ * On the last chunk of a checkpoint: the bytes a full checkpoint of the
+ * same state would take (a delta's own bytes are fewer).
+ */
+stateBytes():number {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
 static startChunk(builder:flatbuffers.Builder) {
-  builder.startObject(4);
+  builder.startObject(5);
 }
 
 static addId(builder:flatbuffers.Builder, id:number) {
@@ -89,17 +98,22 @@ static addHeldUs(builder:flatbuffers.Builder, heldUs:number) {
   builder.addFieldInt32(3, heldUs, 0);
 }
 
+static addStateBytes(builder:flatbuffers.Builder, stateBytes:number) {
+  builder.addFieldFloat64(4, stateBytes, 0.0);
+}
+
 static endChunk(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createChunk(builder:flatbuffers.Builder, id:number, last:boolean, dataOffset:flatbuffers.Offset, heldUs:number):flatbuffers.Offset {
+static createChunk(builder:flatbuffers.Builder, id:number, last:boolean, dataOffset:flatbuffers.Offset, heldUs:number, stateBytes:number):flatbuffers.Offset {
   Chunk.startChunk(builder);
   Chunk.addId(builder, id);
   Chunk.addLast(builder, last);
   Chunk.addData(builder, dataOffset);
   Chunk.addHeldUs(builder, heldUs);
+  Chunk.addStateBytes(builder, stateBytes);
   return Chunk.endChunk(builder);
 }
 }

@@ -33,8 +33,17 @@ symbolsLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+/**
+ * True when some symbols' series are deltas on the checkpoints before
+ * (docs/durability.md, "Incremental checkpoints"). False in full ones.
+ */
+delta():boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 6);
+  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+}
+
 static startPartitionCheckpoint(builder:flatbuffers.Builder) {
-  builder.startObject(1);
+  builder.startObject(2);
 }
 
 static addSymbols(builder:flatbuffers.Builder, symbolsOffset:flatbuffers.Offset) {
@@ -53,6 +62,10 @@ static startSymbolsVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(4, numElems, 4);
 }
 
+static addDelta(builder:flatbuffers.Builder, delta:boolean) {
+  builder.addFieldInt8(1, +delta, +false);
+}
+
 static endPartitionCheckpoint(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
@@ -66,9 +79,10 @@ static finishSizePrefixedPartitionCheckpointBuffer(builder:flatbuffers.Builder, 
   builder.finish(offset, undefined, true);
 }
 
-static createPartitionCheckpoint(builder:flatbuffers.Builder, symbolsOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createPartitionCheckpoint(builder:flatbuffers.Builder, symbolsOffset:flatbuffers.Offset, delta:boolean):flatbuffers.Offset {
   PartitionCheckpoint.startPartitionCheckpoint(builder);
   PartitionCheckpoint.addSymbols(builder, symbolsOffset);
+  PartitionCheckpoint.addDelta(builder, delta);
   return PartitionCheckpoint.endPartitionCheckpoint(builder);
 }
 }

@@ -3,7 +3,9 @@
 import * as flatbuffers from 'flatbuffers';
 
 /**
- * A trailing series in timestamp order: (timestamp, value, weight).
+ * A trailing series in timestamp order: (timestamp, value, weight). In a
+ * delta checkpoint, the series of the checkpoint before less `evict`
+ * entries at the front, then its next `keep` entries, then these.
  */
 export class Series {
   bb: flatbuffers.ByteBuffer|null = null;
@@ -68,8 +70,23 @@ weightsArray():Float64Array|null {
   return offset ? new Float64Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
 }
 
+delta():boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+}
+
+evict():number {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+keep():number {
+  const offset = this.bb!.__offset(this.bb_pos, 14);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
 static startSeries(builder:flatbuffers.Builder) {
-  builder.startObject(3);
+  builder.startObject(6);
 }
 
 static addTimestamps(builder:flatbuffers.Builder, timestampsOffset:flatbuffers.Offset) {
@@ -135,16 +152,31 @@ static startWeightsVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(8, numElems, 8);
 }
 
+static addDelta(builder:flatbuffers.Builder, delta:boolean) {
+  builder.addFieldInt8(3, +delta, +false);
+}
+
+static addEvict(builder:flatbuffers.Builder, evict:number) {
+  builder.addFieldFloat64(4, evict, 0.0);
+}
+
+static addKeep(builder:flatbuffers.Builder, keep:number) {
+  builder.addFieldFloat64(5, keep, 0.0);
+}
+
 static endSeries(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createSeries(builder:flatbuffers.Builder, timestampsOffset:flatbuffers.Offset, valuesOffset:flatbuffers.Offset, weightsOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createSeries(builder:flatbuffers.Builder, timestampsOffset:flatbuffers.Offset, valuesOffset:flatbuffers.Offset, weightsOffset:flatbuffers.Offset, delta:boolean, evict:number, keep:number):flatbuffers.Offset {
   Series.startSeries(builder);
   Series.addTimestamps(builder, timestampsOffset);
   Series.addValues(builder, valuesOffset);
   Series.addWeights(builder, weightsOffset);
+  Series.addDelta(builder, delta);
+  Series.addEvict(builder, evict);
+  Series.addKeep(builder, keep);
   return Series.endSeries(builder);
 }
 }

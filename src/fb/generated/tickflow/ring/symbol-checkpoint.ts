@@ -193,8 +193,24 @@ pendingSidesCounted():boolean {
   return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
 }
 
+/**
+ * Incremental checkpoints: the id of the checkpoint that last wrote this
+ * symbol's trailing series whole (this one, when they are whole here), and
+ * how many checkpoints have written them as deltas since. A delta restores
+ * only on top of the state that checkpoint restored. 0 in older ones.
+ */
+baseId():number {
+  const offset = this.bb!.__offset(this.bb_pos, 42);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+deltasSinceBase():number {
+  const offset = this.bb!.__offset(this.bb_pos, 44);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
 static startSymbolCheckpoint(builder:flatbuffers.Builder) {
-  builder.startObject(19);
+  builder.startObject(21);
 }
 
 static addSymbol(builder:flatbuffers.Builder, symbolOffset:flatbuffers.Offset) {
@@ -345,6 +361,14 @@ static addCorrectionFloor(builder:flatbuffers.Builder, correctionFloor:number) {
 
 static addPendingSidesCounted(builder:flatbuffers.Builder, pendingSidesCounted:boolean) {
   builder.addFieldInt8(18, +pendingSidesCounted, +false);
+}
+
+static addBaseId(builder:flatbuffers.Builder, baseId:number) {
+  builder.addFieldFloat64(19, baseId, 0.0);
+}
+
+static addDeltasSinceBase(builder:flatbuffers.Builder, deltasSinceBase:number) {
+  builder.addFieldFloat64(20, deltasSinceBase, 0.0);
 }
 
 static endSymbolCheckpoint(builder:flatbuffers.Builder):flatbuffers.Offset {
