@@ -17,7 +17,7 @@ export class KafkaError extends TickflowError {
   }
 }
 
-/** What kafkajs errors look like from outside (kafkajs is imported in one file only). */
+/** What kafkajs errors look like from outside (only the kafkajs-*.ts files import kafkajs). */
 interface ClientErrorShape {
   name?: unknown;
   message?: unknown;
@@ -68,4 +68,13 @@ export function toKafkaError(action: string, error: unknown): KafkaError {
   const rootDetail = typeof root.message === 'string' && root.message !== detail ? ` (${root.message})` : '';
   const hint = retriable ? 'retriable' : 'not retriable';
   return new KafkaError(`Kafka ${action} failed: ${detail}${rootDetail} (${hint})`, { retriable, brokerError, cause: error });
+}
+
+/** Awaits a client call and rethrows its failure as a KafkaError naming the action. */
+export async function call<T>(action: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw toKafkaError(action, error);
+  }
 }

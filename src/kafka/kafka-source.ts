@@ -25,17 +25,21 @@
 // topics (committed only), their trades, quotes and forming bars from the
 // live feed (live-feed.ts), and both are handed to the server for its
 // subscribers, except those of input partitions this engine owns itself.
+//
+// Beside this file: which input partitions this engine owns and taking one
+// over (partition-ownership.ts), and the transaction per partition every
+// --checkpoint-ms (commit-cycle.ts); what stays here is reading the ticks.
 
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Rejection } from '../records/rejection';
 import { ValidTick, validateTick } from '../ingest/tick-validator';
-import { checkpointRecords, loadCheckpoint } from './checkpoint-topic';
+import { CommitCycle } from './commit-cycle';
 import { INPUT_PARTITION_HEADER } from './headers';
-import type { ConsumedBatch, ConsumedRecord, ConsumerPort, KafkaPort, KafkaRecord, ProducerPort, TopicPartition } from './kafka-port';
+import type { ConsumedBatch, ConsumedRecord, ConsumerPort, KafkaPort, KafkaRecord } from './kafka-port';
 import { createKafkaPort } from './kafkajs-port';
 import { LiveFeed, type LiveCounts } from './live-feed';
+import { PartitionOwnership, type Owned } from './partition-ownership';
 import type { ResultMessage } from '../records/result-messages';
 import {
   ALERTS_TOPIC,
@@ -48,23 +52,11 @@ import {
   TOPIC_CONFIGS,
 } from '../records/topics';
 import type { DeadLetterRecord } from '../records/records';
-import { joinCheckpoint, splitCheckpoint } from '../sources/checkpoint-blob';
 import type { SourceContext, TickSource } from '../sources/tick-source';
 
 /** Source positions of Kafka ticks: partition * 2^40 + offset. */
 const PARTITION_SPAN = 2 ** 40;
 const RESULT_TOPICS = [BARS_TOPIC, INDICATORS_TOPIC, ALERTS_TOPIC, DEAD_LETTER_TOPIC];
-/** Records per send inside a transaction: each send is one record batch per partition, which Kafka caps (1 MiB by default). */
-const RECORDS_PER_SEND = 500;
-
-/** Splits a transaction's records into sends that stay under Kafka's batch size: results in order, then each checkpoint record alone. */
-function sends(records: readonly KafkaRecord[]): KafkaRecord[][] {
-  const results = records.filter((r) => r.topic !== CHECKPOINT_TOPIC);
-  const out: KafkaRecord[][] = [];
-  for (let i = 0; i < results.length; i += RECORDS_PER_SEND) out.push(results.slice(i, i + RECORDS_PER_SEND));
-  for (const record of records) if (record.topic === CHECKPOINT_TOPIC) out.push([record]);
-  return out;
-}
 
 export interface KafkaSourceOptions {
   readonly brokers: readonly string[];
@@ -80,39 +72,24 @@ export interface KafkaSourceOptions {
   readonly remoteLive: (channel: string, value: string) => boolean;
 }
 
-/** One input partition this engine owns. */
-class Owned {
-  producer: ProducerPort | null = null;
-  /** Restore done; no tick of the partition is processed before. */
-  ready: Promise<void> = Promise.resolve();
-  /** The next offset to read, after every tick handed to the engine. */
-  nextOffset = '-1';
-  readonly symbols = new Set<string>();
-  /** Read up to the partition's end (as of the last fetch): idle closing may run. */
-  caughtUp = false;
-  /** Records fetched but not yet taken (their engine partition was full), and the batch end they lead to. */
-  waiting: { records: ConsumedRecord[]; end: string; highWatermark: string } | null = null;
-  /** The input partition is paused until they are taken. */
-  paused = false;
-  /** Results of this cycle, and of ticks after the cycle's checkpoint marker. */
-  current: KafkaRecord[] = [];
-  next: KafkaRecord[] = [];
-
-  constructor(readonly partition: number) {}
-}
-
 export class KafkaSource implements TickSource {
   readonly description: string;
   readonly finalOnDrain = false;
-  /** Transactions committed, and failed (the partition was then restored from its checkpoint). */
-  commits = 0;
-  failures = 0;
   /** Times an input partition was paused because its tick's engine partition was full. */
   pauses = 0;
   /** This engine's id in the group's live feed: host, process and a random part, unique across restarts. */
   readonly engineId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   private readonly port: KafkaPort;
   private readonly liveFeed: LiveFeed;
+
+  /** Transactions committed, and failed (the partition was then restored from its checkpoint). */
+  get commits(): number {
+    return this.commitCycle.commits;
+  }
+
+  get failures(): number {
+    return this.commitCycle.failures;
+  }
 
   get ownedPartitions(): number {
     return this.owned.size;
@@ -125,13 +102,10 @@ export class KafkaSource implements TickSource {
 
   private consumer: ConsumerPort | null = null;
   private results: ConsumerPort | null = null;
-  private readonly owned = new Map<number, Owned>();
-  private readonly symbolPartition = new Map<string, number>();
+  private readonly owned: PartitionOwnership;
+  private readonly commitCycle: CommitCycle;
   private lock: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
-  private lastCommit = Date.now();
-  /** The first checkpoint id of the cycle in progress, and the workers that passed its marker. */
-  private cycle: { id: number; passed: Set<number> } | null = null;
   private readonly tick = new ValidTick();
   private stopping = false;
 
@@ -141,9 +115,14 @@ export class KafkaSource implements TickSource {
   ) {
     this.description = `kafka ${RAW_TOPIC} (group ${options.group}) on ${options.brokers.join(',')}`;
     this.port = createKafkaPort({ brokers: options.brokers, clientId: `tickflow-${hostname()}-${process.pid}` });
-    context.pipeline.requests.onCheckpointMark((id, worker) => {
-      if (this.cycle !== null && id === this.cycle.id) this.cycle.passed.add(worker);
-    });
+    this.owned = new PartitionOwnership(
+      this.port,
+      options.group,
+      context,
+      () => this.consumer,
+      () => this.stopping,
+    );
+    this.commitCycle = new CommitCycle(context, options.group, options.checkpointMs, this.owned);
     this.liveFeed = new LiveFeed({
       brokers: options.brokers,
       engineId: this.engineId,
@@ -166,15 +145,14 @@ export class KafkaSource implements TickSource {
    * owns (not a tick of /ingest). Only queued here; `data` is read at once.
    */
   forward(channel: string, symbol: string, data: { toString(): string }): void {
-    const partition = this.symbolPartition.get(symbol);
-    if (partition === undefined || !this.owned.has(partition)) return;
-    this.liveFeed.offer(channel, symbol, data.toString(), partition);
+    const owned = this.owned.ownerOf(symbol);
+    if (owned === undefined) return;
+    this.liveFeed.offer(channel, symbol, data.toString(), owned.partition);
   }
 
   /** Every final record and worker dead letter from the engine, with the symbol and worker it came from. */
   result(message: ResultMessage, symbol: string, worker: number): void {
-    const partition = this.symbolPartition.get(symbol);
-    const owned = partition === undefined ? undefined : this.owned.get(partition);
+    const owned = this.owned.ownerOf(symbol);
     if (owned === undefined) return;
     const record: KafkaRecord = {
       topic: message.topic,
@@ -182,8 +160,7 @@ export class KafkaSource implements TickSource {
       value: message.value,
       headers: { ...message.headers, [INPUT_PARTITION_HEADER]: String(owned.partition) },
     };
-    if (this.cycle !== null && this.cycle.passed.has(worker)) owned.next.push(record);
-    else owned.current.push(record);
+    this.commitCycle.add(owned, record, worker);
   }
 
   private async run(): Promise<void> {
@@ -210,14 +187,14 @@ export class KafkaSource implements TickSource {
     await consumer.subscribe([RAW_TOPIC], true);
     await consumer.run({
       autoCommit: false,
-      onAssign: (assigned) => this.assign(assigned),
-      onRevoke: (revoked) => this.revoke(revoked),
+      onAssign: (assigned) => this.owned.assign(assigned),
+      onRevoke: (revoked) => this.owned.revoke(revoked),
       onBatch: (batch) => this.batch(batch),
       onError: (error) => this.context.log('kafka consumer error; it rejoins its group', { error: error.message }),
     });
     this.timer = setInterval(
       () => {
-        if (Date.now() - this.lastCommit >= this.options.checkpointMs) void this.locked(() => this.commitCycle());
+        if (this.commitCycle.due) void this.locked(() => this.commitCycle.commit());
       },
       Math.max(50, Math.floor(this.options.checkpointMs / 4)),
     );
@@ -242,89 +219,6 @@ export class KafkaSource implements TickSource {
         }
       },
     });
-  }
-
-  private assign(assigned: TopicPartition[]): void {
-    for (const { topic, partition } of assigned) {
-      if (topic !== RAW_TOPIC || this.owned.has(partition)) continue;
-      const owned = new Owned(partition);
-      this.owned.set(partition, owned);
-      owned.ready = this.takeOver(owned);
-    }
-    this.holdIdleWhileBehind();
-  }
-
-  /** Idle closing waits while any owned partition has a backlog (or is still being taken over). */
-  private holdIdleWhileBehind(): void {
-    this.context.pipeline.requests.holdIdle([...this.owned.values()].some((o) => !o.caughtUp));
-  }
-
-  private revoke(revoked: TopicPartition[]): void {
-    for (const { topic, partition } of revoked) {
-      if (topic !== RAW_TOPIC) continue;
-      const owned = this.owned.get(partition);
-      this.owned.delete(partition);
-      // Not paused for a next owner here: what waited is the next owner's to read again.
-      if (owned?.paused === true) this.consumer?.resume([{ topic, partition }]);
-      // Uncommitted results are the next owner's to produce again.
-      void owned?.producer?.disconnect().catch(() => undefined);
-    }
-    this.holdIdleWhileBehind();
-  }
-
-  /**
-   * Becomes the partition's producer (fencing the previous owner and settling
-   * its last transaction), then restores the partition's checkpoint and reads
-   * on from its offset.
-   */
-  private async takeOver(owned: Owned): Promise<void> {
-    for (let attempt = 0; this.owned.get(owned.partition) === owned && !this.stopping; attempt++) {
-      try {
-        owned.producer = await this.port.producer({ transactionalId: `${this.options.group}-${RAW_TOPIC}-${owned.partition}` });
-        const checkpoint = await loadCheckpoint(this.port, RAW_TOPIC, owned.partition, 30_000);
-        // What this engine still holds of the partition's symbols from an
-        // earlier ownership ran ahead of what was committed: the symbols the
-        // checkpoint restores are replaced, and the others start afresh, or
-        // their ticks since the checkpoint would be late or duplicates and
-        // their results, never committed, lost.
-        const restored = new Set(checkpoint?.symbols ?? []);
-        const stale = [...this.symbolPartition].filter(([symbol, p]) => p === owned.partition && !restored.has(symbol));
-        await this.context.pipeline.requests.forget(stale.map(([symbol]) => symbol));
-        if (checkpoint !== null) {
-          await this.context.pipeline.requests.restore(splitCheckpoint(checkpoint.state));
-          for (const symbol of checkpoint.symbols) {
-            owned.symbols.add(symbol);
-            this.symbolPartition.set(symbol, owned.partition);
-          }
-          owned.nextOffset = checkpoint.offset;
-          this.consumer?.seek(RAW_TOPIC, owned.partition, checkpoint.offset);
-        }
-        owned.caughtUp = await this.atEnd(owned.partition, checkpoint?.offset);
-        this.context.log('took over input partition', { partition: owned.partition, offset: checkpoint?.offset ?? 'start' });
-        this.holdIdleWhileBehind();
-        return;
-      } catch (err) {
-        this.context.log('taking over an input partition failed; retrying', { partition: owned.partition, error: (err as Error).message });
-        await sleep(Math.min(5000, 200 * 2 ** attempt));
-      }
-    }
-  }
-
-  /** Whether reading from `from` (default: the group's offset, else the start) finds nothing yet. */
-  private async atEnd(partition: number, from: string | undefined): Promise<boolean> {
-    const admin = await this.port.admin();
-    try {
-      const end = (await admin.endOffsets(RAW_TOPIC)).find((p) => p.partition === partition);
-      if (end === undefined) return true;
-      let start = from;
-      if (start === undefined) {
-        const committed = (await admin.committedOffsets(this.options.group, RAW_TOPIC)).find((p) => p.partition === partition);
-        start = committed === undefined || committed.offset === '-1' ? end.low : committed.offset;
-      }
-      return BigInt(start) >= BigInt(end.high);
-    } finally {
-      await admin.disconnect();
-    }
   }
 
   private locked(work: () => Promise<void>): Promise<void> {
@@ -406,13 +300,13 @@ export class KafkaSource implements TickSource {
         break;
       }
       owned.symbols.add(this.tick.symbol);
-      this.symbolPartition.set(this.tick.symbol, owned.partition);
+      this.owned.symbolPartition.set(this.tick.symbol, owned.partition);
     }
     owned.nextOffset = next;
     owned.caughtUp = owned.waiting === null && BigInt(end) >= BigInt(highWatermark);
-    this.holdIdleWhileBehind();
+    this.owned.holdIdleWhileBehind();
     pipeline.publish();
-    if (Date.now() - this.lastCommit >= this.options.checkpointMs) await this.commitCycle();
+    if (this.commitCycle.due) await this.commitCycle.commit();
   }
 
   private pauseUntilRoom(owned: Owned, enginePartition: number): void {
@@ -436,65 +330,10 @@ export class KafkaSource implements TickSource {
     );
   }
 
-  /** One transaction per owned partition: its results, its checkpoint and its group offset. */
-  private async commitCycle(): Promise<void> {
-    this.lastCommit = Date.now();
-    const owners = [...this.owned.values()].filter((o) => o.producer !== null && o.nextOffset !== '-1');
-    if (owners.length === 0) return;
-    const { pipeline } = this.context;
-    pipeline.publish();
-    const offsets = owners.map((o) => o.nextOffset);
-    this.cycle = { id: pipeline.requests.nextCheckpointId, passed: new Set() };
-    // All markers go into the rings back to back, so the split between this
-    // cycle's results and the next falls at the same point for every partition.
-    const snapshots = await Promise.all(owners.map((o) => pipeline.requests.checkpoint([...o.symbols])));
-    for (let i = 0; i < owners.length; i++) {
-      const owned = owners[i] as Owned;
-      if (this.owned.get(owned.partition) !== owned) continue;
-      const records = [
-        ...owned.current,
-        ...checkpointRecords(RAW_TOPIC, owned.partition, {
-          offset: offsets[i] as string,
-          symbols: [...owned.symbols],
-          state: joinCheckpoint(snapshots[i] as Uint8Array[]),
-        }),
-      ];
-      try {
-        const tx = await (owned.producer as ProducerPort).transaction();
-        try {
-          for (const part of sends(records)) await tx.send(part);
-          await tx.sendOffsets(this.options.group, [{ topic: RAW_TOPIC, partition: owned.partition, offset: offsets[i] as string }]);
-        } catch (err) {
-          await tx.abort().catch(() => undefined);
-          throw err;
-        }
-        await tx.commit();
-        this.commits++;
-        owned.current = owned.next;
-        owned.next = [];
-      } catch (err) {
-        this.failures++;
-        this.context.log('a kafka transaction failed; restoring the partition from its checkpoint', {
-          partition: owned.partition,
-          error: (err as Error).message,
-        });
-        await owned.producer?.disconnect().catch(() => undefined);
-        // Only if the partition is still ours: a rebalance may have handed it
-        // to another engine, whose producer fenced ours (that is why it failed).
-        if (this.owned.get(owned.partition) !== owned) continue;
-        const fresh = new Owned(owned.partition);
-        this.owned.set(owned.partition, fresh);
-        fresh.ready = this.takeOver(fresh);
-        this.holdIdleWhileBehind();
-      }
-    }
-    this.cycle = null;
-  }
-
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer !== null) clearInterval(this.timer);
-    await this.locked(() => this.commitCycle());
+    await this.locked(() => this.commitCycle.commit());
     await this.consumer?.disconnect().catch(() => undefined);
     await this.liveFeed.stop();
     await this.results?.disconnect().catch(() => undefined);

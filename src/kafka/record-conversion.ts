@@ -1,6 +1,6 @@
 // Records between the port's string form and the wire shapes of a Kafka
 // client (Buffers, headers that may repeat). The shapes are written out here
-// structurally so that only kafkajs-port.ts imports kafkajs.
+// structurally so that only the kafkajs-*.ts files import kafkajs.
 
 import type { ConsumedRecord, KafkaRecord } from './kafka-port';
 

@@ -8,9 +8,9 @@
 //               coalescing    ◀──────────────────── batch-done ─────────────────┘
 //   query*() ──▶ piscina.run ──▶ reader thread (read-only connection, WAL snapshot)
 //
-// Batches are acknowledged in order, so "everything written before flush()
-// is settled" is "the batch that took the newest record at that moment has
-// been acknowledged" (positions: see write-queue.ts).
+// The write side, from write() to the writer's acknowledgements, is
+// write-batches.ts; this facade opens the store, answers queries, hears the
+// writer and closes.
 
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -28,7 +28,7 @@ import {
   type BarQuery,
   type DeadLetterQuery,
 } from './read-query';
-import { BATCH_RECORDS, storeSettings, type StoreOptions, type StoreSettings, type SweepListener } from './store-options';
+import { storeSettings, type StoreOptions, type StoreSettings, type SweepListener } from './store-options';
 import type {
   ChannelEntry,
   FromWriter,
@@ -44,29 +44,14 @@ import type {
   ToWriter,
   WriterInit,
 } from './store-protocol';
-import { boundDeadLetter } from './dead-letter-text';
-import { WriteQueue } from './write-queue';
+import { WriteBatches, type WriteStats } from './write-batches';
 import { writerReady, type WriterReady } from './writer-ready';
 
 export type { AlertQuery, BarQuery, DeadLetterQuery } from './read-query';
 export type { StoreOptions, SweepListener } from './store-options';
 export type { ChannelEntry, RetentionCounts, RetentionSweep, StoredDeadLetter, StoredRecord } from './store-protocol';
 
-export interface StoreStats {
-  /** Records written and not yet settled: queued here plus posted to the writer. */
-  readonly pendingWrites: number;
-  /** Batches committed (possibly without records the retry could not store; see failedRecords). */
-  readonly committedBatches: number;
-  /** Batches of which nothing could be stored, after one retry. */
-  readonly failedBatches: number;
-  /** Milliseconds the writer spent on the last committed batch. */
-  readonly lastCommitMs: number;
-  /** Records the writer could not store (in failed batches, or rejected one by one in a retry). */
-  readonly failedRecords: number;
-  /** Records never posted: the oldest queued ones past maxPendingWrites, and writes after close() or after the writer stopped. */
-  readonly droppedWrites: number;
-  /** Bar and indicator writes that replaced a still-queued write of the same key. */
-  readonly coalescedWrites: number;
+export interface StoreStats extends WriteStats {
   /** Rows retention deleted since open, per table, the sweep that ran while opening included. */
   readonly retentionDeleted: RetentionCounts;
 }
@@ -75,36 +60,6 @@ export type StoreErrorListener = (error: StoreError) => void;
 
 const WRITER_FILE = join(__dirname, 'store-writer.js');
 const READER_FILE = join(__dirname, 'store-reader-task.js');
-
-/**
- * Batches posted and not yet acknowledged. Enough to keep the writer busy
- * while the main thread is; records beyond it wait in the WriteQueue, where
- * they can still be coalesced and bounded (the writer's port can do neither).
- */
-const MAX_BATCHES_IN_FLIGHT = 4;
-
-interface InFlight {
-  readonly id: number;
-  /** Absolute queue position just past the batch's last record. */
-  readonly end: number;
-  readonly count: number;
-}
-
-interface FlushWaiter {
-  readonly target: number;
-  readonly resolve: () => void;
-  readonly reject: (error: StoreError) => void;
-}
-
-/**
- * A dead letter with its input text cut to the store's bound
- * (dead-letter-text.ts). Cut here rather than in the writer thread, so the
- * queue and the batches posted to the writer never hold more of it either.
- */
-function bounded(entry: Extract<StoredRecord, { kind: 'dead_letter' }>): StoredRecord {
-  const record = boundDeadLetter(entry.record);
-  return record === entry.record ? entry : { ...entry, record };
-}
 
 export class Store {
   readonly path: string;
@@ -116,16 +71,7 @@ export class Store {
    * (store-epoch.ts).
    */
   readonly epoch: string;
-  private readonly queue: WriteQueue;
-  private readonly inFlight: InFlight[] = [];
-  private inFlightRecords = 0;
-  private nextBatchId = 1;
-  /** Absolute queue position before which every record is committed, failed or dropped. */
-  private settled = 0;
-  private timer: NodeJS.Timeout | null = null;
-  /** Post short batches too: the flush interval passed, or flush() or close() is waiting. */
-  private draining = false;
-  private readonly waiters: FlushWaiter[] = [];
+  private readonly writes: WriteBatches;
   private readonly listeners = new Set<StoreErrorListener>();
   private readonly sweepListeners = new Set<SweepListener>();
   /** Running totals of every sweep's counts; stats() hands out copies. */
@@ -134,16 +80,9 @@ export class Store {
   private closeRequested = false;
   private closing: Promise<void> | null = null;
   private closeError: StoreError | null = null;
-  /** Set when the writer thread is gone; the store then only answers queries. */
-  private broken: StoreError | null = null;
-  private committedBatches = 0;
-  private failedBatches = 0;
-  private failedRecords = 0;
-  private lastCommitMs = 0;
-  private droppedUnqueued = 0;
 
   private constructor(
-    private readonly settings: StoreSettings,
+    settings: StoreSettings,
     ready: WriterReady,
     private readonly writer: Worker,
     private readonly readers: Piscina<ReadTask, ReadResult>,
@@ -151,17 +90,19 @@ export class Store {
     this.path = settings.path;
     this.schemaVersion = ready.schemaVersion;
     this.epoch = ready.epoch;
-    this.queue = new WriteQueue(settings.maxPendingWrites);
+    this.writes = new WriteBatches(settings, writer, (error) => this.emit(error));
     // The opening sweep was already heard by settings.onSweep (writerReady); only count it.
     if (ready.firstSweep !== null) this.count(ready.firstSweep);
     if (settings.onSweep !== null) this.sweepListeners.add(settings.onSweep);
     writer.on('message', (message: FromWriter) => this.onWriterMessage(message));
     writer.on('error', (error: Error) => {
-      this.fail(`the store writer thread for ${this.path} failed: ${error.message}; writes are no longer stored, restart tickflow`);
+      this.writes.fail(`the store writer thread for ${this.path} failed: ${error.message}; writes are no longer stored, restart tickflow`);
     });
     writer.on('exit', (code: number) => {
       if (!this.closeRequested)
-        this.fail(`the store writer thread for ${this.path} stopped (exit code ${code}); writes are no longer stored, restart tickflow`);
+        this.writes.fail(
+          `the store writer thread for ${this.path} stopped (exit code ${code}); writes are no longer stored, restart tickflow`,
+        );
     });
   }
 
@@ -200,13 +141,7 @@ export class Store {
 
   /** Queues a record; never throws and never blocks. After close() the record is dropped and counted. */
   write(record: StoredRecord): void {
-    if (!this.accepting || this.broken !== null) {
-      this.droppedUnqueued++;
-      return;
-    }
-    this.queue.push(record.kind === 'dead_letter' ? bounded(record) : record);
-    if (this.queue.length >= BATCH_RECORDS) this.pump();
-    else if (this.timer === null) this.timer = setTimeout(this.onTimer, this.settings.flushIntervalMs);
+    this.writes.write(record);
   }
 
   /**
@@ -215,13 +150,7 @@ export class Store {
    * writer thread is gone.
    */
   flush(): Promise<void> {
-    if (this.broken !== null) return Promise.reject(this.broken);
-    if (this.queue.length === 0 && this.inFlight.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.waiters.push({ target: this.queue.end, resolve, reject });
-      this.draining = true;
-      this.pump();
-    });
+    return this.writes.flush();
   }
 
   /** Final bars of one symbol and interval, ascending window_start. */
@@ -273,16 +202,7 @@ export class Store {
   }
 
   stats(): StoreStats {
-    return {
-      pendingWrites: this.queue.length + this.inFlightRecords,
-      committedBatches: this.committedBatches,
-      failedBatches: this.failedBatches,
-      lastCommitMs: this.lastCommitMs,
-      failedRecords: this.failedRecords,
-      droppedWrites: this.queue.dropped + this.droppedUnqueued,
-      coalescedWrites: this.queue.coalesced,
-      retentionDeleted: { ...this.retentionDeleted },
-    };
+    return { ...this.writes.stats(), retentionDeleted: { ...this.retentionDeleted } };
   }
 
   /** Failed batches, records the writer could not store, failed retention sweeps, a lost writer. Returns the unsubscribe function. */
@@ -309,16 +229,14 @@ export class Store {
   }
 
   private async shutdown(): Promise<void> {
-    const drained = this.flush().catch(() => undefined); // failures were reported through onError
+    const drained = this.writes.close();
     this.accepting = false;
     await drained;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
     // Readers first: the writer's connection is then the last one, and
     // closing it checkpoints the WAL into the file and removes it.
     await this.readers.close();
     this.closeRequested = true;
-    if (this.broken === null) {
+    if (!this.writes.writerGone) {
       const exited = once(this.writer, 'exit');
       const message: ToWriter = { kind: 'close' };
       this.writer.postMessage(message);
@@ -329,38 +247,10 @@ export class Store {
     if (this.closeError !== null) throw this.closeError;
   }
 
-  private readonly onTimer = (): void => {
-    this.timer = null;
-    this.draining = true;
-    this.pump();
-  };
-
-  /** Posts queued records while fewer than MAX_BATCHES_IN_FLIGHT batches await acknowledgement. */
-  private pump(): void {
-    if (this.broken !== null) return;
-    while (this.inFlight.length < MAX_BATCHES_IN_FLIGHT) {
-      const queued = this.queue.length;
-      if (queued === 0 || (queued < BATCH_RECORDS && !this.draining)) break;
-      const records = this.queue.take(BATCH_RECORDS);
-      const batch: InFlight = { id: this.nextBatchId++, end: this.queue.start, count: records.length };
-      this.inFlight.push(batch);
-      this.inFlightRecords += batch.count;
-      const message: ToWriter = { kind: 'batch', id: batch.id, records };
-      this.writer.postMessage(message);
-    }
-    if (this.queue.length === 0) {
-      this.draining = false;
-      if (this.timer !== null) clearTimeout(this.timer);
-      this.timer = null;
-    } else if (this.timer === null && !this.draining) {
-      this.timer = setTimeout(this.onTimer, this.settings.flushIntervalMs);
-    }
-  }
-
   private onWriterMessage(message: FromWriter): void {
     switch (message.kind) {
       case 'batch-done':
-        this.onBatchDone(message);
+        this.writes.acknowledged(message);
         return;
       case 'sweep':
         this.count(message.sweep);
@@ -377,56 +267,6 @@ export class Store {
       case 'open-failed':
         return;
     }
-  }
-
-  private onBatchDone(done: Extract<FromWriter, { kind: 'batch-done' }>): void {
-    const batch = this.inFlight.shift();
-    if (batch === undefined || batch.id !== done.id) {
-      this.fail(`the store writer for ${this.path} acknowledged batch ${done.id} out of order; restart tickflow`);
-      return;
-    }
-    this.inFlightRecords -= batch.count;
-    this.settled = batch.end;
-    this.failedRecords += done.failed;
-    if (done.stored > 0) {
-      this.committedBatches++;
-      this.lastCommitMs = done.ms;
-    } else {
-      this.failedBatches++;
-    }
-    if (done.error !== null) {
-      this.emit(
-        new StoreError(
-          done.stored > 0
-            ? `${done.failed} of ${batch.count} records of a batch could not be stored in ${this.path}: ${done.error}`
-            : `a batch of ${batch.count} records could not be stored in ${this.path}, even after a retry: ${done.error}`,
-        ),
-      );
-    }
-    this.pump();
-    const idle = this.queue.length === 0 && this.inFlight.length === 0;
-    let kept = 0;
-    for (const waiter of this.waiters) {
-      if (idle || waiter.target <= this.settled) waiter.resolve();
-      else this.waiters[kept++] = waiter;
-    }
-    this.waiters.length = kept;
-  }
-
-  /** The writer is gone: nothing queued or posted can be stored any more. */
-  private fail(message: string): void {
-    if (this.broken !== null) return;
-    const error = new StoreError(message);
-    this.broken = error;
-    this.droppedUnqueued += this.inFlightRecords;
-    this.queue.discard();
-    this.inFlight.length = 0;
-    this.inFlightRecords = 0;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    for (const waiter of this.waiters) waiter.reject(error);
-    this.waiters.length = 0;
-    this.emit(error);
   }
 
   private count(sweep: RetentionSweep): void {

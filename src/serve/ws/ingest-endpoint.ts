@@ -2,11 +2,10 @@
 // FlatBuffers TickBatch binary frames, and control lines ({"op":"flush"},
 // {"op":"ping"}). Every dead-lettered tick, whether rejected here or dropped
 // by a worker as duplicate or late, is answered with an error frame naming
-// the tick by its 1-based index on the connection.
-//
-// A flush is scoped to its publisher (SPEC §3): it finalises the symbols this
-// connection has published, never another publisher's; `"all": true` flushes
-// every symbol and needs the admin role.
+// the tick by its 1-based index on the connection. Beside this file: each
+// connection's state (ingest-connection.ts), the dead letters and their
+// summaries (ingest-dead-letters.ts), and the publisher-scoped flush
+// (ingest-flush.ts); what stays here is taking ticks in order.
 //
 // A tick's dispatch origin (its RingTick origin) encodes the connection
 // and the index, connection * 2^32 + index, so a worker's dead letter finds
@@ -24,12 +23,7 @@
 // with 4009. Nothing read or queued is dropped, even when its publisher
 // disconnects.
 
-import { FlatBuffersDecoder } from '../../ingest/flatbuffers-decoder';
-import type { DecodedSink } from '../../ingest/decoded-sink';
-import { NdjsonDecoder } from '../../ingest/ndjson-decoder';
 import { Rejection } from '../../records/rejection';
-import { Fifo } from './fifo';
-import { RejectBudget, summaryMessage } from './reject-budget';
 import { ValidTick, tickRecord } from '../../ingest/tick-validator';
 import type { Logger } from '../../log';
 import type { DeadLetterRecord } from '../../records/records';
@@ -38,6 +32,10 @@ import type { Engine } from '../../partition/engine';
 import type { FutureGuard } from './future-guard';
 import { CloseCode, ErrorCode, controlFrame, errorFrame } from '../../records/protocol';
 import { RateLimiter } from '../access/rate-limiter';
+import { IngestConnection, type IngestReceiver, type IngestSocket, type Unread, type Waiting } from './ingest-connection';
+import { IngestCounters } from './ingest-counters';
+import { IngestDeadLetters, type DeadLetterSink } from './ingest-dead-letters';
+import { IngestFlush } from './ingest-flush';
 
 const ORIGIN_SPAN = 2 ** 32;
 /** Origins below this are not /ingest ticks (sources use 0 or their line numbers). */
@@ -47,124 +45,12 @@ export function ingestOrigin(connection: number, index: number): number {
   return connection * ORIGIN_SPAN + index;
 }
 
-export interface IngestSocket {
-  send(message: string, isBinary?: boolean): number;
-  cork(cb: () => void): unknown;
-  end(code?: number, shortMessage?: string): void;
-}
-
-/** What waits, in arrival order, behind a tick a full partition did not take. */
-type Waiting = { readonly tick: ValidTick; readonly origin: number } | { readonly control: Record<string, unknown> };
-
-/** A frame, or the rest of one, not yet read. */
-interface Unread {
-  readonly data: Uint8Array;
-  readonly binary: boolean;
-  offset: number;
-}
-
 /**
  * NDJSON bytes of one publisher read per turn of the event loop: about a
  * quarter of a millisecond of decoding and dispatch (some 190 ticks). A publisher that
  * sends more waits for the next turn, so the others are read in between.
  */
 export const READ_SLICE = 16 * 1024;
-
-/**
- * The NDJSON lines of one connection's text frames: ticks are read from the
- * bytes as in a file, and control lines ({"op": ...}) are answered.
- */
-class IngestLines extends NdjsonDecoder {
-  constructor(
-    private readonly connection: IngestConnection,
-    private readonly endpoint: IngestEndpoint,
-  ) {
-    super(connection);
-  }
-
-  /** One text frame: its lines, the last one whether or not a newline ends it. */
-  frame(data: Uint8Array): void {
-    this.push(data);
-    this.end();
-  }
-
-  protected override parsed(value: unknown, line: number, text: string): void {
-    const op = (value as { op?: unknown } | null)?.op;
-    if (op !== undefined && value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      this.endpoint.control(this.connection, value as Record<string, unknown>);
-      return;
-    }
-    super.parsed(value, line, text);
-  }
-}
-
-export class IngestConnection implements DecodedSink {
-  /** Ticks (valid or not) received so far; the index of the last one. */
-  index = 0;
-  closed = false;
-  /** Ids of the symbols this connection has handed to the engine: what its flush finalises. */
-  readonly published = new Set<number>();
-  readonly fb: FlatBuffersDecoder;
-  readonly lines: IngestLines;
-  /** The partition whose full ring holds this connection, or -1. */
-  waitingFor = -1;
-  /** Ticks and control lines read but not yet taken because a partition was full, in order. */
-  readonly waiting = new Fifo<Waiting>();
-  /** Frames, or the rest of one, not yet read, in order. */
-  readonly unread = new Fifo<Unread>();
-  unreadBytes = 0;
-  /** A later turn of the event loop is booked to read on. */
-  booked = false;
-  /** Told slow_down, and not yet go_ahead. */
-  slowed = false;
-  /** Dead letters stored and answered one by one this second (--ingest-reject-limit). */
-  readonly rejects: RejectBudget;
-  /** The summary of this second's dead letters past the budget is booked. */
-  summaryTimer: NodeJS.Timeout | null = null;
-
-  constructor(
-    readonly id: number,
-    readonly ws: IngestSocket,
-    readonly principal: Principal,
-    readonly limiter: RateLimiter | null,
-    rejectLimit: number,
-    private readonly endpoint: IngestEndpoint,
-  ) {
-    this.rejects = new RejectBudget(rejectLimit);
-    this.fb = new FlatBuffersDecoder(this);
-    this.lines = new IngestLines(this, endpoint);
-  }
-
-  /** Whether anything this connection sent is not yet taken by the engine. */
-  get busy(): boolean {
-    return this.waitingFor >= 0 || this.waiting.length > 0 || this.unread.length > 0;
-  }
-
-  tick(tick: ValidTick): void {
-    this.index++;
-    this.endpoint.accept(this, tick);
-  }
-
-  reject(rejection: Rejection, _line: number, raw: string | null, fields: Record<string, unknown> | null): void {
-    this.index++;
-    this.endpoint.rejected(this, rejection, raw, fields);
-  }
-}
-
-export class IngestCounters {
-  connections = 0;
-  frames = 0;
-  ticks = 0;
-  /** Flushes of a publisher's own symbols, and of every symbol (admin). */
-  publisherFlushes = 0;
-  allFlushes = 0;
-  /** Times a publisher was told slow_down. */
-  slowDowns = 0;
-  /** Publishers closed with 4009 for passing --ingest-queue-kib. */
-  queueCloses = 0;
-  /** Dead letters counted but not stored or answered one by one (over --ingest-reject-limit). */
-  unstoredDeadLetters = 0;
-}
 
 /** The limits of one publisher. */
 export interface IngestLimits {
@@ -176,16 +62,7 @@ export interface IngestLimits {
   readonly rejectLimit: number;
 }
 
-/** Where dead letters go: counted (metrics) and stored (the store and the Kafka outbox), apart. */
-export interface DeadLetterSink {
-  count(record: DeadLetterRecord): void;
-  store(record: DeadLetterRecord): void;
-}
-
-/** The keys a flush line may carry. */
-const FLUSH_KEYS = new Set(['op', 'id', 'all']);
-
-export class IngestEndpoint {
+export class IngestEndpoint implements IngestReceiver {
   readonly counters = new IngestCounters();
   private readonly connections = new Map<number, IngestConnection>();
   /** Connections with anything not yet taken (closed ones included, until it is). */
@@ -195,16 +72,20 @@ export class IngestEndpoint {
 
   private readonly rateLimit: number;
   private readonly queueLimit: number;
+  private readonly deadLetters: IngestDeadLetters;
+  private readonly flushes: IngestFlush;
 
   constructor(
     private readonly pipeline: Engine,
     private readonly limits: IngestLimits,
-    private readonly deadLetters: DeadLetterSink,
+    deadLetters: DeadLetterSink,
     private readonly futureGuard: FutureGuard,
     private readonly log: Logger,
   ) {
     this.rateLimit = limits.rateLimit;
     this.queueLimit = limits.queueLimit;
+    this.deadLetters = new IngestDeadLetters(deadLetters, this.counters);
+    this.flushes = new IngestFlush(pipeline, this.counters, log);
   }
 
   get openConnections(): number {
@@ -243,10 +124,7 @@ export class IngestEndpoint {
   close(connection: IngestConnection): void {
     connection.closed = true;
     this.connections.delete(connection.id);
-    if (connection.summaryTimer !== null) {
-      clearTimeout(connection.summaryTimer);
-      this.summarise(connection);
-    }
+    this.deadLetters.closed(connection);
   }
 
   message(connection: IngestConnection, data: ArrayBuffer, isBinary: boolean): void {
@@ -313,7 +191,7 @@ export class IngestEndpoint {
   private slowDown(connection: IngestConnection): void {
     connection.slowed = true;
     this.counters.slowDowns++;
-    this.reply(connection, controlFrame({ op: 'slow_down', unread_bytes: connection.unreadBytes, partition: connection.waitingFor }));
+    connection.reply(controlFrame({ op: 'slow_down', unread_bytes: connection.unreadBytes, partition: connection.waitingFor }));
   }
 
   /**
@@ -364,7 +242,7 @@ export class IngestEndpoint {
     this.busy.delete(connection);
     if (connection.slowed) {
       connection.slowed = false;
-      this.reply(connection, controlFrame({ op: 'go_ahead' }));
+      connection.reply(controlFrame({ op: 'go_ahead' }));
     }
     if (this.busy.size === 0) for (const resolve of this.settledWaiters.splice(0)) resolve();
   }
@@ -378,60 +256,12 @@ export class IngestEndpoint {
     const { op, id } = line;
     const tag = id === undefined ? {} : { id };
     if (op === 'flush') {
-      this.flush(connection, line, tag);
+      this.flushes.flush(connection, line, tag);
     } else if (op === 'ping') {
-      this.reply(connection, controlFrame({ op: 'pong', ...tag, time: Date.now() }));
+      connection.reply(controlFrame({ op: 'pong', ...tag, time: Date.now() }));
     } else {
-      this.reply(connection, errorFrame(ErrorCode.BAD_REQUEST, 'expected a tick or {"op":"flush"|"ping"}', tag));
+      connection.reply(errorFrame(ErrorCode.BAD_REQUEST, 'expected a tick or {"op":"flush"|"ping"}', tag));
     }
-  }
-
-  /**
-   * `{"op":"flush"}` finalises the symbols this connection published;
-   * `{"op":"flush","all":true}` every symbol, for the admin role only. Any
-   * other key is an error rather than silently ignored, so that a client
-   * who meant to narrow a flush (`"symbol": ...`) learns it cannot.
-   */
-  private flush(connection: IngestConnection, line: Record<string, unknown>, tag: Record<string, unknown>): void {
-    const unknown = Object.keys(line).filter((key) => !FLUSH_KEYS.has(key));
-    if (unknown.length > 0 || (line.all !== undefined && typeof line.all !== 'boolean')) {
-      this.reply(
-        connection,
-        errorFrame(
-          ErrorCode.BAD_REQUEST,
-          `a flush takes only "id" and "all" (true: every symbol, admin role); got ` +
-            `${unknown.length > 0 ? unknown.map((k) => JSON.stringify(k)).join(', ') : '"all" that is not a boolean'}`,
-          tag,
-        ),
-      );
-      return;
-    }
-    const all = line.all === true;
-    if (all && !connection.principal.roles.has('admin')) {
-      this.reply(
-        connection,
-        errorFrame(
-          ErrorCode.FORBIDDEN,
-          'a flush of every symbol needs the admin role; {"op":"flush"} flushes the symbols this connection published',
-          tag,
-        ),
-      );
-      return;
-    }
-    this.pipeline.publish();
-    const symbols = all ? null : [...connection.published];
-    if (all) {
-      this.counters.allFlushes++;
-      this.log.info('every symbol flushed by an admin', { token: connection.principal.name, connection: connection.id });
-    } else {
-      this.counters.publisherFlushes++;
-    }
-    void this.pipeline.requests.flush(symbols).then(() => {
-      this.reply(
-        connection,
-        controlFrame({ op: 'flushed', ...tag, ...(symbols === null ? { all: true as const } : { symbols: symbols.length }) }),
-      );
-    });
   }
 
   /** A valid tick from a connection: entitlement, rate and clock checks, then the engine. */
@@ -464,16 +294,7 @@ export class IngestEndpoint {
   }
 
   rejected(connection: IngestConnection, rejection: Rejection, raw: string | null, fields: Record<string, unknown> | null): void {
-    const record: DeadLetterRecord = {
-      type: 'dead_letter',
-      reason: rejection.reason,
-      field: rejection.field,
-      message: rejection.message,
-      line: connection.index,
-      ...(raw === null ? {} : { raw }),
-      ...(fields === null ? {} : { tick: fields }),
-    };
-    this.deadLetter(connection, record);
+    this.deadLetters.rejected(connection, rejection, raw, fields);
   }
 
   /** A worker's dead letter (duplicate, late) for a tick with this dispatch origin. */
@@ -482,45 +303,9 @@ export class IngestEndpoint {
     const index = origin % ORIGIN_SPAN;
     const local = { ...record, line: connection === undefined ? record.line : index };
     if (connection === undefined) {
-      this.deadLetters.count(local);
-      this.deadLetters.store(local);
+      this.deadLetters.unanswered(local);
       return;
     }
-    this.deadLetter(connection, local);
-  }
-
-  private deadLetter(connection: IngestConnection, record: DeadLetterRecord): void {
-    this.deadLetters.count(record);
-    const now = Date.now();
-    if (!connection.rejects.admit(record.reason, now)) {
-      this.counters.unstoredDeadLetters++;
-      connection.summaryTimer ??= setTimeout(() => this.summarise(connection), connection.rejects.remaining(now));
-      return;
-    }
-    this.deadLetters.store(record);
-    this.reply(
-      connection,
-      errorFrame(ErrorCode.REJECTED, record.message, { reason: record.reason, field: record.field, tick: record.line }),
-    );
-  }
-
-  /** One stored dead letter and one error frame for the dead letters of a second past the budget. */
-  private summarise(connection: IngestConnection): void {
-    connection.summaryTimer = null;
-    const summary = connection.rejects.take();
-    if (summary === null) return;
-    const message = summaryMessage(summary);
-    const reason = summary.reasons[0]?.[0] ?? '';
-    this.deadLetters.store({ type: 'dead_letter', reason, field: '', message, line: connection.index });
-    const reasons = Object.fromEntries(summary.reasons);
-    this.reply(
-      connection,
-      errorFrame(ErrorCode.REJECTED, message, { reason, unstored: summary.unstored, reasons, tick: connection.index }),
-    );
-  }
-
-  private reply(connection: IngestConnection, text: string): void {
-    if (connection.closed) return;
-    connection.ws.cork(() => connection.ws.send(text, false));
+    this.deadLetters.answer(connection, local);
   }
 }
