@@ -1,5 +1,5 @@
 // The Kafka operations tickflow needs, and nothing else. kafkajs is in
-// maintenance mode upstream, so only src/kafka/kafkajs-*.ts may know it;
+// maintenance mode upstream, so only the kafkajs-*.ts files here may know it;
 // the engine, the mirror and the tests talk to these types. Every method that
 // fails rejects with a KafkaError (src/kafka/kafka-error.ts).
 //
