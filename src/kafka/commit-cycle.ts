@@ -39,6 +39,8 @@ export class CommitCycle {
     private readonly group: string,
     private readonly checkpointMs: number,
     private readonly partitions: PartitionOwnership,
+    /** Incremental checkpoints: each restores after the rotation - 1 before it (checkpoint-chain.ts). */
+    private readonly rotation: number,
   ) {
     context.pipeline.requests.onCheckpointMark((id, worker) => {
       if (this.cycle !== null && id === this.cycle.id) this.cycle.passed.add(worker);
@@ -67,7 +69,7 @@ export class CommitCycle {
     this.cycle = { id: pipeline.requests.nextCheckpointId, passed: new Set() };
     // All markers go into the rings back to back, so the split between this
     // cycle's results and the next falls at the same point for every partition.
-    const snapshots = await Promise.all(owners.map((o) => pipeline.requests.checkpoint([...o.symbols])));
+    const snapshots = await Promise.all(owners.map((o) => pipeline.requests.checkpoint([...o.symbols], this.rotation)));
     for (let i = 0; i < owners.length; i++) {
       const owned = owners[i] as Owned;
       if (this.partitions.get(owned.partition) !== owned) continue;
@@ -77,6 +79,8 @@ export class CommitCycle {
           offset: offsets[i] as string,
           symbols: [...owned.symbols],
           state: joinCheckpoint(snapshots[i] as Uint8Array[]),
+          n: owned.checkpoints,
+          rotation: this.rotation,
         }),
       ];
       try {
@@ -90,9 +94,12 @@ export class CommitCycle {
         }
         await tx.commit();
         this.commits++;
+        owned.checkpoints++;
         owned.current = owned.next;
         owned.next = [];
       } catch (err) {
+        // The engine's checkpoint marks moved on with the checkpoint this
+        // transaction did not commit: restoring the committed ones puts them back.
         this.failures++;
         this.context.log('a kafka transaction failed; restoring the partition from its checkpoint', {
           partition: owned.partition,

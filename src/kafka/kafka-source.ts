@@ -62,6 +62,8 @@ export interface KafkaSourceOptions {
   readonly brokers: readonly string[];
   readonly group: string;
   readonly checkpointMs: number;
+  /** Checkpoints in a rotation of whole series (checkpoint-chain.ts); 1, the default, writes each whole. */
+  readonly checkpointRotation?: number;
   readonly topicPartitions: number;
   /** Results of partitions another engine owns, read from the result topics (for local subscribers). */
   readonly remote: (topic: string, key: string, value: string) => void;
@@ -122,7 +124,7 @@ export class KafkaSource implements TickSource {
       () => this.consumer,
       () => this.stopping,
     );
-    this.commitCycle = new CommitCycle(context, options.group, options.checkpointMs, this.owned);
+    this.commitCycle = new CommitCycle(context, options.group, options.checkpointMs, this.owned, options.checkpointRotation ?? 1);
     this.liveFeed = new LiveFeed({
       brokers: options.brokers,
       engineId: this.engineId,

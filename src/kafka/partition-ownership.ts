@@ -29,6 +29,8 @@ export class Owned {
   /** Results of this cycle, and of ticks after the cycle's checkpoint marker. */
   current: KafkaRecord[] = [];
   next: KafkaRecord[] = [];
+  /** The n of the next checkpoint: it goes to slot n mod rotation (checkpoint-topic.ts). */
+  checkpoints = 0;
 
   constructor(readonly partition: number) {}
 }
@@ -123,15 +125,16 @@ export class PartitionOwnership {
         owned.producer = await this.port.producer({ transactionalId: `${this.group}-${RAW_TOPIC}-${owned.partition}` });
         const checkpoint = await loadCheckpoint(this.port, RAW_TOPIC, owned.partition, 30_000);
         // What this engine still holds of the partition's symbols from an
-        // earlier ownership ran ahead of what was committed: the symbols the
-        // checkpoint restores are replaced, and the others start afresh, or
-        // their ticks since the checkpoint would be late or duplicates and
-        // their results, never committed, lost.
-        const restored = new Set(checkpoint?.symbols ?? []);
-        const stale = [...this.symbolPartition].filter(([symbol, p]) => p === owned.partition && !restored.has(symbol));
-        await this.context.pipeline.requests.forget(stale.map(([symbol]) => symbol));
+        // earlier ownership ran ahead of what was committed: every one starts
+        // afresh, then the checkpoints restore theirs. Otherwise ticks since
+        // the checkpoint would be late or duplicates and their results, never
+        // committed, lost; and a delta could meet a state of its own base id
+        // that it does not follow.
+        const held = [...this.symbolPartition].filter(([, p]) => p === owned.partition);
+        await this.context.pipeline.requests.forget(held.map(([symbol]) => symbol));
+        owned.checkpoints = checkpoint === null ? 0 : checkpoint.n + 1;
         if (checkpoint !== null) {
-          await this.context.pipeline.requests.restore(splitCheckpoint(checkpoint.state));
+          await this.context.pipeline.requests.restore(checkpoint.states.flatMap((state) => splitCheckpoint(state)));
           for (const symbol of checkpoint.symbols) {
             owned.symbols.add(symbol);
             this.symbolPartition.set(symbol, owned.partition);
@@ -140,7 +143,11 @@ export class PartitionOwnership {
           this.consumer()?.seek(RAW_TOPIC, owned.partition, checkpoint.offset);
         }
         owned.caughtUp = await this.atEnd(owned.partition, checkpoint?.offset);
-        this.context.log('took over input partition', { partition: owned.partition, offset: checkpoint?.offset ?? 'start' });
+        this.context.log('took over input partition', {
+          partition: owned.partition,
+          offset: checkpoint?.offset ?? 'start',
+          checkpoints: checkpoint?.states.length ?? 0,
+        });
         this.holdIdleWhileBehind();
         return;
       } catch (err) {

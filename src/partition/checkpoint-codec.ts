@@ -75,12 +75,13 @@ function trailingOffset(b: Builder, series: TrailingSeries, delta: boolean): num
   return offset;
 }
 
-/** A symbol's place in the rotation of whole series, the same in every process: spreads them over the checkpoints. */
-function rotationPhase(name: string, rotation: number): number {
-  let h = 0;
-  for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + name.charCodeAt(i)) >>> 0;
-  return h % rotation;
-}
+/**
+ * Places in the rotation handed out so far (in this thread): each symbol's
+ * first whole series takes the next, so that as many symbols come round in
+ * every checkpoint (a hash of the name gave some places several). Symbols
+ * differ in activity, so the bytes still differ: docs/durability.md, "Costs".
+ */
+let phases = 0;
 
 /**
  * Whether this checkpoint writes the symbol's series as deltas (rotation > 0
@@ -97,7 +98,7 @@ function takesDelta(state: SymbolState, rotation: number): boolean {
   const first = state.checkpointBase === 0;
   state.checkpointBase++;
   // The first whole series starts the symbol at its place in the rotation, so that later ones come spread out.
-  state.deltasSinceBase = first && rotation > 0 ? rotationPhase(state.name, rotation) : 0;
+  state.deltasSinceBase = first && rotation > 0 ? phases++ % rotation : 0;
   return false;
 }
 

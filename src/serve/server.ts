@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import uWS from 'uWebSockets.js';
 import type { HttpRequest, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { analyticsConfig } from '../analytics/analytics-config';
+import { checkpointRotation } from '../sources/checkpoint-chain';
 import { invalidOption } from '../config/invalid';
 import { ringKibFor } from '../config/options';
 import type { Config } from '../config/load';
@@ -144,6 +145,10 @@ export class TickflowServer {
             brokers,
             group: config.kafkaGroup,
             checkpointMs: config.checkpointMs > 0 ? config.checkpointMs : 5000,
+            checkpointRotation: checkpointRotation(
+              config.alertWindow + config.latenessMs + config.allowedLatenessMs,
+              config.checkpointMs > 0 ? config.checkpointMs : 5000,
+            ),
             topicPartitions: config.kafkaPartitions,
             remote: (topic, key, value) => remote.result(topic, key, value),
             remoteLive: (channel, value) => remote.liveRecord(channel, value),

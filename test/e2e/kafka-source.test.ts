@@ -153,6 +153,11 @@ describe('Kafka source', () => {
         second.logs.some((l) => l.includes('took over input partition') && /"offset":"\d+"/.test(l)),
         'no checkpoint was restored',
       );
+      // Incremental: a take-over restores the partition's last checkpoints, several of them.
+      assert.ok(
+        second.logs.some((l) => l.includes('took over input partition') && /"checkpoints":([2-9]|\d\d)/.test(l)),
+        'no take-over restored more than one checkpoint',
+      );
     } finally {
       await second.stop();
     }
