@@ -17,6 +17,7 @@
 // for longer than a rotation's share of it takes.
 
 import { Builder, ByteBuffer } from 'flatbuffers';
+import { doubleVector } from '../fb/bulk-vectors';
 import type { AnalyticsConfig } from '../analytics/analytics-config';
 import type { PartitionEngine } from '../analytics/partition-engine';
 import { SymbolState } from '../analytics/symbol-state';
@@ -34,15 +35,7 @@ import { SymbolCheckpoint } from '../fb/generated/tickflow/ring/symbol-checkpoin
 
 function seriesOffset(b: Builder, series: Pick<TrailingSeries, 'entries'>): number {
   const { timestamps, values, weights } = series.entries();
-  return Series.createSeries(
-    b,
-    Series.createTimestampsVector(b, timestamps),
-    Series.createValuesVector(b, values),
-    Series.createWeightsVector(b, weights),
-    false,
-    0,
-    0,
-  );
+  return Series.createSeries(b, doubleVector(b, timestamps), doubleVector(b, values), doubleVector(b, weights), false, 0, 0);
 }
 
 /** Bytes a trailing entry takes in a checkpoint: timestamp, value and weight. */
@@ -64,9 +57,9 @@ function trailingOffset(b: Builder, series: TrailingSeries, delta: boolean): num
   unwrittenEntries += series.size - d.timestamps.length;
   const offset = Series.createSeries(
     b,
-    Series.createTimestampsVector(b, d.timestamps),
-    Series.createValuesVector(b, d.values),
-    Series.createWeightsVector(b, d.weights),
+    doubleVector(b, d.timestamps),
+    doubleVector(b, d.values),
+    doubleVector(b, d.weights),
     true,
     d.evict,
     d.keep,
@@ -112,8 +105,8 @@ function symbolOffset(b: Builder, state: SymbolState, exchangeName: (id: number)
       ExchangeSeqs.createExchangeSeqs(
         b,
         b.createString(exchangeName(e.exchangeId)),
-        ExchangeSeqs.createSeqsVector(b, e.seqs),
-        ExchangeSeqs.createTimestampsVector(b, e.timestamps),
+        doubleVector(b, e.seqs),
+        doubleVector(b, e.timestamps),
       ),
     );
   const trades = trailingOffset(b, state.trades, delta);
@@ -233,22 +226,38 @@ function barFields(w: OpenBar, side: BarSide | null): BarFields {
  * `rotation` is 0, incremental otherwise (above).
  */
 export function encodeCheckpoint(states: readonly SymbolState[], exchangeName: (id: number) => string, rotation = 0): Uint8Array {
-  return encodeCheckpointSized(states, exchangeName, rotation).data;
+  return encodeCheckpointSized(states, exchangeName, rotation).data.slice();
 }
 
-/** encodeCheckpoint(), with the bytes a checkpoint of the same state written whole takes (the state's size, for /metrics). */
+/**
+ * The builder of the last checkpoint, kept for the next one at the same
+ * size: growing a builder from small copies every byte several times over,
+ * which was a fifth of an incremental checkpoint's encoding. One whole
+ * checkpoint of a big state is not kept.
+ */
+let kept: Builder | null = null;
+const KEEP_BYTES = 64 << 20;
+
+/**
+ * encodeCheckpoint(), with the bytes a checkpoint of the same state written
+ * whole takes (the state's size, for /metrics). `data` is a view into a
+ * builder that the next call reuses: copy it or write it out first.
+ */
 export function encodeCheckpointSized(
   states: readonly SymbolState[],
   exchangeName: (id: number) => string,
   rotation: number,
 ): { data: Uint8Array; stateBytes: number } {
-  const b = new Builder(1 << 16);
+  const b = kept ?? new Builder(1 << 16);
+  kept = null;
+  b.clear();
   b.forceDefaults(true);
   unwrittenEntries = 0;
   anyDelta = false;
   const symbols = states.map((state) => symbolOffset(b, state, exchangeName, rotation));
   b.finish(PartitionCheckpoint.createPartitionCheckpoint(b, PartitionCheckpoint.createSymbolsVector(b, symbols), anyDelta));
-  const data = b.asUint8Array().slice();
+  const data = b.asUint8Array();
+  if (b.dataBuffer().capacity() <= KEEP_BYTES) kept = b;
   return { data, stateBytes: data.length + unwrittenEntries * ENTRY_BYTES };
 }
 

@@ -5,6 +5,7 @@
 import { Builder, ByteBuffer } from 'flatbuffers';
 import { CheckpointRequest } from '../fb/generated/tickflow/ring/checkpoint-request';
 import { Chunk } from '../fb/generated/tickflow/ring/chunk';
+import { byteVector } from '../fb/bulk-vectors';
 import type { RingProducer } from '../ring/ring-producer';
 
 /** Room for the Chunk table around its data. */
@@ -34,7 +35,7 @@ export function writeChunks(
     const last = at >= data.length;
     const heldUs = last && Number.isFinite(heldSince) ? Math.min(0xffffffff, Math.round((performance.now() - heldSince) * 1000)) : 0;
     b.clear();
-    b.finish(Chunk.createChunk(b, id, last, Chunk.createDataVector(b, piece), heldUs, last ? stateBytes : 0));
+    b.finish(Chunk.createChunk(b, id, last, byteVector(b, piece), heldUs, last ? stateBytes : 0));
     const payload = b.asUint8Array();
     while (!ring.write(type, payload)) waitForSpace();
   } while (at < data.length);

@@ -94,7 +94,7 @@ describe('incremental checkpoints', () => {
         const sized = encodeCheckpointSized(original.engine.allSymbols(), exchangeName, rotation);
         stateBytes = sized.stateBytes;
         seen.checkpoints++;
-        kept.push(sized.data);
+        kept.push(sized.data.slice());
         if (kept.length > rotation) kept.shift();
         for (const [symbol, series] of seriesOf(sized.data)) {
           const before = held.get(symbol) ?? [];
