@@ -82,9 +82,9 @@ export class PartitionEngine {
     return this.symbols.filter((s): s is SymbolState => s !== undefined);
   }
 
-  /** Replaces a symbol's state with a fresh one (before restoring a checkpoint into it). */
-  resetSymbol(id: number, name: string): SymbolState {
-    const state = new SymbolState(id, name, this.config);
+  /** Replaces a symbol's state with a fresh one (before restoring a checkpoint into it), keeping its trailing series if asked. */
+  resetSymbol(id: number, name: string, series?: Pick<SymbolState, 'trades' | 'quotes'>): SymbolState {
+    const state = new SymbolState(id, name, this.config, series);
     this.symbols[id] = state;
     return state;
   }

@@ -44,8 +44,8 @@ export class SymbolState {
   checkpointBase = 0;
   deltasSinceBase = 0;
   readonly seqs = new SeqMemory();
-  readonly trades = new TrailingSeries();
-  readonly quotes = new TrailingSeries();
+  readonly trades: TrailingSeries;
+  readonly quotes: TrailingSeries;
   readonly bars: readonly TumblingBars[];
   /** Activity bars, by --intervals entry; empty when none is configured. */
   readonly activity: readonly ActivityBars[];
@@ -59,11 +59,15 @@ export class SymbolState {
   /** How long a tick waits to settle, about: the queue sizes itself by it. */
   private readonly latenessMs: number;
 
+  /** `series`: the trailing series to carry on with (a restore that applies a delta to them), or fresh ones. */
   constructor(
     readonly id: number,
     readonly name: string,
     config: AnalyticsConfig,
+    series?: { readonly trades: TrailingSeries; readonly quotes: TrailingSeries },
   ) {
+    this.trades = series?.trades ?? new TrailingSeries();
+    this.quotes = series?.quotes ?? new TrailingSeries();
     const bars: TumblingBars[] = [];
     const activity: ActivityBars[] = [];
     for (const entry of config.intervals) {

@@ -118,6 +118,27 @@ export class TrailingSeries {
     this.changedFrom = this.markEnd;
   }
 
+  /**
+   * Applies a checkpoint's delta() in place: drops `evict` entries at the
+   * front, keeps the next `keep`, and appends the rest (in timestamp order,
+   * none before the kept ones). Costs what the delta holds, not the series:
+   * a restore applies a rotation of them. False, changing nothing, when this
+   * series holds fewer than `evict + keep` entries (the delta does not
+   * follow it). The result then counts as marked.
+   */
+  applyDelta(evict: number, keep: number, timestamps: ArrayLike<number>, values: ArrayLike<number>, weights: ArrayLike<number>): boolean {
+    if (evict + keep > this.end - this.start) return false;
+    this.start += evict;
+    this.evicted += evict;
+    this.end = this.start + keep;
+    if (this.cursor < this.start) this.cursor = this.start;
+    if (this.cursor > this.end) this.cursor = this.end;
+    if (this.start === this.end) this.release();
+    for (let i = 0; i < timestamps.length; i++) this.insert(timestamps[i] as number, values[i] as number, weights[i] as number);
+    this.mark();
+    return true;
+  }
+
   /** Replaces the contents with entries in timestamp order (from a checkpoint), which then count as marked. */
   load(timestamps: ArrayLike<number>, values: ArrayLike<number>, weights: ArrayLike<number>): void {
     const n = timestamps.length;

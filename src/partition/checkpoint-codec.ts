@@ -291,24 +291,6 @@ export function checkpointExchanges(bytes: Uint8Array): string[] {
   return [...names];
 }
 
-type Columns = { timestamps: Float64Array; values: Float64Array; weights: Float64Array };
-
-/** Loads the previous checkpoint's series less `evict` at the front, its next `keep` entries, then `rest`. */
-function loadDelta(target: TrailingSeries, prior: Columns | undefined, evict: number, keep: number, name: string, rest: Columns): void {
-  const had = prior?.timestamps.length ?? 0;
-  if (evict + keep > had) {
-    const which = `entries ${evict}..${evict + keep} of a series of ${had}`;
-    throw new Error(`delta checkpoint of ${name} keeps ${which}: it does not follow the state restored before it`);
-  }
-  const join = (old: Float64Array | undefined, added: Float64Array): Float64Array => {
-    const out = new Float64Array(keep + added.length);
-    if (old !== undefined) out.set(old.subarray(evict, evict + keep));
-    out.set(added, keep);
-    return out;
-  };
-  target.load(join(prior?.timestamps, rest.timestamps), join(prior?.values, rest.values), join(prior?.weights, rest.weights));
-}
-
 function array(length: number, at: (i: number) => number | null): Float64Array {
   const out = new Float64Array(length);
   for (let i = 0; i < length; i++) out[i] = at(i) ?? 0;
@@ -339,8 +321,8 @@ export function restoreCheckpoint(
     const delta = view.trades()?.delta() === true || view.quotes()?.delta() === true;
     // A delta on a base this restore has not reached yet: the symbol's whole series come later in the checkpoints.
     if (delta && view.baseId() !== before?.checkpointBase) continue;
-    const previous = [before?.trades.entries(), before?.quotes.entries()] as const;
-    const state = engine.resetSymbol(id, name);
+    // A delta applies to the series restored so far, in place.
+    const state = engine.resetSymbol(id, name, delta ? before : undefined);
     state.checkpointBase = view.baseId();
     state.deltasSinceBase = view.deltasSinceBase();
     state.maxTimestamp = view.maxTimestamp();
@@ -355,16 +337,19 @@ export function restoreCheckpoint(
       const exchange = exchangeId(e.exchange() ?? '');
       for (let k = 0; k < e.seqsLength(); k++) state.seqs.remember(exchange, e.seqs(k) ?? 0, e.timestamps(k) ?? 0);
     }
-    for (const [series, target, prior] of [
-      [view.trades(), state.trades, previous[0]],
-      [view.quotes(), state.quotes, previous[1]],
+    for (const [series, target] of [
+      [view.trades(), state.trades],
+      [view.quotes(), state.quotes],
     ] as const) {
       if (series === null) continue;
       const timestamps = array(series.timestampsLength(), (k) => series.timestamps(k));
       const values = array(series.valuesLength(), (k) => series.values(k));
       const weights = array(series.weightsLength(), (k) => series.weights(k));
       if (!series.delta()) target.load(timestamps, values, weights);
-      else loadDelta(target, prior, series.evict(), series.keep(), name, { timestamps, values, weights });
+      else if (!target.applyDelta(series.evict(), series.keep(), timestamps, values, weights)) {
+        const which = `entries ${series.evict()}..${series.evict() + series.keep()} of a series of ${target.size}`;
+        throw new Error(`delta checkpoint of ${name} keeps ${which}: it does not follow the state restored before it`);
+      }
     }
     for (let j = 0; j < view.barsLength(); j++) {
       const interval = view.bars(j);

@@ -90,6 +90,7 @@ describe('trailing series', () => {
       const series = new TrailingSeries();
       // What the last checkpoint held, kept as a reader of the deltas would.
       let saved: Entry[] = [];
+      const mirror = new TrailingSeries();
       const seen = { evicted: 0, replaced: 0, whole: 0 };
       let t = 0;
       for (let i = 0; i < 4000; i++) {
@@ -108,6 +109,14 @@ describe('trailing series', () => {
           assert.ok(d.evict + d.keep <= saved.length, `delta at ${i} keeps entries the mark did not hold`);
           const added = Array.from(d.timestamps, (ts, k) => ({ t: ts, x: d.values[k] as number, v: d.weights[k] as number }));
           saved = [...saved.slice(d.evict, d.evict + d.keep), ...added];
+          // A restore applies the same delta to the series it restored before, in place.
+          assert.equal(mirror.applyDelta(d.evict, d.keep, d.timestamps, d.values, d.weights), true);
+          const m = mirror.entries();
+          assert.deepEqual(
+            saved,
+            Array.from(m.timestamps, (ts, k) => ({ t: ts, x: m.values[k] as number, v: m.weights[k] as number })),
+            `delta applied in place at insert ${i}`,
+          );
           const now = series.entries();
           assert.deepEqual(
             saved,
@@ -118,6 +127,21 @@ describe('trailing series', () => {
         }
       }
       assert.ok(seen.evicted > 0 && seen.replaced > 0, `deltas must evict and replace: ${JSON.stringify(seen)}`);
+      // Windows over the series restored in place (up to now) answer as the original's do.
+      const d = series.delta();
+      assert.equal(mirror.applyDelta(d.evict, d.keep, d.timestamps, d.values, d.weights), true);
+      const out = new WindowStats();
+      const want = new WindowStats();
+      // stats() takes the index an insert returned: one more entry on each.
+      const from = t - 150;
+      series.stats(from, series.insert(t + 1, 50, 5), want);
+      mirror.stats(from, mirror.insert(t + 1, 50, 5), out);
+      assert.ok(want.count > 1);
+      assert.equal(out.count, want.count);
+      assert.ok(Math.abs(out.mean - want.mean) <= 1e-9 * Math.abs(want.mean));
+      assert.ok(Math.abs(out.variance - want.variance) <= 1e-6);
+      // A delta that keeps more than the series holds does not apply, and changes nothing.
+      assert.equal(new TrailingSeries().applyDelta(0, 1, [], [], []), false);
     });
   }
 
