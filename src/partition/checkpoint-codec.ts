@@ -18,10 +18,10 @@
 
 import { Builder, ByteBuffer } from 'flatbuffers';
 import { doubleVector } from '../fb/bulk-vectors';
+import { SeriesWriter } from './checkpoint-series';
 import type { AnalyticsConfig } from '../analytics/analytics-config';
 import type { PartitionEngine } from '../analytics/partition-engine';
 import { SymbolState } from '../analytics/symbol-state';
-import type { SeriesDelta, TrailingSeries } from '../analytics/trailing-series';
 import type { BarFields, BarWindow } from '../analytics/tumbling-bars';
 import { ActivityBar } from '../fb/generated/tickflow/ring/activity-bar';
 import { BarSide } from '../fb/generated/tickflow/ring/bar-side';
@@ -30,74 +30,10 @@ import { IntervalBars } from '../fb/generated/tickflow/ring/interval-bars';
 import { OpenBar } from '../fb/generated/tickflow/ring/open-bar';
 import { Pane } from '../fb/generated/tickflow/ring/pane';
 import { PartitionCheckpoint } from '../fb/generated/tickflow/ring/partition-checkpoint';
-import { Series } from '../fb/generated/tickflow/ring/series';
 import { SymbolCheckpoint } from '../fb/generated/tickflow/ring/symbol-checkpoint';
 
-function seriesOffset(b: Builder, series: Pick<TrailingSeries, 'entries'>): number {
-  const { timestamps, values, weights } = series.entries();
-  return Series.createSeries(b, doubleVector(b, timestamps), doubleVector(b, values), doubleVector(b, weights), false, 0, 0);
-}
-
-/** Bytes a trailing entry takes in a checkpoint: timestamp, value and weight. */
-const ENTRY_BYTES = 24;
-
-/** Entries held in series but left out of the checkpoint being encoded (a delta's kept ones), for its full size. */
-let unwrittenEntries = 0;
-/** Whether the checkpoint being encoded wrote some symbol's series as deltas. */
-let anyDelta = false;
-
-/** A trailing series whole, or as what changed since the last checkpoint; either way the next delta counts from here. */
-function trailingOffset(b: Builder, series: TrailingSeries, delta: boolean): number {
-  if (!delta) {
-    const offset = seriesOffset(b, series);
-    series.mark();
-    return offset;
-  }
-  const d: SeriesDelta = series.delta();
-  unwrittenEntries += series.size - d.timestamps.length;
-  const offset = Series.createSeries(
-    b,
-    doubleVector(b, d.timestamps),
-    doubleVector(b, d.values),
-    doubleVector(b, d.weights),
-    true,
-    d.evict,
-    d.keep,
-  );
-  series.mark();
-  return offset;
-}
-
-/**
- * Places in the rotation handed out so far (in this thread): each symbol's
- * first whole series takes the next, so that as many symbols come round in
- * every checkpoint (a hash of the name gave some places several). Symbols
- * differ in activity, so the bytes still differ: docs/durability.md, "Costs".
- */
-let phases = 0;
-
-/**
- * Whether this checkpoint writes the symbol's series as deltas (rotation > 0
- * and a base to build on, not yet due for a whole one); updates the symbol's
- * base id and count of deltas to what this checkpoint says.
- */
-function takesDelta(state: SymbolState, rotation: number): boolean {
-  if (rotation > 0 && state.checkpointBase !== 0 && state.deltasSinceBase < rotation - 1) {
-    state.deltasSinceBase++;
-    return true;
-  }
-  // Ids only need to differ between the bases of one symbol: they count up,
-  // and a restore carries the count on.
-  const first = state.checkpointBase === 0;
-  state.checkpointBase++;
-  // The first whole series starts the symbol at its place in the rotation, so that later ones come spread out.
-  state.deltasSinceBase = first && rotation > 0 ? phases++ % rotation : 0;
-  return false;
-}
-
-function symbolOffset(b: Builder, state: SymbolState, exchangeName: (id: number) => string, rotation: number): number {
-  const delta = takesDelta(state, rotation);
-  if (delta) anyDelta = true;
+function symbolOffset(b: Builder, state: SymbolState, exchangeName: (id: number) => string, series: SeriesWriter): number {
+  const delta = series.takesDelta(state);
   const name = b.createString(state.name);
   const seqs = state.seqs
     .exchangesWithEntries()
@@ -109,8 +45,8 @@ function symbolOffset(b: Builder, state: SymbolState, exchangeName: (id: number)
         doubleVector(b, e.timestamps),
       ),
     );
-  const trades = trailingOffset(b, state.trades, delta);
-  const quotes = trailingOffset(b, state.quotes, delta);
+  const trades = series.trailing(b, state.trades, delta);
+  const quotes = series.trailing(b, state.quotes, delta);
   const bars = state.bars.map((interval) => {
     const open: BarWindow[] = [];
     const closed: BarWindow[] = [];
@@ -140,7 +76,7 @@ function symbolOffset(b: Builder, state: SymbolState, exchangeName: (id: number)
   });
   // Settled ticks may wait in the queue for room (settle.ts): they are not pending.
   state.settling?.letGo(state.watermark);
-  const pending = state.settling === null ? 0 : seriesOffset(b, { entries: () => settleEntries(state) });
+  const pending = state.settling === null ? 0 : series.whole(b, { entries: () => settleEntries(state) });
   const revisions = state.indicators.exportRevisions().flat();
   const { panes, nextStart } = state.indicators.exportState();
   SymbolCheckpoint.startPanesVector(b, panes.length);
@@ -252,13 +188,12 @@ export function encodeCheckpointSized(
   kept = null;
   b.clear();
   b.forceDefaults(true);
-  unwrittenEntries = 0;
-  anyDelta = false;
-  const symbols = states.map((state) => symbolOffset(b, state, exchangeName, rotation));
-  b.finish(PartitionCheckpoint.createPartitionCheckpoint(b, PartitionCheckpoint.createSymbolsVector(b, symbols), anyDelta));
+  const series = new SeriesWriter(rotation);
+  const symbols = states.map((state) => symbolOffset(b, state, exchangeName, series));
+  b.finish(PartitionCheckpoint.createPartitionCheckpoint(b, PartitionCheckpoint.createSymbolsVector(b, symbols), series.anyDelta));
   const data = b.asUint8Array();
   if (b.dataBuffer().capacity() <= KEEP_BYTES) kept = b;
-  return { data, stateBytes: data.length + unwrittenEntries * ENTRY_BYTES };
+  return { data, stateBytes: data.length + series.unwrittenBytes };
 }
 
 /** True when some symbol's series in the checkpoint are deltas on the checkpoints before it. */
