@@ -76,9 +76,8 @@ export class TrailingSeries {
   private cursor = 0;
   /** Entries that left the front since the series was made or loaded: the absolute position of `start`. */
   private evicted = 0;
-  /** Absolute positions of the first and after the last entry at the last mark(). */
+  /** Absolute position of the first entry at the last mark(). */
   private markStart = 0;
-  private markEnd = 0;
   /** The lowest absolute position an insert or a drop touched since the last mark(). */
   private changedFrom = 0;
 
@@ -114,8 +113,8 @@ export class TrailingSeries {
   /** The contents now are what the latest checkpoint holds: delta() counts from here. */
   mark(): void {
     this.markStart = this.evicted;
-    this.markEnd = this.evicted + this.end - this.start;
-    this.changedFrom = this.markEnd;
+    // Nothing changed yet: the lowest change is past the last entry.
+    this.changedFrom = this.evicted + this.end - this.start;
   }
 
   /**

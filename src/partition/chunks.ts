@@ -80,7 +80,6 @@ export function encodeCheckpointRequest(id: number, symbols: readonly string[] |
   CheckpointRequest.addId(b, id);
   CheckpointRequest.addAll(b, symbols === null);
   CheckpointRequest.addSymbols(b, names);
-  CheckpointRequest.addDelta(b, rotation > 0);
   CheckpointRequest.addRotation(b, rotation);
   b.finish(CheckpointRequest.endCheckpointRequest(b));
   return b.asUint8Array().slice();
@@ -91,5 +90,5 @@ export function decodeCheckpointRequest(bytes: Uint8Array, offset: number): { id
   bb.setPosition(offset);
   const request = CheckpointRequest.getRootAsCheckpointRequest(bb);
   const symbols = request.all() ? null : Array.from({ length: request.symbolsLength() }, (_, i) => request.symbols(i) ?? '');
-  return { id: request.id(), symbols, rotation: request.delta() ? request.rotation() : 0 };
+  return { id: request.id(), symbols, rotation: request.rotation() };
 }

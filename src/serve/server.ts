@@ -145,10 +145,7 @@ export class TickflowServer {
             brokers,
             group: config.kafkaGroup,
             checkpointMs: config.checkpointMs > 0 ? config.checkpointMs : 5000,
-            checkpointRotation: checkpointRotation(
-              config.alertWindow + config.latenessMs + config.allowedLatenessMs,
-              config.checkpointMs > 0 ? config.checkpointMs : 5000,
-            ),
+            checkpointRotation: rotationOf(config, config.checkpointMs > 0 ? config.checkpointMs : 5000),
             topicPartitions: config.kafkaPartitions,
             remote: (topic, key, value) => remote.result(topic, key, value),
             remoteLive: (channel, value) => remote.liveRecord(channel, value),
@@ -308,6 +305,11 @@ async function openStorage(config: Config, log: Logger): Promise<{ store: Store;
   return { store, mirror, brokers };
 }
 
+/** The rotation of incremental checkpoints taken every `checkpointMs`: the trailing series span the alert window and the lateness. */
+function rotationOf(config: Config, checkpointMs: number): number {
+  return checkpointRotation(config.alertWindow + config.latenessMs + config.allowedLatenessMs, checkpointMs);
+}
+
 /** --source synthetic or file:PATH (Kafka is made apart: the router needs it); null for none. */
 function chosenSource(config: Config, context: SourceContext, store: Store): TickSource | null {
   if (config.source === 'synthetic') {
@@ -325,7 +327,7 @@ function chosenSource(config: Config, context: SourceContext, store: Store): Tic
       config.speed,
       { load: (name) => store.loadCheckpoint(name), write: (record) => store.write(record) },
       config.checkpointMs,
-      config.alertWindow + config.latenessMs + config.allowedLatenessMs,
+      rotationOf(config, config.checkpointMs),
     );
   }
   return null;

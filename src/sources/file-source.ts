@@ -20,7 +20,6 @@ import type { Rejection } from '../records/rejection';
 import { ValidTick, tickRecord } from '../ingest/tick-validator';
 import type { StoredRecord } from '../store/store-protocol';
 import { joinCheckpoint, splitCheckpoint } from './checkpoint-blob';
-import { checkpointRotation } from './checkpoint-chain';
 import type { SourceContext, TickSource } from './tick-source';
 
 const CHUNK_BYTES = 256 * 1024;
@@ -50,8 +49,6 @@ export class FileSource implements TickSource {
   private queue: ValidTick[] = [];
   private lines: number[] = [];
   private readonly source: string;
-  /** Checkpoints in a rotation of whole series: each restores after the ones before it, up to this many. */
-  private readonly rotation: number;
 
   constructor(
     private readonly context: SourceContext,
@@ -59,12 +56,11 @@ export class FileSource implements TickSource {
     private readonly speed: number,
     private readonly checkpoints: FileCheckpoints | null = null,
     private readonly checkpointMs = 0,
-    /** Event time the trailing series span (alert window and lateness), for the rotation of incremental checkpoints. */
-    seriesSpanMs = 0,
+    /** Checkpoints in a rotation of whole series, each restored after the ones before it (checkpoint-chain.ts). */
+    private readonly rotation = 1,
   ) {
     this.description = `file ${path} at ${speed === Infinity ? 'max' : `${speed}x`} speed`;
     this.source = `file:${resolve(path)}`;
-    this.rotation = checkpointRotation(seriesSpanMs, checkpointMs);
   }
 
   start(): void {

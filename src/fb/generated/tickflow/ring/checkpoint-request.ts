@@ -47,22 +47,17 @@ symbolsLength():number {
 }
 
 /**
- * Incremental: write each symbol's series as a delta on the checkpoint
- * before, and whole once in every `rotation` checkpoints (and the first
- * time); false: everything whole.
+ * Above 0, incremental: write each symbol's series as a delta on the
+ * checkpoint before, and whole once in every `rotation` checkpoints (and
+ * the first time); 0: everything whole.
  */
-delta():boolean {
-  const offset = this.bb!.__offset(this.bb_pos, 10);
-  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
-}
-
 rotation():number {
-  const offset = this.bb!.__offset(this.bb_pos, 12);
+  const offset = this.bb!.__offset(this.bb_pos, 10);
   return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
 }
 
 static startCheckpointRequest(builder:flatbuffers.Builder) {
-  builder.startObject(5);
+  builder.startObject(4);
 }
 
 static addId(builder:flatbuffers.Builder, id:number) {
@@ -89,12 +84,8 @@ static startSymbolsVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(4, numElems, 4);
 }
 
-static addDelta(builder:flatbuffers.Builder, delta:boolean) {
-  builder.addFieldInt8(3, +delta, +false);
-}
-
 static addRotation(builder:flatbuffers.Builder, rotation:number) {
-  builder.addFieldInt32(4, rotation, 0);
+  builder.addFieldInt32(3, rotation, 0);
 }
 
 static endCheckpointRequest(builder:flatbuffers.Builder):flatbuffers.Offset {
@@ -102,12 +93,11 @@ static endCheckpointRequest(builder:flatbuffers.Builder):flatbuffers.Offset {
   return offset;
 }
 
-static createCheckpointRequest(builder:flatbuffers.Builder, id:number, all:boolean, symbolsOffset:flatbuffers.Offset, delta:boolean, rotation:number):flatbuffers.Offset {
+static createCheckpointRequest(builder:flatbuffers.Builder, id:number, all:boolean, symbolsOffset:flatbuffers.Offset, rotation:number):flatbuffers.Offset {
   CheckpointRequest.startCheckpointRequest(builder);
   CheckpointRequest.addId(builder, id);
   CheckpointRequest.addAll(builder, all);
   CheckpointRequest.addSymbols(builder, symbolsOffset);
-  CheckpointRequest.addDelta(builder, delta);
   CheckpointRequest.addRotation(builder, rotation);
   return CheckpointRequest.endCheckpointRequest(builder);
 }
