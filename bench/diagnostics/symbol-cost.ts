@@ -71,6 +71,9 @@ for (let k = 0; k < ticks; k++) {
   }
   now += 1;
 }
+// Forming updates go out as serve sends them, a period after the bars changed.
+now += config.barUpdateMs;
+engine.emitForming(now);
 report(`active: ${ticks} trades and ${ticks} quotes each`, base);
 
 // Quiet far longer than every window: idle closing moves each watermark past them.

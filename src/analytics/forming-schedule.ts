@@ -16,11 +16,13 @@ import type { BarWindow } from './tumbling-bars';
  * Bars that fall due in one millisecond, as parallel lists. Emptied by
  * count, not by length: a JS array cut to length 0 gives its storage back,
  * and growing it again on the next push was most of this file's garbage.
+ * An emptied entry holds null, so that a slot keeps no quiet symbol's
+ * windows alive after it let go of them.
  */
 class Slot {
-  readonly states: SymbolState[] = [];
+  readonly states: Array<SymbolState | null> = [];
   readonly labels: string[] = [];
-  readonly bars: BarWindow[] = [];
+  readonly bars: Array<BarWindow | null> = [];
   count = 0;
 
   push(state: SymbolState, label: string, bar: BarWindow): void {
@@ -89,15 +91,18 @@ export class FormingSchedule {
     const { states, labels, bars, count } = slot;
     for (let i = 0; i < count; i++) {
       const bar = bars[i] as BarWindow;
+      const state = states[i] as SymbolState;
+      bars[i] = null;
+      states[i] = null;
       // Sent final (or reset for a new window) since it was filed.
       if (!bar.dirty) continue;
       if (now - bar.lastSentAt < this.periodMs) {
-        this.file(states[i] as SymbolState, labels[i] as string, bar);
+        this.file(state, labels[i] as string, bar);
         continue;
       }
       bar.dirty = false;
       bar.lastSentAt = now;
-      send(states[i] as SymbolState, labels[i] as string, bar);
+      send(state, labels[i] as string, bar);
     }
     slot.count = 0;
   }

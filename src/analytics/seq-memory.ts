@@ -13,13 +13,15 @@
 // `tickflow replay` before this fast path). A seq that arrives out of order
 // switches that exchange to a Map until its memory empties again.
 
-/** Small: most symbols of a large universe hold a few seqs (arrays of up to 64 bytes live in V8's heap, not beside it). */
+import { doubles } from './doubles';
+
+/** Small: most symbols of a large universe hold a few seqs. */
 const INITIAL_CAPACITY = 8;
 
 class ExchangeSeqs {
   // Arrival-ordered queue of remembered (seq, timestamp) in [head, tail).
-  private seqs = new Float64Array(INITIAL_CAPACITY);
-  private timestamps = new Float64Array(INITIAL_CAPACITY);
+  private seqs = doubles(INITIAL_CAPACITY);
+  private timestamps = doubles(INITIAL_CAPACITY);
   private head = 0;
   private tail = 0;
   /** Non-null once a seq arrived out of order: then it answers membership. */
@@ -52,9 +54,9 @@ class ExchangeSeqs {
     this.tail++;
   }
 
-  /** Remembered (seq, timestamp) pairs in arrival order (views). */
-  entries(): { seqs: Float64Array; timestamps: Float64Array } {
-    return { seqs: this.seqs.subarray(this.head, this.tail), timestamps: this.timestamps.subarray(this.head, this.tail) };
+  /** Remembered (seq, timestamp) pairs in arrival order (copies). */
+  entries(): { seqs: number[]; timestamps: number[] } {
+    return { seqs: this.seqs.slice(this.head, this.tail), timestamps: this.timestamps.slice(this.head, this.tail) };
   }
 
   forgetBefore(watermark: number): void {
@@ -71,8 +73,8 @@ class ExchangeSeqs {
       this.index = null;
       // Quiet for the lateness: give back what a burst grew.
       if (this.seqs.length > INITIAL_CAPACITY) {
-        this.seqs = new Float64Array(INITIAL_CAPACITY);
-        this.timestamps = new Float64Array(INITIAL_CAPACITY);
+        this.seqs = doubles(INITIAL_CAPACITY);
+        this.timestamps = doubles(INITIAL_CAPACITY);
       }
     }
   }
@@ -92,18 +94,17 @@ class ExchangeSeqs {
   }
 
   private makeRoom(): void {
-    const live = this.tail - this.head;
-    if (live * 2 > this.seqs.length) {
-      const seqs = new Float64Array(this.seqs.length * 2);
-      const timestamps = new Float64Array(this.seqs.length * 2);
-      seqs.set(this.seqs.subarray(this.head, this.tail));
-      timestamps.set(this.timestamps.subarray(this.head, this.tail));
-      this.seqs = seqs;
-      this.timestamps = timestamps;
-    } else {
-      this.seqs.copyWithin(0, this.head, this.tail);
-      this.timestamps.copyWithin(0, this.head, this.tail);
+    const { head, tail } = this;
+    const live = tail - head;
+    // Entries move in plain loops (copyWithin is slow on plain arrays).
+    const seqs = live * 2 > this.seqs.length ? doubles(this.seqs.length * 2) : this.seqs;
+    const timestamps = seqs === this.seqs ? this.timestamps : doubles(seqs.length);
+    for (let i = 0; i < live; i++) {
+      seqs[i] = this.seqs[head + i] as number;
+      timestamps[i] = this.timestamps[head + i] as number;
     }
+    this.seqs = seqs;
+    this.timestamps = timestamps;
     this.head = 0;
     this.tail = live;
   }
@@ -136,7 +137,7 @@ export class SeqMemory {
   }
 
   /** What each exchange remembers, for checkpoints. */
-  exchangesWithEntries(): Array<{ exchangeId: number; seqs: Float64Array; timestamps: Float64Array }> {
+  exchangesWithEntries(): Array<{ exchangeId: number; seqs: number[]; timestamps: number[] }> {
     return this.exchanges.map((e) => ({ exchangeId: e.exchangeId, ...e.entries() }));
   }
 

@@ -12,11 +12,13 @@
 // millisecond keep their arrival order). Feeds are mostly in order, so an
 // insert is almost always an append.
 
-// The entries live in plain arrays of doubles, not Float64Arrays: a typed
+// The entries live in plain arrays of doubles (doubles.ts), not Float64Arrays: a typed
 // array of more than 64 bytes has its memory outside the heap, and with a
 // queue per symbol that cost the live latency of trades (docs/benchmarks.md,
 // "The bar family"). Entries move in plain loops: copyWithin on such an
 // array took 4.6 % of a replaying worker's time.
+
+import { doubles } from './doubles';
 
 /** Trades and quotes are told apart by the sign of `volume`: a quote carries -1. */
 const QUOTE = -1;
@@ -25,11 +27,6 @@ const INITIAL_CAPACITY = 8;
 const SHRINK_CAPACITY = 256;
 /** The most a queue grows to at once from its entries' rate; past it, it doubles. */
 const JUMP_CAPACITY = 256;
-
-/** An array of `length` doubles (filled with a fraction, so its elements are doubles from the start). */
-function doubles(length: number): number[] {
-  return new Array<number>(length).fill(0.5);
-}
 
 /** A queued trade's side changed from `before` to `after` (an earlier entry arrived after it). */
 export type SideChange = (ts: number, volume: number, before: Side, after: Side) => void;

@@ -3,6 +3,7 @@
 
 import type { AnalyticsConfig } from './analytics-config';
 import { ActivityBars } from './activity-bars';
+import { doubles } from './doubles';
 import { SeqMemory } from './seq-memory';
 import { SettleQueue, SideClassifier, type Side } from './settlement';
 import { SlidingIndicators } from './sliding-indicators';
@@ -55,7 +56,7 @@ export class SymbolState {
   readonly side = new SideClassifier();
   readonly indicators: SlidingIndicators;
   /** Event time of the last alert per anomaly type, for the cooldown. */
-  readonly lastAlert = new Float64Array(5).fill(-Infinity);
+  readonly lastAlert = doubles(5, -Infinity);
   /** How long a tick waits to settle, about: the queue sizes itself by it. */
   private readonly latenessMs: number;
 

@@ -15,7 +15,9 @@
 // eviction bound, which the caller keeps at (watermark - window).
 //
 // A series costs nothing until its first entry, and then one buffer: its
-// seven columns are views of one Float64Array, grown as entries come. Most
+// seven columns lie end to end in one Float64Array (no view per column: a
+// typed array object costs about as much as twelve entries), grown as
+// entries come. Most
 // symbols of a large universe are quiet; with seven preallocated arrays of 64
 // each, two series a symbol were the largest part of a symbol's cost (and of
 // the collector's work) at 50,000 symbols. Growing the buffer moves nothing
@@ -61,15 +63,14 @@ export class TrailingSeries {
   private limit = INITIAL_LIMIT;
   /** Entries the columns hold (at most `limit`): 0 until the first entry. */
   private capacity = 0;
-  private ts = NONE;
-  private x = NONE;
-  private v = NONE;
-  // q*[j] sums entries [0, j) (minus whatever was there at the last rebuild);
-  // a range [a, b] is q*[b + 1] - q*[a].
-  private q1 = NONE;
-  private q2 = NONE;
-  private qv = NONE;
-  private qc = NONE;
+  /**
+   * The columns, `stride` (capacity + 1) apart: timestamp, x and v, then
+   * the prefix sums q1 of (x - shift), q2 of its square, qv of v and qc of
+   * value changes. q*[j] sums entries [0, j) (minus whatever was there at
+   * the last rebuild); a range [a, b] is q*[b + 1] - q*[a].
+   */
+  private d = NONE;
+  private stride = 0;
   private start = 0;
   private end = 0;
   private shift = 0;
@@ -87,11 +88,7 @@ export class TrailingSeries {
 
   /** The live entries, oldest first (views: copy before the next insert). */
   entries(): { timestamps: Float64Array; values: Float64Array; weights: Float64Array } {
-    return {
-      timestamps: this.ts.subarray(this.start, this.end),
-      values: this.x.subarray(this.start, this.end),
-      weights: this.v.subarray(this.start, this.end),
-    };
+    return this.columns(this.start);
   }
 
   /** What changed since the last mark(), for a checkpoint that builds on the one before. */
@@ -100,13 +97,16 @@ export class TrailingSeries {
     let keep = this.changedFrom - this.evicted;
     // An entry inserted since the mark already left the front: the whole series, then.
     if (keep < 0) evict = keep = 0;
-    const from = this.start + keep;
+    return { evict, keep, ...this.columns(this.start + keep) };
+  }
+
+  /** Views of the timestamps, values and weights from index `from` to the end. */
+  private columns(from: number): { timestamps: Float64Array; values: Float64Array; weights: Float64Array } {
+    const { d, stride, end } = this;
     return {
-      evict,
-      keep,
-      timestamps: this.ts.subarray(from, this.end),
-      values: this.x.subarray(from, this.end),
-      weights: this.v.subarray(from, this.end),
+      timestamps: d.subarray(from, end),
+      values: d.subarray(stride + from, stride + end),
+      weights: d.subarray(2 * stride + from, 2 * stride + end),
     };
   }
 
@@ -145,13 +145,14 @@ export class TrailingSeries {
     while (limit < n * 2) limit *= 2;
     this.limit = limit;
     this.allocate(limit);
-    this.ts.set(timestamps);
-    this.x.set(values);
-    this.v.set(weights);
+    const { d, stride } = this;
+    d.set(timestamps);
+    d.set(values, stride);
+    d.set(weights, 2 * stride);
     this.start = 0;
     this.end = n;
     this.cursor = 0;
-    this.shift = n > 0 ? (this.x[n - 1] as number) : 0;
+    this.shift = n > 0 ? (d[stride + n - 1] as number) : 0;
     this.resum(0);
     this.evicted = 0;
     this.mark();
@@ -160,7 +161,7 @@ export class TrailingSeries {
   /** Drops entries with timestamp < `bound`; a series left empty (its symbol quiet for a window) gives its buffer back. */
   evictBefore(bound: number): void {
     const start = this.start;
-    while (this.start < this.end && (this.ts[this.start] as number) < bound) this.start++;
+    while (this.start < this.end && (this.d[this.start] as number) < bound) this.start++;
     this.evicted += this.start - start;
     if (this.start === this.end) this.release();
     if (this.cursor < this.start) this.cursor = this.start;
@@ -173,8 +174,8 @@ export class TrailingSeries {
     this.cursor = 0;
     if (this.capacity === 0) return;
     this.capacity = 0;
-    this.ts = this.x = this.v = NONE;
-    this.q1 = this.q2 = this.qv = this.qc = NONE;
+    this.stride = 0;
+    this.d = NONE;
   }
 
   /**
@@ -184,7 +185,7 @@ export class TrailingSeries {
    */
   dropAfter(bound: number): number {
     let keep = this.end;
-    while (keep > this.start && (this.ts[keep - 1] as number) > bound) keep--;
+    while (keep > this.start && (this.d[keep - 1] as number) > bound) keep--;
     const dropped = this.end - keep;
     this.changedFrom = Math.min(this.changedFrom, this.evicted + keep - this.start);
     this.end = keep;
@@ -198,17 +199,18 @@ export class TrailingSeries {
     if (this.end === this.limit) this.rebuild();
     if (this.end === this.capacity) this.grow();
     if (this.end === this.start) this.shift = xValue;
-    let i = this.end;
-    while (i > this.start && (this.ts[i - 1] as number) > t) i--;
-    if (i < this.end) {
-      this.ts.copyWithin(i + 1, i, this.end);
-      this.x.copyWithin(i + 1, i, this.end);
-      this.v.copyWithin(i + 1, i, this.end);
+    const { d, stride, end } = this;
+    let i = end;
+    while (i > this.start && (d[i - 1] as number) > t) i--;
+    if (i < end) {
+      d.copyWithin(i + 1, i, end);
+      d.copyWithin(stride + i + 1, stride + i, stride + end);
+      d.copyWithin(2 * stride + i + 1, 2 * stride + i, 2 * stride + end);
     }
-    this.ts[i] = t;
-    this.x[i] = xValue;
-    this.v[i] = vValue;
-    this.end++;
+    d[i] = t;
+    d[stride + i] = xValue;
+    d[2 * stride + i] = vValue;
+    this.end = end + 1;
     const at = this.evicted + i - this.start;
     if (at < this.changedFrom) this.changedFrom = at;
     this.resum(i);
@@ -229,13 +231,18 @@ export class TrailingSeries {
       out.meanV = 0;
       return out;
     }
-    const s1 = (this.q1[last + 1] as number) - (this.q1[first] as number);
-    const s2 = (this.q2[last + 1] as number) - (this.q2[first] as number);
-    const sv = (this.qv[last + 1] as number) - (this.qv[first] as number);
-    const changes = (this.qc[last + 1] as number) - (this.qc[first + 1] as number);
+    const { d, stride } = this;
+    const q1 = 3 * stride;
+    const q2 = q1 + stride;
+    const qv = q2 + stride;
+    const qc = qv + stride;
+    const s1 = (d[q1 + last + 1] as number) - (d[q1 + first] as number);
+    const s2 = (d[q2 + last + 1] as number) - (d[q2 + first] as number);
+    const sv = (d[qv + last + 1] as number) - (d[qv + first] as number);
+    const changes = (d[qc + last + 1] as number) - (d[qc + first + 1] as number);
     out.meanV = sv / n;
     if (changes === 0) {
-      out.mean = this.x[last] as number;
+      out.mean = d[stride + last] as number;
       out.variance = 0;
     } else {
       const m = s1 / n;
@@ -248,31 +255,32 @@ export class TrailingSeries {
 
   /** First index in [start, last] with timestamp >= from (last + 1 if none). */
   private lowerBound(from: number, last: number): number {
+    const ts = this.d;
     let c = this.cursor;
     if (c < this.start) c = this.start;
     if (c > last + 1) c = last + 1;
-    if (c > this.start && (this.ts[c - 1] as number) >= from) {
+    if (c > this.start && (ts[c - 1] as number) >= from) {
       // Moving back (an out-of-order tick): binary search below the cursor.
       let lo = this.start;
       let hi = c - 1;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if ((this.ts[mid] as number) >= from) hi = mid;
+        if ((ts[mid] as number) >= from) hi = mid;
         else lo = mid + 1;
       }
       c = lo;
     } else {
       let steps = 0;
-      while (c <= last && (this.ts[c] as number) < from && steps < 16) {
+      while (c <= last && (ts[c] as number) < from && steps < 16) {
         c++;
         steps++;
       }
-      if (c <= last && (this.ts[c] as number) < from) {
+      if (c <= last && (ts[c] as number) < from) {
         let lo = c;
         let hi = last + 1;
         while (lo < hi) {
           const mid = (lo + hi) >>> 1;
-          if ((this.ts[mid] as number) >= from) hi = mid;
+          if ((ts[mid] as number) >= from) hi = mid;
           else lo = mid + 1;
         }
         c = lo;
@@ -284,14 +292,20 @@ export class TrailingSeries {
 
   /** Recomputes the prefix sums from index `from` to the end. */
   private resum(from: number): void {
-    const { x, v, q1, q2, qv, qc, shift } = this;
-    for (let j = from; j < this.end; j++) {
-      const xj = x[j] as number;
-      const d = xj - shift;
-      q1[j + 1] = (q1[j] as number) + d;
-      q2[j + 1] = (q2[j] as number) + d * d;
-      qv[j + 1] = (qv[j] as number) + (v[j] as number);
-      qc[j + 1] = (qc[j] as number) + (j > this.start && xj !== x[j - 1] ? 1 : 0);
+    const { d, stride, shift, start, end } = this;
+    const x = stride;
+    const v = x + stride;
+    const q1 = v + stride;
+    const q2 = q1 + stride;
+    const qv = q2 + stride;
+    const qc = qv + stride;
+    for (let j = from; j < end; j++) {
+      const xj = d[x + j] as number;
+      const dx = xj - shift;
+      d[q1 + j + 1] = (d[q1 + j] as number) + dx;
+      d[q2 + j + 1] = (d[q2 + j] as number) + dx * dx;
+      d[qv + j + 1] = (d[qv + j] as number) + (d[v + j] as number);
+      d[qc + j + 1] = (d[qc + j] as number) + (j > start && xj !== d[x + j - 1] ? 1 : 0);
     }
   }
 
@@ -307,46 +321,32 @@ export class TrailingSeries {
   private rebuild(): void {
     const live = this.end - this.start;
     if (live * 4 > this.limit * 3) this.limit *= 2;
-    this.ts.copyWithin(0, this.start, this.end);
-    this.x.copyWithin(0, this.start, this.end);
-    this.v.copyWithin(0, this.start, this.end);
-    this.cursor = Math.max(0, this.cursor - this.start);
+    const { d, stride, start, end } = this;
+    for (let column = 0; column < 3; column++) d.copyWithin(column * stride, column * stride + start, column * stride + end);
+    this.cursor = Math.max(0, this.cursor - start);
     this.start = 0;
     this.end = live;
-    this.shift = live > 0 ? (this.x[live - 1] as number) : 0;
-    this.q1[0] = 0;
-    this.q2[0] = 0;
-    this.qv[0] = 0;
-    this.qc[0] = 0;
+    this.shift = live > 0 ? (d[stride + live - 1] as number) : 0;
+    for (let column = 3; column < COLUMNS; column++) d[column * stride] = 0;
     this.resum(0);
   }
 
   /** More room in place: every entry and prefix sum stays at its index. */
   private grow(): void {
-    const { ts, x, v, q1, q2, qv, qc, end } = this;
+    const { d, stride, end } = this;
     this.allocate(Math.min(this.limit, Math.max(INITIAL_CAPACITY, this.capacity * 2)));
     if (end === 0) return;
-    this.ts.set(ts.subarray(0, end));
-    this.x.set(x.subarray(0, end));
-    this.v.set(v.subarray(0, end));
-    this.q1.set(q1.subarray(0, end + 1));
-    this.q2.set(q2.subarray(0, end + 1));
-    this.qv.set(qv.subarray(0, end + 1));
-    this.qc.set(qc.subarray(0, end + 1));
+    for (let column = 0; column < COLUMNS; column++) {
+      // The prefix sums hold one more than the entries.
+      const length = column < 3 ? end : end + 1;
+      this.d.set(d.subarray(column * stride, column * stride + length), column * this.stride);
+    }
   }
 
   /** Fresh, zeroed columns of `capacity` entries (prefix sums one more), in one buffer. */
   private allocate(capacity: number): void {
-    const buffer = new Float64Array(COLUMNS * (capacity + 1));
-    const column = (i: number, length: number): Float64Array<ArrayBuffer> =>
-      buffer.subarray(i * (capacity + 1), i * (capacity + 1) + length);
-    this.ts = column(0, capacity);
-    this.x = column(1, capacity);
-    this.v = column(2, capacity);
-    this.q1 = column(3, capacity + 1);
-    this.q2 = column(4, capacity + 1);
-    this.qv = column(5, capacity + 1);
-    this.qc = column(6, capacity + 1);
+    this.d = new Float64Array(COLUMNS * (capacity + 1));
+    this.stride = capacity + 1;
     this.capacity = capacity;
   }
 }
