@@ -57,6 +57,12 @@ export class SymbolState {
   readonly indicators: SlidingIndicators;
   /** Event time of the last alert per anomaly type, for the cooldown. */
   readonly lastAlert = doubles(5, -Infinity);
+  /**
+   * The result sink's own per-symbol cache (the partition's encoder keeps
+   * the name's UTF-8 and the bar templates here, rather than in maps by
+   * symbol); null until the sink first needs it.
+   */
+  sinkCache: unknown = null;
   /** How long a tick waits to settle, about: the queue sizes itself by it. */
   private readonly latenessMs: number;
 

@@ -7,19 +7,27 @@
 //
 // A Bar's strings (symbol, interval) are the same for every bar of a symbol
 // and interval, and its other fields are scalars, always written
-// (forceDefaults). So each (symbol, interval) gets a template, built once
-// by the Builder, in the forms it needs (with or without vwap, for a zero
-// volume; final, with trade side and revision, or forming; activity, with
-// bar_index and complete, or time); a bar is the template copied, its
-// values overwritten at positions read from the template's own vtable.
-// Readers go through vtables, so the bytes need not match the Builder's,
-// but they do (tested).
+// (forceDefaults). So each (symbol, interval) gets a template in the forms
+// it needs (with or without vwap, for a zero volume; final, with trade side
+// and revision, or forming; activity, with bar_index and complete, or
+// time); a bar is the template copied, its values overwritten at positions
+// read from the template's own vtable. Readers go through vtables, so the
+// bytes need not match the Builder's, but they do (tested).
+//
+// Symbols whose names are as long in UTF-8 share a prototype per interval
+// and form, built once by the Builder: a symbol's template is the prototype
+// with its own name written over the prototype's, in a slab of templates,
+// and the positions are the prototype's. A template of its own (Builder,
+// buffer and position table) cost each of a large universe's symbols about
+// 470 bytes per interval and 3 % of a replaying worker's time
+// (docs/benchmarks.md, "State per symbol").
 
 import { Builder } from 'flatbuffers';
 import { Bar } from '../fb/generated/tickflow/fb/bar';
 import type { BarWindow } from '../analytics/tumbling-bars';
 
 /** Bar's fields in schema (slot) order. */
+const SYMBOL = 0;
 const WINDOW_START = 2;
 const WINDOW_END = 3;
 const OPEN = 4;
@@ -43,85 +51,106 @@ const FIELDS = 19;
 const WITH_VWAP = 1;
 const FINAL_FORM = 2;
 const ACTIVITY_FORM = 4;
+/** Forms there are: every combination of the bits above. */
+export const FORMS = 8;
 
 const TWO_32 = 2 ** 32;
-/** One Builder for every template: cleared, not made again, for each of a large universe's symbols. */
-const builder = new Builder(128);
+/** Bytes per slab of templates. */
+const SLAB_BYTES = 64 * 1024;
 
 /** One form of one (symbol, interval)'s Bar: its bytes and where each scalar sits. */
-export class BarTemplate {
+export interface BarTemplate {
   readonly bytes: Uint8Array;
   /** Position of each field in `bytes`, by slot; -1 when absent from this form. */
   readonly pos: Int32Array;
-
-  constructor(symbol: string, interval: string, form: number) {
-    const b = builder;
-    b.clear();
-    b.forceDefaults(true);
-    const s = b.createString(symbol);
-    const l = b.createString(interval);
-    Bar.startBar(b);
-    Bar.addSymbol(b, s);
-    Bar.addInterval(b, l);
-    Bar.addWindowStart(b, 0n);
-    Bar.addWindowEnd(b, 0n);
-    Bar.addOpen(b, 0);
-    Bar.addHigh(b, 0);
-    Bar.addLow(b, 0);
-    Bar.addClose(b, 0);
-    Bar.addVolume(b, 0n);
-    if ((form & WITH_VWAP) !== 0) Bar.addVwap(b, 0);
-    Bar.addTradeCount(b, 0n);
-    Bar.addFinal(b, false);
-    if ((form & ACTIVITY_FORM) !== 0) {
-      Bar.addBarIndex(b, 0n);
-      Bar.addComplete(b, false);
-    }
-    if ((form & FINAL_FORM) !== 0) {
-      Bar.addBuyVolume(b, 0n);
-      Bar.addSellVolume(b, 0n);
-      Bar.addBuyCount(b, 0n);
-      Bar.addSellCount(b, 0n);
-      Bar.addRevision(b, 0);
-    }
-    b.finish(Bar.endBar(b));
-    this.bytes = b.asUint8Array().slice();
-    const view = new DataView(this.bytes.buffer);
-    const table = view.getUint32(0, true);
-    const vtable = table - view.getInt32(table, true);
-    const vtableFields = (view.getUint16(vtable, true) - 4) / 2;
-    this.pos = new Int32Array(FIELDS).fill(-1);
-    for (let i = 0; i < Math.min(FIELDS, vtableFields); i++) {
-      const offset = view.getUint16(vtable + 4 + 2 * i, true);
-      if (offset !== 0) this.pos[i] = table + offset;
-    }
-    for (const slot of [WINDOW_START, WINDOW_END, OPEN, HIGH, LOW, CLOSE, VOLUME, TRADE_COUNT, FINAL]) {
-      if (this.pos[slot] === -1) throw new Error(`Bar field ${slot} missing from the template`);
-    }
-  }
 }
 
-/** The forms of one (symbol, interval), each made when a bar first needs it. */
-export class BarTemplates {
-  private readonly forms: Array<BarTemplate | undefined> = [];
-
-  constructor(
-    private readonly symbol: string,
-    private readonly interval: string,
-  ) {}
-
-  form(form: number): BarTemplate {
-    let template = this.forms[form];
-    if (template === undefined) {
-      template = new BarTemplate(this.symbol, this.interval, form);
-      this.forms[form] = template;
-    }
-    return template;
-  }
+/** A template built by the Builder, and where its symbol's name bytes sit. */
+interface Prototype extends BarTemplate {
+  readonly nameAt: number;
 }
 
-export function barTemplates(symbol: string, interval: string): BarTemplates {
-  return new BarTemplates(symbol, interval);
+function buildPrototype(b: Builder, name: Uint8Array, interval: string, form: number): Prototype {
+  b.clear();
+  b.forceDefaults(true);
+  const s = b.createString(name);
+  const l = b.createString(interval);
+  Bar.startBar(b);
+  Bar.addSymbol(b, s);
+  Bar.addInterval(b, l);
+  Bar.addWindowStart(b, 0n);
+  Bar.addWindowEnd(b, 0n);
+  Bar.addOpen(b, 0);
+  Bar.addHigh(b, 0);
+  Bar.addLow(b, 0);
+  Bar.addClose(b, 0);
+  Bar.addVolume(b, 0n);
+  if ((form & WITH_VWAP) !== 0) Bar.addVwap(b, 0);
+  Bar.addTradeCount(b, 0n);
+  Bar.addFinal(b, false);
+  if ((form & ACTIVITY_FORM) !== 0) {
+    Bar.addBarIndex(b, 0n);
+    Bar.addComplete(b, false);
+  }
+  if ((form & FINAL_FORM) !== 0) {
+    Bar.addBuyVolume(b, 0n);
+    Bar.addSellVolume(b, 0n);
+    Bar.addBuyCount(b, 0n);
+    Bar.addSellCount(b, 0n);
+    Bar.addRevision(b, 0);
+  }
+  b.finish(Bar.endBar(b));
+  const bytes = b.asUint8Array().slice();
+  const view = new DataView(bytes.buffer);
+  const table = view.getUint32(0, true);
+  const vtable = table - view.getInt32(table, true);
+  const vtableFields = (view.getUint16(vtable, true) - 4) / 2;
+  const pos = new Int32Array(FIELDS).fill(-1);
+  for (let i = 0; i < Math.min(FIELDS, vtableFields); i++) {
+    const offset = view.getUint16(vtable + 4 + 2 * i, true);
+    if (offset !== 0) pos[i] = table + offset;
+  }
+  for (const slot of [SYMBOL, WINDOW_START, WINDOW_END, OPEN, HIGH, LOW, CLOSE, VOLUME, TRADE_COUNT, FINAL]) {
+    if (pos[slot] === -1) throw new Error(`Bar field ${slot} missing from the template`);
+  }
+  // The symbol field is an offset to the string: its length, then its bytes.
+  const symbol = pos[SYMBOL] as number;
+  return { bytes, pos, nameAt: symbol + view.getUint32(symbol, true) + 4 };
+}
+
+/** Makes the bar templates of a partition's symbols. */
+export class BarTemplateMaker {
+  private readonly builder = new Builder(128);
+  /** By interval, form and name length in bytes. */
+  private readonly prototypes = new Map<string, Prototype>();
+  private slab = new Uint8Array(SLAB_BYTES);
+  private used = 0;
+
+  /** The template of the symbol named `name` (UTF-8) for `interval`, in `form` (formOf()). */
+  make(name: Uint8Array, interval: string, form: number): BarTemplate {
+    const key = `${interval}\u0000${form}\u0000${name.length}`;
+    let prototype = this.prototypes.get(key);
+    if (prototype === undefined) {
+      prototype = buildPrototype(this.builder, name, interval, form);
+      this.prototypes.set(key, prototype);
+    }
+    const bytes = this.carve(prototype.bytes.length);
+    bytes.set(prototype.bytes);
+    bytes.set(name, prototype.nameAt);
+    return { bytes, pos: prototype.pos };
+  }
+
+  /** `length` bytes of a slab (templates live as long as the partition: a slab is never given back). */
+  private carve(length: number): Uint8Array {
+    if (length > SLAB_BYTES) return new Uint8Array(length);
+    if (this.used + length > this.slab.length) {
+      this.slab = new Uint8Array(SLAB_BYTES);
+      this.used = 0;
+    }
+    const bytes = this.slab.subarray(this.used, this.used + length);
+    this.used += length;
+    return bytes;
+  }
 }
 
 /** An integer below 2^53 as a little-endian int64, without a BigInt. */
@@ -130,9 +159,9 @@ function setInt53(view: DataView, at: number, value: number): void {
   view.setInt32(at + 4, Math.floor(value / TWO_32), true);
 }
 
-/** The template form a bar needs. */
-export function templateFor(templates: BarTemplates, bar: BarWindow, final: boolean): BarTemplate {
-  return templates.form((bar.volume > 0 ? WITH_VWAP : 0) | (final ? FINAL_FORM : 0) | (bar.barIndex >= 0 ? ACTIVITY_FORM : 0));
+/** The template form a bar needs: a small integer, below FORMS. */
+export function formOf(bar: BarWindow, final: boolean): number {
+  return (bar.volume > 0 ? WITH_VWAP : 0) | (final ? FINAL_FORM : 0) | (bar.barIndex >= 0 ? ACTIVITY_FORM : 0);
 }
 
 /**

@@ -18,21 +18,32 @@ import { monotonicMs } from '../clock';
 import type { RingProducer } from '../ring/ring-producer';
 import { Msg } from './protocol';
 import { RING_FULL } from '../ring/ring-descriptor';
-import { barTemplates, templateFor, writeBar, type BarTemplates } from './bar-writer';
+import { BarTemplateMaker, FORMS, formOf, writeBar, type BarTemplate } from './bar-writer';
 import { RingTickWriter } from './ring-codec';
 
 const encoder = new TextEncoder();
 const NO_PAYLOAD = new Uint8Array(0);
 
+/**
+ * What the encoder keeps for one symbol (SymbolState.sinkCache): its name
+ * in UTF-8 and its bar templates, found by key (interval index * FORMS +
+ * form) in short parallel lists, with no map per symbol.
+ */
+class SymbolOutput {
+  readonly keys: number[] = [];
+  readonly templates: BarTemplate[] = [];
+
+  constructor(readonly name: Uint8Array) {}
+}
+
 export class ResultEncoder implements ResultSink {
   private readonly builder = new Builder(512);
   private readonly ticks = new RingTickWriter();
-  /** Bar templates by symbol, then interval label (bar-writer.ts). */
-  private readonly barTemplates = new Map<SymbolState, Map<string, BarTemplates>>();
+  private readonly templateMaker = new BarTemplateMaker();
+  /** Interval labels in the order first seen: a label's index in a template key. */
+  private readonly labels: string[] = [];
   private readonly outView: DataView;
   private readonly echoView: DataView;
-  /** UTF-8 of symbol names and interval labels, encoded once. */
-  private readonly utf8 = new Map<string, Uint8Array>();
 
   constructor(
     private readonly out: RingProducer,
@@ -47,17 +58,7 @@ export class ResultEncoder implements ResultSink {
   }
 
   bar(symbol: SymbolState, label: string, bar: BarWindow, final: boolean): void {
-    let bySymbol = this.barTemplates.get(symbol);
-    if (bySymbol === undefined) {
-      bySymbol = new Map();
-      this.barTemplates.set(symbol, bySymbol);
-    }
-    let templates = bySymbol.get(label);
-    if (templates === undefined) {
-      templates = barTemplates(symbol.name, label);
-      bySymbol.set(label, templates);
-    }
-    const template = templateFor(templates, bar, final);
+    const template = this.template(symbol, label, formOf(bar, final));
     let at = this.out.claim(Msg.BAR, template.bytes.length);
     while (at === RING_FULL) {
       this.waitForRoom(this.out, template.bytes.length);
@@ -68,14 +69,14 @@ export class ResultEncoder implements ResultSink {
 
   indicator(symbol: SymbolState, w: IndicatorWindow): void {
     const b = this.start();
-    const s = b.createString(this.bytes(symbol.name));
+    const s = b.createString(this.output(symbol).name);
     b.finish(Indicator.createIndicator(b, s, BigInt(w.start), BigInt(w.end), w.mean, w.volatility, BigInt(w.count), w.revision));
     this.send(Msg.INDICATOR);
   }
 
   alert(symbol: SymbolState, a: AlertFields): void {
     const b = this.start();
-    const s = b.createString(this.bytes(symbol.name));
+    const s = b.createString(this.output(symbol).name);
     b.finish(
       Alert.createAlert(
         b,
@@ -100,7 +101,7 @@ export class ResultEncoder implements ResultSink {
     const r = b.createString(reason);
     const f = field === '' ? 0 : b.createString(field);
     const m = b.createString(message);
-    const s = b.createString(this.bytes(symbol.name));
+    const s = b.createString(this.output(symbol).name);
     const exchange = this.exchangeName(t.exchangeId);
     const e = exchange === '' ? 0 : b.createString(exchange);
     Tick.startTick(b);
@@ -147,13 +148,26 @@ export class ResultEncoder implements ResultSink {
     return this.builder;
   }
 
-  private bytes(text: string): Uint8Array {
-    let bytes = this.utf8.get(text);
-    if (bytes === undefined) {
-      bytes = encoder.encode(text);
-      this.utf8.set(text, bytes);
+  private output(symbol: SymbolState): SymbolOutput {
+    let output = symbol.sinkCache as SymbolOutput | null;
+    if (output === null) {
+      output = new SymbolOutput(encoder.encode(symbol.name));
+      symbol.sinkCache = output;
     }
-    return bytes;
+    return output;
+  }
+
+  private template(symbol: SymbolState, label: string, form: number): BarTemplate {
+    let index = this.labels.indexOf(label);
+    if (index < 0) index = this.labels.push(label) - 1;
+    const key = index * FORMS + form;
+    const output = this.output(symbol);
+    const at = output.keys.indexOf(key);
+    if (at >= 0) return output.templates[at] as BarTemplate;
+    const template = this.templateMaker.make(output.name, label, form);
+    output.keys.push(key);
+    output.templates.push(template);
+    return template;
   }
 
   private send(type: number): void {

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { Builder, ByteBuffer } from 'flatbuffers';
 import { BarWindow } from '../../src/analytics/tumbling-bars';
 import { Bar } from '../../src/fb/generated/tickflow/fb/bar';
-import { barTemplates, templateFor, writeBar } from '../../src/partition/bar-writer';
+import { BarTemplateMaker, formOf, writeBar } from '../../src/partition/bar-writer';
 
 function builderBar(symbol: string, interval: string, bar: BarWindow, final: boolean): Uint8Array {
   const b = new Builder(64);
@@ -71,9 +71,12 @@ describe('bar writer', () => {
     ['AAPL', '1000000n', bar(1_704_205_800_000, [187.2, 3], [5, 6], { index: 0, complete: false, revision: 0 }), false],
     ['MSFT', '1m', bar(1_704_205_800_000, [187.2, 3], [5, 6], { index: -1, complete: true, revision: 3 }), true],
   ];
+  // One maker for every case, as a partition has: AAPL and MSFT (names as
+  // long) share a prototype, and MSFT's template must carry its own name.
+  const maker = new BarTemplateMaker();
   for (const [symbol, interval, window, final] of cases) {
     it(`writes the Builder's bytes for ${symbol} ${interval} (volume ${window.volume}, final ${final}, index ${window.barIndex})`, () => {
-      const template = templateFor(barTemplates(symbol, interval), window, final);
+      const template = maker.make(new TextEncoder().encode(symbol), interval, formOf(window, final));
       const bytes = new Uint8Array(template.bytes.length + 16);
       writeBar(template, bytes, new DataView(bytes.buffer), 16, window, final);
       const written = bytes.subarray(16);
