@@ -14,9 +14,10 @@
 // the lateness of the newest one. Memory is the entries newer than the
 // eviction bound, which the caller keeps at (watermark - window).
 //
-// A series costs nothing until its first entry, and then one buffer: its
-// seven columns lie end to end in one Float64Array (no view per column: a
-// typed array object costs about as much as twelve entries), grown as
+// A series costs nothing until its first entry, and then one block: its
+// seven columns lie end to end in a Float64Array (no view per column: a
+// typed array object costs about as much as twelve entries), in a block of a
+// shared slab while the series is small (series-blocks.ts), grown as
 // entries come. Most
 // symbols of a large universe are quiet; with seven preallocated arrays of 64
 // each, two series a symbol were the largest part of a symbol's cost (and of
@@ -32,12 +33,16 @@
 // the previous one less `evict` entries at the front, its next `keep`
 // entries, then the entries from there on.
 
+import { SeriesBlocks } from './series-blocks';
+
 /** Entries before the first rebuild. */
 const INITIAL_LIMIT = 64;
 /** Entries the first buffer holds. */
 const INITIAL_CAPACITY = 8;
 const COLUMNS = 7;
 const NONE = new Float64Array(1);
+/** This thread's blocks for small series. */
+const blocks = new SeriesBlocks(COLUMNS);
 
 /** How this series differs from what it held at the last checkpoint (mark()). */
 export interface SeriesDelta {
@@ -64,12 +69,13 @@ export class TrailingSeries {
   /** Entries the columns hold (at most `limit`): 0 until the first entry. */
   private capacity = 0;
   /**
-   * The columns, `stride` (capacity + 1) apart: timestamp, x and v, then
+   * The columns, from `base` in `d`, `stride` (capacity + 1) apart: timestamp, x and v, then
    * the prefix sums q1 of (x - shift), q2 of its square, qv of v and qc of
    * value changes. q*[j] sums entries [0, j) (minus whatever was there at
    * the last rebuild); a range [a, b] is q*[b + 1] - q*[a].
    */
   private d = NONE;
+  private base = 0;
   private stride = 0;
   private start = 0;
   private end = 0;
@@ -102,11 +108,11 @@ export class TrailingSeries {
 
   /** Views of the timestamps, values and weights from index `from` to the end. */
   private columns(from: number): { timestamps: Float64Array; values: Float64Array; weights: Float64Array } {
-    const { d, stride, end } = this;
+    const { d, base, stride, end } = this;
     return {
-      timestamps: d.subarray(from, end),
-      values: d.subarray(stride + from, stride + end),
-      weights: d.subarray(2 * stride + from, 2 * stride + end),
+      timestamps: d.subarray(base + from, base + end),
+      values: d.subarray(base + stride + from, base + stride + end),
+      weights: d.subarray(base + 2 * stride + from, base + 2 * stride + end),
     };
   }
 
@@ -144,15 +150,16 @@ export class TrailingSeries {
     let limit = INITIAL_LIMIT;
     while (limit < n * 2) limit *= 2;
     this.limit = limit;
+    this.release();
     this.allocate(limit);
-    const { d, stride } = this;
-    d.set(timestamps);
-    d.set(values, stride);
-    d.set(weights, 2 * stride);
+    const { d, base, stride } = this;
+    d.set(timestamps, base);
+    d.set(values, base + stride);
+    d.set(weights, base + 2 * stride);
     this.start = 0;
     this.end = n;
     this.cursor = 0;
-    this.shift = n > 0 ? (d[stride + n - 1] as number) : 0;
+    this.shift = n > 0 ? (d[base + stride + n - 1] as number) : 0;
     this.resum(0);
     this.evicted = 0;
     this.mark();
@@ -161,7 +168,8 @@ export class TrailingSeries {
   /** Drops entries with timestamp < `bound`; a series left empty (its symbol quiet for a window) gives its buffer back. */
   evictBefore(bound: number): void {
     const start = this.start;
-    while (this.start < this.end && (this.d[this.start] as number) < bound) this.start++;
+    const { d, base } = this;
+    while (this.start < this.end && (d[base + this.start] as number) < bound) this.start++;
     this.evicted += this.start - start;
     if (this.start === this.end) this.release();
     if (this.cursor < this.start) this.cursor = this.start;
@@ -173,8 +181,10 @@ export class TrailingSeries {
     this.end = 0;
     this.cursor = 0;
     if (this.capacity === 0) return;
+    blocks.give(this.capacity, this.d, this.base);
     this.capacity = 0;
     this.stride = 0;
+    this.base = 0;
     this.d = NONE;
   }
 
@@ -185,7 +195,7 @@ export class TrailingSeries {
    */
   dropAfter(bound: number): number {
     let keep = this.end;
-    while (keep > this.start && (this.d[keep - 1] as number) > bound) keep--;
+    while (keep > this.start && (this.d[this.base + keep - 1] as number) > bound) keep--;
     const dropped = this.end - keep;
     this.changedFrom = Math.min(this.changedFrom, this.evicted + keep - this.start);
     this.end = keep;
@@ -199,17 +209,19 @@ export class TrailingSeries {
     if (this.end === this.limit) this.rebuild();
     if (this.end === this.capacity) this.grow();
     if (this.end === this.start) this.shift = xValue;
-    const { d, stride, end } = this;
+    const { d, base, stride, end } = this;
+    const x = base + stride;
+    const v = x + stride;
     let i = end;
-    while (i > this.start && (d[i - 1] as number) > t) i--;
+    while (i > this.start && (d[base + i - 1] as number) > t) i--;
     if (i < end) {
-      d.copyWithin(i + 1, i, end);
-      d.copyWithin(stride + i + 1, stride + i, stride + end);
-      d.copyWithin(2 * stride + i + 1, 2 * stride + i, 2 * stride + end);
+      d.copyWithin(base + i + 1, base + i, base + end);
+      d.copyWithin(x + i + 1, x + i, x + end);
+      d.copyWithin(v + i + 1, v + i, v + end);
     }
-    d[i] = t;
-    d[stride + i] = xValue;
-    d[2 * stride + i] = vValue;
+    d[base + i] = t;
+    d[x + i] = xValue;
+    d[v + i] = vValue;
     this.end = end + 1;
     const at = this.evicted + i - this.start;
     if (at < this.changedFrom) this.changedFrom = at;
@@ -231,8 +243,8 @@ export class TrailingSeries {
       out.meanV = 0;
       return out;
     }
-    const { d, stride } = this;
-    const q1 = 3 * stride;
+    const { d, base, stride } = this;
+    const q1 = base + 3 * stride;
     const q2 = q1 + stride;
     const qv = q2 + stride;
     const qc = qv + stride;
@@ -242,7 +254,7 @@ export class TrailingSeries {
     const changes = (d[qc + last + 1] as number) - (d[qc + first + 1] as number);
     out.meanV = sv / n;
     if (changes === 0) {
-      out.mean = d[stride + last] as number;
+      out.mean = d[base + stride + last] as number;
       out.variance = 0;
     } else {
       const m = s1 / n;
@@ -255,32 +267,34 @@ export class TrailingSeries {
 
   /** First index in [start, last] with timestamp >= from (last + 1 if none). */
   private lowerBound(from: number, last: number): number {
+    // The timestamps, from their column's start.
     const ts = this.d;
+    const t = this.base;
     let c = this.cursor;
     if (c < this.start) c = this.start;
     if (c > last + 1) c = last + 1;
-    if (c > this.start && (ts[c - 1] as number) >= from) {
+    if (c > this.start && (ts[t + c - 1] as number) >= from) {
       // Moving back (an out-of-order tick): binary search below the cursor.
       let lo = this.start;
       let hi = c - 1;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if ((ts[mid] as number) >= from) hi = mid;
+        if ((ts[t + mid] as number) >= from) hi = mid;
         else lo = mid + 1;
       }
       c = lo;
     } else {
       let steps = 0;
-      while (c <= last && (ts[c] as number) < from && steps < 16) {
+      while (c <= last && (ts[t + c] as number) < from && steps < 16) {
         c++;
         steps++;
       }
-      if (c <= last && (ts[c] as number) < from) {
+      if (c <= last && (ts[t + c] as number) < from) {
         let lo = c;
         let hi = last + 1;
         while (lo < hi) {
           const mid = (lo + hi) >>> 1;
-          if ((ts[mid] as number) >= from) hi = mid;
+          if ((ts[t + mid] as number) >= from) hi = mid;
           else lo = mid + 1;
         }
         c = lo;
@@ -292,8 +306,8 @@ export class TrailingSeries {
 
   /** Recomputes the prefix sums from index `from` to the end. */
   private resum(from: number): void {
-    const { d, stride, shift, start, end } = this;
-    const x = stride;
+    const { d, base, stride, shift, start, end } = this;
+    const x = base + stride;
     const v = x + stride;
     const q1 = v + stride;
     const q2 = q1 + stride;
@@ -321,31 +335,37 @@ export class TrailingSeries {
   private rebuild(): void {
     const live = this.end - this.start;
     if (live * 4 > this.limit * 3) this.limit *= 2;
-    const { d, stride, start, end } = this;
-    for (let column = 0; column < 3; column++) d.copyWithin(column * stride, column * stride + start, column * stride + end);
+    const { d, base, stride, start, end } = this;
+    for (let column = 0; column < 3; column++) {
+      const at = base + column * stride;
+      d.copyWithin(at, at + start, at + end);
+    }
     this.cursor = Math.max(0, this.cursor - start);
     this.start = 0;
     this.end = live;
-    this.shift = live > 0 ? (d[stride + live - 1] as number) : 0;
-    for (let column = 3; column < COLUMNS; column++) d[column * stride] = 0;
+    this.shift = live > 0 ? (d[base + stride + live - 1] as number) : 0;
+    for (let column = 3; column < COLUMNS; column++) d[base + column * stride] = 0;
     this.resum(0);
   }
 
   /** More room in place: every entry and prefix sum stays at its index. */
   private grow(): void {
-    const { d, stride, end } = this;
-    this.allocate(Math.min(this.limit, Math.max(INITIAL_CAPACITY, this.capacity * 2)));
-    if (end === 0) return;
+    const { d, base, stride, end, capacity } = this;
+    this.allocate(Math.min(this.limit, Math.max(INITIAL_CAPACITY, capacity * 2)));
+    if (capacity === 0) return;
     for (let column = 0; column < COLUMNS; column++) {
       // The prefix sums hold one more than the entries.
-      const length = column < 3 ? end : end + 1;
-      this.d.set(d.subarray(column * stride, column * stride + length), column * this.stride);
+      const at = base + column * stride;
+      this.d.set(d.subarray(at, at + (column < 3 ? end : end + 1)), this.base + column * this.stride);
     }
+    blocks.give(capacity, d, base);
   }
 
-  /** Fresh, zeroed columns of `capacity` entries (prefix sums one more), in one buffer. */
+  /** Fresh, zeroed columns of `capacity` entries (prefix sums one more), in one block (a series holding one gives it back first). */
   private allocate(capacity: number): void {
-    this.d = new Float64Array(COLUMNS * (capacity + 1));
+    const block = blocks.take(capacity);
+    this.d = block.d;
+    this.base = block.base;
     this.stride = capacity + 1;
     this.capacity = capacity;
   }

@@ -58,6 +58,55 @@ describe('trailing series', () => {
     });
   }
 
+  it('series sharing slab blocks each keep their own entries, through growth, give-backs and reuse', () => {
+    const random = seededRandom(7);
+    const count = 40;
+    const series = Array.from({ length: count }, () => new TrailingSeries());
+    const held: Entry[][] = Array.from({ length: count }, () => []);
+    const clocks = new Array<number>(count).fill(0);
+    const out = new WindowStats();
+    for (let i = 0; i < 20_000; i++) {
+      const k = Math.floor(random() * count);
+      const s = series[k] as TrailingSeries;
+      const model = held[k] as Entry[];
+      clocks[k] = (clocks[k] as number) + Math.floor(random() * 3);
+      const entry = { t: (clocks[k] as number) - (random() < 0.1 ? 2 : 0), x: 50 + k + Math.floor(random() * 100) / 100, v: k };
+      const index = s.insert(entry.t, entry.x, entry.v);
+      let at = model.length;
+      while (at > 0 && (model[at - 1] as Entry).t > entry.t) at--;
+      model.splice(at, 0, entry);
+      s.stats(entry.t - 50, index, out);
+      const want = naive(model, entry.t - 50, at);
+      assert.equal(out.count, want.count, `count of series ${k} at step ${i}`);
+      assert.ok(Math.abs(out.meanV - k) < 1e-9, `series ${k} sees only its own weights at step ${i}`);
+      // Often empty again (a block given back), sometimes long enough to leave the slabs.
+      const bound = random() < 0.02 ? (clocks[k] as number) + 10 : random() < 0.05 ? (clocks[k] as number) - 300 : -Infinity;
+      if (bound !== -Infinity) {
+        s.evictBefore(bound);
+        held[k] = model.filter((e) => e.t >= bound);
+      }
+    }
+    for (let k = 0; k < count; k++) {
+      const { timestamps, values, weights } = (series[k] as TrailingSeries).entries();
+      const model = held[k] as Entry[];
+      assert.deepEqual(
+        [...timestamps],
+        model.map((e) => e.t),
+        `timestamps of series ${k}`,
+      );
+      assert.deepEqual(
+        [...values],
+        model.map((e) => e.x),
+        `values of series ${k}`,
+      );
+      assert.deepEqual(
+        [...weights],
+        model.map((e) => e.v),
+        `weights of series ${k}`,
+      );
+    }
+  });
+
   it('holds nothing before its first entry, and gives back its entries in order after a load', () => {
     const series = new TrailingSeries();
     assert.equal(series.size, 0);
