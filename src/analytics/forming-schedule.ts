@@ -23,12 +23,15 @@ class Slot {
   readonly states: Array<SymbolState | null> = [];
   readonly labels: string[] = [];
   readonly bars: Array<BarWindow | null> = [];
+  /** Each bar's epoch when filed: a window reset since (and perhaps another symbol's now) is passed over. */
+  readonly epochs: number[] = [];
   count = 0;
 
   push(state: SymbolState, label: string, bar: BarWindow): void {
     this.states[this.count] = state;
     this.labels[this.count] = label;
     this.bars[this.count] = bar;
+    this.epochs[this.count] = bar.epoch;
     this.count++;
   }
 }
@@ -88,14 +91,14 @@ export class FormingSchedule {
 
   /** Sends the due bars of `slot`, files again the ones not due, and empties it. */
   private drain(slot: Slot, now: number, send: SendForming): void {
-    const { states, labels, bars, count } = slot;
+    const { states, labels, bars, epochs, count } = slot;
     for (let i = 0; i < count; i++) {
       const bar = bars[i] as BarWindow;
       const state = states[i] as SymbolState;
       bars[i] = null;
       states[i] = null;
-      // Sent final (or reset for a new window) since it was filed.
-      if (!bar.dirty) continue;
+      // Sent final, or reset for a new window, since it was filed.
+      if (!bar.dirty || bar.epoch !== epochs[i]) continue;
       if (now - bar.lastSentAt < this.periodMs) {
         this.file(state, labels[i] as string, bar);
         continue;

@@ -5,8 +5,6 @@
 // no correction can reach it any more (its end at or below the horizon,
 // watermark - allowed lateness), so a correction can revise it.
 
-import { releaseFront } from './release-front';
-
 export class BarWindow {
   start = 0;
   end = 0;
@@ -39,8 +37,18 @@ export class BarWindow {
   complete = true;
   /** Final emissions so far beyond the first: a correction emits the bar again, one higher. */
   revision = 0;
+  /**
+   * How many times the window was reset: windows are reused, by any symbol
+   * of the thread, so one filed for a forming update (forming-schedule.ts)
+   * is still that window only while this is unchanged.
+   */
+  epoch = 0;
+  /** Neighbours in its symbol's list of windows (TumblingBars); null at either end or outside a list. */
+  prev: BarWindow | null = null;
+  next: BarWindow | null = null;
 
   reset(start: number, end: number, ts: number, price: number, volume: number): void {
+    this.epoch++;
     this.start = start;
     this.end = end;
     this.open = price;
@@ -109,12 +117,78 @@ export class BarWindow {
 
 export type BarListener = (bar: BarWindow, final: boolean) => void;
 
+/** Spare windows, shared by every symbol of the thread, up to this many. */
+const SPARES = 4096;
+const spares: BarWindow[] = [];
+
+function spare(): BarWindow {
+  return spares.pop() ?? new BarWindow();
+}
+
+function giveBack(bar: BarWindow): void {
+  bar.prev = bar.next = null;
+  bar.dirty = false;
+  if (spares.length < SPARES) spares.push(bar);
+}
+
+/**
+ * A symbol's windows of one interval, in ascending start order, as a list
+ * linked through the windows themselves. A handful at most are open at once,
+ * and a large universe has three or more lists per symbol: JS arrays (three
+ * per interval, each 17 slots once pushed to) cost a symbol about 650 bytes
+ * at 50,000 symbols, where two links a window cost nothing more
+ * (docs/benchmarks.md, "State per symbol").
+ */
+class WindowList {
+  first: BarWindow | null = null;
+  last: BarWindow | null = null;
+
+  /** The window starting at `start`, searched from the newest; undefined when there is none. */
+  find(start: number): BarWindow | undefined {
+    for (let bar = this.last; bar !== null; bar = bar.prev) {
+      if (bar.start === start) return bar;
+      if (bar.start < start) return undefined;
+    }
+    return undefined;
+  }
+
+  /** Puts `bar` after every window starting before it (from the newest). */
+  insert(bar: BarWindow): void {
+    let after = this.last;
+    while (after !== null && after.start > bar.start) after = after.prev;
+    bar.prev = after;
+    bar.next = after === null ? this.first : after.next;
+    if (bar.next === null) this.last = bar;
+    else bar.next.prev = bar;
+    if (after === null) this.first = bar;
+    else after.next = bar;
+  }
+
+  /** Takes out the oldest window, which the caller holds. */
+  shift(): void {
+    const bar = this.first as BarWindow;
+    this.first = bar.next;
+    if (this.first === null) this.last = null;
+    else this.first.prev = null;
+    bar.prev = bar.next = null;
+  }
+
+  /** Gives back every window. */
+  clear(): void {
+    for (let bar = this.first; bar !== null;) {
+      const next = bar.next;
+      giveBack(bar);
+      bar = next;
+    }
+    this.first = this.last = null;
+  }
+}
+
 export class TumblingBars {
-  /** Open windows in ascending start order. */
-  private readonly open: BarWindow[] = [];
-  /** Final windows a correction may still revise, in ascending start order. */
-  private readonly closed: BarWindow[] = [];
-  private readonly spare: BarWindow[] = [];
+  /** Open windows. */
+  private readonly open = new WindowList();
+  /** Final windows a correction may still revise. */
+  private readonly closed = new WindowList();
 
   constructor(
     readonly intervalMs: number,
@@ -124,16 +198,14 @@ export class TumblingBars {
   /** Adds a trade; returns the window it went into. */
   add(ts: number, price: number, volume: number): BarWindow {
     const start = Math.floor(ts / this.intervalMs) * this.intervalMs;
-    let i = this.open.length;
-    while (i > 0 && (this.open[i - 1] as BarWindow).start > start) i--;
-    const before = this.open[i - 1];
-    if (before !== undefined && before.start === start) {
-      before.add(ts, price, volume);
-      return before;
+    const found = this.open.find(start);
+    if (found !== undefined) {
+      found.add(ts, price, volume);
+      return found;
     }
-    const bar = this.spare.pop() ?? new BarWindow();
+    const bar = spare();
     bar.reset(start, start + this.intervalMs, ts, price, volume);
-    this.open.splice(i, 0, bar);
+    this.open.insert(bar);
     return bar;
   }
 
@@ -144,24 +216,22 @@ export class TumblingBars {
    */
   correct(ts: number, price: number, volume: number): BarWindow {
     const start = Math.floor(ts / this.intervalMs) * this.intervalMs;
-    let i = this.closed.length;
-    while (i > 0 && (this.closed[i - 1] as BarWindow).start > start) i--;
-    const before = this.closed[i - 1];
-    if (before !== undefined && before.start === start) {
-      before.add(ts, price, volume);
-      before.revision++;
-      return before;
+    const found = this.closed.find(start);
+    if (found !== undefined) {
+      found.add(ts, price, volume);
+      found.revision++;
+      return found;
     }
-    const bar = this.spare.pop() ?? new BarWindow();
+    const bar = spare();
     bar.reset(start, start + this.intervalMs, ts, price, volume);
-    this.closed.splice(i, 0, bar);
+    this.closed.insert(bar);
     return bar;
   }
 
   /** The window a trade at `ts` would go into (open, or final and kept), or undefined when there is none yet. */
   windowAt(ts: number): BarWindow | undefined {
     const start = Math.floor(ts / this.intervalMs) * this.intervalMs;
-    return find(this.open, start) ?? find(this.closed, start);
+    return this.open.find(start) ?? this.closed.find(start);
   }
 
   /**
@@ -171,7 +241,7 @@ export class TumblingBars {
    * are: searched from the end.
    */
   changeSide(ts: number, volume: number, before: number, after: number): void {
-    const bar = find(this.open, Math.floor(ts / this.intervalMs) * this.intervalMs);
+    const bar = this.open.find(Math.floor(ts / this.intervalMs) * this.intervalMs);
     if (bar === undefined) return;
     bar.removeSide(before, volume);
     bar.addSide(after, volume);
@@ -184,51 +254,45 @@ export class TumblingBars {
    */
   closeUpTo(watermark: number, emit: BarListener, horizon = watermark): number {
     let closed = 0;
-    while (closed < this.open.length && (this.open[closed] as BarWindow).end <= watermark) {
-      const bar = this.open[closed] as BarWindow;
+    for (let bar = this.open.first; bar !== null && bar.end <= watermark; bar = this.open.first) {
+      this.open.shift();
       emit(bar, true);
-      if (bar.end > horizon) this.closed.push(bar);
-      else this.spare.push(bar);
+      if (bar.end > horizon) this.closed.insert(bar);
+      else giveBack(bar);
       closed++;
     }
-    if (closed > 0) {
-      for (let i = closed; i < this.open.length; i++) this.open[i - closed] = this.open[i] as BarWindow;
-      this.open.length -= closed;
+    for (let bar = this.closed.first; bar !== null && bar.end <= horizon; bar = this.closed.first) {
+      this.closed.shift();
+      giveBack(bar);
     }
-    let expired = 0;
-    while (expired < this.closed.length && (this.closed[expired] as BarWindow).end <= horizon) expired++;
-    if (expired > 0) releaseFront(this.closed, expired, this.spare);
-    if (this.open.length === 0 && this.closed.length === 0) this.spare.length = 0;
     return closed;
   }
 
   /** Final windows kept for corrections, in start order. */
   forEachClosed(visit: (bar: BarWindow) => void): void {
-    for (const bar of this.closed) visit(bar);
+    for (let bar = this.closed.first; bar !== null; bar = bar.next) visit(bar);
   }
 
   /** The end of the earliest open window (the next to close), or Infinity. */
   firstEnd(): number {
-    const first = this.open[0];
-    return first === undefined ? Infinity : first.end;
+    return this.open.first === null ? Infinity : this.open.first.end;
   }
 
   /** The end of the latest open window, or -Infinity. */
   lastEnd(): number {
-    const last = this.open[this.open.length - 1];
-    return last === undefined ? -Infinity : last.end;
+    return this.open.last === null ? -Infinity : this.open.last.end;
   }
 
   forEachOpen(visit: (bar: BarWindow) => void): void {
-    for (const bar of this.open) visit(bar);
+    for (let bar = this.open.first; bar !== null; bar = bar.next) visit(bar);
   }
 
   /** Adds a window as a checkpoint holds it (windows arrive in start order): open, or final and kept. */
   restoreWindow(fields: Readonly<BarFields>, final = false): void {
-    const bar = this.spare.pop() ?? new BarWindow();
+    const bar = spare();
     bar.reset(fields.start, fields.end, fields.openTs, fields.open, 0);
     Object.assign(bar, fields);
-    (final ? this.closed : this.open).push(bar);
+    (final ? this.closed : this.open).insert(bar);
   }
 
   /**
@@ -236,23 +300,24 @@ export class TumblingBars {
    * discarding what was stamped ahead of the clock); returns how many.
    */
   discardAfter(bound: number): number {
-    let keep = this.open.length;
-    while (keep > 0 && (this.open[keep - 1] as BarWindow).start > bound) keep--;
-    const dropped = this.open.splice(keep);
-    for (const bar of dropped) {
-      bar.dirty = false;
-      this.spare.push(bar);
+    let dropped = 0;
+    for (let bar = this.open.last; bar !== null && bar.start > bound; bar = this.open.last) {
+      this.open.last = bar.prev;
+      if (bar.prev === null) this.open.first = null;
+      else bar.prev.next = null;
+      giveBack(bar);
+      dropped++;
     }
-    return dropped.length;
+    return dropped;
   }
 
   /** Lets go of the final windows kept for corrections (a flush ends them). */
   forgetClosed(): void {
-    for (const bar of this.closed.splice(0)) this.spare.push(bar);
+    this.closed.clear();
   }
 
   clear(): void {
-    for (const bar of this.open.splice(0)) this.spare.push(bar);
+    this.open.clear();
     this.forgetClosed();
   }
 }
@@ -277,13 +342,3 @@ export type BarFields = Pick<
   | 'sellCount'
   | 'revision'
 >;
-
-/** The window starting at `start` in a list in ascending start order, searched from the end. */
-function find(windows: readonly BarWindow[], start: number): BarWindow | undefined {
-  for (let i = windows.length - 1; i >= 0; i--) {
-    const bar = windows[i] as BarWindow;
-    if (bar.start === start) return bar;
-    if (bar.start < start) return undefined;
-  }
-  return undefined;
-}

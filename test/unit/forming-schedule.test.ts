@@ -95,6 +95,25 @@ describe('FormingSchedule', () => {
     });
   }
 
+  it('sends a window reused by another symbol under that symbol only', () => {
+    // Windows go back to a pool shared by every symbol of the thread: one
+    // filed for symbol A may be A's no more when its update falls due.
+    const schedule = new FormingSchedule(100);
+    const [a, b] = [{ name: 'A' }, { name: 'B' }] as SymbolState[];
+    const bar = new BarWindow();
+    bar.lastSentAt = 1000;
+    schedule.due(1000, () => assert.fail('nothing is filed yet'));
+    schedule.mark(a as SymbolState, '1s', bar);
+    // Emitted final for A, given back, taken by B for a new window, changed.
+    bar.dirty = false;
+    bar.reset(0, 60_000, 1, 2, 3);
+    bar.lastSentAt = 1000;
+    schedule.mark(b as SymbolState, '1m', bar);
+    const sent: string[] = [];
+    schedule.due(1200, (state, label) => sent.push(`${state.name} ${label}`));
+    assert.deepEqual(sent, ['B 1m']);
+  });
+
   it('holds a bar back until its period has passed since its last update', () => {
     const schedule = new FormingSchedule(100);
     const bar = new BarWindow();
