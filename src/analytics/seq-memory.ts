@@ -111,8 +111,11 @@ class ExchangeSeqs {
 }
 
 export class SeqMemory {
-  /** One entry per exchange the symbol trades on: a handful, so a list. */
-  private readonly exchanges: ExchangeSeqs[] = [];
+  /**
+   * One entry per exchange the symbol trades on: a handful, so a list, made
+   * again one longer for each (a list pushed to holds room for 17).
+   */
+  private exchanges: readonly ExchangeSeqs[] = [];
 
   has(exchangeId: number, seq: number): boolean {
     return this.find(exchangeId)?.has(seq) ?? false;
@@ -122,7 +125,7 @@ export class SeqMemory {
     let seqs = this.find(exchangeId);
     if (seqs === undefined) {
       seqs = new ExchangeSeqs(exchangeId);
-      this.exchanges.push(seqs);
+      this.exchanges = [...this.exchanges, seqs];
     }
     seqs.remember(seq, ts);
   }

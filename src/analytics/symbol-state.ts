@@ -75,14 +75,12 @@ export class SymbolState {
   ) {
     this.trades = series?.trades ?? new TrailingSeries();
     this.quotes = series?.quotes ?? new TrailingSeries();
-    const bars: TumblingBars[] = [];
-    const activity: ActivityBars[] = [];
-    for (const entry of config.intervals) {
-      if (entry.kind === 'time') bars.push(new TumblingBars(entry.size, entry.label));
-      else activity.push(new ActivityBars(entry.kind, entry.size, entry.label));
-    }
-    this.bars = bars;
-    this.activity = activity;
+    // Made by map(), at their length: an array pushed to holds room for 17.
+    const intervals = config.intervals;
+    this.bars = intervals.filter((entry) => entry.kind === 'time').map((entry) => new TumblingBars(entry.size, entry.label));
+    this.activity = intervals
+      .filter((entry) => entry.kind !== 'time')
+      .map((entry) => new ActivityBars(entry.kind, entry.size, entry.label));
     this.indicators = new SlidingIndicators(config.indicatorWindowMs, config.indicatorSlideMs);
     this.latenessMs = config.latenessMs;
   }

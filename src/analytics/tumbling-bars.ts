@@ -187,8 +187,8 @@ class WindowList {
 export class TumblingBars {
   /** Open windows. */
   private readonly open = new WindowList();
-  /** Final windows a correction may still revise. */
-  private readonly closed = new WindowList();
+  /** Final windows a correction may still revise; made when corrections first keep one. */
+  private closed: WindowList | null = null;
 
   constructor(
     readonly intervalMs: number,
@@ -216,7 +216,7 @@ export class TumblingBars {
    */
   correct(ts: number, price: number, volume: number): BarWindow {
     const start = Math.floor(ts / this.intervalMs) * this.intervalMs;
-    const found = this.closed.find(start);
+    const found = this.closed?.find(start);
     if (found !== undefined) {
       found.add(ts, price, volume);
       found.revision++;
@@ -224,14 +224,14 @@ export class TumblingBars {
     }
     const bar = spare();
     bar.reset(start, start + this.intervalMs, ts, price, volume);
-    this.closed.insert(bar);
+    this.kept().insert(bar);
     return bar;
   }
 
   /** The window a trade at `ts` would go into (open, or final and kept), or undefined when there is none yet. */
   windowAt(ts: number): BarWindow | undefined {
     const start = Math.floor(ts / this.intervalMs) * this.intervalMs;
-    return this.open.find(start) ?? this.closed.find(start);
+    return this.open.find(start) ?? this.closed?.find(start);
   }
 
   /**
@@ -257,12 +257,14 @@ export class TumblingBars {
     for (let bar = this.open.first; bar !== null && bar.end <= watermark; bar = this.open.first) {
       this.open.shift();
       emit(bar, true);
-      if (bar.end > horizon) this.closed.insert(bar);
+      if (bar.end > horizon) this.kept().insert(bar);
       else giveBack(bar);
       closed++;
     }
-    for (let bar = this.closed.first; bar !== null && bar.end <= horizon; bar = this.closed.first) {
-      this.closed.shift();
+    const kept = this.closed;
+    if (kept === null) return closed;
+    for (let bar = kept.first; bar !== null && bar.end <= horizon; bar = kept.first) {
+      kept.shift();
       giveBack(bar);
     }
     return closed;
@@ -270,7 +272,7 @@ export class TumblingBars {
 
   /** Final windows kept for corrections, in start order. */
   forEachClosed(visit: (bar: BarWindow) => void): void {
-    for (let bar = this.closed.first; bar !== null; bar = bar.next) visit(bar);
+    for (let bar = this.closed?.first ?? null; bar !== null; bar = bar.next) visit(bar);
   }
 
   /** The end of the earliest open window (the next to close), or Infinity. */
@@ -292,7 +294,7 @@ export class TumblingBars {
     const bar = spare();
     bar.reset(fields.start, fields.end, fields.openTs, fields.open, 0);
     Object.assign(bar, fields);
-    (final ? this.closed : this.open).insert(bar);
+    (final ? this.kept() : this.open).insert(bar);
   }
 
   /**
@@ -313,12 +315,16 @@ export class TumblingBars {
 
   /** Lets go of the final windows kept for corrections (a flush ends them). */
   forgetClosed(): void {
-    this.closed.clear();
+    this.closed?.clear();
   }
 
   clear(): void {
     this.open.clear();
     this.forgetClosed();
+  }
+
+  private kept(): WindowList {
+    return (this.closed ??= new WindowList());
   }
 }
 

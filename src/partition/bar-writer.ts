@@ -16,7 +16,7 @@
 //
 // Symbols whose names are as long in UTF-8 share a prototype per interval
 // and form, built once by the Builder: a symbol's template is the prototype
-// with its own name written over the prototype's, in a slab of templates,
+// with its own name written over the prototype's, in a slab (byte-slab.ts),
 // and the positions are the prototype's. A template of its own (Builder,
 // buffer and position table) cost each of a large universe's symbols about
 // 470 bytes per interval and 3 % of a replaying worker's time
@@ -24,6 +24,7 @@
 
 import { Builder } from 'flatbuffers';
 import { Bar } from '../fb/generated/tickflow/fb/bar';
+import { ByteSlab } from './byte-slab';
 import type { BarWindow } from '../analytics/tumbling-bars';
 
 /** Bar's fields in schema (slot) order. */
@@ -55,9 +56,6 @@ const ACTIVITY_FORM = 4;
 export const FORMS = 8;
 
 const TWO_32 = 2 ** 32;
-/** Bytes per slab of templates. */
-const SLAB_BYTES = 64 * 1024;
-
 /** One form of one (symbol, interval)'s Bar: its bytes and where each scalar sits. */
 export interface BarTemplate {
   readonly bytes: Uint8Array;
@@ -123,8 +121,9 @@ export class BarTemplateMaker {
   private readonly builder = new Builder(128);
   /** By interval, form and name length in bytes. */
   private readonly prototypes = new Map<string, Prototype>();
-  private slab = new Uint8Array(SLAB_BYTES);
-  private used = 0;
+
+  /** `slab`: where templates are kept. */
+  constructor(private readonly slab: ByteSlab = new ByteSlab()) {}
 
   /** The template of the symbol named `name` (UTF-8) for `interval`, in `form` (formOf()). */
   make(name: Uint8Array, interval: string, form: number): BarTemplate {
@@ -134,22 +133,9 @@ export class BarTemplateMaker {
       prototype = buildPrototype(this.builder, name, interval, form);
       this.prototypes.set(key, prototype);
     }
-    const bytes = this.carve(prototype.bytes.length);
-    bytes.set(prototype.bytes);
+    const bytes = this.slab.copy(prototype.bytes);
     bytes.set(name, prototype.nameAt);
     return { bytes, pos: prototype.pos };
-  }
-
-  /** `length` bytes of a slab (templates live as long as the partition: a slab is never given back). */
-  private carve(length: number): Uint8Array {
-    if (length > SLAB_BYTES) return new Uint8Array(length);
-    if (this.used + length > this.slab.length) {
-      this.slab = new Uint8Array(SLAB_BYTES);
-      this.used = 0;
-    }
-    const bytes = this.slab.subarray(this.used, this.used + length);
-    this.used += length;
-    return bytes;
   }
 }
 

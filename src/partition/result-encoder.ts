@@ -19,6 +19,7 @@ import type { RingProducer } from '../ring/ring-producer';
 import { Msg } from './protocol';
 import { RING_FULL } from '../ring/ring-descriptor';
 import { BarTemplateMaker, FORMS, formOf, writeBar, type BarTemplate } from './bar-writer';
+import { ByteSlab } from './byte-slab';
 import { RingTickWriter } from './ring-codec';
 
 const encoder = new TextEncoder();
@@ -27,11 +28,13 @@ const NO_PAYLOAD = new Uint8Array(0);
 /**
  * What the encoder keeps for one symbol (SymbolState.sinkCache): its name
  * in UTF-8 and its bar templates, found by key (interval index * FORMS +
- * form) in short parallel lists, with no map per symbol.
+ * form) in short parallel lists, with no map per symbol. The lists are
+ * made again one longer for each new template (a few in a symbol's life):
+ * a list pushed to holds room for 17.
  */
 class SymbolOutput {
-  readonly keys: number[] = [];
-  readonly templates: BarTemplate[] = [];
+  keys: readonly number[] = [];
+  templates: readonly BarTemplate[] = [];
 
   constructor(readonly name: Uint8Array) {}
 }
@@ -39,7 +42,9 @@ class SymbolOutput {
 export class ResultEncoder implements ResultSink {
   private readonly builder = new Builder(512);
   private readonly ticks = new RingTickWriter();
-  private readonly templateMaker = new BarTemplateMaker();
+  /** Symbol names' UTF-8 and bar templates, for the partition's life. */
+  private readonly slab = new ByteSlab();
+  private readonly templateMaker = new BarTemplateMaker(this.slab);
   /** Interval labels in the order first seen: a label's index in a template key. */
   private readonly labels: string[] = [];
   private readonly outView: DataView;
@@ -151,7 +156,7 @@ export class ResultEncoder implements ResultSink {
   private output(symbol: SymbolState): SymbolOutput {
     let output = symbol.sinkCache as SymbolOutput | null;
     if (output === null) {
-      output = new SymbolOutput(encoder.encode(symbol.name));
+      output = new SymbolOutput(this.slab.copy(encoder.encode(symbol.name)));
       symbol.sinkCache = output;
     }
     return output;
@@ -165,8 +170,8 @@ export class ResultEncoder implements ResultSink {
     const at = output.keys.indexOf(key);
     if (at >= 0) return output.templates[at] as BarTemplate;
     const template = this.templateMaker.make(output.name, label, form);
-    output.keys.push(key);
-    output.templates.push(template);
+    output.keys = [...output.keys, key];
+    output.templates = [...output.templates, template];
     return template;
   }
 
