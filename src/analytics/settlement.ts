@@ -28,8 +28,10 @@ const SHRINK_CAPACITY = 256;
 /** The most a queue grows to at once from its entries' rate; past it, it doubles. */
 const JUMP_CAPACITY = 256;
 
-/** A queued trade's side changed from `before` to `after` (an earlier entry arrived after it). */
-export type SideChange = (ts: number, volume: number, before: Side, after: Side) => void;
+/** Told when a queued trade's side changed from `before` to `after` (an earlier entry arrived after it). */
+export interface SideListener {
+  countSide(ts: number, volume: number, before: Side, after: Side): void;
+}
 
 /**
  * Each entry's trade side is known from the moment it is queued: it is the
@@ -57,11 +59,11 @@ export class SettleQueue {
   /**
    * `settled`: the classification after the last settled entry, which
    * settling moves on; `changed`: told of every queued trade whose side
-   * changed; `holdMs`: about how long an entry waits to settle (the lateness).
+   * changed (the symbol itself: no closure a symbol); `holdMs`: about how long an entry waits to settle (the lateness).
    */
   constructor(
     readonly settled: SideClassifier,
-    private readonly changed: SideChange,
+    private readonly changed: SideListener,
     private readonly holdMs = 0,
   ) {
     this.last.copy(settled);
@@ -113,7 +115,7 @@ export class SettleQueue {
     for (let i = keep; i < this.tail; i++) {
       const volume = this.volume[i] as number;
       const side = this.side[i] as Side;
-      if (volume !== QUOTE && side !== 0) this.changed(this.ts[i] as number, volume, side, 0);
+      if (volume !== QUOTE && side !== 0) this.changed.countSide(this.ts[i] as number, volume, side, 0);
     }
     const dropped = this.tail - keep;
     this.tail = keep;
@@ -200,7 +202,7 @@ export class SettleQueue {
       const side = last.trade(value);
       const before = this.side[i] as Side;
       this.side[i] = side;
-      if (i !== from && side !== before) this.changed(this.ts[i] as number, volume, before, side);
+      if (i !== from && side !== before) this.changed.countSide(this.ts[i] as number, volume, before, side);
     }
     return this.side[from] as Side;
   }

@@ -5,12 +5,12 @@ import type { AnalyticsConfig } from './analytics-config';
 import { ActivityBars } from './activity-bars';
 import { doubles } from './doubles';
 import { SeqMemory } from './seq-memory';
-import { SettleQueue, SideClassifier, type Side } from './settlement';
+import { SettleQueue, SideClassifier, type Side, type SideListener } from './settlement';
 import { SlidingIndicators } from './sliding-indicators';
 import { TrailingSeries } from './trailing-series';
 import { TumblingBars } from './tumbling-bars';
 
-export class SymbolState {
+export class SymbolState implements SideListener {
   /** Newest accepted event time; -Infinity before the first tick. */
   maxTimestamp = -Infinity;
   /**
@@ -87,11 +87,7 @@ export class SymbolState {
 
   /** The settle queue, made on first use; the sides it classifies count into the open time bars. */
   queue(): SettleQueue {
-    return (this.settling ??= new SettleQueue(
-      this.side,
-      (ts, volume, before, after) => this.countSide(ts, volume, before, after),
-      this.latenessMs,
-    ));
+    return (this.settling ??= new SettleQueue(this.side, this, this.latenessMs));
   }
 
   /** A queued trade's side changed (or, with `before` 0, is counted for the first time): its open time bars count it. */

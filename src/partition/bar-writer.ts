@@ -1,34 +1,16 @@
-// Writes a Bar (fbs/records.fbs) straight into a ring without a Builder, as
-// RingTickWriter does for ticks. Bars are the engine's most frequent result
-// in `serve` (a forming update per bar every --bar-update-ms): built with the
-// generated Builder they were the event loop's largest allocation in the
-// live scenario at 10k ticks/s (int64 fields as BigInts, vtables, views),
-// and, inline, its garbage collections were the trade latency's tail.
-//
-// A Bar's strings (symbol, interval) are the same for every bar of a symbol
-// and interval, and its other fields are scalars, always written
-// (forceDefaults). So each (symbol, interval) gets a template in the forms
-// it needs (with or without vwap, for a zero volume; final, with trade side
-// and revision, or forming; activity, with bar_index and complete, or
-// time); a bar is the template copied, its values overwritten at positions
-// read from the template's own vtable. Readers go through vtables, so the
-// bytes need not match the Builder's, but they do (tested).
-//
-// Symbols whose names are as long in UTF-8 share a prototype per interval
-// and form, built once by the Builder: a symbol's template is the prototype
-// with its own name written over the prototype's, in a slab (byte-slab.ts),
-// and the positions are the prototype's. A template of its own (Builder,
-// buffer and position table) cost each of a large universe's symbols about
-// 470 bytes per interval and 3 % of a replaying worker's time
-// (docs/benchmarks.md, "State per symbol").
+// Writes a Bar (fbs/records.fbs) from its symbol's template
+// (record-templates.ts). Bars are the engine's most frequent result in
+// `serve` (a forming update per bar every --bar-update-ms). A bar's template
+// is per interval and form: with or without vwap, for a zero volume; final,
+// with trade side and revision, or forming; activity, with bar_index and
+// complete, or time.
 
-import { Builder } from 'flatbuffers';
+import type { Builder } from 'flatbuffers';
 import { Bar } from '../fb/generated/tickflow/fb/bar';
-import { ByteSlab } from './byte-slab';
+import { setInt53, type RecordTemplate, type TemplateMaker } from './record-templates';
 import type { BarWindow } from '../analytics/tumbling-bars';
 
 /** Bar's fields in schema (slot) order. */
-const SYMBOL = 0;
 const WINDOW_START = 2;
 const WINDOW_END = 3;
 const OPEN = 4;
@@ -55,94 +37,40 @@ const ACTIVITY_FORM = 4;
 /** Forms there are: every combination of the bits above. */
 export const FORMS = 8;
 
-const TWO_32 = 2 ** 32;
-/** One form of one (symbol, interval)'s Bar: its bytes and where each scalar sits. */
-export interface BarTemplate {
-  readonly bytes: Uint8Array;
-  /** Position of each field in `bytes`, by slot; -1 when absent from this form. */
-  readonly pos: Int32Array;
-}
+/** The fields every form has. */
+const REQUIRED = [WINDOW_START, WINDOW_END, OPEN, HIGH, LOW, CLOSE, VOLUME, TRADE_COUNT, FINAL];
 
-/** A template built by the Builder, and where its symbol's name bytes sit. */
-interface Prototype extends BarTemplate {
-  readonly nameAt: number;
-}
-
-function buildPrototype(b: Builder, name: Uint8Array, interval: string, form: number): Prototype {
-  b.clear();
-  b.forceDefaults(true);
-  const s = b.createString(name);
-  const l = b.createString(interval);
-  Bar.startBar(b);
-  Bar.addSymbol(b, s);
-  Bar.addInterval(b, l);
-  Bar.addWindowStart(b, 0n);
-  Bar.addWindowEnd(b, 0n);
-  Bar.addOpen(b, 0);
-  Bar.addHigh(b, 0);
-  Bar.addLow(b, 0);
-  Bar.addClose(b, 0);
-  Bar.addVolume(b, 0n);
-  if ((form & WITH_VWAP) !== 0) Bar.addVwap(b, 0);
-  Bar.addTradeCount(b, 0n);
-  Bar.addFinal(b, false);
-  if ((form & ACTIVITY_FORM) !== 0) {
-    Bar.addBarIndex(b, 0n);
-    Bar.addComplete(b, false);
-  }
-  if ((form & FINAL_FORM) !== 0) {
-    Bar.addBuyVolume(b, 0n);
-    Bar.addSellVolume(b, 0n);
-    Bar.addBuyCount(b, 0n);
-    Bar.addSellCount(b, 0n);
-    Bar.addRevision(b, 0);
-  }
-  b.finish(Bar.endBar(b));
-  const bytes = b.asUint8Array().slice();
-  const view = new DataView(bytes.buffer);
-  const table = view.getUint32(0, true);
-  const vtable = table - view.getInt32(table, true);
-  const vtableFields = (view.getUint16(vtable, true) - 4) / 2;
-  const pos = new Int32Array(FIELDS).fill(-1);
-  for (let i = 0; i < Math.min(FIELDS, vtableFields); i++) {
-    const offset = view.getUint16(vtable + 4 + 2 * i, true);
-    if (offset !== 0) pos[i] = table + offset;
-  }
-  for (const slot of [SYMBOL, WINDOW_START, WINDOW_END, OPEN, HIGH, LOW, CLOSE, VOLUME, TRADE_COUNT, FINAL]) {
-    if (pos[slot] === -1) throw new Error(`Bar field ${slot} missing from the template`);
-  }
-  // The symbol field is an offset to the string: its length, then its bytes.
-  const symbol = pos[SYMBOL] as number;
-  return { bytes, pos, nameAt: symbol + view.getUint32(symbol, true) + 4 };
-}
-
-/** Makes the bar templates of a partition's symbols. */
-export class BarTemplateMaker {
-  private readonly builder = new Builder(128);
-  /** By interval, form and name length in bytes. */
-  private readonly prototypes = new Map<string, Prototype>();
-
-  /** `slab`: where templates are kept. */
-  constructor(private readonly slab: ByteSlab = new ByteSlab()) {}
-
-  /** The template of the symbol named `name` (UTF-8) for `interval`, in `form` (formOf()). */
-  make(name: Uint8Array, interval: string, form: number): BarTemplate {
-    const key = `${interval}\u0000${form}\u0000${name.length}`;
-    let prototype = this.prototypes.get(key);
-    if (prototype === undefined) {
-      prototype = buildPrototype(this.builder, name, interval, form);
-      this.prototypes.set(key, prototype);
+/** The template of the symbol named `name` (UTF-8) for `interval`, in `form` (formOf()). */
+export function barTemplate(maker: TemplateMaker, name: Uint8Array, interval: string, form: number): RecordTemplate {
+  const shape = (b: Builder, symbol: number): number => {
+    const l = b.createString(interval);
+    Bar.startBar(b);
+    Bar.addSymbol(b, symbol);
+    Bar.addInterval(b, l);
+    Bar.addWindowStart(b, 0n);
+    Bar.addWindowEnd(b, 0n);
+    Bar.addOpen(b, 0);
+    Bar.addHigh(b, 0);
+    Bar.addLow(b, 0);
+    Bar.addClose(b, 0);
+    Bar.addVolume(b, 0n);
+    if ((form & WITH_VWAP) !== 0) Bar.addVwap(b, 0);
+    Bar.addTradeCount(b, 0n);
+    Bar.addFinal(b, false);
+    if ((form & ACTIVITY_FORM) !== 0) {
+      Bar.addBarIndex(b, 0n);
+      Bar.addComplete(b, false);
     }
-    const bytes = this.slab.copy(prototype.bytes);
-    bytes.set(name, prototype.nameAt);
-    return { bytes, pos: prototype.pos };
-  }
-}
-
-/** An integer below 2^53 as a little-endian int64, without a BigInt. */
-function setInt53(view: DataView, at: number, value: number): void {
-  view.setUint32(at, (value % TWO_32) >>> 0, true);
-  view.setInt32(at + 4, Math.floor(value / TWO_32), true);
+    if ((form & FINAL_FORM) !== 0) {
+      Bar.addBuyVolume(b, 0n);
+      Bar.addSellVolume(b, 0n);
+      Bar.addBuyCount(b, 0n);
+      Bar.addSellCount(b, 0n);
+      Bar.addRevision(b, 0);
+    }
+    return Bar.endBar(b);
+  };
+  return maker.make(name, `bar\u0000${interval}\u0000${form}`, shape, FIELDS, REQUIRED);
 }
 
 /** The template form a bar needs: a small integer, below FORMS. */
@@ -158,7 +86,7 @@ export function formOf(bar: BarWindow, final: boolean): number {
  * of a bar with volume is a finite number, never the null JSON makes of
  * Infinity.
  */
-export function writeBar(template: BarTemplate, bytes: Uint8Array, view: DataView, at: number, bar: BarWindow, final: boolean): void {
+export function writeBar(template: RecordTemplate, bytes: Uint8Array, view: DataView, at: number, bar: BarWindow, final: boolean): void {
   bytes.set(template.bytes, at);
   const p = template.pos;
   setInt53(view, at + (p[WINDOW_START] as number), bar.start);

@@ -12,13 +12,14 @@ import type { TickFields } from '../records/tick-fields';
 import type { BarWindow } from '../analytics/tumbling-bars';
 import { Alert } from '../fb/generated/tickflow/fb/alert';
 import { DeadLetter } from '../fb/generated/tickflow/fb/dead-letter';
-import { Indicator } from '../fb/generated/tickflow/fb/indicator';
 import { Tick } from '../fb/generated/tickflow/fb/tick';
 import { monotonicMs } from '../clock';
 import type { RingProducer } from '../ring/ring-producer';
 import { Msg } from './protocol';
 import { RING_FULL } from '../ring/ring-descriptor';
-import { BarTemplateMaker, FORMS, formOf, writeBar, type BarTemplate } from './bar-writer';
+import { barTemplate, FORMS, formOf, writeBar } from './bar-writer';
+import { indicatorTemplate, writeIndicator } from './indicator-writer';
+import { TemplateMaker, type RecordTemplate } from './record-templates';
 import { ByteSlab } from './byte-slab';
 import { RingTickWriter } from './ring-codec';
 
@@ -27,14 +28,15 @@ const NO_PAYLOAD = new Uint8Array(0);
 
 /**
  * What the encoder keeps for one symbol (SymbolState.sinkCache): its name
- * in UTF-8 and its bar templates, found by key (interval index * FORMS +
- * form) in short parallel lists, with no map per symbol. The lists are
- * made again one longer for each new template (a few in a symbol's life):
- * a list pushed to holds room for 17.
+ * in UTF-8, its indicator template once made, and its bar templates, found
+ * by key (interval index * FORMS + form) in short parallel lists, with no
+ * map per symbol. The lists are made again one longer for each new
+ * template (a few in a symbol's life): a list pushed to holds room for 17.
  */
 class SymbolOutput {
+  indicator: RecordTemplate | null = null;
   keys: readonly number[] = [];
-  templates: readonly BarTemplate[] = [];
+  templates: readonly RecordTemplate[] = [];
 
   constructor(readonly name: Uint8Array) {}
 }
@@ -42,9 +44,9 @@ class SymbolOutput {
 export class ResultEncoder implements ResultSink {
   private readonly builder = new Builder(512);
   private readonly ticks = new RingTickWriter();
-  /** Symbol names' UTF-8 and bar templates, for the partition's life. */
+  /** Symbol names' UTF-8 and record templates, for the partition's life. */
   private readonly slab = new ByteSlab();
-  private readonly templateMaker = new BarTemplateMaker(this.slab);
+  private readonly templateMaker = new TemplateMaker(this.slab);
   /** Interval labels in the order first seen: a label's index in a template key. */
   private readonly labels: string[] = [];
   private readonly outView: DataView;
@@ -64,19 +66,15 @@ export class ResultEncoder implements ResultSink {
 
   bar(symbol: SymbolState, label: string, bar: BarWindow, final: boolean): void {
     const template = this.template(symbol, label, formOf(bar, final));
-    let at = this.out.claim(Msg.BAR, template.bytes.length);
-    while (at === RING_FULL) {
-      this.waitForRoom(this.out, template.bytes.length);
-      at = this.out.claim(Msg.BAR, template.bytes.length);
-    }
+    const at = this.claim(Msg.BAR, template.bytes.length);
     writeBar(template, this.out.bytes, this.outView, at, bar, final);
   }
 
   indicator(symbol: SymbolState, w: IndicatorWindow): void {
-    const b = this.start();
-    const s = b.createString(this.output(symbol).name);
-    b.finish(Indicator.createIndicator(b, s, BigInt(w.start), BigInt(w.end), w.mean, w.volatility, BigInt(w.count), w.revision));
-    this.send(Msg.INDICATOR);
+    const output = this.output(symbol);
+    const template = (output.indicator ??= indicatorTemplate(this.templateMaker, output.name));
+    const at = this.claim(Msg.INDICATOR, template.bytes.length);
+    writeIndicator(template, this.out.bytes, this.outView, at, w);
   }
 
   alert(symbol: SymbolState, a: AlertFields): void {
@@ -162,14 +160,24 @@ export class ResultEncoder implements ResultSink {
     return output;
   }
 
-  private template(symbol: SymbolState, label: string, form: number): BarTemplate {
+  /** Room for a record of `length` bytes in the out-ring, waiting for it while the ring is full. */
+  private claim(type: number, length: number): number {
+    let at = this.out.claim(type, length);
+    while (at === RING_FULL) {
+      this.waitForRoom(this.out, length);
+      at = this.out.claim(type, length);
+    }
+    return at;
+  }
+
+  private template(symbol: SymbolState, label: string, form: number): RecordTemplate {
     let index = this.labels.indexOf(label);
     if (index < 0) index = this.labels.push(label) - 1;
     const key = index * FORMS + form;
     const output = this.output(symbol);
     const at = output.keys.indexOf(key);
-    if (at >= 0) return output.templates[at] as BarTemplate;
-    const template = this.templateMaker.make(output.name, label, form);
+    if (at >= 0) return output.templates[at] as RecordTemplate;
+    const template = barTemplate(this.templateMaker, output.name, label, form);
     output.keys = [...output.keys, key];
     output.templates = [...output.templates, template];
     return template;

@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import { Builder, ByteBuffer } from 'flatbuffers';
 import { BarWindow } from '../../src/analytics/tumbling-bars';
 import { Bar } from '../../src/fb/generated/tickflow/fb/bar';
-import { BarTemplateMaker, formOf, writeBar } from '../../src/partition/bar-writer';
+import { barTemplate, formOf, writeBar } from '../../src/partition/bar-writer';
+import { TemplateMaker } from '../../src/partition/record-templates';
 
 function builderBar(symbol: string, interval: string, bar: BarWindow, final: boolean): Uint8Array {
   const b = new Builder(64);
@@ -73,10 +74,10 @@ describe('bar writer', () => {
   ];
   // One maker for every case, as a partition has: AAPL and MSFT (names as
   // long) share a prototype, and MSFT's template must carry its own name.
-  const maker = new BarTemplateMaker();
+  const maker = new TemplateMaker();
   for (const [symbol, interval, window, final] of cases) {
     it(`writes the Builder's bytes for ${symbol} ${interval} (volume ${window.volume}, final ${final}, index ${window.barIndex})`, () => {
-      const template = maker.make(new TextEncoder().encode(symbol), interval, formOf(window, final));
+      const template = barTemplate(maker, new TextEncoder().encode(symbol), interval, formOf(window, final));
       const bytes = new Uint8Array(template.bytes.length + 16);
       writeBar(template, bytes, new DataView(bytes.buffer), 16, window, final);
       const written = bytes.subarray(16);

@@ -24,11 +24,13 @@ function run(seed: number, steps: number): { changes: number; settled: number; d
   // Odd seeds: a queue that sizes itself by the rate of its entries (settling within 50 ms).
   const queue = new SettleQueue(
     new SideClassifier(),
-    (ts, volume, before, after) => {
-      assert.equal(reported.get(volume), before, `a change of trade ${volume} at ${ts} must start from the side reported before`);
-      assert.equal(byVolume.get(volume)?.timestamp, ts);
-      reported.set(volume, after);
-      changes++;
+    {
+      countSide(ts, volume, before, after) {
+        assert.equal(reported.get(volume), before, `a change of trade ${volume} at ${ts} must start from the side reported before`);
+        assert.equal(byVolume.get(volume)?.timestamp, ts);
+        reported.set(volume, after);
+        changes++;
+      },
     },
     seed % 2 === 1 ? 50 : 0,
   );
@@ -96,7 +98,7 @@ describe('settle queue: trade side as queued', () => {
 
   it('a restored queue classifies its entries as the one it was taken from', () => {
     const settled = new SideClassifier();
-    const original = new SettleQueue(settled, () => {});
+    const original = new SettleQueue(settled, { countSide() {} });
     const ticks: Array<[number, number, number]> = [
       [10, 100.5, -1],
       [11, 101, 3],
@@ -111,7 +113,7 @@ describe('settle queue: trade side as queued', () => {
       else given.push(original.addTrade(ts, value, volume, -Infinity));
     }
     assert.deepEqual(given, [1, 1, -1, 1]);
-    const restored = new SettleQueue(settled, () => {});
+    const restored = new SettleQueue(settled, { countSide() {} });
     const { ts, value, volume } = original.entries();
     const again = [...ts]
       .map((t, i) => restored.restore(t, value[i] as number, volume[i] as number))
