@@ -5,7 +5,7 @@
 // such columns in every symbol, at 50,000 symbols the views alone were
 // hundreds of bytes a symbol (docs/benchmarks.md, "State per symbol").
 
-/** An array of `length` doubles (filled with a fraction, so its elements are doubles from the start). */
+/** An array of `length` doubles, each `fill` (filled with a fraction first, so its elements are doubles from the start). */
 export function doubles(length: number, fill = 0.5): number[] {
-  return new Array<number>(length).fill(fill);
+  return new Array<number>(length).fill(0.5).fill(fill);
 }

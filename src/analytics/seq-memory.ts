@@ -113,7 +113,8 @@ class ExchangeSeqs {
 export class SeqMemory {
   /**
    * One entry per exchange the symbol trades on: a handful, so a list, made
-   * again one longer for each (a list pushed to holds room for 17).
+   * again one longer for each by concat(), which makes it at its length (a
+   * list pushed to, or spread, holds room for 17).
    */
   private exchanges: readonly ExchangeSeqs[] = [];
 
@@ -125,7 +126,7 @@ export class SeqMemory {
     let seqs = this.find(exchangeId);
     if (seqs === undefined) {
       seqs = new ExchangeSeqs(exchangeId);
-      this.exchanges = [...this.exchanges, seqs];
+      this.exchanges = this.exchanges.concat([seqs]);
     }
     seqs.remember(seq, ts);
   }

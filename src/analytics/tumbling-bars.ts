@@ -5,30 +5,41 @@
 // no correction can reach it any more (its end at or below the horizon,
 // watermark - allowed lateness), so a correction can revise it.
 
+import { doubles } from './doubles';
+
+/** BarWindow's numbers that are not small integers, by index in its array. */
+const START = 0;
+const END = 1;
+const OPEN = 2;
+const HIGH = 3;
+const LOW = 4;
+const CLOSE = 5;
+const VOLUME = 6;
+const NOTIONAL = 7;
+const LAST_SENT_AT = 8;
+const OPEN_TS = 9;
+const CLOSE_TS = 10;
+const BUY_VOLUME = 11;
+const SELL_VOLUME = 12;
+const NUMBERS = 13;
+
+/**
+ * One window. Its numbers that are not small integers (times, prices,
+ * volumes) live in one plain array of doubles behind accessors: a double
+ * in a field of its own is a heap number of its own, and at two or three
+ * windows a symbol those were about 500 bytes a symbol at 50,000 symbols
+ * (docs/benchmarks.md, "State per symbol").
+ */
 export class BarWindow {
-  start = 0;
-  end = 0;
-  open = 0;
-  high = 0;
-  low = 0;
-  close = 0;
-  /** Exact: the engine refuses a trade that would take it past 2^53 - 1 (PartitionEngine.overflow). */
-  volume = 0;
-  /** Sum of price * volume, for the VWAP; kept finite the same way. */
-  notional = 0;
+  private readonly n = doubles(NUMBERS, 0);
   tradeCount = 0;
-  /** Live mode: changed since its last forming update, and when that was (processing ms). */
+  /** Live mode: changed since its last forming update (lastSentAt: when that was, processing ms). */
   dirty = false;
-  lastSentAt = -Infinity;
-  /** Timestamps of the trades that set open and close. */
-  openTs = 0;
-  closeTs = 0;
   /**
-   * Trade side (SPEC §1) of the bar's trades: in an open time bar, as classified
-   * so far (settle.ts); final once the bar is, since by then all its trades settled.
+   * Trade side (SPEC §1) of the bar's trades (buyVolume and sellVolume
+   * too): in an open time bar, as classified so far (settle.ts); final once
+   * the bar is, since by then all its trades settled.
    */
-  buyVolume = 0;
-  sellVolume = 0;
   buyCount = 0;
   sellCount = 0;
   /** An activity bar's index per symbol and label; -1 for a time bar. */
@@ -46,6 +57,92 @@ export class BarWindow {
   /** Neighbours in its symbol's list of windows (TumblingBars); null at either end or outside a list. */
   prev: BarWindow | null = null;
   next: BarWindow | null = null;
+
+  constructor() {
+    this.n[LAST_SENT_AT] = -Infinity;
+  }
+
+  get start(): number {
+    return this.n[START] as number;
+  }
+  set start(value: number) {
+    this.n[START] = value;
+  }
+  get end(): number {
+    return this.n[END] as number;
+  }
+  set end(value: number) {
+    this.n[END] = value;
+  }
+  get open(): number {
+    return this.n[OPEN] as number;
+  }
+  set open(value: number) {
+    this.n[OPEN] = value;
+  }
+  get high(): number {
+    return this.n[HIGH] as number;
+  }
+  set high(value: number) {
+    this.n[HIGH] = value;
+  }
+  get low(): number {
+    return this.n[LOW] as number;
+  }
+  set low(value: number) {
+    this.n[LOW] = value;
+  }
+  get close(): number {
+    return this.n[CLOSE] as number;
+  }
+  set close(value: number) {
+    this.n[CLOSE] = value;
+  }
+  /** Exact: the engine refuses a trade that would take it past 2^53 - 1 (PartitionEngine.overflow). */
+  get volume(): number {
+    return this.n[VOLUME] as number;
+  }
+  set volume(value: number) {
+    this.n[VOLUME] = value;
+  }
+  /** Sum of price * volume, for the VWAP; kept finite the same way. */
+  get notional(): number {
+    return this.n[NOTIONAL] as number;
+  }
+  set notional(value: number) {
+    this.n[NOTIONAL] = value;
+  }
+  get lastSentAt(): number {
+    return this.n[LAST_SENT_AT] as number;
+  }
+  set lastSentAt(value: number) {
+    this.n[LAST_SENT_AT] = value;
+  }
+  /** Timestamps of the trades that set open and close. */
+  get openTs(): number {
+    return this.n[OPEN_TS] as number;
+  }
+  set openTs(value: number) {
+    this.n[OPEN_TS] = value;
+  }
+  get closeTs(): number {
+    return this.n[CLOSE_TS] as number;
+  }
+  set closeTs(value: number) {
+    this.n[CLOSE_TS] = value;
+  }
+  get buyVolume(): number {
+    return this.n[BUY_VOLUME] as number;
+  }
+  set buyVolume(value: number) {
+    this.n[BUY_VOLUME] = value;
+  }
+  get sellVolume(): number {
+    return this.n[SELL_VOLUME] as number;
+  }
+  set sellVolume(value: number) {
+    this.n[SELL_VOLUME] = value;
+  }
 
   reset(start: number, end: number, ts: number, price: number, volume: number): void {
     this.epoch++;

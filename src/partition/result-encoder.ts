@@ -30,8 +30,9 @@ const NO_PAYLOAD = new Uint8Array(0);
  * What the encoder keeps for one symbol (SymbolState.sinkCache): its name
  * in UTF-8, its indicator template once made, and its bar templates, found
  * by key (interval index * FORMS + form) in short parallel lists, with no
- * map per symbol. The lists are made again one longer for each new
- * template (a few in a symbol's life): a list pushed to holds room for 17.
+ * map per symbol. The lists are made again one longer by concat() for
+ * each new template (a few in a symbol's life): a list pushed to holds
+ * room for 17.
  */
 class SymbolOutput {
   indicator: RecordTemplate | null = null;
@@ -178,8 +179,8 @@ export class ResultEncoder implements ResultSink {
     const at = output.keys.indexOf(key);
     if (at >= 0) return output.templates[at] as RecordTemplate;
     const template = barTemplate(this.templateMaker, output.name, label, form);
-    output.keys = [...output.keys, key];
-    output.templates = [...output.templates, template];
+    output.keys = output.keys.concat([key]);
+    output.templates = output.templates.concat([template]);
     return template;
   }
 
