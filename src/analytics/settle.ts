@@ -25,11 +25,11 @@ export function settle(state: SymbolState, bound: number, out: SettledBars): voi
   const count = settling.countBefore(bound);
   if (count === 0) return;
   if (state.activity.length > 0) {
-    const { ts, value, volume, side } = settling;
+    const e = settling.e;
     const end = settling.head + count;
     for (let i = settling.head; i < end; i++) {
-      const v = volume[i] as number;
-      if (v >= 0) settleTrade(state, ts[i] as number, value[i] as number, v, side[i] as Side, out);
+      const v = e[4 * i + 2] as number;
+      if (v >= 0) settleTrade(state, e[4 * i] as number, e[4 * i + 1] as number, v, e[4 * i + 3] as Side, out);
     }
   }
   settling.drop(count);

@@ -12,7 +12,7 @@
 // millisecond keep their arrival order). Feeds are mostly in order, so an
 // insert is almost always an append.
 
-// The entries live in plain arrays of doubles (doubles.ts), not Float64Arrays: a typed
+// The entries live in a plain array of doubles (doubles.ts), not Float64Arrays: a typed
 // array of more than 64 bytes has its memory outside the heap, and with a
 // queue per symbol that cost the live latency of trades (docs/benchmarks.md,
 // "The bar family"). Entries move in plain loops: copyWithin on such an
@@ -43,14 +43,13 @@ export interface SideListener {
  * then only moves the settled state past what the watermark passed.
  */
 export class SettleQueue {
-  // Read in place by settle(), entries [head, tail).
-  ts = doubles(INITIAL_CAPACITY);
-  /** A trade's price, or a quote's mid. */
-  value = doubles(INITIAL_CAPACITY);
-  /** A trade's volume, or -1 for a quote. */
-  volume = doubles(INITIAL_CAPACITY);
-  /** A trade's side (1 buy, -1 sell, 0 neither); 0 for a quote. */
-  side = doubles(INITIAL_CAPACITY);
+  /**
+   * Entries [head, tail), four numbers each (one array, not four: a symbol
+   * has a queue): timestamp; a trade's price, or a quote's mid; a trade's
+   * volume, or -1 for a quote; a trade's side (1 buy, -1 sell, 0 neither),
+   * 0 for a quote. Read in place by settle().
+   */
+  e = doubles(4 * INITIAL_CAPACITY);
   head = 0;
   private tail = 0;
   /** The classification after the last entry. */
@@ -87,7 +86,7 @@ export class SettleQueue {
   /** How many entries from `head` on are stamped before `bound`: they settle now. */
   countBefore(bound: number): number {
     let end = this.head;
-    while (end < this.tail && (this.ts[end] as number) < bound) end++;
+    while (end < this.tail && (this.e[4 * end] as number) < bound) end++;
     return end - this.head;
   }
 
@@ -96,26 +95,26 @@ export class SettleQueue {
     const settled = this.settled;
     const end = this.head + count;
     for (let i = this.head; i < end; i++) {
-      const volume = this.volume[i] as number;
-      if (volume === QUOTE) settled.quote(this.value[i] as number);
-      else settled.settle(this.value[i] as number, this.side[i] as Side);
+      const volume = this.e[4 * i + 2] as number;
+      if (volume === QUOTE) settled.quote(this.e[4 * i + 1] as number);
+      else settled.settle(this.e[4 * i + 1] as number, this.e[4 * i + 3] as Side);
     }
     this.head = end;
     if (this.head === this.tail) {
       this.head = 0;
       this.tail = 0;
-      if (this.ts.length > SHRINK_CAPACITY) this.resize(INITIAL_CAPACITY);
+      if (this.capacity > SHRINK_CAPACITY) this.resize(INITIAL_CAPACITY);
     }
   }
 
   /** Drops what is stamped after `bound` (a watermark reset), reporting each trade's side as gone; returns how many. */
   dropAfter(bound: number): number {
     let keep = this.tail;
-    while (keep > this.head && (this.ts[keep - 1] as number) > bound) keep--;
+    while (keep > this.head && (this.e[4 * (keep - 1)] as number) > bound) keep--;
     for (let i = keep; i < this.tail; i++) {
-      const volume = this.volume[i] as number;
-      const side = this.side[i] as Side;
-      if (volume !== QUOTE && side !== 0) this.changed.countSide(this.ts[i] as number, volume, side, 0);
+      const volume = this.e[4 * i + 2] as number;
+      const side = this.e[4 * i + 3] as Side;
+      if (volume !== QUOTE && side !== 0) this.changed.countSide(this.e[4 * i] as number, volume, side, 0);
     }
     const dropped = this.tail - keep;
     this.tail = keep;
@@ -123,14 +122,23 @@ export class SettleQueue {
     return dropped;
   }
 
+  /** Entries it can hold. */
+  get capacity(): number {
+    return this.e.length >> 2;
+  }
+
   /** Entries in settle order: timestamp, price or mid, volume or -1, and side (checkpoints keep the first three). */
   entries(): { ts: Float64Array; value: Float64Array; volume: Float64Array; side: Float64Array } {
-    return {
-      ts: Float64Array.from(this.ts.slice(this.head, this.tail)),
-      value: Float64Array.from(this.value.slice(this.head, this.tail)),
-      volume: Float64Array.from(this.volume.slice(this.head, this.tail)),
-      side: Float64Array.from(this.side.slice(this.head, this.tail)),
-    };
+    const n = this.tail - this.head;
+    const columns = { ts: new Float64Array(n), value: new Float64Array(n), volume: new Float64Array(n), side: new Float64Array(n) };
+    for (let i = 0; i < n; i++) {
+      const at = 4 * (this.head + i);
+      columns.ts[i] = this.e[at] as number;
+      columns.value[i] = this.e[at + 1] as number;
+      columns.volume[i] = this.e[at + 2] as number;
+      columns.side[i] = this.e[at + 3] as number;
+    }
+    return columns;
   }
 
   /**
@@ -139,27 +147,23 @@ export class SettleQueue {
    * trade's side.
    */
   restore(ts: number, value: number, volume: number): Side {
-    if (this.tail === this.ts.length) this.makeRoom(-Infinity);
+    if (this.tail === this.capacity) this.makeRoom(-Infinity);
     return this.classifyAppended(this.write(this.tail++, ts, value, volume));
   }
 
   private insert(ts: number, value: number, volume: number, settledBefore: number): Side {
-    if (this.tail === this.ts.length) this.makeRoom(settledBefore);
+    if (this.tail === this.capacity) this.makeRoom(settledBefore);
     const quote = volume === QUOTE;
     let at = this.tail;
     // Move back past what settles after this entry: a later timestamp, or at
     // the same timestamp a trade when this is a quote.
     while (at > this.head) {
-      const before = this.ts[at - 1] as number;
-      if (before < ts || (before === ts && (!quote || this.volume[at - 1] === QUOTE))) break;
+      const before = this.e[4 * (at - 1)] as number;
+      if (before < ts || (before === ts && (!quote || this.e[4 * (at - 1) + 2] === QUOTE))) break;
       at--;
     }
-    for (let i = this.tail; i > at; i--) {
-      this.ts[i] = this.ts[i - 1] as number;
-      this.value[i] = this.value[i - 1] as number;
-      this.volume[i] = this.volume[i - 1] as number;
-      this.side[i] = this.side[i - 1] as number;
-    }
+    const e = this.e;
+    for (let j = 4 * this.tail + 3; j >= 4 * (at + 1); j--) e[j] = e[j - 4] as number;
     this.write(at, ts, value, volume);
     this.tail++;
     if (at === this.tail - 1) return this.classifyAppended(at);
@@ -167,21 +171,21 @@ export class SettleQueue {
   }
 
   private write(at: number, ts: number, value: number, volume: number): number {
-    this.ts[at] = ts;
-    this.value[at] = value;
-    this.volume[at] = volume;
-    this.side[at] = 0;
+    this.e[4 * at] = ts;
+    this.e[4 * at + 1] = value;
+    this.e[4 * at + 2] = volume;
+    this.e[4 * at + 3] = 0;
     return at;
   }
 
   private classifyAppended(at: number): Side {
-    const value = this.value[at] as number;
-    if (this.volume[at] === QUOTE) {
+    const value = this.e[4 * at + 1] as number;
+    if (this.e[4 * at + 2] === QUOTE) {
       this.last.quote(value);
       return 0;
     }
     const side = this.last.trade(value);
-    this.side[at] = side;
+    this.e[4 * at + 3] = side;
     return side;
   }
 
@@ -193,18 +197,18 @@ export class SettleQueue {
     const last = this.last;
     this.classifyBefore(from, last);
     for (let i = from; i < this.tail; i++) {
-      const value = this.value[i] as number;
-      const volume = this.volume[i] as number;
+      const value = this.e[4 * i + 1] as number;
+      const volume = this.e[4 * i + 2] as number;
       if (volume === QUOTE) {
         last.quote(value);
         continue;
       }
       const side = last.trade(value);
-      const before = this.side[i] as Side;
-      this.side[i] = side;
-      if (i !== from && side !== before) this.changed.countSide(this.ts[i] as number, volume, before, side);
+      const before = this.e[4 * i + 3] as Side;
+      this.e[4 * i + 3] = side;
+      if (i !== from && side !== before) this.changed.countSide(this.e[4 * i] as number, volume, before, side);
     }
-    return this.side[from] as Side;
+    return this.e[4 * from + 3] as Side;
   }
 
   /** Sets `into` to the classification after the entries before `end`. */
@@ -213,12 +217,12 @@ export class SettleQueue {
     let quoteFound = false;
     let tradeFound = false;
     for (let i = end - 1; i >= this.head && !(quoteFound && tradeFound); i--) {
-      const volume = this.volume[i] as number;
+      const volume = this.e[4 * i + 2] as number;
       if (volume === QUOTE) {
-        if (!quoteFound) into.mid = this.value[i] as number;
+        if (!quoteFound) into.mid = this.e[4 * i + 1] as number;
         quoteFound = true;
       } else if (!tradeFound) {
-        into.settle(this.value[i] as number, this.side[i] as Side);
+        into.settle(this.e[4 * i + 1] as number, this.e[4 * i + 3] as Side);
         tradeFound = true;
       }
     }
@@ -228,15 +232,10 @@ export class SettleQueue {
   private makeRoom(settledBefore: number): void {
     this.letGo(settledBefore);
     const live = this.tail - this.head;
-    if (this.tail < this.ts.length) return;
-    if (this.head > 0 && live <= this.ts.length / 2) {
-      const { ts, value, volume, side, head } = this;
-      for (let i = 0; i < live; i++) {
-        ts[i] = ts[head + i] as number;
-        value[i] = value[head + i] as number;
-        volume[i] = volume[head + i] as number;
-        side[i] = side[head + i] as number;
-      }
+    if (this.tail < this.capacity) return;
+    if (this.head > 0 && live <= this.capacity / 2) {
+      const { e, head } = this;
+      for (let i = 0; i < 4 * live; i++) e[i] = e[4 * head + i] as number;
       this.head = 0;
       this.tail = live;
       return;
@@ -253,8 +252,8 @@ export class SettleQueue {
    * collection into the live tail of trades (docs/benchmarks.md, "The bar family").
    */
   private grownCapacity(live: number): number {
-    let capacity = this.ts.length * 2;
-    const span = (this.ts[this.tail - 1] as number) - (this.ts[this.head] as number);
+    let capacity = this.capacity * 2;
+    const span = (this.e[4 * (this.tail - 1)] as number) - (this.e[4 * this.head] as number);
     if (live < 2 || !(span > 0) || span >= this.holdMs) return capacity;
     const wanted = Math.min(JUMP_CAPACITY, (2 * live * this.holdMs) / span);
     while (capacity < wanted) capacity *= 2;
@@ -263,20 +262,9 @@ export class SettleQueue {
 
   private resize(capacity: number): void {
     const live = this.tail - this.head;
-    const ts = doubles(capacity);
-    const value = doubles(capacity);
-    const volume = doubles(capacity);
-    const side = doubles(capacity);
-    for (let i = 0; i < live; i++) {
-      ts[i] = this.ts[this.head + i] as number;
-      value[i] = this.value[this.head + i] as number;
-      volume[i] = this.volume[this.head + i] as number;
-      side[i] = this.side[this.head + i] as number;
-    }
-    this.ts = ts;
-    this.value = value;
-    this.volume = volume;
-    this.side = side;
+    const e = doubles(4 * capacity);
+    for (let i = 0; i < 4 * live; i++) e[i] = this.e[4 * this.head + i] as number;
+    this.e = e;
     this.head = 0;
     this.tail = live;
   }
