@@ -241,7 +241,10 @@ export class PartitionEngine {
       const idle = now - Math.max(state.lastArrival, this.idleSince);
       if (idle < idleCloseMs) continue;
       const next = state.maxTimestamp - this.config.latenessMs + idle;
-      if (next > state.watermark) this.advance(state, next);
+      if (next > state.watermark) {
+        this.advance(state, next);
+        state.shrinkIdle();
+      }
     }
   }
 

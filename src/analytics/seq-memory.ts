@@ -29,6 +29,10 @@ class ExchangeSeqs {
 
   constructor(readonly exchangeId: number) {}
 
+  get size(): number {
+    return this.tail - this.head;
+  }
+
   has(seq: number): boolean {
     if (this.index !== null) return this.index.has(seq);
     if (this.tail === this.head || seq > (this.seqs[this.tail - 1] as number)) return false;
@@ -133,6 +137,13 @@ export class SeqMemory {
 
   forgetBefore(watermark: number): void {
     for (const seqs of this.exchanges) seqs.forgetBefore(watermark);
+  }
+
+  /** Lets go of the exchanges with nothing remembered (a quiet symbol), so they cost nothing until they trade again. */
+  dropEmpty(): void {
+    if (this.exchanges.every((seqs) => seqs.size > 0)) return;
+    // slice(): a filtered list holds room for 17.
+    this.exchanges = this.exchanges.filter((seqs) => seqs.size > 0).slice();
   }
 
   /** Forgets the seqs of ticks stamped after `bound` (a watermark reset). */

@@ -122,6 +122,11 @@ export class SettleQueue {
     return dropped;
   }
 
+  /** Entries queued. */
+  get size(): number {
+    return this.tail - this.head;
+  }
+
   /** Entries it can hold. */
   get capacity(): number {
     return this.e.length >> 2;

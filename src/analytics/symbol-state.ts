@@ -90,6 +90,21 @@ export class SymbolState implements SideListener {
     return (this.settling ??= new SettleQueue(this.side, this, this.latenessMs));
   }
 
+  /**
+   * Quiet (serve's idle closing moved the watermark): lets go of what the
+   * symbol needs only while it trades, the settle queue once every tick in
+   * it settled and the seq memories left empty. They are made again on its
+   * next tick, as they were on its first.
+   */
+  shrinkIdle(): void {
+    const queue = this.settling;
+    if (queue !== null) {
+      queue.letGo(this.watermark);
+      if (queue.size === 0) this.settling = null;
+    }
+    this.seqs.dropEmpty();
+  }
+
   /** A queued trade's side changed (or, with `before` 0, is counted for the first time): its open time bars count it. */
   countSide(ts: number, volume: number, before: Side, after: Side): void {
     for (const bars of this.bars) bars.changeSide(ts, volume, before, after);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { SymbolState } from '../../src/analytics/symbol-state';
 import { EngineHarness, T0 } from '../fixtures/engine-harness';
 
 describe('tumbling bars', () => {
@@ -239,6 +240,35 @@ describe('watermarks, lateness and duplicates', () => {
       h.dropped.map((d) => d.reason),
       ['late'],
       'a tick for a window closed by idleness is late',
+    );
+  });
+
+  it('lets a quiet symbol give back its settle queue and seq memory, and trades on from where it was', () => {
+    // No activity bar: the queue keeps settled ticks until it needs the room, so letting it go must settle them first.
+    const h = new EngineHarness({ intervals: [1000], latenessMs: 1000, idleCloseMs: 2000 });
+    h.quote(T0 + 100, 9, 11, { seq: 1 })
+      .push({ ts: T0 + 200, price: 10, volume: 5, seq: 2 }, 1_000_000)
+      .push({ ts: T0 + 300, price: 10.5, volume: 7, seq: 3 }, 1_000_000);
+    h.engine.advanceIdle(1_010_000);
+    const state = h.engine.symbol(h.symbolId('AAPL')) as SymbolState;
+    assert.equal(state.settling, null, 'the settle queue is let go once every tick in it settled');
+    assert.deepEqual(state.seqs.exchangesWithEntries(), [], 'and the seq memory, empty by then');
+    h.push({ ts: T0 + 20_000, price: 10, volume: 3, seq: 4 }, 1_020_000)
+      .push({ ts: T0 + 20_000, price: 10, volume: 3, seq: 4 }, 1_020_000)
+      .push({ ts: T0 + 20_100, price: 10, volume: 4, seq: 5 }, 1_020_000)
+      .flush();
+    assert.deepEqual(
+      h.dropped.map((d) => [d.reason, d.seq]),
+      [['duplicate', 4]],
+      'duplicates are caught after the spell',
+    );
+    // 10 against the settled mid 10: the tick rule, against the last settled trade, 10.5 (a sell), then against 10 (the same side).
+    assert.deepEqual(
+      h.barsOf('1s').map((b) => [b.window_start - T0, b.buy_volume, b.sell_volume]),
+      [
+        [0, 7, 0],
+        [20_000, 0, 7],
+      ],
     );
   });
 
