@@ -29,13 +29,19 @@ export class IndicatorWindow {
 
 export type IndicatorListener = (window: IndicatorWindow) => void;
 
+/**
+ * The window a fold fills and a listener is handed, shared by every symbol
+ * of the thread (a listener reads it before returning): one a symbol, with
+ * its numbers, cost about 140 bytes a symbol.
+ */
+const scratch = new IndicatorWindow();
+
 export class SlidingIndicators {
   /** Panes in ascending start order. */
   private readonly panes: Pane[] = [];
   private readonly spare: Pane[] = [];
   /** Start of the next window to consider; NaN when no trade is pending. */
   private nextStart = NaN;
-  private readonly scratch = new IndicatorWindow();
   /** Final windows a correction may still reach: start -> revision. Made on first use. */
   private revisions: Map<number, number> | null = null;
 
@@ -70,8 +76,8 @@ export class SlidingIndicators {
       const revision = before === undefined ? 0 : before + 1;
       revisions.set(start, revision);
       if (this.fold(start)) {
-        this.scratch.revision = revision;
-        emit(this.scratch);
+        scratch.revision = revision;
+        emit(scratch);
         emitted++;
       }
     }
@@ -103,7 +109,7 @@ export class SlidingIndicators {
   /** Folds the window at `start` into the scratch window; false when it holds no trade. */
   private fold(start: number): boolean {
     const end = start + this.sizeMs;
-    const w = this.scratch;
+    const w = scratch;
     w.count = 0;
     let sum = 0;
     let min = Infinity;
@@ -142,7 +148,7 @@ export class SlidingIndicators {
       const start = this.nextStart;
       if (this.fold(start)) {
         if (start >= reachable) (this.revisions ??= new Map()).set(start, 0);
-        emit(this.scratch);
+        emit(scratch);
         emitted++;
       }
       this.nextStart = start + this.slideMs;
