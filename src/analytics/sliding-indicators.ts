@@ -6,15 +6,22 @@
 // revised (its end after the horizon, watermark - allowed lateness), and so
 // does the revision of each final window that a correction may reach.
 
-import { releaseFront } from './release-front';
+import { doubles } from './doubles';
 
-class Pane {
-  start = 0;
-  count = 0;
-  sum = 0;
-  min = 0;
-  max = 0;
-}
+/**
+ * A pane's numbers in a symbol's array of panes: start, count, sum, min,
+ * max. One array of doubles, not an object a pane with a heap number a
+ * field (about 120 bytes a pane, ten panes for an active symbol).
+ */
+const PANE = 5;
+const COUNT = 1;
+const SUM = 2;
+const MIN = 3;
+const MAX = 4;
+/** Panes room is first made for. */
+const INITIAL_PANES = 4;
+/** What a symbol without panes holds: nothing of its own (never written: room is made first). */
+const NO_PANES: number[] = [];
 
 export class IndicatorWindow {
   start = 0;
@@ -37,9 +44,9 @@ export type IndicatorListener = (window: IndicatorWindow) => void;
 const scratch = new IndicatorWindow();
 
 export class SlidingIndicators {
-  /** Panes in ascending start order. */
-  private readonly panes: Pane[] = [];
-  private readonly spare: Pane[] = [];
+  /** Panes in ascending start order, PANE numbers each; `panes` of them. */
+  private p = NO_PANES;
+  private panes = 0;
   /** Start of the next window to consider; NaN when no trade is pending. */
   private nextStart = NaN;
   /** Final windows a correction may still reach: start -> revision. Made on first use. */
@@ -87,23 +94,58 @@ export class SlidingIndicators {
   /** Adds a trade to its pane; returns the pane's start. */
   private addToPane(ts: number, price: number): number {
     const paneStart = Math.floor(ts / this.slideMs) * this.slideMs;
-    let i = this.panes.length;
-    while (i > 0 && (this.panes[i - 1] as Pane).start > paneStart) i--;
-    let pane = this.panes[i - 1];
-    if (pane === undefined || pane.start !== paneStart) {
-      pane = this.spare.pop() ?? new Pane();
-      pane.start = paneStart;
-      pane.count = 0;
-      pane.sum = 0;
-      pane.min = price;
-      pane.max = price;
-      this.panes.splice(i, 0, pane);
+    let i = this.panes;
+    while (i > 0 && (this.p[(i - 1) * PANE] as number) > paneStart) i--;
+    let at = (i - 1) * PANE;
+    if (i === 0 || this.p[at] !== paneStart) {
+      this.insertPane(i);
+      at = i * PANE;
+      const p = this.p;
+      p[at] = paneStart;
+      p[at + COUNT] = 0;
+      p[at + SUM] = 0;
+      p[at + MIN] = price;
+      p[at + MAX] = price;
     }
-    pane.count++;
-    pane.sum += price;
-    if (price < pane.min) pane.min = price;
-    if (price > pane.max) pane.max = price;
+    const p = this.p;
+    p[at + COUNT] = (p[at + COUNT] as number) + 1;
+    p[at + SUM] = (p[at + SUM] as number) + price;
+    if (price < (p[at + MIN] as number)) p[at + MIN] = price;
+    if (price > (p[at + MAX] as number)) p[at + MAX] = price;
     return paneStart;
+  }
+
+  /** Makes room for a pane at index `i`, moving the ones from there on up. */
+  private insertPane(i: number): void {
+    const n = this.panes;
+    let p = this.p;
+    if ((n + 1) * PANE > p.length) {
+      p = doubles(Math.max(INITIAL_PANES, 2 * n) * PANE);
+      for (let j = 0; j < i * PANE; j++) p[j] = this.p[j] as number;
+    }
+    for (let j = n * PANE - 1; j >= i * PANE; j--) p[j + PANE] = this.p[j] as number;
+    this.p = p;
+    this.panes = n + 1;
+  }
+
+  /** Lets go of the first `count` panes; with none left, of the array too. */
+  private dropFront(count: number): void {
+    const p = this.p;
+    const left = this.panes - count;
+    for (let j = 0; j < left * PANE; j++) p[j] = p[j + count * PANE] as number;
+    this.setPanes(left);
+  }
+
+  private setPanes(count: number): void {
+    this.panes = count;
+    if (count === 0) this.p = NO_PANES;
+  }
+
+  /** Panes from the first that start before `bound`: how many. */
+  private countBefore(bound: number): number {
+    let count = 0;
+    while (count < this.panes && (this.p[count * PANE] as number) < bound) count++;
+    return count;
   }
 
   /** Folds the window at `start` into the scratch window; false when it holds no trade. */
@@ -114,13 +156,15 @@ export class SlidingIndicators {
     let sum = 0;
     let min = Infinity;
     let max = -Infinity;
-    for (const pane of this.panes) {
-      if (pane.start >= end) break;
-      if (pane.start < start) continue;
-      w.count += pane.count;
-      sum += pane.sum;
-      if (pane.min < min) min = pane.min;
-      if (pane.max > max) max = pane.max;
+    const p = this.p;
+    for (let at = 0; at < this.panes * PANE; at += PANE) {
+      const paneStart = p[at] as number;
+      if (paneStart >= end) break;
+      if (paneStart < start) continue;
+      w.count += p[at + COUNT] as number;
+      sum += p[at + SUM] as number;
+      if ((p[at + MIN] as number) < min) min = p[at + MIN] as number;
+      if ((p[at + MAX] as number) > max) max = p[at + MAX] as number;
     }
     if (w.count === 0) return false;
     w.start = start;
@@ -153,19 +197,15 @@ export class SlidingIndicators {
       }
       this.nextStart = start + this.slideMs;
       // Panes of windows past: those before both the next window and the reachable ones.
-      const keepFrom = Math.min(this.nextStart, reachable);
-      let drop = 0;
-      while (drop < this.panes.length && (this.panes[drop] as Pane).start < keepFrom) drop++;
-      if (drop > 0) releaseFront(this.panes, drop, this.spare);
-      let next = 0;
-      while (next < this.panes.length && (this.panes[next] as Pane).start < this.nextStart) next++;
-      const first = this.panes[next];
-      if (first === undefined) {
+      const drop = this.countBefore(Math.min(this.nextStart, reachable));
+      if (drop > 0) this.dropFront(drop);
+      const next = this.countBefore(this.nextStart);
+      if (next === this.panes) {
         this.nextStart = NaN;
         break;
       }
       // Skip the empty windows of a gap in the symbol's trading.
-      const earliest = first.start - this.sizeMs + this.slideMs;
+      const earliest = (this.p[next * PANE] as number) - this.sizeMs + this.slideMs;
       if (earliest > this.nextStart) this.nextStart = earliest;
     }
     this.forgetBefore(reachable);
@@ -178,10 +218,8 @@ export class SlidingIndicators {
       for (const start of this.revisions.keys()) if (start < reachable) this.revisions.delete(start);
       if (this.revisions.size === 0) this.revisions = null;
     }
-    const keepFrom = Number.isNaN(this.nextStart) ? reachable : Math.min(this.nextStart, reachable);
-    let drop = 0;
-    while (drop < this.panes.length && (this.panes[drop] as Pane).start < keepFrom) drop++;
-    if (drop > 0) releaseFront(this.panes, drop, this.spare);
+    const drop = this.countBefore(Number.isNaN(this.nextStart) ? reachable : Math.min(this.nextStart, reachable));
+    if (drop > 0) this.dropFront(drop);
   }
 
   /** Revisions of the final windows a correction may still reach, as [start, revision] pairs in start order. */
@@ -195,16 +233,20 @@ export class SlidingIndicators {
 
   /** Panes (start, count, sum, min, max) and the next window start, for checkpoints. */
   exportState(): { panes: Array<readonly [number, number, number, number, number]>; nextStart: number } {
-    return { panes: this.panes.map((p) => [p.start, p.count, p.sum, p.min, p.max] as const), nextStart: this.nextStart };
+    const p = this.p;
+    const panes = Array.from({ length: this.panes }, (_, i) => {
+      const at = i * PANE;
+      return [p[at], p[at + COUNT], p[at + SUM], p[at + MIN], p[at + MAX]] as [number, number, number, number, number];
+    });
+    return { panes, nextStart: this.nextStart };
   }
 
   importState(panes: ReadonlyArray<readonly [number, number, number, number, number]>, nextStart: number): void {
-    for (const pane of this.panes.splice(0)) this.spare.push(pane);
-    for (const [start, count, sum, min, max] of panes) {
-      const pane = this.spare.pop() ?? new Pane();
-      Object.assign(pane, { start, count, sum, min, max });
-      this.panes.push(pane);
-    }
+    this.p = panes.length === 0 ? NO_PANES : doubles(panes.length * PANE);
+    panes.forEach((pane, i) => {
+      for (let k = 0; k < PANE; k++) this.p[i * PANE + k] = pane[k] as number;
+    });
+    this.panes = panes.length;
     this.nextStart = nextStart;
   }
 
@@ -213,17 +255,16 @@ export class SlidingIndicators {
    * what was stamped ahead of the clock); returns how many.
    */
   discardAfter(bound: number): number {
-    let keep = this.panes.length;
-    while (keep > 0 && (this.panes[keep - 1] as Pane).start > bound) keep--;
-    const dropped = this.panes.splice(keep);
-    for (const pane of dropped) this.spare.push(pane);
-    if (this.panes.length === 0) this.nextStart = NaN;
-    return dropped.length;
+    let keep = this.panes;
+    while (keep > 0 && (this.p[(keep - 1) * PANE] as number) > bound) keep--;
+    const dropped = this.panes - keep;
+    this.setPanes(keep);
+    if (keep === 0) this.nextStart = NaN;
+    return dropped;
   }
 
   /** The end of the last window that holds a trade, or -Infinity. */
   lastEnd(): number {
-    const last = this.panes[this.panes.length - 1];
-    return last === undefined ? -Infinity : last.start + this.sizeMs;
+    return this.panes === 0 ? -Infinity : (this.p[(this.panes - 1) * PANE] as number) + this.sizeMs;
   }
 }
