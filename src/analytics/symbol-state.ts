@@ -74,7 +74,8 @@ export class SymbolState implements SideListener {
     series?: { readonly trades: TrailingSeries; readonly quotes: TrailingSeries },
   ) {
     this.trades = series?.trades ?? new TrailingSeries();
-    this.quotes = series?.quotes ?? new TrailingSeries();
+    // The quote rules read only the mean spread.
+    this.quotes = series?.quotes ?? new TrailingSeries(false);
     // Made by map(), at their length: an array pushed to holds room for 17.
     const intervals = config.intervals;
     this.bars = intervals.filter((entry) => entry.kind === 'time').map((entry) => new TumblingBars(entry.size, entry.label));

@@ -39,10 +39,34 @@ import { SeriesBlocks } from './series-blocks';
 const INITIAL_LIMIT = 64;
 /** Entries the first buffer holds. */
 const INITIAL_CAPACITY = 8;
-const COLUMNS = 7;
+/**
+ * Columns, in this order in a series' block: timestamp, x, the prefix sums
+ * of (x - shift) and of value changes; then, for a weighted series, v and
+ * the prefix sums of (x - shift)^2 and of v. A mean-only series (quotes,
+ * whose rules read only the mean spread) holds the first four.
+ */
+const TS = 0;
+const X = 1;
+const Q1 = 2;
+const QC = 3;
+const V = 4;
+const Q2 = 5;
+const QV = 6;
+const WEIGHTED_COLUMNS = 7;
+const MEAN_COLUMNS = 4;
+/** The prefix sums hold one more than the entries. */
+const PREFIX = [false, false, true, true, false, true, true];
 const NONE = new Float64Array(1);
-/** This thread's blocks for small series. */
-const blocks = new SeriesBlocks(COLUMNS);
+/** This thread's blocks for small series, by kind. */
+const weightedBlocks = new SeriesBlocks(WEIGHTED_COLUMNS);
+const meanBlocks = new SeriesBlocks(MEAN_COLUMNS);
+/** Weights of a mean-only series, for checkpoints: all 0 (views of this). */
+let zeros = new Float64Array(64);
+
+function zeroWeights(length: number): Float64Array {
+  if (zeros.length < length) zeros = new Float64Array(Math.max(length, 2 * zeros.length));
+  return zeros.subarray(0, length);
+}
 
 /** How this series differs from what it held at the last checkpoint (mark()). */
 export interface SeriesDelta {
@@ -64,15 +88,16 @@ export class WindowStats {
 }
 
 export class TrailingSeries {
+  private readonly columnCount: number;
+  private readonly blocks: SeriesBlocks;
   /** Where a rebuild moves the live entries to the front (and may double it). */
   private limit = INITIAL_LIMIT;
   /** Entries the columns hold (at most `limit`): 0 until the first entry. */
   private capacity = 0;
   /**
-   * The columns, from `base` in `d`, `stride` (capacity + 1) apart: timestamp, x and v, then
-   * the prefix sums q1 of (x - shift), q2 of its square, qv of v and qc of
-   * value changes. q*[j] sums entries [0, j) (minus whatever was there at
-   * the last rebuild); a range [a, b] is q*[b + 1] - q*[a].
+   * The columns (TS, X, ...: above), from `base` in `d`, `stride`
+   * (capacity + 1) apart. q*[j] sums entries [0, j) (minus whatever was
+   * there at the last rebuild); a range [a, b] is q*[b + 1] - q*[a].
    */
   private d = NONE;
   private base = 0;
@@ -87,6 +112,16 @@ export class TrailingSeries {
   private markStart = 0;
   /** The lowest absolute position an insert or a drop touched since the last mark(). */
   private changedFrom = 0;
+
+  /**
+   * `weighted`: keeps v and answers variance and the mean of v too; a
+   * series that is not answers count and mean only (variance and meanV 0)
+   * and takes 3 doubles an entry less.
+   */
+  constructor(readonly weighted = true) {
+    this.columnCount = weighted ? WEIGHTED_COLUMNS : MEAN_COLUMNS;
+    this.blocks = weighted ? weightedBlocks : meanBlocks;
+  }
 
   get size(): number {
     return this.end - this.start;
@@ -109,10 +144,12 @@ export class TrailingSeries {
   /** Views of the timestamps, values and weights from index `from` to the end. */
   private columns(from: number): { timestamps: Float64Array; values: Float64Array; weights: Float64Array } {
     const { d, base, stride, end } = this;
+    const ts = base + TS * stride;
+    const v = base + V * stride;
     return {
-      timestamps: d.subarray(base + from, base + end),
-      values: d.subarray(base + stride + from, base + stride + end),
-      weights: d.subarray(base + 2 * stride + from, base + 2 * stride + end),
+      timestamps: d.subarray(ts + from, ts + end),
+      values: d.subarray(base + X * stride + from, base + X * stride + end),
+      weights: this.weighted ? d.subarray(v + from, v + end) : zeroWeights(Math.max(0, end - from)),
     };
   }
 
@@ -154,12 +191,12 @@ export class TrailingSeries {
     this.allocate(limit);
     const { d, base, stride } = this;
     d.set(timestamps, base);
-    d.set(values, base + stride);
-    d.set(weights, base + 2 * stride);
+    d.set(values, base + X * stride);
+    if (this.weighted) d.set(weights, base + V * stride);
     this.start = 0;
     this.end = n;
     this.cursor = 0;
-    this.shift = n > 0 ? (d[base + stride + n - 1] as number) : 0;
+    this.shift = n > 0 ? (d[base + X * stride + n - 1] as number) : 0;
     this.resum(0);
     this.evicted = 0;
     this.mark();
@@ -181,7 +218,7 @@ export class TrailingSeries {
     this.end = 0;
     this.cursor = 0;
     if (this.capacity === 0) return;
-    blocks.give(this.capacity, this.d, this.base);
+    this.blocks.give(this.capacity, this.d, this.base);
     this.capacity = 0;
     this.stride = 0;
     this.base = 0;
@@ -209,19 +246,19 @@ export class TrailingSeries {
     if (this.end === this.limit) this.rebuild();
     if (this.end === this.capacity) this.grow();
     if (this.end === this.start) this.shift = xValue;
-    const { d, base, stride, end } = this;
-    const x = base + stride;
-    const v = x + stride;
+    const { d, base, stride, end, weighted } = this;
+    const x = base + X * stride;
+    const v = base + V * stride;
     let i = end;
     while (i > this.start && (d[base + i - 1] as number) > t) i--;
     if (i < end) {
       d.copyWithin(base + i + 1, base + i, base + end);
       d.copyWithin(x + i + 1, x + i, x + end);
-      d.copyWithin(v + i + 1, v + i, v + end);
+      if (weighted) d.copyWithin(v + i + 1, v + i, v + end);
     }
     d[base + i] = t;
     d[x + i] = xValue;
-    d[v + i] = vValue;
+    if (weighted) d[v + i] = vValue;
     this.end = end + 1;
     const at = this.evicted + i - this.start;
     if (at < this.changedFrom) this.changedFrom = at;
@@ -243,18 +280,18 @@ export class TrailingSeries {
       out.meanV = 0;
       return out;
     }
-    const { d, base, stride } = this;
-    const q1 = base + 3 * stride;
-    const q2 = q1 + stride;
-    const qv = q2 + stride;
-    const qc = qv + stride;
+    const { d, base, stride, weighted } = this;
+    const q1 = base + Q1 * stride;
+    const qc = base + QC * stride;
+    const q2 = base + Q2 * stride;
+    const qv = base + QV * stride;
     const s1 = (d[q1 + last + 1] as number) - (d[q1 + first] as number);
-    const s2 = (d[q2 + last + 1] as number) - (d[q2 + first] as number);
-    const sv = (d[qv + last + 1] as number) - (d[qv + first] as number);
+    const s2 = weighted ? (d[q2 + last + 1] as number) - (d[q2 + first] as number) : 0;
+    const sv = weighted ? (d[qv + last + 1] as number) - (d[qv + first] as number) : 0;
     const changes = (d[qc + last + 1] as number) - (d[qc + first + 1] as number);
     out.meanV = sv / n;
     if (changes === 0) {
-      out.mean = d[base + stride + last] as number;
+      out.mean = d[base + X * stride + last] as number;
       out.variance = 0;
     } else {
       const m = s1 / n;
@@ -307,19 +344,22 @@ export class TrailingSeries {
   /** Recomputes the prefix sums from index `from` to the end. */
   private resum(from: number): void {
     const { d, base, stride, shift, start, end } = this;
-    const x = base + stride;
-    const v = x + stride;
-    const q1 = v + stride;
-    const q2 = q1 + stride;
-    const qv = q2 + stride;
-    const qc = qv + stride;
+    const x = base + X * stride;
+    const q1 = base + Q1 * stride;
+    const qc = base + QC * stride;
     for (let j = from; j < end; j++) {
       const xj = d[x + j] as number;
-      const dx = xj - shift;
-      d[q1 + j + 1] = (d[q1 + j] as number) + dx;
+      d[q1 + j + 1] = (d[q1 + j] as number) + (xj - shift);
+      d[qc + j + 1] = (d[qc + j] as number) + (j > start && xj !== d[x + j - 1] ? 1 : 0);
+    }
+    if (!this.weighted) return;
+    const v = base + V * stride;
+    const q2 = base + Q2 * stride;
+    const qv = base + QV * stride;
+    for (let j = from; j < end; j++) {
+      const dx = (d[x + j] as number) - shift;
       d[q2 + j + 1] = (d[q2 + j] as number) + dx * dx;
       d[qv + j + 1] = (d[qv + j] as number) + (d[v + j] as number);
-      d[qc + j + 1] = (d[qc + j] as number) + (j > start && xj !== d[x + j - 1] ? 1 : 0);
     }
   }
 
@@ -336,15 +376,15 @@ export class TrailingSeries {
     const live = this.end - this.start;
     if (live * 4 > this.limit * 3) this.limit *= 2;
     const { d, base, stride, start, end } = this;
-    for (let column = 0; column < 3; column++) {
+    for (let column = 0; column < this.columnCount; column++) {
       const at = base + column * stride;
-      d.copyWithin(at, at + start, at + end);
+      if (PREFIX[column]) d[at] = 0;
+      else d.copyWithin(at, at + start, at + end);
     }
     this.cursor = Math.max(0, this.cursor - start);
     this.start = 0;
     this.end = live;
-    this.shift = live > 0 ? (d[base + stride + live - 1] as number) : 0;
-    for (let column = 3; column < COLUMNS; column++) d[base + column * stride] = 0;
+    this.shift = live > 0 ? (d[base + X * stride + live - 1] as number) : 0;
     this.resum(0);
   }
 
@@ -353,17 +393,16 @@ export class TrailingSeries {
     const { d, base, stride, end, capacity } = this;
     this.allocate(Math.min(this.limit, Math.max(INITIAL_CAPACITY, capacity * 2)));
     if (capacity === 0) return;
-    for (let column = 0; column < COLUMNS; column++) {
-      // The prefix sums hold one more than the entries.
+    for (let column = 0; column < this.columnCount; column++) {
       const at = base + column * stride;
-      this.d.set(d.subarray(at, at + (column < 3 ? end : end + 1)), this.base + column * this.stride);
+      this.d.set(d.subarray(at, at + (PREFIX[column] ? end + 1 : end)), this.base + column * this.stride);
     }
-    blocks.give(capacity, d, base);
+    this.blocks.give(capacity, d, base);
   }
 
   /** Fresh, zeroed columns of `capacity` entries (prefix sums one more), in one block (a series holding one gives it back first). */
   private allocate(capacity: number): void {
-    const block = blocks.take(capacity);
+    const block = this.blocks.take(capacity);
     this.d = block.d;
     this.base = block.base;
     this.stride = capacity + 1;

@@ -107,6 +107,45 @@ describe('trailing series', () => {
     }
   });
 
+  it('a mean-only series answers count and mean to the bit as a weighted one does, and checkpoints with zero weights', () => {
+    const random = seededRandom(5);
+    const weighted = new TrailingSeries();
+    const meanOnly = new TrailingSeries(false);
+    const a = new WindowStats();
+    const b = new WindowStats();
+    let t = 0;
+    for (let i = 0; i < 5000; i++) {
+      t += Math.floor(random() * 4);
+      const ts = t - (random() < 0.1 ? Math.floor(random() * 20) : 0);
+      const x = random() < 0.3 ? 0.01 : 0.01 + Math.floor(random() * 5) / 100;
+      const at = weighted.insert(ts, x, 7);
+      assert.equal(meanOnly.insert(ts, x, 7), at);
+      weighted.stats(ts - 300, at, a);
+      meanOnly.stats(ts - 300, at, b);
+      assert.deepEqual([b.count, b.mean, b.variance, b.meanV], [a.count, a.mean, 0, 0], `at insert ${i}`);
+      if (i % 700 === 0) {
+        weighted.mark();
+        meanOnly.mark();
+      }
+      if (random() < 0.01) {
+        weighted.evictBefore(t - 400);
+        meanOnly.evictBefore(t - 400);
+      }
+    }
+    const [dw, dm] = [weighted.delta(), meanOnly.delta()];
+    assert.deepEqual([dm.evict, dm.keep, [...dm.timestamps], [...dm.values]], [dw.evict, dw.keep, [...dw.timestamps], [...dw.values]]);
+    assert.ok(dm.weights.length === dm.values.length && dm.weights.every((w) => w === 0));
+    // Loaded from a checkpoint, each kind the other's entries: the same answers again.
+    const [fromWeighted, fromMeanOnly] = [new TrailingSeries(false), new TrailingSeries()];
+    const [ew, em] = [weighted.entries(), meanOnly.entries()];
+    fromWeighted.load(ew.timestamps.slice(), ew.values.slice(), ew.weights.slice());
+    fromMeanOnly.load(em.timestamps.slice(), em.values.slice(), em.weights.slice());
+    assert.ok(fromWeighted.size > 100, `${fromWeighted.size} entries loaded`);
+    fromWeighted.stats(t - 300, fromWeighted.size - 1, b);
+    fromMeanOnly.stats(t - 300, fromMeanOnly.size - 1, a);
+    assert.deepEqual([b.count, b.mean], [a.count, a.mean], 'loaded series answer alike');
+  });
+
   it('holds nothing before its first entry, and gives back its entries in order after a load', () => {
     const series = new TrailingSeries();
     assert.equal(series.size, 0);
