@@ -46,15 +46,15 @@ export class SeriesBlocks {
   private readonly slabs = new Map<Float64Array, Slab>();
   private current: Slab | null = null;
 
-  /** `columns` doubles per entry (plus one per column for a prefix sum's leading 0). */
-  constructor(private readonly columns: number) {
-    this.sizes = CLASSES.map((capacity) => columns * (capacity + 1));
+  /** `doublesFor`: the doubles a series of a given capacity needs. */
+  constructor(private readonly doublesFor: (capacity: number) => number) {
+    this.sizes = CLASSES.map(doublesFor);
   }
 
   /** Zeroed columns for `capacity` entries: from a slab for a class capacity, else a buffer of its own. */
   take(capacity: number): SeriesBlock {
     const index = CLASSES.indexOf(capacity);
-    if (index < 0) return { d: new Float64Array(this.columns * (capacity + 1)), base: 0 };
+    if (index < 0) return { d: new Float64Array(this.doublesFor(capacity)), base: 0 };
     const size = this.sizes[index] as number;
     const list = this.withFree[index] as Slab[];
     while (list.length > 0) {

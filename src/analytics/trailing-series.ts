@@ -1,29 +1,37 @@
 // A symbol's trailing event-time series of (timestamp, x, v), kept sorted by
 // timestamp (ties in arrival order), answering "count, mean and population
-// variance of x, and mean of v, over the entries in [from, entry i]" in O(1).
+// variance of x, and mean of v, over the entries in [from, entry i]" in O(1)
+// amortised.
 //
-// It holds prefix sums of (x - K), (x - K)^2 and v, where K is a shift chosen
-// near the data at each rebuild: with K close to the mean, (x - K) is exact
-// (Sterbenz) and the variance S2/n - (S1/n)^2 suffers no cancellation, so
-// prices near 1e4 with a variance of 1e-8 stay exact enough for z-scores. A
-// prefix count of value changes decides "all values equal" exactly, so such a
-// window has variance exactly 0 rather than a rounding residue.
+// It works from prefix sums of (x - K), (x - K)^2 and v, where K is a shift
+// chosen near the data at each rebuild: with K close to the mean, (x - K) is
+// exact (Sterbenz) and the variance S2/n - (S1/n)^2 suffers no cancellation,
+// so prices near 1e4 with a variance of 1e-8 stay exact enough for z-scores.
+// A prefix count of value changes decides "all values equal" exactly, so
+// such a window has variance exactly 0 rather than a rounding residue.
 //
-// Costs: an in-order insert and a query are O(1) amortised. An out-of-order
-// insert shifts, and re-sums, the entries newer than it: at most those within
-// the lateness of the newest one. Memory is the entries newer than the
-// eviction bound, which the caller keeps at (watermark - window).
+// The prefix sums are kept only every STEP entries, and for the end of the
+// series and the start of the last window asked about; the others are
+// summed again from the nearest kept one when needed. Each is the same
+// sequence of additions from the last rebuild as when every prefix sum was
+// kept, so every result is the same to the bit, and an entry costs its three
+// numbers (two for a mean-only series) instead of seven: at the windows'
+// length (5 minutes of every symbol's trades and quotes) the series are
+// nearly all of the state.
+//
+// Costs: an in-order insert is O(1), and so is a query whose window starts
+// where the last one did or a little later (the usual case, as time moves
+// on); any other query adds at most STEP additions. An out-of-order insert
+// shifts, and re-sums, the entries newer than it: at most those within the
+// lateness of the newest one. Memory is the entries newer than the eviction
+// bound, which the caller keeps at (watermark - window).
 //
 // A series costs nothing until its first entry, and then one block: its
-// seven columns lie end to end in a Float64Array (no view per column: a
-// typed array object costs about as much as twelve entries), in a block of a
-// shared slab while the series is small (series-blocks.ts), grown as
-// entries come. Most
-// symbols of a large universe are quiet; with seven preallocated arrays of 64
-// each, two series a symbol were the largest part of a symbol's cost (and of
-// the collector's work) at 50,000 symbols. Growing the buffer moves nothing
-// and re-sums nothing: the rebuilds (and so the shifts, and every rounding)
-// follow `limit`, as they did before, and results stay the same to the bit.
+// columns lie end to end in a Float64Array (no view per column: a typed
+// array object costs about as much as twelve entries), in a block of a
+// shared slab while the series is small (series-blocks.ts), grown as entries
+// come. Growing moves nothing and re-sums nothing: the rebuilds (and so the
+// shifts, and every rounding) follow `limit`.
 //
 // Checkpoints write what changed since the one before (`delta()`): entries
 // have absolute positions (entries evicted so far + index from `start`),
@@ -39,27 +47,38 @@ import { SeriesBlocks } from './series-blocks';
 const INITIAL_LIMIT = 64;
 /** Entries the first buffer holds. */
 const INITIAL_CAPACITY = 8;
+/** Entries between kept prefix sums (a power of 2), and its log. */
+const STEP = 32;
+const STEP_SHIFT = 5;
 /**
- * Columns, in this order in a series' block: timestamp, x, the prefix sums
- * of (x - shift) and of value changes; then, for a weighted series, v and
- * the prefix sums of (x - shift)^2 and of v. A mean-only series (quotes,
- * whose rules read only the mean spread) holds the first four.
+ * A block holds three sets of prefix sums (q1, qc, q2, qv; q*[j] sums
+ * entries [0, j) since the last rebuild): at the end, at the start of the
+ * last window asked about, and a scratch set. Then the entries' columns,
+ * `capacity` long each (timestamp, x, and v for a weighted series), then
+ * one row of prefix sums every STEP entries (q1, qc, and q2, qv for a
+ * weighted series). In the block, not in objects of the series: three
+ * objects with their heap numbers were about 360 bytes a series.
  */
-const TS = 0;
+const AT_END = 0;
+const AT_FIRST = 4;
+const SCRATCH = 8;
+const HEADER = 12;
 const X = 1;
-const Q1 = 2;
-const QC = 3;
-const V = 4;
-const Q2 = 5;
-const QV = 6;
-const WEIGHTED_COLUMNS = 7;
-const MEAN_COLUMNS = 4;
-/** The prefix sums hold one more than the entries. */
-const PREFIX = [false, false, true, true, false, true, true];
-const NONE = new Float64Array(1);
+const V = 2;
+const Q1 = 0;
+const QC = 1;
+const Q2 = 2;
+const QV = 3;
+/** The block of a series without entries: read as zeros, never written. */
+const NONE = new Float64Array(HEADER);
+
+function blockDoubles(entryColumns: number, sumColumns: number): (capacity: number) => number {
+  return (capacity) => HEADER + entryColumns * capacity + sumColumns * ((capacity >> STEP_SHIFT) + 1);
+}
+
 /** This thread's blocks for small series, by kind. */
-const weightedBlocks = new SeriesBlocks(WEIGHTED_COLUMNS);
-const meanBlocks = new SeriesBlocks(MEAN_COLUMNS);
+const weightedBlocks = new SeriesBlocks(blockDoubles(3, 4));
+const meanBlocks = new SeriesBlocks(blockDoubles(2, 2));
 /** Weights of a mean-only series, for checkpoints: all 0 (views of this). */
 let zeros = new Float64Array(64);
 
@@ -88,24 +107,23 @@ export class WindowStats {
 }
 
 export class TrailingSeries {
-  private readonly columnCount: number;
+  private readonly sumColumns: number;
   private readonly blocks: SeriesBlocks;
   /** Where a rebuild moves the live entries to the front (and may double it). */
   private limit = INITIAL_LIMIT;
   /** Entries the columns hold (at most `limit`): 0 until the first entry. */
   private capacity = 0;
-  /**
-   * The columns (TS, X, ...: above), from `base` in `d`, `stride`
-   * (capacity + 1) apart. q*[j] sums entries [0, j) (minus whatever was
-   * there at the last rebuild); a range [a, b] is q*[b + 1] - q*[a].
-   */
+  /** The block: its sums from `base`, the entry columns from `cols`, the rows of prefix sums from `rows`. */
   private d = NONE;
   private base = 0;
-  private stride = 0;
+  private cols = 0;
+  private rows = 0;
   private start = 0;
   private end = 0;
   private shift = 0;
   private cursor = 0;
+  /** Where the block's AT_FIRST sums are for: the start of the last window asked about; -1: none kept. */
+  private firstAt = -1;
   /** Entries that left the front since the series was made or loaded: the absolute position of `start`. */
   private evicted = 0;
   /** Absolute position of the first entry at the last mark(). */
@@ -116,10 +134,10 @@ export class TrailingSeries {
   /**
    * `weighted`: keeps v and answers variance and the mean of v too; a
    * series that is not answers count and mean only (variance and meanV 0)
-   * and takes 3 doubles an entry less.
+   * and takes one number an entry less.
    */
   constructor(readonly weighted = true) {
-    this.columnCount = weighted ? WEIGHTED_COLUMNS : MEAN_COLUMNS;
+    this.sumColumns = weighted ? 4 : 2;
     this.blocks = weighted ? weightedBlocks : meanBlocks;
   }
 
@@ -143,12 +161,12 @@ export class TrailingSeries {
 
   /** Views of the timestamps, values and weights from index `from` to the end. */
   private columns(from: number): { timestamps: Float64Array; values: Float64Array; weights: Float64Array } {
-    const { d, base, stride, end } = this;
-    const ts = base + TS * stride;
-    const v = base + V * stride;
+    const { d, cols, capacity, end } = this;
+    const x = cols + X * capacity;
+    const v = cols + V * capacity;
     return {
-      timestamps: d.subarray(ts + from, ts + end),
-      values: d.subarray(base + X * stride + from, base + X * stride + end),
+      timestamps: d.subarray(cols + from, cols + end),
+      values: d.subarray(x + from, x + end),
       weights: this.weighted ? d.subarray(v + from, v + end) : zeroWeights(Math.max(0, end - from)),
     };
   }
@@ -172,9 +190,8 @@ export class TrailingSeries {
     if (evict + keep > this.end - this.start) return false;
     this.start += evict;
     this.evicted += evict;
-    this.end = this.start + keep;
+    this.truncate(this.start + keep);
     if (this.cursor < this.start) this.cursor = this.start;
-    if (this.cursor > this.end) this.cursor = this.end;
     if (this.start === this.end) this.release();
     for (let i = 0; i < timestamps.length; i++) this.insert(timestamps[i] as number, values[i] as number, weights[i] as number);
     this.mark();
@@ -189,14 +206,14 @@ export class TrailingSeries {
     this.limit = limit;
     this.release();
     this.allocate(limit);
-    const { d, base, stride } = this;
-    d.set(timestamps, base);
-    d.set(values, base + X * stride);
-    if (this.weighted) d.set(weights, base + V * stride);
+    const { d, cols, capacity } = this;
+    d.set(timestamps, cols);
+    d.set(values, cols + X * capacity);
+    if (this.weighted) d.set(weights, cols + V * capacity);
     this.start = 0;
     this.end = n;
     this.cursor = 0;
-    this.shift = n > 0 ? (d[base + X * stride + n - 1] as number) : 0;
+    this.shift = n > 0 ? (d[cols + X * capacity + n - 1] as number) : 0;
     this.resum(0);
     this.evicted = 0;
     this.mark();
@@ -205,8 +222,8 @@ export class TrailingSeries {
   /** Drops entries with timestamp < `bound`; a series left empty (its symbol quiet for a window) gives its buffer back. */
   evictBefore(bound: number): void {
     const start = this.start;
-    const { d, base } = this;
-    while (this.start < this.end && (d[base + this.start] as number) < bound) this.start++;
+    const { d, cols } = this;
+    while (this.start < this.end && (d[cols + this.start] as number) < bound) this.start++;
     this.evicted += this.start - start;
     if (this.start === this.end) this.release();
     if (this.cursor < this.start) this.cursor = this.start;
@@ -217,11 +234,11 @@ export class TrailingSeries {
     this.start = 0;
     this.end = 0;
     this.cursor = 0;
+    this.firstAt = -1;
     if (this.capacity === 0) return;
     this.blocks.give(this.capacity, this.d, this.base);
     this.capacity = 0;
-    this.stride = 0;
-    this.base = 0;
+    this.base = this.cols = this.rows = 0;
     this.d = NONE;
   }
 
@@ -232,13 +249,21 @@ export class TrailingSeries {
    */
   dropAfter(bound: number): number {
     let keep = this.end;
-    while (keep > this.start && (this.d[this.base + keep - 1] as number) > bound) keep--;
+    while (keep > this.start && (this.d[this.cols + keep - 1] as number) > bound) keep--;
     const dropped = this.end - keep;
     this.changedFrom = Math.min(this.changedFrom, this.evicted + keep - this.start);
-    this.end = keep;
+    this.truncate(keep);
     if (this.start === this.end) this.release();
-    if (this.cursor > this.end) this.cursor = this.end;
     return dropped;
+  }
+
+  /** Ends the series at index `end` (at most its end): the sums at the end are those before it. */
+  private truncate(end: number): void {
+    if (end === this.end) return;
+    this.sumsAt(end, this.base + AT_END);
+    this.end = end;
+    if (this.cursor > end) this.cursor = end;
+    if (this.firstAt > end) this.firstAt = -1;
   }
 
   /** Inserts after every entry with timestamp <= t; returns its index for stats(). */
@@ -246,23 +271,26 @@ export class TrailingSeries {
     if (this.end === this.limit) this.rebuild();
     if (this.end === this.capacity) this.grow();
     if (this.end === this.start) this.shift = xValue;
-    const { d, base, stride, end, weighted } = this;
-    const x = base + X * stride;
-    const v = base + V * stride;
+    const { d, cols, capacity, end, weighted } = this;
+    const x = cols + X * capacity;
+    const v = cols + V * capacity;
     let i = end;
-    while (i > this.start && (d[base + i - 1] as number) > t) i--;
+    while (i > this.start && (d[cols + i - 1] as number) > t) i--;
     if (i < end) {
-      d.copyWithin(base + i + 1, base + i, base + end);
+      d.copyWithin(cols + i + 1, cols + i, cols + end);
       d.copyWithin(x + i + 1, x + i, x + end);
       if (weighted) d.copyWithin(v + i + 1, v + i, v + end);
     }
-    d[base + i] = t;
+    d[cols + i] = t;
     d[x + i] = xValue;
     if (weighted) d[v + i] = vValue;
     this.end = end + 1;
     const at = this.evicted + i - this.start;
     if (at < this.changedFrom) this.changedFrom = at;
-    this.resum(i);
+    // The sums before i are as they were; from i on they are summed again.
+    if (this.firstAt > i) this.firstAt = -1;
+    if (i === end) this.append(i, this.base + AT_END);
+    else this.resum(i);
     return i;
   }
 
@@ -280,18 +308,25 @@ export class TrailingSeries {
       out.meanV = 0;
       return out;
     }
-    const { d, base, stride, weighted } = this;
-    const q1 = base + Q1 * stride;
-    const qc = base + QC * stride;
-    const q2 = base + Q2 * stride;
-    const qv = base + QV * stride;
-    const s1 = (d[q1 + last + 1] as number) - (d[q1 + first] as number);
-    const s2 = weighted ? (d[q2 + last + 1] as number) - (d[q2 + first] as number) : 0;
-    const sv = weighted ? (d[qv + last + 1] as number) - (d[qv + first] as number) : 0;
-    const changes = (d[qc + last + 1] as number) - (d[qc + first + 1] as number);
+    const atFirst = this.base + AT_FIRST;
+    // Sums at `first`, from those at the last window's start when it is at or a little before.
+    if (this.firstAt < 0 || this.firstAt > first || first - this.firstAt > STEP) {
+      this.sumsAt(first, atFirst);
+    } else {
+      for (let j = this.firstAt; j < first; j++) this.append(j, atFirst);
+    }
+    this.firstAt = first;
+    const at = this.base + SCRATCH;
+    this.sumsAt(last + 1, at);
+    const { d, cols, capacity } = this;
+    const s1 = (d[at + Q1] as number) - (d[atFirst + Q1] as number);
+    const s2 = (d[at + Q2] as number) - (d[atFirst + Q2] as number);
+    const sv = (d[at + QV] as number) - (d[atFirst + QV] as number);
+    // Value changes among entries first + 1 .. last: the change at `first` itself does not count.
+    const changes = (d[at + QC] as number) - (d[atFirst + QC] as number) - this.changeAt(first);
     out.meanV = sv / n;
     if (changes === 0) {
-      out.mean = d[base + X * stride + last] as number;
+      out.mean = d[cols + X * capacity + last] as number;
       out.variance = 0;
     } else {
       const m = s1 / n;
@@ -302,11 +337,52 @@ export class TrailingSeries {
     return out;
   }
 
+  /** 1 when entry j's x differs from the entry before it, else 0. */
+  private changeAt(j: number): number {
+    const x = this.cols + X * this.capacity;
+    return j > 0 && this.d[x + j] !== this.d[x + j - 1] ? 1 : 0;
+  }
+
+  /** Adds entry j to the sums at `s` in the block (the sums before j become those after it). */
+  private append(j: number, s: number): void {
+    const { d, cols, capacity } = this;
+    const xj = d[cols + X * capacity + j] as number;
+    const dx = xj - this.shift;
+    d[s + Q1] = (d[s + Q1] as number) + dx;
+    d[s + QC] = (d[s + QC] as number) + this.changeAt(j);
+    if (this.weighted) {
+      d[s + Q2] = (d[s + Q2] as number) + dx * dx;
+      d[s + QV] = (d[s + QV] as number) + (d[cols + V * capacity + j] as number);
+    }
+    // A row of kept sums every STEP entries.
+    if (((j + 1) & (STEP - 1)) === 0) this.keepRow((j + 1) >> STEP_SHIFT, s);
+  }
+
+  private keepRow(row: number, s: number): void {
+    const { d, sumColumns } = this;
+    const at = this.rows + row * sumColumns;
+    for (let k = 0; k < sumColumns; k++) d[at + k] = d[s + k] as number;
+  }
+
+  /** Sets the sums at `s` in the block to those at index j (at most `end`): from the kept row at or before it, and the entries after. */
+  private sumsAt(j: number, s: number): void {
+    const d = this.d;
+    if (j === this.end) {
+      const atEnd = this.base + AT_END;
+      if (s !== atEnd) for (let k = 0; k < 4; k++) d[s + k] = d[atEnd + k] as number;
+      return;
+    }
+    const row = j >> STEP_SHIFT;
+    const at = this.rows + row * this.sumColumns;
+    for (let k = 0; k < 4; k++) d[s + k] = k < this.sumColumns ? (d[at + k] as number) : 0;
+    for (let i = row << STEP_SHIFT; i < j; i++) this.append(i, s);
+  }
+
   /** First index in [start, last] with timestamp >= from (last + 1 if none). */
   private lowerBound(from: number, last: number): number {
     // The timestamps, from their column's start.
     const ts = this.d;
-    const t = this.base;
+    const t = this.cols;
     let c = this.cursor;
     if (c < this.start) c = this.start;
     if (c > last + 1) c = last + 1;
@@ -341,26 +417,16 @@ export class TrailingSeries {
     return c;
   }
 
-  /** Recomputes the prefix sums from index `from` to the end. */
+  /** Sums again from index `from` (whose sums are unchanged) to the end, keeping a row every STEP entries. */
   private resum(from: number): void {
-    const { d, base, stride, shift, start, end } = this;
-    const x = base + X * stride;
-    const q1 = base + Q1 * stride;
-    const qc = base + QC * stride;
-    for (let j = from; j < end; j++) {
-      const xj = d[x + j] as number;
-      d[q1 + j + 1] = (d[q1 + j] as number) + (xj - shift);
-      d[qc + j + 1] = (d[qc + j] as number) + (j > start && xj !== d[x + j - 1] ? 1 : 0);
+    const sums = this.base + AT_END;
+    if (from === 0) {
+      for (let k = 0; k < 4; k++) this.d[sums + k] = 0;
+      this.keepRow(0, sums);
+    } else {
+      this.sumsAt(from, sums);
     }
-    if (!this.weighted) return;
-    const v = base + V * stride;
-    const q2 = base + Q2 * stride;
-    const qv = base + QV * stride;
-    for (let j = from; j < end; j++) {
-      const dx = (d[x + j] as number) - shift;
-      d[q2 + j + 1] = (d[q2 + j] as number) + dx * dx;
-      d[qv + j + 1] = (d[qv + j] as number) + (d[v + j] as number);
-    }
+    for (let j = from; j < this.end; j++) this.append(j, sums);
   }
 
   /**
@@ -375,37 +441,43 @@ export class TrailingSeries {
   private rebuild(): void {
     const live = this.end - this.start;
     if (live * 4 > this.limit * 3) this.limit *= 2;
-    const { d, base, stride, start, end } = this;
-    for (let column = 0; column < this.columnCount; column++) {
-      const at = base + column * stride;
-      if (PREFIX[column]) d[at] = 0;
-      else d.copyWithin(at, at + start, at + end);
+    const { d, cols, capacity, start, end } = this;
+    const columns = this.weighted ? 3 : 2;
+    for (let column = 0; column < columns; column++) {
+      const at = cols + column * capacity;
+      d.copyWithin(at, at + start, at + end);
     }
     this.cursor = Math.max(0, this.cursor - start);
     this.start = 0;
     this.end = live;
-    this.shift = live > 0 ? (d[base + X * stride + live - 1] as number) : 0;
+    this.firstAt = -1;
+    this.shift = live > 0 ? (d[cols + X * capacity + live - 1] as number) : 0;
     this.resum(0);
   }
 
-  /** More room in place: every entry and prefix sum stays at its index. */
+  /** More room in place: every entry and kept row stays at its index. */
   private grow(): void {
-    const { d, base, stride, end, capacity } = this;
+    const { d, base, cols, capacity, end, rows } = this;
     this.allocate(Math.min(this.limit, Math.max(INITIAL_CAPACITY, capacity * 2)));
     if (capacity === 0) return;
-    for (let column = 0; column < this.columnCount; column++) {
-      const at = base + column * stride;
-      this.d.set(d.subarray(at, at + (PREFIX[column] ? end + 1 : end)), this.base + column * this.stride);
+    this.d.set(d.subarray(base, base + HEADER), this.base);
+    const columns = this.weighted ? 3 : 2;
+    for (let column = 0; column < columns; column++) {
+      const at = cols + column * capacity;
+      this.d.set(d.subarray(at, at + end), this.cols + column * this.capacity);
     }
+    // The rows up to the one at or before the end (end <= the old capacity).
+    this.d.set(d.subarray(rows, rows + ((end >> STEP_SHIFT) + 1) * this.sumColumns), this.rows);
     this.blocks.give(capacity, d, base);
   }
 
-  /** Fresh, zeroed columns of `capacity` entries (prefix sums one more), in one block (a series holding one gives it back first). */
+  /** Fresh, zeroed columns of `capacity` entries and their rows, in one block (a series holding one gives it back first). */
   private allocate(capacity: number): void {
     const block = this.blocks.take(capacity);
     this.d = block.d;
     this.base = block.base;
-    this.stride = capacity + 1;
     this.capacity = capacity;
+    this.cols = block.base + HEADER;
+    this.rows = this.cols + (this.weighted ? 3 : 2) * capacity;
   }
 }

@@ -21,7 +21,7 @@ function doubles(capacity: number): number {
 describe('series blocks', () => {
   it('hands out zeroed blocks that never overlap, reusing what comes back', () => {
     const random = seededRandom(11);
-    const blocks = new SeriesBlocks(COLUMNS);
+    const blocks = new SeriesBlocks(doubles);
     const held: Held[] = [];
     for (let step = 0; step < 20_000; step++) {
       if (held.length > 0 && random() < 0.45) {
@@ -55,7 +55,7 @@ describe('series blocks', () => {
   });
 
   it('gives a buffer of its own past the largest class', () => {
-    const blocks = new SeriesBlocks(COLUMNS);
+    const blocks = new SeriesBlocks(doubles);
     const block = blocks.take(128);
     assert.equal(block.base, 0);
     assert.equal(block.d.length, doubles(128));
