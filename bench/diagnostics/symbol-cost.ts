@@ -56,6 +56,13 @@ const tick = new TickFields();
 let now = 0;
 for (let k = 0; k < ticks; k++) {
   for (let id = 0; id < symbols; id++) {
+    // Processing time as serve's: the round's second, spread over the symbols,
+    // with the forming updates that fall due sent as it moves.
+    const at = k * 1000 + Math.floor((id * 1000) / symbols);
+    if (at !== now) {
+      now = at;
+      engine.emitForming(now);
+    }
     tick.symbolId = id;
     tick.timestamp = T0 + k * 1000 + (id % 1000);
     tick.seq = k * 2;
@@ -69,7 +76,6 @@ for (let k = 0; k < ticks; k++) {
     tick.ask = 100.1;
     engine.process(tick, now);
   }
-  now += 1;
 }
 // Forming updates go out as serve sends them, a period after the bars changed.
 now += config.barUpdateMs;

@@ -36,6 +36,9 @@ class Slot {
   }
 }
 
+/** Entries a slot's lists keep past four times the count just sent. */
+const SLOT_ROOM = 64;
+
 export type SendForming = (state: SymbolState, label: string, bar: BarWindow) => void;
 
 export class FormingSchedule {
@@ -108,6 +111,11 @@ export class FormingSchedule {
       send(state, labels[i] as string, bar);
     }
     slot.count = 0;
+    // A burst (a backlog caught up on, every symbol's bars in one millisecond)
+    // leaves a slot's lists long; kept at that length, a thousand slots could
+    // each hold room for every bar of every symbol. Cut back well past the
+    // usual count only, so steady traffic does not grow them again each time.
+    if (bars.length > 4 * count + SLOT_ROOM) states.length = labels.length = bars.length = epochs.length = count;
   }
 
   private file(state: SymbolState, label: string, bar: BarWindow): void {
