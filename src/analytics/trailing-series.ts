@@ -441,17 +441,30 @@ export class TrailingSeries {
   private rebuild(): void {
     const live = this.end - this.start;
     if (live * 4 > this.limit * 3) this.limit *= 2;
-    const { d, cols, capacity, start, end } = this;
+    const { d, base, cols, capacity, start, end } = this;
     const columns = this.weighted ? 3 : 2;
-    for (let column = 0; column < columns; column++) {
-      const at = cols + column * capacity;
-      d.copyWithin(at, at + start, at + end);
+    if (capacity < this.limit) {
+      // The limit doubled: the series will fill it before the next rebuild,
+      // so it moves into a block of that size now, in this one copy, rather
+      // than growing again later (a symbol's memory then levels off as its
+      // window fills, instead of doubling once more after).
+      this.allocate(this.limit);
+      for (let column = 0; column < columns; column++) {
+        const at = cols + column * capacity;
+        this.d.set(d.subarray(at + start, at + end), this.cols + column * this.capacity);
+      }
+      this.blocks.give(capacity, d, base);
+    } else {
+      for (let column = 0; column < columns; column++) {
+        const at = cols + column * capacity;
+        d.copyWithin(at, at + start, at + end);
+      }
     }
     this.cursor = Math.max(0, this.cursor - start);
     this.start = 0;
     this.end = live;
     this.firstAt = -1;
-    this.shift = live > 0 ? (d[cols + X * capacity + live - 1] as number) : 0;
+    this.shift = live > 0 ? (this.d[this.cols + X * this.capacity + live - 1] as number) : 0;
     this.resum(0);
   }
 
