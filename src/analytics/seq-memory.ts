@@ -19,9 +19,8 @@ import { doubles } from './doubles';
 const INITIAL_CAPACITY = 8;
 
 class ExchangeSeqs {
-  // Arrival-ordered queue of remembered (seq, timestamp) in [head, tail).
-  private seqs = doubles(INITIAL_CAPACITY);
-  private timestamps = doubles(INITIAL_CAPACITY);
+  /** Arrival-ordered queue of remembered (seq, timestamp) pairs, two numbers each, in [head, tail). */
+  private e = doubles(2 * INITIAL_CAPACITY);
   private head = 0;
   private tail = 0;
   /** Non-null once a seq arrived out of order: then it answers membership. */
@@ -35,40 +34,47 @@ class ExchangeSeqs {
 
   has(seq: number): boolean {
     if (this.index !== null) return this.index.has(seq);
-    if (this.tail === this.head || seq > (this.seqs[this.tail - 1] as number)) return false;
+    const e = this.e;
+    if (this.tail === this.head || seq > (e[2 * (this.tail - 1)] as number)) return false;
     let lo = this.head;
     let hi = this.tail - 1;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((this.seqs[mid] as number) < seq) lo = mid + 1;
+      if ((e[2 * mid] as number) < seq) lo = mid + 1;
       else hi = mid;
     }
-    return this.seqs[lo] === seq;
+    return e[2 * lo] === seq;
   }
 
   remember(seq: number, ts: number): void {
-    if (this.index === null && this.tail > this.head && seq <= (this.seqs[this.tail - 1] as number)) {
+    if (this.index === null && this.tail > this.head && seq <= (this.e[2 * (this.tail - 1)] as number)) {
       this.index = new Map();
-      for (let i = this.head; i < this.tail; i++) this.index.set(this.seqs[i] as number, this.timestamps[i] as number);
+      for (let i = this.head; i < this.tail; i++) this.index.set(this.e[2 * i] as number, this.e[2 * i + 1] as number);
     }
     this.index?.set(seq, ts);
-    if (this.tail === this.seqs.length) this.makeRoom();
-    this.seqs[this.tail] = seq;
-    this.timestamps[this.tail] = ts;
+    if (2 * this.tail === this.e.length) this.makeRoom();
+    this.e[2 * this.tail] = seq;
+    this.e[2 * this.tail + 1] = ts;
     this.tail++;
   }
 
   /** Remembered (seq, timestamp) pairs in arrival order (copies). */
   entries(): { seqs: number[]; timestamps: number[] } {
-    return { seqs: this.seqs.slice(this.head, this.tail), timestamps: this.timestamps.slice(this.head, this.tail) };
+    const n = this.tail - this.head;
+    const seqs = new Array<number>(n);
+    const timestamps = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      seqs[i] = this.e[2 * (this.head + i)] as number;
+      timestamps[i] = this.e[2 * (this.head + i) + 1] as number;
+    }
+    return { seqs, timestamps };
   }
 
   forgetBefore(watermark: number): void {
-    const index = this.index;
-    while (this.head < this.tail && (this.timestamps[this.head] as number) < watermark) {
-      if (index !== null && index.get(this.seqs[this.head] as number) === this.timestamps[this.head]) {
-        index.delete(this.seqs[this.head] as number);
-      }
+    const { index, e } = this;
+    while (this.head < this.tail && (e[2 * this.head + 1] as number) < watermark) {
+      const seq = e[2 * this.head] as number;
+      if (index !== null && index.get(seq) === e[2 * this.head + 1]) index.delete(seq);
       this.head++;
     }
     if (this.head === this.tail) {
@@ -76,10 +82,7 @@ class ExchangeSeqs {
       this.tail = 0;
       this.index = null;
       // Quiet for the lateness: give back what a burst grew.
-      if (this.seqs.length > INITIAL_CAPACITY) {
-        this.seqs = doubles(INITIAL_CAPACITY);
-        this.timestamps = doubles(INITIAL_CAPACITY);
-      }
+      if (e.length > 2 * INITIAL_CAPACITY) this.e = doubles(2 * INITIAL_CAPACITY);
     }
   }
 
@@ -101,14 +104,9 @@ class ExchangeSeqs {
     const { head, tail } = this;
     const live = tail - head;
     // Entries move in plain loops (copyWithin is slow on plain arrays).
-    const seqs = live * 2 > this.seqs.length ? doubles(this.seqs.length * 2) : this.seqs;
-    const timestamps = seqs === this.seqs ? this.timestamps : doubles(seqs.length);
-    for (let i = 0; i < live; i++) {
-      seqs[i] = this.seqs[head + i] as number;
-      timestamps[i] = this.timestamps[head + i] as number;
-    }
-    this.seqs = seqs;
-    this.timestamps = timestamps;
+    const e = live * 4 > this.e.length ? doubles(this.e.length * 2) : this.e;
+    for (let i = 0; i < 2 * live; i++) e[i] = this.e[2 * head + i] as number;
+    this.e = e;
     this.head = 0;
     this.tail = live;
   }
