@@ -3,7 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EngineHarness, T0 } from '../fixtures/engine-harness';
+import { DEFAULT_ANALYTICS, EngineHarness, T0 } from '../fixtures/engine-harness';
+import { parseBarInterval, type BarInterval } from '../../src/config/bar-interval';
+import { encodeCheckpoint, restoreCheckpoint } from '../../src/partition/checkpoint-codec';
 
 describe('bars that would overflow', () => {
   it('rejects as out_of_range a trade that would take a bar past 2^53 − 1 of volume, before it changes anything', () => {
@@ -24,6 +26,50 @@ describe('bars that would overflow', () => {
     assert.deepEqual(
       h.barsOf('1m').map((b) => [b.volume, b.trade_count]),
       [[2 ** 52 + 1, 2]],
+    );
+  });
+
+  it('still rejects into a full window that stays open while older windows close, and accepts again once it is gone', () => {
+    // The engine looks at a trade's windows only when the interval has held a
+    // window near the bounds since it was last empty: here the older window
+    // closes while the full one stays open, and the check must still see it.
+    const h = new EngineHarness({ intervals: [1000], latenessMs: 5000 });
+    h.trade(T0 + 100, 10, 1)
+      .trade(T0 + 6000, 10, 2 ** 53 - 10) // the watermark reaches T0 + 1000: the first window closes
+      .trade(T0 + 6100, 10, 20, { seq: 3 }) // would take the open window past 2^53 - 1
+      .trade(T0 + 12_000, 10, 2 ** 53 - 10) // a window of its own: accepted
+      .flush();
+    assert.deepEqual(
+      h.dropped.map((d) => [d.reason, d.ts, d.seq]),
+      [['out_of_range', T0 + 6100, 3]],
+    );
+    assert.deepEqual(
+      h.barsOf('1s').map((b) => b.volume),
+      [1, 2 ** 53 - 10, 2 ** 53 - 10],
+    );
+  });
+
+  it('still rejects into a full window restored from a checkpoint', () => {
+    const original = new EngineHarness({ intervals: [1000] });
+    original.trade(T0 + 100, 10, 2 ** 53 - 10);
+    const bytes = encodeCheckpoint(original.engine.allSymbols(), (id) => original.exchangeName(id));
+    const restored = new EngineHarness({ intervals: [1000] });
+    restored.symbolId('AAPL');
+    restoreCheckpoint(
+      restored.engine,
+      { ...DEFAULT_ANALYTICS, intervals: [parseBarInterval('1s') as BarInterval] },
+      bytes,
+      (name) => restored.symbolId(name),
+      (name) => restored.exchangeId(name),
+    );
+    restored.trade(T0 + 200, 10, 20).flush();
+    assert.deepEqual(
+      restored.dropped.map((d) => [d.reason, d.ts]),
+      [['out_of_range', T0 + 200]],
+    );
+    assert.deepEqual(
+      restored.barsOf('1s').map((b) => b.volume),
+      [2 ** 53 - 10],
     );
   });
 
