@@ -58,11 +58,11 @@ class ExchangeSeqs {
     this.tail++;
   }
 
-  /** Remembered (seq, timestamp) pairs in arrival order (copies). */
-  entries(): { seqs: number[]; timestamps: number[] } {
+  /** Remembered (seq, timestamp) pairs in arrival order (copies; typed, so a checkpoint copies them into its buffer in one go). */
+  entries(): { seqs: Float64Array; timestamps: Float64Array } {
     const n = this.tail - this.head;
-    const seqs = new Array<number>(n);
-    const timestamps = new Array<number>(n);
+    const seqs = new Float64Array(n);
+    const timestamps = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       seqs[i] = this.e[2 * (this.head + i)] as number;
       timestamps[i] = this.e[2 * (this.head + i) + 1] as number;
@@ -150,7 +150,7 @@ export class SeqMemory {
   }
 
   /** What each exchange remembers, for checkpoints. */
-  exchangesWithEntries(): Array<{ exchangeId: number; seqs: number[]; timestamps: number[] }> {
+  exchangesWithEntries(): Array<{ exchangeId: number; seqs: Float64Array; timestamps: Float64Array }> {
     return this.exchanges.map((e) => ({ exchangeId: e.exchangeId, ...e.entries() }));
   }
 

@@ -52,12 +52,12 @@ describe('seq memory', () => {
         const mine = held.find((h) => h.exchangeId === e);
         const theirs = model.filter(([x]) => x === e);
         assert.deepEqual(
-          mine?.seqs ?? [],
+          [...(mine?.seqs ?? [])],
           theirs.map(([, q]) => q),
           `seqs of exchange ${e}`,
         );
         assert.deepEqual(
-          mine?.timestamps ?? [],
+          [...(mine?.timestamps ?? [])],
           theirs.map(([, , t]) => t),
           `timestamps of exchange ${e}`,
         );
