@@ -112,13 +112,17 @@ class ExchangeSeqs {
   }
 }
 
+const NO_EXCHANGES: readonly ExchangeSeqs[] = [];
+
 export class SeqMemory {
   /**
-   * One entry per exchange the symbol trades on: a handful, so a list, made
+   * The first exchange the symbol trades on (most trade on one: no list to
+   * go through on every tick), then the others: a handful, so a list, made
    * again one longer for each by concat(), which makes it at its length (a
    * list pushed to, or spread, holds room for 17).
    */
-  private exchanges: readonly ExchangeSeqs[] = [];
+  private first: ExchangeSeqs | null = null;
+  private others = NO_EXCHANGES;
 
   has(exchangeId: number, seq: number): boolean {
     return this.find(exchangeId)?.has(seq) ?? false;
@@ -128,34 +132,45 @@ export class SeqMemory {
     let seqs = this.find(exchangeId);
     if (seqs === undefined) {
       seqs = new ExchangeSeqs(exchangeId);
-      this.exchanges = this.exchanges.concat([seqs]);
+      if (this.first === null) this.first = seqs;
+      else this.others = this.others.concat([seqs]);
     }
     seqs.remember(seq, ts);
   }
 
   forgetBefore(watermark: number): void {
-    for (const seqs of this.exchanges) seqs.forgetBefore(watermark);
+    this.first?.forgetBefore(watermark);
+    for (const seqs of this.others) seqs.forgetBefore(watermark);
   }
 
   /** Lets go of the exchanges with nothing remembered (a quiet symbol), so they cost nothing until they trade again. */
   dropEmpty(): void {
-    if (this.exchanges.every((seqs) => seqs.size > 0)) return;
+    const all = this.all();
+    if (all.every((seqs) => seqs.size > 0)) return;
+    const kept = all.filter((seqs) => seqs.size > 0);
+    this.first = kept[0] ?? null;
     // slice(): a filtered list holds room for 17.
-    this.exchanges = this.exchanges.filter((seqs) => seqs.size > 0).slice();
+    this.others = kept.length > 1 ? kept.slice(1) : NO_EXCHANGES;
   }
 
   /** Forgets the seqs of ticks stamped after `bound` (a watermark reset). */
   forgetAfter(bound: number): void {
-    for (const seqs of this.exchanges) seqs.forgetAfter(bound);
+    for (const seqs of this.all()) seqs.forgetAfter(bound);
   }
 
   /** What each exchange remembers, for checkpoints. */
   exchangesWithEntries(): Array<{ exchangeId: number; seqs: Float64Array; timestamps: Float64Array }> {
-    return this.exchanges.map((e) => ({ exchangeId: e.exchangeId, ...e.entries() }));
+    return this.all().map((e) => ({ exchangeId: e.exchangeId, ...e.entries() }));
+  }
+
+  private all(): ExchangeSeqs[] {
+    return this.first === null ? [] : [this.first, ...this.others];
   }
 
   private find(exchangeId: number): ExchangeSeqs | undefined {
-    for (const seqs of this.exchanges) if (seqs.exchangeId === exchangeId) return seqs;
+    const first = this.first;
+    if (first === null || first.exchangeId === exchangeId) return first ?? undefined;
+    for (const seqs of this.others) if (seqs.exchangeId === exchangeId) return seqs;
     return undefined;
   }
 }
