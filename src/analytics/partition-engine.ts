@@ -307,7 +307,6 @@ export class PartitionEngine {
     const { timestamp: ts, price, volume } = tick;
     const notional = price * volume;
     for (const bars of state.bars) {
-      if (!bars.mayOverflow(volume, notional)) continue;
       const bar = bars.windowAt(ts);
       const totalVolume = bar === undefined ? volume : bar.volume + volume;
       const totalNotional = bar === undefined ? notional : bar.notional + notional;

@@ -286,13 +286,6 @@ export class TumblingBars {
   private readonly open = new WindowList();
   /** Final windows a correction may still revise; made when corrections first keep one. */
   private closed: WindowList | null = null;
-  /**
-   * At least the volume and the notional of every window held since the
-   * list was last empty: a trade within them takes no window past what it
-   * holds exactly, and PartitionEngine.overflow looks no further.
-   */
-  private volumeBound = 0;
-  private notionalBound = 0;
 
   constructor(
     readonly intervalMs: number,
@@ -302,26 +295,15 @@ export class TumblingBars {
   /** Adds a trade; returns the window it went into. */
   add(ts: number, price: number, volume: number): BarWindow {
     const start = Math.floor(ts / this.intervalMs) * this.intervalMs;
-    let bar = this.open.find(start);
-    if (bar !== undefined) {
-      bar.add(ts, price, volume);
-    } else {
-      bar = spare();
-      bar.reset(start, start + this.intervalMs, ts, price, volume);
-      this.open.insert(bar);
+    const found = this.open.find(start);
+    if (found !== undefined) {
+      found.add(ts, price, volume);
+      return found;
     }
-    this.bound(bar);
+    const bar = spare();
+    bar.reset(start, start + this.intervalMs, ts, price, volume);
+    this.open.insert(bar);
     return bar;
-  }
-
-  /** False when a trade of `volume` and `notional` (price * volume) certainly keeps every window within 2^53 - 1 and the largest double. */
-  mayOverflow(volume: number, notional: number): boolean {
-    return this.volumeBound + volume > Number.MAX_SAFE_INTEGER || this.notionalBound + notional > Number.MAX_VALUE;
-  }
-
-  private bound(bar: BarWindow): void {
-    if (bar.volume > this.volumeBound) this.volumeBound = bar.volume;
-    if (bar.notional > this.notionalBound) this.notionalBound = bar.notional;
   }
 
   /**
@@ -335,13 +317,11 @@ export class TumblingBars {
     if (found !== undefined) {
       found.add(ts, price, volume);
       found.revision++;
-      this.bound(found);
       return found;
     }
     const bar = spare();
     bar.reset(start, start + this.intervalMs, ts, price, volume);
     this.kept().insert(bar);
-    this.bound(bar);
     return bar;
   }
 
@@ -379,14 +359,11 @@ export class TumblingBars {
       closed++;
     }
     const kept = this.closed;
-    if (kept !== null) {
-      for (let bar = kept.first; bar !== null && bar.end <= horizon; bar = kept.first) {
-        kept.shift();
-        giveBack(bar);
-      }
+    if (kept === null) return closed;
+    for (let bar = kept.first; bar !== null && bar.end <= horizon; bar = kept.first) {
+      kept.shift();
+      giveBack(bar);
     }
-    // Nothing held: the bounds start again from the next window.
-    if (this.open.first === null && (kept === null || kept.first === null)) this.volumeBound = this.notionalBound = 0;
     return closed;
   }
 
@@ -415,7 +392,6 @@ export class TumblingBars {
     bar.reset(fields.start, fields.end, fields.openTs, fields.open, 0);
     Object.assign(bar, fields);
     (final ? this.kept() : this.open).insert(bar);
-    this.bound(bar);
   }
 
   /**
