@@ -11,7 +11,7 @@ import type { DropReason, ResultSink } from '../../src/analytics/result-sink';
 import type { IndicatorWindow } from '../../src/analytics/sliding-indicators';
 import type { SymbolState } from '../../src/analytics/symbol-state';
 import { EVENT_TYPE_NAMES, EventType, TickFields } from '../../src/records/tick-fields';
-import type { BarWindow } from '../../src/analytics/tumbling-bars';
+import type { BarWindow } from '../../src/analytics/bar-window';
 import type { AlertRecord } from '../../src/records/records';
 import { barRecord, indicatorRecord } from '../../src/analytics/plain-records';
 import type { BaselineTick, FromWorker, TickData, ToWorker, WorkerInit, WorkerRecord } from './messages';

@@ -5,7 +5,7 @@
 // window_end the last one's + 1. At most one bar is open at a time.
 
 import type { BarKind } from '../config/bar-interval';
-import { BarWindow } from './tumbling-bars';
+import { BarWindow } from './bar-window';
 
 export class ActivityBars {
   /** The bar being filled; meaningful while `filling`. */

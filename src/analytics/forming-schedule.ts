@@ -10,7 +10,7 @@
 // 15-20 µs once a millisecond (docs/benchmarks.md, "The bar family").
 
 import type { SymbolState } from './symbol-state';
-import type { BarWindow } from './tumbling-bars';
+import type { BarWindow } from './bar-window';
 
 /**
  * Bars that fall due in one millisecond, as parallel lists. Emptied by

@@ -6,7 +6,7 @@
 import type { AnalyticsConfig } from './analytics-config';
 import { AnomalyRules } from './anomaly-rules';
 import { EngineCounters, type ResultSink } from './result-sink';
-import type { BarWindow } from './tumbling-bars';
+import type { BarWindow } from './bar-window';
 import type { IndicatorWindow } from './sliding-indicators';
 import { SymbolState } from './symbol-state';
 import type { Side } from './settlement';

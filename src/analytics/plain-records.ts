@@ -5,7 +5,7 @@
 
 import type { BarRecord, IndicatorRecord } from '../records/records';
 import type { IndicatorWindow } from './sliding-indicators';
-import type { BarWindow } from './tumbling-bars';
+import type { BarWindow } from './bar-window';
 
 export function barRecord(symbol: string, interval: string, bar: BarWindow, final: boolean): BarRecord {
   return {

@@ -6,7 +6,7 @@ import type { AlertFields } from '../records/anomaly';
 import type { TickFields } from '../records/tick-fields';
 import type { IndicatorWindow } from './sliding-indicators';
 import type { SymbolState } from './symbol-state';
-import type { BarWindow } from './tumbling-bars';
+import type { BarWindow } from './bar-window';
 
 /** Why the partition drops a validated tick: see docs/semantics.md. */
 export type DropReason = 'duplicate' | 'late' | 'out_of_range';

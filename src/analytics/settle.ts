@@ -8,7 +8,7 @@
 
 import type { Side } from './settlement';
 import type { SymbolState } from './symbol-state';
-import type { BarWindow } from './tumbling-bars';
+import type { BarWindow } from './bar-window';
 
 /** Where settling hands the activity bars. */
 export interface SettledBars {

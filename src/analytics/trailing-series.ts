@@ -26,13 +26,6 @@
 // lateness of the newest one. Memory is the entries newer than the eviction
 // bound, which the caller keeps at (watermark - window).
 //
-// A series costs nothing until its first entry, and then one block: its
-// columns lie end to end in a Float64Array (no view per column: a typed
-// array object costs about as much as twelve entries), in a block of a
-// shared slab while the series is small (series-blocks.ts), grown as entries
-// come. Growing moves nothing and re-sums nothing: the rebuilds (and so the
-// shifts, and every rounding) follow `limit`.
-//
 // Checkpoints write what changed since the one before (`delta()`): entries
 // have absolute positions (entries evicted so far + index from `start`),
 // which no rebuild, growth or eviction moves. Between two checkpoints the
@@ -41,52 +34,30 @@
 // the previous one less `evict` entries at the front, its next `keep`
 // entries, then the entries from there on.
 
-import { SeriesBlocks } from './series-blocks';
+import { firstAtOrAfter } from './sorted-search';
+import {
+  AT_END,
+  AT_FIRST,
+  blocksFor,
+  HEADER,
+  NONE,
+  Q1,
+  Q2,
+  QC,
+  QV,
+  SCRATCH,
+  STEP,
+  STEP_SHIFT,
+  V,
+  X,
+  zeroWeights,
+  type SeriesBlocks,
+} from './series-layout';
 
 /** Entries before the first rebuild. */
 const INITIAL_LIMIT = 64;
 /** Entries the first buffer holds. */
 const INITIAL_CAPACITY = 8;
-/** Entries between kept prefix sums (a power of 2), and its log. */
-const STEP = 32;
-const STEP_SHIFT = 5;
-/**
- * A block holds three sets of prefix sums (q1, qc, q2, qv; q*[j] sums
- * entries [0, j) since the last rebuild): at the end, at the start of the
- * last window asked about, and a scratch set. Then the entries' columns,
- * `capacity` long each (timestamp, x, and v for a weighted series), then
- * one row of prefix sums every STEP entries (q1, qc, and q2, qv for a
- * weighted series). In the block, not in objects of the series: three
- * objects with their heap numbers were about 360 bytes a series.
- */
-const AT_END = 0;
-const AT_FIRST = 4;
-const SCRATCH = 8;
-const HEADER = 12;
-const X = 1;
-const V = 2;
-const Q1 = 0;
-const QC = 1;
-const Q2 = 2;
-const QV = 3;
-/** The block of a series without entries: read as zeros, never written. */
-const NONE = new Float64Array(HEADER);
-
-function blockDoubles(entryColumns: number, sumColumns: number): (capacity: number) => number {
-  return (capacity) => HEADER + entryColumns * capacity + sumColumns * ((capacity >> STEP_SHIFT) + 1);
-}
-
-/** This thread's blocks for small series, by kind. */
-const weightedBlocks = new SeriesBlocks(blockDoubles(3, 4));
-const meanBlocks = new SeriesBlocks(blockDoubles(2, 2));
-/** Weights of a mean-only series, for checkpoints: all 0 (views of this). */
-let zeros = new Float64Array(64);
-
-function zeroWeights(length: number): Float64Array {
-  if (zeros.length < length) zeros = new Float64Array(Math.max(length, 2 * zeros.length));
-  return zeros.subarray(0, length);
-}
-
 /** How this series differs from what it held at the last checkpoint (mark()). */
 export interface SeriesDelta {
   /** Entries the previous checkpoint held that left the front since. */
@@ -138,7 +109,7 @@ export class TrailingSeries {
    */
   constructor(readonly weighted = true) {
     this.sumColumns = weighted ? 4 : 2;
-    this.blocks = weighted ? weightedBlocks : meanBlocks;
+    this.blocks = blocksFor(weighted);
   }
 
   get size(): number {
@@ -299,7 +270,9 @@ export class TrailingSeries {
    * up to and including index `last` (as returned by insert()).
    */
   stats(from: number, last: number, out: WindowStats): WindowStats {
-    const first = this.lowerBound(from, last);
+    // The window's first entry, searched from where the last search ended.
+    const first = firstAtOrAfter(this.d, this.cols, this.start, last, this.cursor, from);
+    this.cursor = first;
     const n = last - first + 1;
     out.count = n;
     if (n <= 0) {
@@ -376,45 +349,6 @@ export class TrailingSeries {
     const at = this.rows + row * this.sumColumns;
     for (let k = 0; k < 4; k++) d[s + k] = k < this.sumColumns ? (d[at + k] as number) : 0;
     for (let i = row << STEP_SHIFT; i < j; i++) this.append(i, s);
-  }
-
-  /** First index in [start, last] with timestamp >= from (last + 1 if none). */
-  private lowerBound(from: number, last: number): number {
-    // The timestamps, from their column's start.
-    const ts = this.d;
-    const t = this.cols;
-    let c = this.cursor;
-    if (c < this.start) c = this.start;
-    if (c > last + 1) c = last + 1;
-    if (c > this.start && (ts[t + c - 1] as number) >= from) {
-      // Moving back (an out-of-order tick): binary search below the cursor.
-      let lo = this.start;
-      let hi = c - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if ((ts[t + mid] as number) >= from) hi = mid;
-        else lo = mid + 1;
-      }
-      c = lo;
-    } else {
-      let steps = 0;
-      while (c <= last && (ts[t + c] as number) < from && steps < 16) {
-        c++;
-        steps++;
-      }
-      if (c <= last && (ts[t + c] as number) < from) {
-        let lo = c;
-        let hi = last + 1;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if ((ts[t + mid] as number) >= from) hi = mid;
-          else lo = mid + 1;
-        }
-        c = lo;
-      }
-    }
-    this.cursor = c;
-    return c;
   }
 
   /** Sums again from index `from` (whose sums are unchanged) to the end, keeping a row every STEP entries. */

@@ -8,7 +8,7 @@
 import type { Builder } from 'flatbuffers';
 import { Bar } from '../fb/generated/tickflow/fb/bar';
 import { setInt53, type RecordTemplate, type TemplateMaker } from './record-templates';
-import type { BarWindow } from '../analytics/tumbling-bars';
+import type { BarWindow } from '../analytics/bar-window';
 
 /** Bar's fields in schema (slot) order. */
 const WINDOW_START = 2;

@@ -22,7 +22,7 @@ import { SeriesWriter } from './checkpoint-series';
 import type { AnalyticsConfig } from '../analytics/analytics-config';
 import type { PartitionEngine } from '../analytics/partition-engine';
 import { SymbolState } from '../analytics/symbol-state';
-import type { BarFields, BarWindow } from '../analytics/tumbling-bars';
+import type { BarFields, BarWindow } from '../analytics/bar-window';
 import { ActivityBar } from '../fb/generated/tickflow/ring/activity-bar';
 import { BarSide } from '../fb/generated/tickflow/ring/bar-side';
 import { ExchangeSeqs } from '../fb/generated/tickflow/ring/exchange-seqs';

@@ -9,7 +9,7 @@ import type { DropReason, ResultSink } from '../analytics/result-sink';
 import type { IndicatorWindow } from '../analytics/sliding-indicators';
 import type { SymbolState } from '../analytics/symbol-state';
 import type { TickFields } from '../records/tick-fields';
-import type { BarWindow } from '../analytics/tumbling-bars';
+import type { BarWindow } from '../analytics/bar-window';
 import { Alert } from '../fb/generated/tickflow/fb/alert';
 import { DeadLetter } from '../fb/generated/tickflow/fb/dead-letter';
 import { Tick } from '../fb/generated/tickflow/fb/tick';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Builder, ByteBuffer } from 'flatbuffers';
-import { BarWindow } from '../../src/analytics/tumbling-bars';
+import { BarWindow } from '../../src/analytics/bar-window';
 import { Bar } from '../../src/fb/generated/tickflow/fb/bar';
 import { barTemplate, formOf, writeBar } from '../../src/partition/bar-writer';
 import { TemplateMaker } from '../../src/partition/record-templates';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FormingSchedule } from '../../src/analytics/forming-schedule';
 import type { SymbolState } from '../../src/analytics/symbol-state';
-import { BarWindow } from '../../src/analytics/tumbling-bars';
+import { BarWindow } from '../../src/analytics/bar-window';
 import { seededRandom } from '../fixtures/seeded-random';
 
 /** The schedule's contract, the plain way: every call looks at every changed bar. */
