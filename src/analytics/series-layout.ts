@@ -4,9 +4,10 @@
 // A series costs nothing until its first entry, and then one block: its
 // columns lie end to end in a Float64Array (no view per column: a typed
 // array object costs about as much as twelve entries), in a block of a
-// shared slab while the series is small (series-blocks.ts), grown as entries
-// come. Growing moves nothing and re-sums nothing: the rebuilds (and so the
-// shifts, and every rounding) follow `limit`.
+// shared slab while the series is small (series-blocks.ts), and moved or
+// resized as entries come and go (series-store.ts). Moving keeps every
+// entry's index and re-sums nothing: the rebuilds (and so the shifts, and
+// every rounding) follow `limit`.
 //
 
 import { SeriesBlocks } from './series-blocks';
@@ -28,7 +29,9 @@ export const STEP_SHIFT = 5;
 export const AT_END = 0;
 export const AT_FIRST = 4;
 export const SCRATCH = 8;
-export const HEADER = 12;
+/** Then the x of the entry before the block's first slot (series-store.ts), when it moved on from index 0. */
+export const BEFORE_X = 12;
+export const HEADER = 13;
 export const X = 1;
 export const V = 2;
 export const Q1 = 0;

@@ -35,29 +35,9 @@
 // entries, then the entries from there on.
 
 import { firstAtOrAfter } from './sorted-search';
-import {
-  AT_END,
-  AT_FIRST,
-  blocksFor,
-  HEADER,
-  NONE,
-  Q1,
-  Q2,
-  QC,
-  QV,
-  SCRATCH,
-  STEP,
-  STEP_SHIFT,
-  V,
-  X,
-  zeroWeights,
-  type SeriesBlocks,
-} from './series-layout';
+import { AT_END, AT_FIRST, BEFORE_X, Q1, Q2, QC, QV, SCRATCH, STEP, STEP_SHIFT, V, X, zeroWeights } from './series-layout';
+import { INITIAL_LIMIT, SeriesStore } from './series-store';
 
-/** Entries before the first rebuild. */
-const INITIAL_LIMIT = 64;
-/** Entries the first buffer holds. */
-const INITIAL_CAPACITY = 8;
 /** How this series differs from what it held at the last checkpoint (mark()). */
 export interface SeriesDelta {
   /** Entries the previous checkpoint held that left the front since. */
@@ -77,20 +57,7 @@ export class WindowStats {
   meanV = 0;
 }
 
-export class TrailingSeries {
-  private readonly sumColumns: number;
-  private readonly blocks: SeriesBlocks;
-  /** Where a rebuild moves the live entries to the front (and may double it). */
-  private limit = INITIAL_LIMIT;
-  /** Entries the columns hold (at most `limit`): 0 until the first entry. */
-  private capacity = 0;
-  /** The block: its sums from `base`, the entry columns from `cols`, the rows of prefix sums from `rows`. */
-  private d = NONE;
-  private base = 0;
-  private cols = 0;
-  private rows = 0;
-  private start = 0;
-  private end = 0;
+export class TrailingSeries extends SeriesStore {
   private shift = 0;
   private cursor = 0;
   /** Where the block's AT_FIRST sums are for: the start of the last window asked about; -1: none kept. */
@@ -107,13 +74,8 @@ export class TrailingSeries {
    * series that is not answers count and mean only (variance and meanV 0)
    * and takes one number an entry less.
    */
-  constructor(readonly weighted = true) {
-    this.sumColumns = weighted ? 4 : 2;
-    this.blocks = blocksFor(weighted);
-  }
-
-  get size(): number {
-    return this.end - this.start;
+  constructor(weighted = true) {
+    super(weighted);
   }
 
   /** The live entries, oldest first (views: copy before the next insert). */
@@ -132,13 +94,10 @@ export class TrailingSeries {
 
   /** Views of the timestamps, values and weights from index `from` to the end. */
   private columns(from: number): { timestamps: Float64Array; values: Float64Array; weights: Float64Array } {
-    const { d, cols, capacity, end } = this;
-    const x = cols + X * capacity;
-    const v = cols + V * capacity;
     return {
-      timestamps: d.subarray(cols + from, cols + end),
-      values: d.subarray(x + from, x + end),
-      weights: this.weighted ? d.subarray(v + from, v + end) : zeroWeights(Math.max(0, end - from)),
+      timestamps: this.column(0, from),
+      values: this.column(X, from),
+      weights: this.weighted ? this.column(V, from) : zeroWeights(Math.max(0, this.end - from)),
     };
   }
 
@@ -175,13 +134,11 @@ export class TrailingSeries {
     let limit = INITIAL_LIMIT;
     while (limit < n * 2) limit *= 2;
     this.limit = limit;
-    this.release();
-    this.allocate(limit);
+    this.allocateFor(n);
     const { d, cols, capacity } = this;
     d.set(timestamps, cols);
     d.set(values, cols + X * capacity);
     if (this.weighted) d.set(weights, cols + V * capacity);
-    this.start = 0;
     this.end = n;
     this.cursor = 0;
     this.shift = n > 0 ? (d[cols + X * capacity + n - 1] as number) : 0;
@@ -200,17 +157,11 @@ export class TrailingSeries {
     if (this.cursor < this.start) this.cursor = this.start;
   }
 
-  /** Empty, holding no buffer; the next entry starts a small one (the rebuild limit is kept, and with it every rounding). */
-  private release(): void {
-    this.start = 0;
-    this.end = 0;
+  /** Empty, holding no block; the next entry starts a small one (the rebuild limit is kept, and with it every rounding). */
+  protected override release(): void {
+    super.release();
     this.cursor = 0;
     this.firstAt = -1;
-    if (this.capacity === 0) return;
-    this.blocks.give(this.capacity, this.d, this.base);
-    this.capacity = 0;
-    this.base = this.cols = this.rows = 0;
-    this.d = NONE;
   }
 
   /**
@@ -240,7 +191,7 @@ export class TrailingSeries {
   /** Inserts after every entry with timestamp <= t; returns its index for stats(). */
   insert(t: number, xValue: number, vValue: number): number {
     if (this.end === this.limit) this.rebuild();
-    if (this.end === this.capacity) this.grow();
+    if (this.end === this.off + this.capacity) this.makeRoom();
     if (this.end === this.start) this.shift = xValue;
     const { d, cols, capacity, end, weighted } = this;
     const x = cols + X * capacity;
@@ -283,7 +234,7 @@ export class TrailingSeries {
     }
     const atFirst = this.base + AT_FIRST;
     // Sums at `first`, from those at the last window's start when it is at or a little before.
-    if (this.firstAt < 0 || this.firstAt > first || first - this.firstAt > STEP) {
+    if (this.firstAt < this.off || this.firstAt > first || first - this.firstAt > STEP) {
       this.sumsAt(first, atFirst);
     } else {
       for (let j = this.firstAt; j < first; j++) this.append(j, atFirst);
@@ -312,8 +263,11 @@ export class TrailingSeries {
 
   /** 1 when entry j's x differs from the entry before it, else 0. */
   private changeAt(j: number): number {
+    const { d, off } = this;
     const x = this.cols + X * this.capacity;
-    return j > 0 && this.d[x + j] !== this.d[x + j - 1] ? 1 : 0;
+    if (j > off) return d[x + j] !== d[x + j - 1] ? 1 : 0;
+    // The block's first entry: the one before it is no longer in the block.
+    return off > 0 && d[x + j] !== d[this.base + BEFORE_X] ? 1 : 0;
   }
 
   /** Adds entry j to the sums at `s` in the block (the sums before j become those after it). */
@@ -364,67 +318,19 @@ export class TrailingSeries {
   }
 
   /**
-   * Makes room at the end: moves the live entries to index 0 (doubling the
-   * limit when they are more than three quarters of it), re-centres the
-   * shift on the newest value and re-sums from scratch. Runs once per limit/4
-   * inserts at most, so its cost is O(1) amortised; it also bounds the growth
-   * of the prefix sums, and with it their rounding. Doubling at three
-   * quarters rather than half keeps the columns under 2.7x the live entries
-   * (measured on an 8-million-tick replay: 3x with the half rule).
+   * Starts the indices again: moves the live entries to index 0 (doubling
+   * the limit when they are more than three quarters of it), re-centres the
+   * shift on the newest value and re-sums from scratch. Runs once per
+   * limit/4 inserts at most, so its cost is O(1) amortised; it bounds the
+   * growth of the prefix sums, and with it their rounding.
    */
   private rebuild(): void {
     const live = this.end - this.start;
     if (live * 4 > this.limit * 3) this.limit *= 2;
-    const { d, base, cols, capacity, start, end } = this;
-    const columns = this.weighted ? 3 : 2;
-    if (capacity < this.limit) {
-      // The limit doubled: the series will fill it before the next rebuild,
-      // so it moves into a block of that size now, in this one copy, rather
-      // than growing again later (a symbol's memory then levels off as its
-      // window fills, instead of doubling once more after).
-      this.allocate(this.limit);
-      for (let column = 0; column < columns; column++) {
-        const at = cols + column * capacity;
-        this.d.set(d.subarray(at + start, at + end), this.cols + column * this.capacity);
-      }
-      this.blocks.give(capacity, d, base);
-    } else {
-      for (let column = 0; column < columns; column++) {
-        const at = cols + column * capacity;
-        d.copyWithin(at, at + start, at + end);
-      }
-    }
-    this.cursor = Math.max(0, this.cursor - start);
-    this.start = 0;
-    this.end = live;
+    this.cursor = Math.max(0, this.cursor - this.start);
+    this.moveToFront();
     this.firstAt = -1;
     this.shift = live > 0 ? (this.d[this.cols + X * this.capacity + live - 1] as number) : 0;
     this.resum(0);
-  }
-
-  /** More room in place: every entry and kept row stays at its index. */
-  private grow(): void {
-    const { d, base, cols, capacity, end, rows } = this;
-    this.allocate(Math.min(this.limit, Math.max(INITIAL_CAPACITY, capacity * 2)));
-    if (capacity === 0) return;
-    this.d.set(d.subarray(base, base + HEADER), this.base);
-    const columns = this.weighted ? 3 : 2;
-    for (let column = 0; column < columns; column++) {
-      const at = cols + column * capacity;
-      this.d.set(d.subarray(at, at + end), this.cols + column * this.capacity);
-    }
-    // The rows up to the one at or before the end (end <= the old capacity).
-    this.d.set(d.subarray(rows, rows + ((end >> STEP_SHIFT) + 1) * this.sumColumns), this.rows);
-    this.blocks.give(capacity, d, base);
-  }
-
-  /** Fresh, zeroed columns of `capacity` entries and their rows, in one block (a series holding one gives it back first). */
-  private allocate(capacity: number): void {
-    const block = this.blocks.take(capacity);
-    this.d = block.d;
-    this.base = block.base;
-    this.capacity = capacity;
-    this.cols = block.base + HEADER;
-    this.rows = this.cols + (this.weighted ? 3 : 2) * capacity;
   }
 }
