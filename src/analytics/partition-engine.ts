@@ -43,6 +43,13 @@ export class PartitionEngine {
   /** Live mode: bars changed since their last forming update, by when the next one is due. */
   private readonly forming: FormingSchedule;
   private readonly sendForming: SendForming;
+  /**
+   * Called before a tick or idle closing changes a symbol whose captureDue
+   * is set: a checkpoint in progress writes it first (checkpoint-capture.ts).
+   * Flushes, resets and restores are not covered: the checkpoint is
+   * finished before those.
+   */
+  beforeChange: (state: SymbolState) => void = () => {};
 
   constructor(
     private readonly config: AnalyticsConfig,
@@ -93,6 +100,7 @@ export class PartitionEngine {
   process(tick: TickFields, now = 0): void {
     const state = this.symbols[tick.symbolId];
     if (state === undefined) throw new Error(`tick for unregistered symbol id ${tick.symbolId}`);
+    if (state.captureDue !== 0) this.beforeChange(state);
     const ts = tick.timestamp;
     const watermark = state.watermark;
     const correction = ts < watermark;
@@ -242,6 +250,7 @@ export class PartitionEngine {
       if (idle < idleCloseMs) continue;
       const next = state.maxTimestamp - this.config.latenessMs + idle;
       if (next > state.watermark) {
+        if (state.captureDue !== 0) this.beforeChange(state);
         this.advance(state, next);
         state.shrinkIdle();
       }

@@ -44,6 +44,12 @@ export class SymbolState implements SideListener {
    */
   checkpointBase = 0;
   deltasSinceBase = 0;
+  /**
+   * Non-zero while a checkpoint spread over several turns has yet to write
+   * this symbol (its capture's number, checkpoint-capture.ts): the engine
+   * has it written before anything changes it.
+   */
+  captureDue = 0;
   readonly seqs = new SeqMemory();
   readonly trades: TrailingSeries;
   readonly quotes: TrailingSeries;

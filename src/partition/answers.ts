@@ -9,6 +9,7 @@
 // oldest request still waiting on that partition.
 
 import type { WatermarkResetResult } from '../analytics/partition-engine';
+import { decodeMark } from './checkpoint-capture';
 import { ChunkAssembler, decodeCheckpointRequest } from './chunks';
 import { decodeWatermarkResetDone } from './control-records';
 import { Msg } from './protocol';
@@ -49,6 +50,7 @@ export class Answers {
     this.visitor = {
       record: (type, partition, bytes, offset, size) => {
         if (type === Msg.CHECKPOINT_CHUNK) this.onCheckpointChunk(partition, bytes, offset);
+        else if (type === Msg.CHECKPOINT_MARK) for (const listener of this.markListeners) listener(decodeMark(bytes, offset), partition);
         else if (type === Msg.RESTORED) this.onRestored(partition, bytes, offset);
         else if (type === Msg.WATERMARK_RESET_DONE) this.onWatermarkReset(bytes, offset);
         else next().record(type, partition, bytes, offset, size);
@@ -102,7 +104,6 @@ export class Answers {
   private onCheckpointChunk(partition: number, bytes: Uint8Array, offset: number): void {
     const whole = (this.assemblers[partition] as ChunkAssembler).add(bytes, offset);
     if (whole === null) return;
-    for (const listener of this.markListeners) listener(whole.id, partition);
     const pending = this.checkpoints.get(whole.id);
     if (pending === undefined) return;
     pending.answer.parts[partition] = whole.data;

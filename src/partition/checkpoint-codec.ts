@@ -175,6 +175,45 @@ let kept: Builder | null = null;
 const KEEP_BYTES = 64 << 20;
 
 /**
+ * A checkpoint written a symbol at a time (checkpoint-capture.ts spreads
+ * one over several turns): add() each symbol, then finish(). The data is a
+ * view into a builder that the next encoder reuses once release() is called.
+ */
+export class CheckpointEncoder {
+  private readonly b: Builder;
+  private readonly series: SeriesWriter;
+  private readonly symbols: number[] = [];
+
+  constructor(
+    private readonly exchangeName: (id: number) => string,
+    rotation: number,
+  ) {
+    this.b = kept ?? new Builder(1 << 16);
+    kept = null;
+    this.b.clear();
+    this.b.forceDefaults(true);
+    this.series = new SeriesWriter(rotation);
+  }
+
+  add(state: SymbolState): void {
+    this.symbols.push(symbolOffset(this.b, state, this.exchangeName, this.series));
+  }
+
+  /** The checkpoint, and the bytes the same state written whole takes (the state's size, for /metrics). */
+  finish(): { data: Uint8Array; stateBytes: number } {
+    const { b, series } = this;
+    b.finish(PartitionCheckpoint.createPartitionCheckpoint(b, PartitionCheckpoint.createSymbolsVector(b, this.symbols), series.anyDelta));
+    const data = b.asUint8Array();
+    return { data, stateBytes: data.length + series.unwrittenBytes };
+  }
+
+  /** The data is written out: the builder may serve the next checkpoint. */
+  release(): void {
+    if (this.b.dataBuffer().capacity() <= KEEP_BYTES) kept = this.b;
+  }
+}
+
+/**
  * encodeCheckpoint(), with the bytes a checkpoint of the same state written
  * whole takes (the state's size, for /metrics). `data` is a view into a
  * builder that the next call reuses: copy it or write it out first.
@@ -184,16 +223,11 @@ export function encodeCheckpointSized(
   exchangeName: (id: number) => string,
   rotation: number,
 ): { data: Uint8Array; stateBytes: number } {
-  const b = kept ?? new Builder(1 << 16);
-  kept = null;
-  b.clear();
-  b.forceDefaults(true);
-  const series = new SeriesWriter(rotation);
-  const symbols = states.map((state) => symbolOffset(b, state, exchangeName, series));
-  b.finish(PartitionCheckpoint.createPartitionCheckpoint(b, PartitionCheckpoint.createSymbolsVector(b, symbols), series.anyDelta));
-  const data = b.asUint8Array();
-  if (b.dataBuffer().capacity() <= KEEP_BYTES) kept = b;
-  return { data, stateBytes: data.length + series.unwrittenBytes };
+  const encoder = new CheckpointEncoder(exchangeName, rotation);
+  for (const state of states) encoder.add(state);
+  const result = encoder.finish();
+  encoder.release();
+  return result;
 }
 
 /** True when some symbol's series in the checkpoint are deltas on the checkpoints before it. */

@@ -26,19 +26,59 @@ export function writeChunks(
   heldSince = NaN,
   stateBytes = data.length,
 ): void {
-  const size = Math.max(1, ring.maxPayload - CHUNK_OVERHEAD);
-  const b = new Builder(Math.min(data.length, size) + CHUNK_OVERHEAD);
-  let at = 0;
-  do {
-    const piece = data.subarray(at, at + size);
-    at += piece.length;
-    const last = at >= data.length;
-    const heldUs = last && Number.isFinite(heldSince) ? Math.min(0xffffffff, Math.round((performance.now() - heldSince) * 1000)) : 0;
-    b.clear();
-    b.finish(Chunk.createChunk(b, id, last, byteVector(b, piece), heldUs, last ? stateBytes : 0));
-    const payload = b.asUint8Array();
-    while (!ring.write(type, payload)) waitForSpace();
-  } while (at < data.length);
+  const writer = new ChunkWriter(ring, type, id, data, waitForSpace);
+  while (!writer.done) {
+    writer.next(() => (Number.isFinite(heldSince) ? Math.round((performance.now() - heldSince) * 1000) : 0), stateBytes);
+  }
+}
+
+/** Writes `data` as Chunk records one at a time, so that a partition may do other work between them. */
+export class ChunkWriter {
+  private at = 0;
+  private readonly size: number;
+  private readonly b: Builder;
+  private written = false;
+  /** The chunk built but not yet written (the ring had no room). */
+  private payload: Uint8Array | null = null;
+
+  constructor(
+    private readonly ring: RingProducer,
+    private readonly type: number,
+    private readonly id: number,
+    private readonly data: Uint8Array,
+    private readonly waitForSpace: () => void,
+  ) {
+    this.size = Math.max(1, ring.maxPayload - CHUNK_OVERHEAD);
+    this.b = new Builder(Math.min(data.length, this.size) + CHUNK_OVERHEAD);
+  }
+
+  get done(): boolean {
+    return this.payload === null && this.written && this.at >= this.data.length;
+  }
+
+  /**
+   * Writes the next chunk; the last carries `heldUs()` (microseconds the
+   * partition was held) and `stateBytes`. While the ring has no room it
+   * waits, or with `wait` false returns false, to be called again later.
+   */
+  next(heldUs: () => number, stateBytes: number, wait = true): boolean {
+    if (this.payload === null) {
+      const { b, data } = this;
+      const piece = data.subarray(this.at, this.at + this.size);
+      this.at += piece.length;
+      this.written = true;
+      const last = this.at >= data.length;
+      b.clear();
+      b.finish(Chunk.createChunk(b, this.id, last, byteVector(b, piece), last ? Math.min(0xffffffff, heldUs()) : 0, last ? stateBytes : 0));
+      this.payload = b.asUint8Array();
+    }
+    while (!this.ring.write(this.type, this.payload)) {
+      if (!wait) return false;
+      this.waitForSpace();
+    }
+    this.payload = null;
+    return true;
+  }
 }
 
 /** Collects Chunk records by id until the last one arrives. */

@@ -122,9 +122,9 @@ export class EngineRequests {
   }
 
   /**
-   * Hears, in order with the results, when a partition has answered a
-   * checkpoint: results of that partition after this call come from ticks
-   * after the checkpoint.
+   * Hears, in order with the results, where a partition took a checkpoint
+   * (its CHECKPOINT_MARK): results of that partition after this call come
+   * from ticks after the checkpoint. The checkpoint's data may come later.
    */
   onCheckpointMark(listener: (checkpointId: number, partition: number) => void): void {
     this.deps.answers.onCheckpointMark(listener);

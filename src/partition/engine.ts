@@ -138,7 +138,17 @@ export class Engine {
   static async start(options: EngineOptions): Promise<Engine> {
     const loop = options.results === 'event-loop';
     if (options.partitions === 0) {
-      const engine = new Engine(options, null, (e) => new InlineHost(options.ringBytes, options.analytics, () => e.drainNow()));
+      const engine = new Engine(
+        options,
+        null,
+        (e) =>
+          new InlineHost(
+            options.ringBytes,
+            options.analytics,
+            () => e.drainNow(),
+            () => e.drainSlice(),
+          ),
+      );
       // No drain loop: results are drained as ticks are published.
       engine.loopEnded();
       if (loop) engine.startMaintenance(options.analytics);
@@ -266,7 +276,7 @@ export class Engine {
    * frame's ticks (forming bars, closing windows) wait for the next turns
    * (docs/benchmarks.md, "The live scenario against a transport floor").
    */
-  private drainSlice(ticksOnly = false): void {
+  drainSlice(ticksOnly = false): void {
     try {
       if (ticksOnly) this.drain.pollTicks(this.answers.visitor);
       else this.drain.poll(this.answers.visitor, this.slice);

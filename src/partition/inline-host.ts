@@ -11,6 +11,7 @@ import type { AnalyticsConfig } from '../analytics/analytics-config';
 import { createRing } from '../ring/ring-descriptor';
 import { RingConsumer } from '../ring/ring-consumer';
 import { RingProducer } from '../ring/ring-producer';
+import { SLICE_MS } from './checkpoint-capture';
 import { PartitionCore } from './partition-core';
 import { echoRingBytes, type PartitionHost, type PartitionInfo } from './partition-host';
 
@@ -30,9 +31,19 @@ export class InlineHost implements PartitionHost {
   private readonly echo: RingProducer;
   private running = false;
   private error: Error | undefined;
+  /** A turn of checkpoint work is queued (setImmediate). */
+  private resuming = false;
 
-  /** `drain` empties the out-ring into the results' visitor (called when it is full). */
-  constructor(ringBytes: number, analytics: AnalyticsConfig, drain: () => void) {
+  /**
+   * `drain` empties the out-ring into the results' visitor (called when it
+   * is full); `drainLater` hands on results after a turn of checkpoint work.
+   */
+  constructor(
+    ringBytes: number,
+    analytics: AnalyticsConfig,
+    drain: () => void,
+    private readonly drainLater: () => void = drain,
+  ) {
     const inRing = createRing(ringBytes);
     const outRing = createRing(ringBytes);
     const echoRing = createRing(echoRingBytes(ringBytes, analytics));
@@ -73,7 +84,34 @@ export class InlineHost implements PartitionHost {
     } finally {
       this.running = false;
     }
+    this.resumeCheckpoint();
   }
+
+  /**
+   * A checkpoint in progress moves on a slice at a time in later turns of
+   * the event loop, after what this turn's ticks produced has gone out.
+   */
+  private resumeCheckpoint(): void {
+    if (this.resuming || this.error !== undefined || !this.core.checkpointing) return;
+    this.resuming = true;
+    setImmediate(this.checkpointTurn);
+  }
+
+  private readonly checkpointTurn = (): void => {
+    this.resuming = false;
+    if (this.running || this.error !== undefined) return;
+    this.running = true;
+    try {
+      this.core.checkpointSlice(SLICE_MS);
+      this.publishResults();
+    } catch (err) {
+      this.error = err as Error;
+    } finally {
+      this.running = false;
+    }
+    this.drainLater();
+    this.resumeCheckpoint();
+  };
 
   maintain(now: number): void {
     if (this.running || this.error !== undefined) return;
@@ -86,6 +124,7 @@ export class InlineHost implements PartitionHost {
     } finally {
       this.running = false;
     }
+    this.resumeCheckpoint();
   }
 
   stop(): Promise<void> {

@@ -14,8 +14,9 @@ import { monotonicMs } from '../clock';
 import { PartitionReport } from '../fb/generated/tickflow/ring/partition-report';
 import type { RingConsumer } from '../ring/ring-consumer';
 import type { RingProducer } from '../ring/ring-producer';
-import { encodeCheckpointSized, restoreCheckpoint } from './checkpoint-codec';
-import { ChunkAssembler, decodeCheckpointRequest, encodeCheckpointRequest, writeChunks } from './chunks';
+import { CheckpointCapture } from './checkpoint-capture';
+import { restoreCheckpoint } from './checkpoint-codec';
+import { ChunkAssembler, decodeCheckpointRequest, encodeCheckpointRequest } from './chunks';
 import { decodeFlush, decodeWatermarkReset, encodeWatermarkResetDone } from './control-records';
 import { Msg } from './protocol';
 import { ResultEncoder } from './result-encoder';
@@ -37,6 +38,8 @@ export class PartitionCore {
   private readonly restores = new ChunkAssembler();
   private readonly decoder: RingDecoder;
   private readonly tick = new TickFields();
+  /** Checkpoints in progress, written between records. */
+  private readonly capture: CheckpointCapture;
   private lastForming = 0;
   private lastIdleCheck: number;
 
@@ -55,6 +58,12 @@ export class PartitionCore {
   ) {
     this.engine = new PartitionEngine(analytics, new ResultEncoder(output, echo, (id) => this.exchanges[id] ?? '', waitForOutput));
     this.decoder = new RingDecoder(input.bytes);
+    this.capture = new CheckpointCapture(
+      this.engine,
+      output,
+      (id) => this.exchanges[id] ?? '',
+      () => waitForOutput(output, output.maxPayload),
+    );
     this.idleClose = analytics.idleCloseMs > 0;
     this.live = analytics.echoTicks || analytics.barUpdateMs >= 0;
     this.lastIdleCheck = Date.now();
@@ -63,6 +72,16 @@ export class PartitionCore {
   /** Handles up to `limit` in-ring records; returns how many. */
   poll(limit: number): number {
     return this.input.poll(this.handle, limit);
+  }
+
+  /** A checkpoint is in progress: call checkpointSlice() before parking. */
+  get checkpointing(): boolean {
+    return this.capture.busy;
+  }
+
+  /** Works on the checkpoints in progress for up to `budgetMs`; false when they wait for room in the out-ring. */
+  checkpointSlice(budgetMs: number): boolean {
+    return this.capture.slice(budgetMs);
   }
 
   /**
@@ -129,16 +148,14 @@ export class PartitionCore {
         break;
       }
       case Msg.CHECKPOINT: {
-        const heldSince = performance.now();
         const request = decodeCheckpointRequest(input.bytes, offset);
         const wanted = request.symbols === null ? null : new Set(request.symbols);
         const states = engine.allSymbols().filter((state) => wanted === null || wanted.has(state.name));
-        const { data, stateBytes } = encodeCheckpointSized(states, (id) => this.exchanges[id] ?? '', request.rotation);
-        const wait = (): void => this.waitForOutput(this.output, this.output.maxPayload);
-        writeChunks(this.output, Msg.CHECKPOINT_CHUNK, request.id, data, wait, heldSince, stateBytes);
+        this.capture.begin(request.id, states, request.rotation);
         break;
       }
       case Msg.RESTORE_CHUNK: {
+        this.capture.finishAll();
         const whole = this.restores.add(input.bytes, offset);
         if (whole === null) break;
         restoreCheckpoint(
@@ -156,6 +173,7 @@ export class PartitionCore {
         engine.holdIdle(input.bytes[offset] === 1, Date.now());
         break;
       case Msg.FLUSH: {
+        this.capture.finishAll();
         const order = decodeFlush(input.bytes, offset);
         if (order.all) engine.flush();
         else engine.flushSymbols(order.ids);
@@ -163,12 +181,14 @@ export class PartitionCore {
         break;
       }
       case Msg.RESET_WATERMARK: {
+        this.capture.finishAll();
         const order = decodeWatermarkReset(input.bytes, offset);
         const result = engine.resetWatermark(order.symbolId, order.clock, Date.now());
         this.write(Msg.WATERMARK_RESET_DONE, encodeWatermarkResetDone({ id: order.id, symbolId: order.symbolId, result }));
         break;
       }
       case Msg.STOP:
+        this.capture.finishAll();
         this.report(Msg.STOPPED);
         this.running = false;
         break;

@@ -9,6 +9,7 @@ import { pinCurrentThread } from '../native/affinity';
 import { Doorbell } from '../ring/doorbell';
 import { RingConsumer } from '../ring/ring-consumer';
 import { RingProducer } from '../ring/ring-producer';
+import { SLICE_MS } from './checkpoint-capture';
 import { IDLE_CHECK_MS, PartitionCore } from './partition-core';
 import { Msg, type WorkerEvent, type WorkerInit } from './protocol';
 
@@ -47,8 +48,13 @@ function main(init: WorkerInit): void {
   while (core.running) {
     const handled = core.poll(BATCH);
     core.maintain(Date.now());
+    // A checkpoint in progress moves on between batches, a slice at a time.
+    const moving = !core.checkpointing || core.checkpointSlice(SLICE_MS);
     publish();
-    if (handled === 0 && core.running) input.waitForData(parkMs, 2000, init.idleSpinUs);
+    if (handled > 0 || !core.running) continue;
+    if (!core.checkpointing) input.waitForData(parkMs, 2000, init.idleSpinUs);
+    // Its next chunk waits for the ingest thread to drain the out-ring.
+    else if (!moving) output.waitForSpace(output.maxPayload, 1);
   }
   publish();
 }

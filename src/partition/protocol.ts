@@ -53,6 +53,12 @@ export const Msg = {
   WATERMARK_RESET_DONE: 26,
   /** Live mode: the tick just echoed was a correction (no payload), for the live counters. */
   CORRECTION: 27,
+  /**
+   * A CHECKPOINT's place among the results (its id, a little-endian uint32):
+   * the results before it are those of the state it writes; its chunks may
+   * come later (checkpoint-capture.ts).
+   */
+  CHECKPOINT_MARK: 28,
 } as const;
 
 export interface WorkerInit {
