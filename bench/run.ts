@@ -1,8 +1,9 @@
 // `npm run bench [-- SCENARIO... [--quick] [--runs N] ...]`: the HDR
-// benchmark suite. Scenarios: ring, replay, live, fanout, soak, engines and
-// flood (the last three run only when named: soak takes ten minutes, engines
-// needs Java and Kafka's jars, flood measures one publisher's effect on the
-// others rather than the engine's speed). Each prints the machine and its
+// benchmark suite. Scenarios: ring, replay, live, fanout, soak, engines,
+// flood and checkpoints (the last four run only when named: soak takes ten
+// minutes, engines needs Java and Kafka's jars, flood measures one
+// publisher's effect on the others rather than the engine's speed, and
+// checkpoints plays a 7-minute feed). Each prints the machine and its
 // settings, then writes bench/results/<scenario>.json, .hgrm files and a
 // plot; `npm run bench:report` turns the summaries into docs/benchmarks.md.
 
@@ -16,9 +17,10 @@ import { liveScenario } from './scenarios/live';
 import { replayScenario } from './scenarios/replay';
 import { replayOutputScenario } from './scenarios/replay-output';
 import { ringScenario } from './scenarios/ring';
+import { checkpointsScenario, defaultFeed } from './scenarios/checkpoints';
 import { soakScenario } from './scenarios/soak';
 
-const SCENARIOS = ['ring', 'replay', 'live', 'fanout', 'soak', 'engines', 'flood'] as const;
+const SCENARIOS = ['ring', 'replay', 'live', 'fanout', 'soak', 'engines', 'flood', 'checkpoints'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const DEFAULT: readonly Scenario[] = ['ring', 'replay', 'live', 'fanout'];
 
@@ -32,7 +34,7 @@ function usage(message: string): never {
   console.error(
     `usage: npm run bench -- [${SCENARIOS.join('|')} ...] [--quick] [--runs N] [--rates 1000,10000,...] [--minutes N] ` +
       `[--engine-args "--flag value"] [--engines floor,tickflow,baseline] [--before DIR (live: another built checkout, same runs)] ` +
-      `[--control DIR (live: a second checkout of this build)]`,
+      `[--control DIR (live: a second checkout of this build)] [--feed FILE --speed N --seconds N (checkpoints)]`,
   );
   process.exit(2);
 }
@@ -55,7 +57,20 @@ function rates(text: string): number[] {
 
 async function main(): Promise<void> {
   const values = new Set(
-    ['--runs', '--rates', '--minutes', '--ticks', '--rate', '--engine-args', '--engines', '--before', '--control']
+    [
+      '--runs',
+      '--rates',
+      '--minutes',
+      '--ticks',
+      '--rate',
+      '--engine-args',
+      '--engines',
+      '--before',
+      '--control',
+      '--feed',
+      '--speed',
+      '--seconds',
+    ]
       .map((f) => process.argv.indexOf(f) + 1)
       .filter((i) => i > 0),
   );
@@ -106,6 +121,15 @@ async function main(): Promise<void> {
         break;
       case 'flood':
         await floodScenario({ frames: quick ? 20 : 60, quietSeconds: quick ? 2 : 5, runs });
+        break;
+      case 'checkpoints':
+        await checkpointsScenario({
+          feed: flag('feed') ?? defaultFeed(),
+          speed: Number(flag('speed') ?? 2),
+          rate: Number(flag('rate') ?? 1000),
+          seconds: Number(flag('seconds') ?? (quick ? 200 : 400)),
+          fullAfterSeconds: 160,
+        });
         break;
     }
   }

@@ -15,6 +15,10 @@ export interface ProbeRunPlan {
   readonly symbols: number;
   /** Seconds at the start whose ticks are delivered and counted but not timed. */
   readonly warmupSeconds: number;
+  /** Each timed tick's due time and latency, written here (ProbePlan.samplesFile). */
+  readonly samplesFile?: string;
+  /** Its own symbols' trade channels rather than `trades.*` (ProbePlan.ownChannels). */
+  readonly ownChannels?: boolean;
 }
 
 export interface ProbeRunResult {

@@ -20,11 +20,12 @@
 // Parent protocol (IPC): receives a ProbePlan; connects and subscribes;
 // sends {ready}; receives {go}; runs; sends a ProbeReport (or {error}).
 
+import { writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { encodeHistogram, initHdr, newHistogram } from '../hdr';
 import { ProbeClock } from './probe-clock';
 import { asciiFrame, clientFrame, FrameReader, OPCODE_CLOSE, OPCODE_PING, OPCODE_PONG, OPCODE_TEXT, upgrade } from './raw-websocket';
-import { seqOf, tradeLine, tradePrefixes } from './ticks';
+import { seqOf, symbolName, tradeLine, tradePrefixes } from './ticks';
 
 export interface ProbePlan {
   /** The engine's base URL, ws://host:port; the probe opens /ingest and /ws on it. */
@@ -34,6 +35,18 @@ export interface ProbePlan {
   readonly seconds: number;
   readonly symbols: number;
   readonly warmupSeconds: number;
+  /**
+   * Where to write each timed tick's due time (ms since the epoch) and its
+   * latency from due (ns), as pairs of little-endian doubles, for lining
+   * them up with what the engine did meanwhile (the checkpoints scenario).
+   */
+  readonly samplesFile?: string;
+  /**
+   * Subscribe to its own symbols' trades only, rather than `trades.*`: for
+   * an engine that also plays other trades (the checkpoints scenario), whose
+   * seqs would pass for the probe's.
+   */
+  readonly ownChannels?: boolean;
 }
 
 export interface ProbeReady {
@@ -99,7 +112,9 @@ async function run(plan: ProbePlan): Promise<void> {
   // Per seq, preallocated: when its frame was handed to the socket (ns since start), and whether it came back.
   const sentAt = new Float64Array(total);
   const seen = new Uint8Array(total);
+  const arrivedAt = plan.samplesFile === undefined ? null : new Float64Array(total);
   let start = 0n;
+  let startEpochMs = 0;
   let arrivedNs = 0;
   let delivered = 0;
   let duplicates = 0;
@@ -139,6 +154,7 @@ async function run(plan: ProbePlan): Promise<void> {
     const due = seq * intervalNs;
     if (due < warmupNs) return;
     fromDue.recordValue(Math.max(1, arrivedNs - due));
+    if (arrivedAt !== null) arrivedAt[seq] = arrivedNs;
     fromSend.recordValue(Math.max(1, arrivedNs - (sentAt[seq] as number)));
   });
   subscriber = await upgrade(new URL('/ws', plan.url), (chunk) => {
@@ -146,7 +162,8 @@ async function run(plan: ProbePlan): Promise<void> {
     arrivedNs = Number(process.hrtime.bigint() - start);
     subscriberFrames.feed(chunk);
   });
-  subscriber.write(clientFrame(JSON.stringify({ op: 'subscribe', channels: ['trades.*'] })));
+  const channels = plan.ownChannels === true ? Array.from({ length: plan.symbols }, (_, i) => `trades.${symbolName(i)}`) : ['trades.*'];
+  subscriber.write(clientFrame(JSON.stringify({ op: 'subscribe', channels })));
   await subscribed;
 
   let publisher: Socket | null = null;
@@ -205,6 +222,7 @@ async function run(plan: ProbePlan): Promise<void> {
   const cpuBefore = process.cpuUsage();
   const wallBefore = process.hrtime.bigint();
   start = wallBefore + LEAD_NS;
+  startEpochMs = Date.now() + Number(LEAD_NS) / 1e6;
   clock.begin({ start: String(start), intervalNs, total, minGapNs: MIN_WAKE_GAP_NS });
   while (next < total) {
     await clock.wake();
@@ -217,6 +235,8 @@ async function run(plan: ProbePlan): Promise<void> {
   await clock.stop();
   subscriber.destroy();
   pub.destroy();
+  if (arrivedAt !== null && plan.samplesFile !== undefined)
+    writeSamples(plan.samplesFile, arrivedAt, seen, intervalNs, warmupNs, startEpochMs);
 
   const report: ProbeReport = {
     sent: next,
@@ -235,6 +255,24 @@ async function run(plan: ProbePlan): Promise<void> {
     timerSlackNs: ProbeClock.timerSlackNs(),
   };
   process.send?.(report, () => process.exit(0));
+}
+
+/** The timed ticks' (due time in ms since the epoch, latency from due in ns), in seq order. */
+function writeSamples(
+  path: string,
+  arrivedAt: Float64Array,
+  seen: Uint8Array,
+  intervalNs: number,
+  warmupNs: number,
+  startEpochMs: number,
+): void {
+  const pairs: number[] = [];
+  for (let seq = 0; seq < arrivedAt.length; seq++) {
+    const due = seq * intervalNs;
+    if (seen[seq] !== 1 || due < warmupNs) continue;
+    pairs.push(startEpochMs + due / 1e6, Math.max(1, (arrivedAt[seq] as number) - due));
+  }
+  writeFileSync(path, new Uint8Array(Float64Array.from(pairs).buffer));
 }
 
 process.once('message', (plan: ProbePlan) => {

@@ -137,6 +137,7 @@ export class TickflowServer {
       deadLetter: onDeadLetter,
       admit: (tick: ValidTick) => futureGuard.check(tick),
       log: (msg: string, f?: Record<string, unknown>) => log.info(msg, f),
+      debug: (msg: string, f?: Record<string, unknown>) => log.debug(msg, f),
     };
     const remote = new RemoteRecords(hub, store, intervals);
     const kafkaSource =

@@ -175,8 +175,11 @@ export class FileSource implements TickSource {
 
   private async checkpoint(position: FilePosition): Promise<void> {
     if (this.checkpoints === null) return;
+    const requestedAt = Date.now();
     const parts = await this.context.pipeline.requests.checkpoint(null, this.rotation);
     const state = joinCheckpoint(parts);
+    // When each checkpoint was in progress, for measuring what it costs live ticks (npm run bench -- checkpoints).
+    this.context.debug('checkpoint taken', { requested_at: requestedAt, answered_at: Date.now(), bytes: state.length });
     this.checkpoints.write({ kind: 'checkpoint', source: this.source, position: JSON.stringify(position), state, keep: this.rotation });
   }
 

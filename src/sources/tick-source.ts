@@ -16,6 +16,8 @@ export interface SourceContext {
    */
   readonly admit: (tick: ValidTick) => Rejection | null;
   readonly log: (msg: string, fields?: Record<string, unknown>) => void;
+  /** A line at debug level (`--log-level debug`): what operators only look at when measuring. */
+  readonly debug: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
 export interface TickSource {
