@@ -129,6 +129,7 @@ async function main(): Promise<void> {
           rate: Number(flag('rate') ?? 1000),
           seconds: Number(flag('seconds') ?? (quick ? 200 : 400)),
           fullAfterSeconds: 160,
+          engineArgs: (flag('engine-args') ?? '').split(' ').filter((a) => a !== ''),
         });
         break;
     }

@@ -29,6 +29,8 @@ export interface CheckpointsOptions {
   readonly seconds: number;
   /** Seconds from the start after which the windows are full. */
   readonly fullAfterSeconds: number;
+  /** Extra `tickflow serve` flags, e.g. ['--partitions', '1']. */
+  readonly engineArgs?: readonly string[];
 }
 
 /** A tick due this long before a checkpoint is asked for may still be in the engine when it starts. */
@@ -51,6 +53,7 @@ export async function checkpointsScenario(options: CheckpointsOptions): Promise<
     probe_ticks_per_s: options.rate,
     seconds: options.seconds,
     windows_full_after_s: options.fullAfterSeconds,
+    engine_args: (options.engineArgs ?? []).join(' '),
   });
   const dir = mkdtempSync(join(tmpdir(), 'tickflow-checkpoints-'));
   const samplesFile = join(dir, 'samples.bin');
@@ -64,6 +67,7 @@ export async function checkpointsScenario(options: CheckpointsOptions): Promise<
     join(dir, 'checkpoints.db'),
     '--log-level',
     'debug',
+    ...(options.engineArgs ?? []),
   ]);
   const started = Date.now();
   let pending = '';

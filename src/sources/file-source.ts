@@ -180,6 +180,7 @@ export class FileSource implements TickSource {
     const state = joinCheckpoint(parts);
     // When each checkpoint was in progress, for measuring what it costs live ticks (npm run bench -- checkpoints).
     this.context.debug('checkpoint taken', { requested_at: requestedAt, answered_at: Date.now(), bytes: state.length });
+    // The store takes the state's buffer (it is not copied to its thread): nothing here reads it after.
     this.checkpoints.write({ kind: 'checkpoint', source: this.source, position: JSON.stringify(position), state, keep: this.rotation });
   }
 

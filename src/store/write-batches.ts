@@ -163,7 +163,7 @@ export class WriteBatches {
       this.inFlight.push(batch);
       this.inFlightRecords += batch.count;
       const message: ToWriter = { kind: 'batch', id: batch.id, records };
-      this.writer.postMessage(message);
+      this.writer.postMessage(message, checkpointBuffers(records));
     }
     if (this.queue.length === 0) {
       this.draining = false;
@@ -224,4 +224,21 @@ export class WriteBatches {
     this.waiters.length = 0;
     this.emit(error);
   }
+}
+
+/**
+ * The buffers of the checkpoints in a batch that own them whole: moved to
+ * the writer rather than copied (megabytes each, on the event loop). The
+ * caller keeps no use of a checkpoint's state once it is written.
+ */
+function checkpointBuffers(records: readonly StoredRecord[]): ArrayBuffer[] {
+  let out: ArrayBuffer[] | null = null;
+  for (const record of records) {
+    if (record.kind !== 'checkpoint') continue;
+    const { buffer, byteOffset, byteLength } = record.state;
+    if (!(buffer instanceof ArrayBuffer) || byteOffset !== 0 || byteLength !== buffer.byteLength) continue;
+    out ??= [];
+    if (!out.includes(buffer)) out.push(buffer);
+  }
+  return out ?? [];
 }

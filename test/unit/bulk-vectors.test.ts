@@ -56,7 +56,7 @@ describe('double vectors', () => {
         const make = (vector: (b: Builder, bytes: Uint8Array) => number): Buffer => {
           const b = new Builder(initial);
           b.createString('odd');
-          b.finish(Chunk.createChunk(b, 7, true, vector(b, piece), 9, 1.5));
+          b.finish(Chunk.createChunk(b, 7, true, vector(b, piece), 9, 1.5, length));
           return Buffer.from(b.asUint8Array());
         };
         assert.deepEqual(

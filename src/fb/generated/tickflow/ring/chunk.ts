@@ -49,8 +49,8 @@ dataArray():Uint8Array|null {
 }
 
 /**
- * On the last chunk of a checkpoint: microseconds the partition was held
- * making it (encoding it and writing every chunk before this one).
+ * On the last chunk of a checkpoint: the longest the partition was held
+ * for it at once, in microseconds.
  */
 heldUs():number {
   const offset = this.bb!.__offset(this.bb_pos, 10);
@@ -66,8 +66,17 @@ stateBytes():number {
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
 }
 
+/**
+ * On the first chunk: the bytes of the whole data, so that the reader
+ * puts the chunks together in one buffer (0: not said).
+ */
+total():number {
+  const offset = this.bb!.__offset(this.bb_pos, 14);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
 static startChunk(builder:flatbuffers.Builder) {
-  builder.startObject(5);
+  builder.startObject(6);
 }
 
 static addId(builder:flatbuffers.Builder, id:number) {
@@ -102,18 +111,23 @@ static addStateBytes(builder:flatbuffers.Builder, stateBytes:number) {
   builder.addFieldFloat64(4, stateBytes, 0.0);
 }
 
+static addTotal(builder:flatbuffers.Builder, total:number) {
+  builder.addFieldInt32(5, total, 0);
+}
+
 static endChunk(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createChunk(builder:flatbuffers.Builder, id:number, last:boolean, dataOffset:flatbuffers.Offset, heldUs:number, stateBytes:number):flatbuffers.Offset {
+static createChunk(builder:flatbuffers.Builder, id:number, last:boolean, dataOffset:flatbuffers.Offset, heldUs:number, stateBytes:number, total:number):flatbuffers.Offset {
   Chunk.startChunk(builder);
   Chunk.addId(builder, id);
   Chunk.addLast(builder, last);
   Chunk.addData(builder, dataOffset);
   Chunk.addHeldUs(builder, heldUs);
   Chunk.addStateBytes(builder, stateBytes);
+  Chunk.addTotal(builder, total);
   return Chunk.endChunk(builder);
 }
 }
