@@ -15,7 +15,7 @@
 // symbol of a slab is quiet).
 
 /** Capacities (entries) served from slabs: a series grows through them, then has its own buffer. */
-const CLASSES = [8, 16, 32, 64];
+export const CLASSES: readonly number[] = [8, 16, 32, 64];
 /** Doubles per slab. */
 const SLAB_DOUBLES = 1 << 16;
 const EMPTY = new Float64Array(0);
@@ -49,6 +49,11 @@ export class SeriesBlocks {
   /** `doublesFor`: the doubles a series of a given capacity needs. */
   constructor(private readonly doublesFor: (capacity: number) => number) {
     this.sizes = CLASSES.map(doublesFor);
+  }
+
+  /** Doubles a block of `capacity` entries takes. */
+  doubles(capacity: number): number {
+    return this.doublesFor(capacity);
   }
 
   /** Zeroed columns for `capacity` entries: from a slab for a class capacity, else a buffer of its own. */

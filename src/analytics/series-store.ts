@@ -16,12 +16,12 @@
 // rebuild limit (up to 2.7 times the entries, when the block was the
 // limit's size).
 
+import { CLASSES } from './series-blocks';
 import { BEFORE_X, blocksFor, HEADER, NONE, STEP, STEP_SHIFT, X, type SeriesBlocks } from './series-layout';
 
 /** Entries before the first rebuild. */
 export const INITIAL_LIMIT = 64;
-/** Capacities served from slabs (series-blocks.ts); larger ones are rounded to this many entries. */
-const SMALL = [8, 16, 32, 64];
+/** Capacities past the slabs' (series-blocks.ts) are rounded to this many entries. */
 const ROUND = 8;
 
 export abstract class SeriesStore {
@@ -57,7 +57,7 @@ export abstract class SeriesStore {
 
   /** Doubles the block holds (its header, columns and rows), for measuring. */
   get heldDoubles(): number {
-    return this.capacity === 0 ? 0 : HEADER + this.entryColumns * this.capacity + this.sumColumns * ((this.capacity >> STEP_SHIFT) + 1);
+    return this.capacity === 0 ? 0 : this.blocks.doubles(this.capacity);
   }
 
   /** A view of one column (timestamps, x or v) from index `from` to the end. */
@@ -108,8 +108,8 @@ export abstract class SeriesStore {
     const need = held + 1;
     const want = need + (need >> 2) + (need >> 3);
     let size = want;
-    if (want <= (SMALL[SMALL.length - 1] as number)) {
-      for (const small of SMALL) {
+    if (want <= (CLASSES[CLASSES.length - 1] as number)) {
+      for (const small of CLASSES) {
         if (small >= want) {
           size = small;
           break;

@@ -12,10 +12,9 @@ import type { RingProducer } from '../ring/ring-producer';
 const CHUNK_OVERHEAD = 64;
 
 /**
- * Writes `data` as Chunk records of `type`, waiting for room as needed
- * (blocking). `heldSince` (performance.now() when the partition stopped to
- * make `data`) puts on the last chunk how long the partition was held, and
- * `stateBytes` what a full checkpoint of that state takes.
+ * Writes `data` as Chunk records of `type` in one go, waiting for room as
+ * needed (blocking), `stateBytes` on the last chunk: restores, which the
+ * partition takes whole. Checkpoints go out a slice at a time (ChunkWriter).
  */
 export function writeChunks(
   ring: RingProducer,
@@ -23,13 +22,10 @@ export function writeChunks(
   id: number,
   data: Uint8Array,
   waitForSpace: () => void,
-  heldSince = NaN,
   stateBytes = data.length,
 ): void {
   const writer = new ChunkWriter(ring, type, id, data, waitForSpace);
-  while (!writer.done) {
-    writer.next(() => (Number.isFinite(heldSince) ? Math.round((performance.now() - heldSince) * 1000) : 0), stateBytes);
-  }
+  while (!writer.done) writer.next(() => 0, stateBytes);
 }
 
 /** Writes `data` as Chunk records one at a time, so that a partition may do other work between them. */

@@ -68,23 +68,33 @@ export class InlineHost implements PartitionHost {
   }
 
   run(): void {
-    // A drain inside run() (a full out-ring) never dispatches, but guard anyway:
-    // the core is not re-entrant.
-    if (this.running || this.error !== undefined) return;
-    this.running = true;
-    try {
+    this.exclusively(() => {
       while (this.core.poll(BATCH) > 0) this.publishResults();
       // As a worker does after each batch: forming bars due go out now, a
       // few at a time, rather than all at the next timer.
       if (this.core.live) this.core.maintain(Date.now());
+    });
+    this.resumeCheckpoint();
+  }
+
+  /**
+   * Runs `work` on the core and publishes what it wrote; false, doing
+   * nothing, while the core is already running (a drain inside it, with a
+   * full out-ring, never dispatches, but the core is not re-entrant) or
+   * failed. An error stops the engine, as a worker's FATAL record would.
+   */
+  private exclusively(work: () => void): boolean {
+    if (this.running || this.error !== undefined) return false;
+    this.running = true;
+    try {
+      work();
       this.publishResults();
     } catch (err) {
-      // As a worker's FATAL record would: the engine stops.
       this.error = err as Error;
     } finally {
       this.running = false;
     }
-    this.resumeCheckpoint();
+    return true;
   }
 
   /**
@@ -99,31 +109,13 @@ export class InlineHost implements PartitionHost {
 
   private readonly checkpointTurn = (): void => {
     this.resuming = false;
-    if (this.running || this.error !== undefined) return;
-    this.running = true;
-    try {
-      this.core.checkpointSlice(SLICE_MS);
-      this.publishResults();
-    } catch (err) {
-      this.error = err as Error;
-    } finally {
-      this.running = false;
-    }
+    if (!this.exclusively(() => this.core.checkpointSlice(SLICE_MS))) return;
     this.drainLater();
     this.resumeCheckpoint();
   };
 
   maintain(now: number): void {
-    if (this.running || this.error !== undefined) return;
-    this.running = true;
-    try {
-      this.core.maintain(now);
-      this.publishResults();
-    } catch (err) {
-      this.error = err as Error;
-    } finally {
-      this.running = false;
-    }
+    this.exclusively(() => this.core.maintain(now));
     this.resumeCheckpoint();
   }
 

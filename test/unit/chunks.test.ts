@@ -87,7 +87,7 @@ describe('checkpoint chunks', () => {
         whole = assembler.add(consumer.bytes, offset) ?? whole;
       });
     };
-    writeChunks(producer, 24, 9, data, drain, NaN, 123);
+    writeChunks(producer, 24, 9, data, drain, 123);
     drain();
     assert.ok(whole !== null);
     const got = whole as NonNullable<ReturnType<ChunkAssembler['add']>>;
